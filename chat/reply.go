@@ -1,0 +1,63 @@
+// Package chat turns a patient's question, in the context of a conversation,
+// into a reply: grounded and cited, a safety message, a referral or an honest
+// "I can't answer that". It knows nothing of websockets or HTML.
+package chat
+
+import "time"
+
+// Kind says what sort of reply this is.
+type Kind string
+
+const (
+	KindAnswer    Kind = "answer"
+	KindNoAnswer  Kind = "no_answer"
+	KindEmergency Kind = "emergency"
+	KindReferral  Kind = "referral"
+	KindGreeting  Kind = "greeting"
+)
+
+// Kinds lists every reply kind.
+var Kinds = []Kind{KindAnswer, KindNoAnswer, KindEmergency, KindReferral, KindGreeting}
+
+// Citation is one numbered source of a reply; Passage is the exact cited text.
+type Citation struct {
+	N       int    `json:"n"`
+	DocID   string `json:"doc_id"`
+	Title   string `json:"title"`
+	URL     string `json:"url"`
+	Section string `json:"section"`
+	ChunkID string `json:"chunk_id"`
+	Passage string `json:"passage"`
+}
+
+// Retrieved is a passage the engine looked at, with its scores, kept for
+// logs and evaluation.
+type Retrieved struct {
+	ChunkID string  `json:"chunk_id"`
+	DocID   string  `json:"doc_id"`
+	Section string  `json:"section"`
+	Text    string  `json:"text"`
+	Score   float64 `json:"score"`
+	Lexical float64 `json:"lexical"`
+	Vector  float64 `json:"vector"`
+}
+
+// Reply is the engine's answer to one question.
+type Reply struct {
+	Kind          Kind          `json:"kind"`
+	Text          string        `json:"text"`
+	Citations     []Citation    `json:"citations"`
+	Disclaimer    string        `json:"disclaimer"`
+	Retrieved     []Retrieved   `json:"retrieved,omitempty"`
+	Mode          string        `json:"mode"`             // "extractive" or "llm:<model>"
+	Reason        string        `json:"reason,omitempty"` // why triage chose this kind (rule name)
+	Confidence    float64       `json:"confidence"`       // top retrieval score seen
+	CorpusVersion string        `json:"corpus_version"`
+	Latency       time.Duration `json:"-"`
+}
+
+// Turn is one question and the reply given, as the conversation remembers it.
+type Turn struct {
+	Question string `json:"question"`
+	Reply    Reply  `json:"reply"`
+}

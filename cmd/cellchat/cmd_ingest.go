@@ -1,0 +1,10 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+func runIngest(ctx context.Context, c *cli, args []string) error {
+	return errors.New("ingest: not implemented yet")
+}

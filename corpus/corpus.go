@@ -1,0 +1,43 @@
+// Package corpus loads the curated source documents, strips page furniture
+// and cuts the article text into stable, citable chunks.
+//
+// It knows nothing of retrieval: its output is plain data.
+package corpus
+
+// Document is one source file after loading and cleaning.
+type Document struct {
+	ID        string    `json:"id"` // file stem
+	Title     string    `json:"title"`
+	Publisher string    `json:"publisher,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Reviewed  string    `json:"reviewed,omitempty"` // review date from the manifest, YYYY-MM-DD
+	Path      string    `json:"path"`
+	Format    string    `json:"format"` // html, md, txt
+	Hash      string    `json:"hash"`   // content hash of the cleaned sections
+	Sections  []Section `json:"sections"`
+}
+
+// Section is a run of paragraphs under one heading ("" before the first heading).
+type Section struct {
+	Heading    string   `json:"heading"`
+	Paragraphs []string `json:"paragraphs"`
+}
+
+// Chunk is a citable passage. Its ID is the document id plus a hash of its
+// text, so a logged citation keeps pointing at the same words across re-ingests.
+type Chunk struct {
+	ID      string `json:"id"`
+	DocID   string `json:"doc_id"`
+	Title   string `json:"title"`
+	URL     string `json:"url,omitempty"`
+	Section string `json:"section"`
+	Text    string `json:"text"`
+	Ord     int    `json:"ord"` // position within the document
+}
+
+// Corpus is the whole loaded corpus.
+type Corpus struct {
+	Docs    []Document
+	Chunks  []Chunk
+	Version string // hash over all chunk ids; changes when any chunk changes
+}
