@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/cellchat/cellchat/chat"
+	"github.com/cellchat/cellchat/corpus"
+	"github.com/cellchat/cellchat/retrieval"
+)
+
+// openIndex loads the corpus and opens the index in the data directory,
+// re-indexing what changed. A corpus with broken files still indexes the
+// rest; the load error is returned beside the usable index.
+func openIndex(ctx context.Context, c *cli, p *paths, progress func(done, total int)) (*retrieval.Index, *corpus.Corpus, retrieval.SyncStats, error) {
+	corp, loadErr := corpus.Load(p.corpus)
+	if corp == nil {
+		return nil, nil, retrieval.SyncStats{}, fmt.Errorf("load corpus %s: %w", p.corpus, loadErr)
+	}
+	emb, err := retrieval.EmbedderFromEnv(c.getenv)
+	if err != nil {
+		return nil, nil, retrieval.SyncStats{}, err
+	}
+	lex, err := retrieval.LoadLexicon(filepath.Join(p.corpus, "lexicon.yaml"))
+	if err != nil {
+		return nil, nil, retrieval.SyncStats{}, err
+	}
+	ix, err := retrieval.Open(ctx, p.data, retrieval.Options{Embedder: emb, Lexicon: lex})
+	if err != nil {
+		return nil, nil, retrieval.SyncStats{}, err
+	}
+	stats, err := ix.Sync(ctx, corp, progress)
+	if err != nil {
+		ix.Close()
+		return nil, nil, stats, err
+	}
+	return ix, corp, stats, loadErr
+}
+
+// openEngine opens the index and builds the answer engine on it. A corpus
+// with broken files is logged, not fatal: the service answers from the rest.
+func openEngine(ctx context.Context, c *cli, p *paths) (*chat.Engine, *retrieval.Index, error) {
+	ix, corp, _, err := openIndex(ctx, c, p, nil)
+	if ix == nil {
+		return nil, nil, err
+	}
+	if err != nil {
+		fmt.Fprintln(c.stderr, "cellchat: warning:", err)
+	}
+	eng, err := chat.New(ix, chat.Config{CorpusVersion: corp.Version})
+	if err != nil {
+		ix.Close()
+		return nil, nil, errors.Join(err)
+	}
+	return eng, ix, nil
+}
