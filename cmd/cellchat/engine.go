@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -52,7 +51,7 @@ func openEngine(ctx context.Context, c *cli, p *paths) (*chat.Engine, *retrieval
 	eng, err := chat.New(ix, chat.Config{CorpusVersion: corp.Version})
 	if err != nil {
 		ix.Close()
-		return nil, nil, errors.Join(err)
+		return nil, nil, err
 	}
 	return eng, ix, nil
 }
