@@ -1,0 +1,240 @@
+// Package loadtest drives a running cellchat server through its public
+// websocket protocol (v1): many clients asking questions one after another,
+// or many idle sockets held open, and reports what it measured.
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Config is one load run.
+type Config struct {
+	URL       string        // ws://host:port/ws
+	Origin    string        // Origin header to send; "" sends none
+	Clients   int           // concurrent websocket clients
+	Duration  time.Duration // how long clients keep asking
+	Questions []string      // asked in turn, each client starting at its own offset
+	// Timeout bounds one ask (from send to answer frame).
+	Timeout time.Duration
+}
+
+// Result is what a load run measured.
+type Result struct {
+	Clients      int            `json:"clients"`
+	Duration     time.Duration  `json:"duration_ns"`
+	Answers      int            `json:"answers"`
+	PerSecond    float64        `json:"answers_per_second"`
+	P50          time.Duration  `json:"p50_ns"`
+	P95          time.Duration  `json:"p95_ns"`
+	P99          time.Duration  `json:"p99_ns"`
+	Max          time.Duration  `json:"max_ns"`
+	Errors       map[string]int `json:"errors"` // by protocol error code, or "connect", "read", "timeout"
+	AnswerIDs    []string       `json:"-"`
+	ConnectFails int            `json:"connect_failures"`
+}
+
+// ErrorCount is the number of errors of every kind.
+func (r Result) ErrorCount() int {
+	n := 0
+	for _, c := range r.Errors {
+		n += c
+	}
+	return n
+}
+
+// frame is the union of the server frames a client reads.
+type frame struct {
+	Type     string `json:"type"`
+	ID       string `json:"id"`
+	AnswerID string `json:"answer_id"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+}
+
+// Run starts cfg.Clients clients that ask questions back to back until
+// cfg.Duration has passed or ctx is done.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	if cfg.Clients <= 0 {
+		return Result{}, errors.New("loadtest: clients must be at least 1")
+	}
+	if len(cfg.Questions) == 0 {
+		return Result{}, errors.New("loadtest: no questions")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	defer cancel()
+
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		ids       []string
+		errs      = map[string]int{}
+		connFails atomic.Int64
+		wg        sync.WaitGroup
+	)
+	countErr := func(code string) {
+		mu.Lock()
+		errs[code]++
+		mu.Unlock()
+	}
+	start := time.Now()
+	for i := range cfg.Clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := dial(ctx, cfg.URL, cfg.Origin)
+			if err != nil {
+				if ctx.Err() == nil {
+					connFails.Add(1)
+					countErr("connect")
+				}
+				return
+			}
+			defer conn.Close()
+			// Close the socket when the run ends so a blocked read returns.
+			stop := context.AfterFunc(ctx, func() { conn.Close() })
+			defer stop()
+			if _, err := readFrame(conn, "hello", ""); err != nil {
+				if ctx.Err() == nil {
+					countErr("read")
+				}
+				return
+			}
+			for n := i; ctx.Err() == nil; n++ {
+				q := cfg.Questions[n%len(cfg.Questions)]
+				id := "q" + strconv.Itoa(n)
+				t0 := time.Now()
+				conn.SetWriteDeadline(t0.Add(cfg.Timeout))
+				if err := conn.WriteJSON(map[string]string{"type": "ask", "id": id, "text": q}); err != nil {
+					if ctx.Err() == nil {
+						countErr("write")
+					}
+					return
+				}
+				conn.SetReadDeadline(t0.Add(cfg.Timeout))
+				f, err := readFrame(conn, "answer", id)
+				if ctx.Err() != nil {
+					return // the run ended mid-answer: neither a success nor an error
+				}
+				if err != nil {
+					var pe *protocolError
+					if errors.As(err, &pe) {
+						countErr(pe.code)
+						if pe.code == "rate_limited" || pe.code == "busy" {
+							time.Sleep(50 * time.Millisecond)
+						}
+						continue
+					}
+					countErr("read")
+					return
+				}
+				d := time.Since(t0)
+				mu.Lock()
+				latencies = append(latencies, d)
+				ids = append(ids, f.AnswerID)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	res := Result{
+		Clients:      cfg.Clients,
+		Duration:     elapsed,
+		Answers:      len(latencies),
+		PerSecond:    float64(len(latencies)) / elapsed.Seconds(),
+		Errors:       errs,
+		AnswerIDs:    ids,
+		ConnectFails: int(connFails.Load()),
+	}
+	res.P50, res.P95, res.P99, res.Max = percentiles(latencies)
+	return res, nil
+}
+
+// protocolError is an error frame the server sent for an ask.
+type protocolError struct{ code, message string }
+
+func (e *protocolError) Error() string { return e.code + ": " + e.message }
+
+func dial(ctx context.Context, url, origin string) (*websocket.Conn, error) {
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+	conn, resp, err := d.DialContext(ctx, url, h)
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("dial %s: %w (HTTP %d)", url, err, resp.StatusCode)
+		}
+		return nil, fmt.Errorf("dial %s: %w", url, err)
+	}
+	return conn, nil
+}
+
+// readFrame reads frames until one of type want (for ask id, when id is
+// set) arrives; deltas are skipped, an error frame for id is returned as a
+// *protocolError.
+func readFrame(conn *websocket.Conn, want, id string) (frame, error) {
+	for {
+		var f frame
+		if err := conn.ReadJSON(&f); err != nil {
+			return f, err
+		}
+		switch {
+		case f.Type == want && (id == "" || f.ID == id):
+			return f, nil
+		case f.Type == "error" && (f.ID == id || f.ID == ""):
+			return f, &protocolError{code: f.Code, message: f.Message}
+		}
+	}
+}
+
+func percentiles(ds []time.Duration) (p50, p95, p99, worst time.Duration) {
+	if len(ds) == 0 {
+		return
+	}
+	s := slices.Clone(ds)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	at := func(p float64) time.Duration {
+		i := int(p*float64(len(s))+0.5) - 1
+		return s[min(max(i, 0), len(s)-1)]
+	}
+	return at(0.50), at(0.95), at(0.99), s[len(s)-1]
+}
+
+// Ask sends one question on a fresh socket and returns the time to its
+// answer frame: the "does a new client still get answered promptly" probe.
+func Ask(ctx context.Context, url, origin, question string) (time.Duration, error) {
+	conn, err := dial(ctx, url, origin)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	if _, err := readFrame(conn, "hello", ""); err != nil {
+		return 0, fmt.Errorf("hello: %w", err)
+	}
+	t0 := time.Now()
+	if err := conn.WriteJSON(map[string]string{"type": "ask", "id": "probe", "text": question}); err != nil {
+		return 0, err
+	}
+	if _, err := readFrame(conn, "answer", "probe"); err != nil {
+		return 0, err
+	}
+	return time.Since(t0), nil
+}
