@@ -127,7 +127,7 @@ func TestIdleMeasuresMemoryPerSocket(t *testing.T) {
 
 func TestMetricsURLFor(t *testing.T) {
 	for in, want := range map[string]string{
-		"ws://127.0.0.1:8080/ws":              "http://127.0.0.1:8080/metrics",
+		"ws://127.0.0.1:8080/ws":               "http://127.0.0.1:8080/metrics",
 		"wss://chat.example/ws?conversation=x": "https://chat.example/metrics",
 	} {
 		got, err := metricsURLFor(in)
