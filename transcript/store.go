@@ -2,43 +2,407 @@ package transcript
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/cellchat/cellchat/chat"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // ErrNotFound is returned for an unknown conversation or answer, or one that
 // belongs to another conversation.
 var ErrNotFound = errors.New("not found")
 
+// ErrClosed is returned by Record after Close.
+var ErrClosed = errors.New("transcript store closed")
+
+// FileName is the name of the log inside the data directory.
+const FileName = "transcript.db"
+
+// PathIn returns where the log lives in the data directory dataDir.
+func PathIn(dataDir string) string { return filepath.Join(dataDir, FileName) }
+
 // Options configure a Store.
 type Options struct {
 	Redact bool // redact e-mail addresses, phone numbers and similar identifiers in stored questions
+
+	// MaxBatch caps how many concurrent Record calls share one commit
+	// (group commit). 0 means 256; 1 means one commit per record.
+	MaxBatch int
+	// BusyTimeout is how long a write waits for another writer's lock
+	// (another process on the same file). 0 means 10s.
+	BusyTimeout time.Duration
 }
 
-// Store is the SQLite transcript log.
-type Store struct{}
+// Store is the SQLite transcript log. Its methods are safe for concurrent use.
+//
+// Durability: the database runs in WAL mode with synchronous=FULL, so a
+// commit is fsynced to the WAL before it returns. Record hands its turn to
+// a single writer goroutine that commits every turn waiting at that moment
+// in one transaction (one fsync for the lot) and only then answers each
+// caller: Record returning nil means the turn is on disk.
+type Store struct {
+	db     *sql.DB
+	redact bool
+
+	writes   chan writeReq
+	maxBatch int
+	stop     chan struct{}
+	done     chan struct{}
+
+	closeMu sync.RWMutex // held for reading while sending to writes
+	closed  bool
+}
+
+type writeReq struct {
+	rec  Record
+	done chan error
+}
 
 // Open opens (creating and migrating as needed) the log at path.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
-	return nil, errors.New("transcript.Open: not implemented yet")
+	db, err := openDB(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, db, schemaVersion); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open transcript %s: %w", path, err)
+	}
+	s := &Store{
+		db:       db,
+		redact:   opts.Redact,
+		writes:   make(chan writeReq, 1024),
+		maxBatch: opts.MaxBatch,
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	if s.maxBatch <= 0 {
+		s.maxBatch = 256
+	}
+	go s.writer()
+	return s, nil
 }
+
+// openDB opens the database file with the pragmas every connection needs.
+func openDB(path string, opts Options) (*sql.DB, error) {
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = 10 * time.Second
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	// FULL: in WAL mode NORMAL may lose the last commits on power loss;
+	// the promise here is that a reply shown to a patient is logged, so
+	// every commit is fsynced. Group commit keeps this affordable.
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	// Writers take the lock at BEGIN, so two writing transactions never
+	// deadlock upgrading from a read lock; busy_timeout makes them queue.
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open transcript %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open transcript %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// DB exposes the database for tools in this module (tests, migrations
+// checks); nothing outside the store should write to it.
+func (s *Store) DB() *sql.DB { return s.db }
 
 // Record durably stores one turn: when it returns nil, the turn survives a
 // crash. Concurrent calls are committed together (group commit).
+// AnswerID and ConversationID must be set; a zero Time means now.
 func (s *Store) Record(ctx context.Context, r Record) error {
-	return errors.New("transcript.Record: not implemented yet")
+	if r.AnswerID == "" || r.ConversationID == "" {
+		return errors.New("transcript.Record: answer_id and conversation_id are required")
+	}
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
+	if s.redact {
+		r.Question = Redact(r.Question)
+	}
+	req := writeReq{rec: r, done: make(chan error, 1)}
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case s.writes <- req:
+		s.closeMu.RUnlock()
+	case <-ctx.Done():
+		s.closeMu.RUnlock()
+		return ctx.Err()
+	}
+	// Once queued the turn will be written even if ctx ends, so wait for
+	// the outcome rather than report a failure that may yet succeed.
+	return <-req.done
+}
+
+// writer is the single goroutine that commits Records, batching whatever
+// is queued when it starts a transaction.
+func (s *Store) writer() {
+	defer close(s.done)
+	batch := make([]writeReq, 0, s.maxBatch)
+	for {
+		var first writeReq
+		select {
+		case first = <-s.writes:
+		case <-s.stop:
+			// Close stops new sends before closing stop; drain the rest.
+			batch = batch[:0]
+			for {
+				select {
+				case r := <-s.writes:
+					batch = append(batch, r)
+				default:
+					if len(batch) > 0 {
+						s.commit(batch)
+					}
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < s.maxBatch {
+			select {
+			case r := <-s.writes:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit writes batch in one transaction. Each record is inserted under its
+// own savepoint, so one bad record (say a duplicate answer_id) fails alone.
+func (s *Store) commit(batch []writeReq) {
+	errs := make([]error, len(batch))
+	err := func() error {
+		ctx := context.Background()
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		for i, req := range batch {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT rec`); err != nil {
+				return err
+			}
+			if err := insertRecord(ctx, tx, req.rec); err != nil {
+				errs[i] = fmt.Errorf("transcript.Record %s: %w", req.rec.AnswerID, err)
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO rec`); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE rec`); err != nil {
+				return err
+			}
+		}
+		return tx.Commit()
+	}()
+	for i, req := range batch {
+		if err != nil {
+			req.done <- fmt.Errorf("transcript.Record %s: %w", req.rec.AnswerID, err)
+		} else {
+			req.done <- errs[i]
+		}
+	}
+}
+
+func insertRecord(ctx context.Context, tx *sql.Tx, r Record) error {
+	t := r.Time.UnixNano()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO conversations(id, started, last) VALUES (?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET last = MAX(last, excluded.last)`, r.ConversationID, t, t); err != nil {
+		return err
+	}
+	rp := r.Reply
+	if _, err := tx.ExecContext(ctx, `INSERT INTO turns(answer_id, conversation_id, time, question, kind, text,
+		disclaimer, mode, reason, confidence, corpus_version, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.AnswerID, r.ConversationID, t, r.Question, string(rp.Kind), rp.Text, rp.Disclaimer, rp.Mode, rp.Reason,
+		rp.Confidence, rp.CorpusVersion, int64(r.Latency)); err != nil {
+		return err
+	}
+	for _, c := range rp.Citations {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO citations(answer_id, n, doc_id, chunk_id, title, url, section, passage)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.AnswerID, c.N, c.DocID, c.ChunkID, c.Title, c.URL, c.Section, c.Passage); err != nil {
+			return err
+		}
+	}
+	for i, p := range rp.Retrieved {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO retrieved(answer_id, rank, chunk_id, doc_id, section, score, lexical, vector, text)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.AnswerID, i+1, p.ChunkID, p.DocID, p.Section, p.Score, p.Lexical, p.Vector, p.Text); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // History returns the turns of a conversation, oldest first, at most limit
 // (the newest ones) when limit > 0. ErrNotFound when there is no such conversation.
+// Replies carry their citations; retrieved passages are left out (see Turn).
 func (s *Store) History(ctx context.Context, conversationID string, limit int) ([]Record, error) {
-	return nil, errors.New("transcript.History: not implemented yet")
+	var exists int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE id = ?`, conversationID).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	if exists == 0 {
+		return nil, ErrNotFound
+	}
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT * FROM (
+		SELECT `+turnColumns+` FROM turns WHERE conversation_id = ? ORDER BY time DESC, rowid DESC LIMIT ?
+	) ORDER BY time, rowid`, conversationID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	recs, err := scanRecords(rows)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	for i := range recs {
+		if recs[i].Reply.Citations, err = s.citations(ctx, recs[i].AnswerID); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+	}
+	return recs, nil
+}
+
+const turnColumns = `answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason, confidence, corpus_version, latency_ns, rowid`
+
+func scanRecords(rows *sql.Rows) ([]Record, error) {
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		var r Record
+		var t, lat, rowid int64
+		var kind string
+		if err := rows.Scan(&r.AnswerID, &r.ConversationID, &t, &r.Question, &kind, &r.Reply.Text, &r.Reply.Disclaimer,
+			&r.Reply.Mode, &r.Reply.Reason, &r.Reply.Confidence, &r.Reply.CorpusVersion, &lat, &rowid); err != nil {
+			return nil, err
+		}
+		r.Time = time.Unix(0, t)
+		r.Reply.Kind = chat.Kind(kind)
+		r.Latency = time.Duration(lat)
+		r.Reply.Latency = r.Latency
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) citations(ctx context.Context, answerID string) ([]chat.Citation, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT n, doc_id, chunk_id, title, url, section, passage
+		FROM citations WHERE answer_id = ? ORDER BY n`, answerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []chat.Citation{}
+	for rows.Next() {
+		var c chat.Citation
+		if err := rows.Scan(&c.N, &c.DocID, &c.ChunkID, &c.Title, &c.URL, &c.Section, &c.Passage); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) retrieved(ctx context.Context, answerID string) ([]chat.Retrieved, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, doc_id, section, score, lexical, vector, text
+		FROM retrieved WHERE answer_id = ? ORDER BY rank`, answerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []chat.Retrieved
+	for rows.Next() {
+		var p chat.Retrieved
+		if err := rows.Scan(&p.ChunkID, &p.DocID, &p.Section, &p.Score, &p.Lexical, &p.Vector, &p.Text); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // RecordFeedback stores a patient's rating of an answer of the given
 // conversation; ErrNotFound if the answer is not in that conversation.
+// Rating must be "up" or "down"; the comment is redacted like questions.
 func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Feedback) error {
-	return errors.New("transcript.RecordFeedback: not implemented yet")
+	if f.Rating != "up" && f.Rating != "down" {
+		return fmt.Errorf("feedback rating %q: must be up or down", f.Rating)
+	}
+	if f.Time.IsZero() {
+		f.Time = time.Now()
+	}
+	if s.redact {
+		f.Comment = Redact(f.Comment)
+	}
+	// The ownership check and the insert are one statement, so the answer
+	// cannot be deleted (retention) between them.
+	res, err := s.db.ExecContext(ctx, `INSERT INTO feedback(answer_id, rating, comment, time)
+		SELECT answer_id, ?, ?, ? FROM turns WHERE answer_id = ? AND conversation_id = ?`,
+		f.Rating, f.Comment, f.Time.UnixNano(), f.AnswerID, conversationID)
+	if err != nil {
+		return fmt.Errorf("record feedback: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteOlderThan deletes conversations (with their turns, feedback and
+// reviews) whose last turn is older than days days, and expired staff
+// sessions; it returns how many conversations it deleted. days <= 0 deletes nothing.
+func (s *Store) DeleteOlderThan(ctx context.Context, days int) (int64, error) {
+	if days <= 0 {
+		return 0, nil
+	}
+	cutoff := time.Now().Add(-time.Duration(days) * 24 * time.Hour).UnixNano()
+	res, err := s.db.ExecContext(ctx, `DELETE FROM conversations WHERE last < ?`, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("retention: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires < ?`, time.Now().UnixNano()); err != nil {
+		return n, fmt.Errorf("retention: sessions: %w", err)
+	}
+	return n, nil
 }
 
 // Close flushes pending writes and closes the database.
-func (s *Store) Close() error { return nil }
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.closeMu.Unlock()
+	close(s.stop)
+	<-s.done
+	return s.db.Close()
+}

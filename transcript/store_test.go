@@ -1,0 +1,627 @@
+package transcript
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cellchat/cellchat/chat"
+)
+
+func openTest(t testing.TB, opts Options) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func testRecord(conv string, i int) Record {
+	return Record{
+		AnswerID:       fmt.Sprintf("%s-a%d", conv, i),
+		ConversationID: conv,
+		Time:           time.Now(),
+		Question:       fmt.Sprintf("What is CAR-T? (%d)", i),
+		Latency:        3 * time.Millisecond,
+		Reply: chat.Reply{
+			Kind:          chat.KindAnswer,
+			Text:          "CAR-T uses your own T cells [1].",
+			Disclaimer:    "Ask your care team.",
+			Mode:          "extractive",
+			Reason:        "retrieval",
+			Confidence:    0.8,
+			CorpusVersion: "v1",
+			Citations: []chat.Citation{{N: 1, DocID: "asgct", Title: "Basics", URL: "https://example.org/b", Section: "CAR-T",
+				ChunkID: "asgct-1", Passage: "CAR-T cell therapy uses the patient's own T cells."}},
+			Retrieved: []chat.Retrieved{
+				{ChunkID: "asgct-1", DocID: "asgct", Section: "CAR-T", Text: "CAR-T cell therapy uses...", Score: 0.8, Lexical: 7.1, Vector: 0.5},
+				{ChunkID: "nmdp-3", DocID: "nmdp", Section: "Donors", Text: "Donor cells...", Score: 0.4, Lexical: 2, Vector: 0.3},
+			},
+		},
+	}
+}
+
+func TestRecordAndHistory(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	for i := range 5 {
+		r := testRecord("conv1", i)
+		r.Time = time.Unix(1700000000+int64(i), 0)
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Record(ctx, testRecord("conv2", 0)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		limit int
+		want  []string
+	}{
+		{0, []string{"conv1-a0", "conv1-a1", "conv1-a2", "conv1-a3", "conv1-a4"}},
+		{2, []string{"conv1-a3", "conv1-a4"}},
+		{10, []string{"conv1-a0", "conv1-a1", "conv1-a2", "conv1-a3", "conv1-a4"}},
+	}
+	for _, tt := range tests {
+		got, err := s.History(ctx, "conv1", tt.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range got {
+			ids = append(ids, r.AnswerID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+			t.Errorf("History(limit %d) = %v, want %v", tt.limit, ids, tt.want)
+		}
+	}
+	got, _ := s.History(ctx, "conv1", 1)
+	want := testRecord("conv1", 4)
+	r := got[0]
+	if r.Question != want.Question || r.Reply.Text != want.Reply.Text || r.Reply.Kind != want.Reply.Kind ||
+		r.Reply.Mode != "extractive" || r.Reply.CorpusVersion != "v1" || r.Latency != want.Latency ||
+		r.Reply.Disclaimer != want.Reply.Disclaimer || !r.Time.Equal(time.Unix(1700000004, 0)) {
+		t.Errorf("round trip: got %+v", r)
+	}
+	if len(r.Reply.Citations) != 1 || r.Reply.Citations[0] != want.Reply.Citations[0] {
+		t.Errorf("citations: got %+v, want %+v", r.Reply.Citations, want.Reply.Citations)
+	}
+	if _, err := s.History(ctx, "nope", 0); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown conversation: err = %v, want ErrNotFound", err)
+	}
+	detail, err := s.Conversation(ctx, "conv1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(detail) != 5 || len(detail[0].Reply.Retrieved) != 2 || detail[0].Reply.Retrieved[1] != want.Reply.Retrieved[1] {
+		t.Errorf("conversation detail retrieved: %+v", detail[0].Reply.Retrieved)
+	}
+}
+
+func TestRecordRejects(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	if err := s.Record(ctx, Record{ConversationID: "c"}); err == nil {
+		t.Error("record without answer_id: want error")
+	}
+	r := testRecord("c", 1)
+	if err := s.Record(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Record(ctx, r); err == nil {
+		t.Error("duplicate answer_id: want error")
+	}
+	// A failed record in a batch does not take the others down.
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Go(func() {
+			rec := testRecord("c", 100+i)
+			if i%2 == 0 {
+				rec = r // duplicate
+			}
+			errs[i] = s.Record(ctx, rec)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i%2 == 0) != (err != nil) {
+			t.Errorf("record %d: err = %v", i, err)
+		}
+	}
+	h, _ := s.History(ctx, "c", 0)
+	if len(h) != 11 {
+		t.Errorf("history has %d turns, want 11", len(h))
+	}
+	s.Close()
+	if err := s.Record(ctx, testRecord("c", 999)); !errors.Is(err, ErrClosed) {
+		t.Errorf("record after close: err = %v, want ErrClosed", err)
+	}
+}
+
+func TestRecordConcurrent(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 40, 25
+	var wg sync.WaitGroup
+	errc := make(chan error, writers*each)
+	for w := range writers {
+		wg.Go(func() {
+			conv := fmt.Sprintf("conv%d", w)
+			for i := range each {
+				if err := s.Record(ctx, testRecord(conv, i)); err != nil {
+					errc <- err
+				}
+				if i%5 == 0 { // readers interleave with the writer
+					if _, err := s.History(ctx, conv, 3); err != nil {
+						errc <- err
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	s.Close()
+	// Everything is there after reopening.
+	s, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for w := range writers {
+		h, err := s.History(ctx, fmt.Sprintf("conv%d", w), 0)
+		if err != nil || len(h) != each {
+			t.Errorf("conv%d: %d turns, err %v; want %d", w, len(h), err, each)
+		}
+	}
+	var cites int
+	s.db.QueryRow(`SELECT COUNT(*) FROM citations`).Scan(&cites)
+	if cites != writers*each {
+		t.Errorf("%d citations, want %d", cites, writers*each)
+	}
+}
+
+func TestFeedbackOwnership(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	s.Record(ctx, testRecord("mine", 1))
+	s.Record(ctx, testRecord("theirs", 1))
+	tests := []struct {
+		name    string
+		conv    string
+		f       Feedback
+		wantErr error
+		anyErr  bool
+	}{
+		{"own answer", "mine", Feedback{AnswerID: "mine-a1", Rating: "up"}, nil, false},
+		{"own answer with comment", "mine", Feedback{AnswerID: "mine-a1", Rating: "down", Comment: "too vague"}, nil, false},
+		{"another conversation's answer", "mine", Feedback{AnswerID: "theirs-a1", Rating: "down"}, ErrNotFound, true},
+		{"unknown answer", "mine", Feedback{AnswerID: "nope", Rating: "up"}, ErrNotFound, true},
+		{"unknown conversation", "nope", Feedback{AnswerID: "mine-a1", Rating: "up"}, ErrNotFound, true},
+		{"bad rating", "mine", Feedback{AnswerID: "mine-a1", Rating: "meh"}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.RecordFeedback(ctx, tt.conv, tt.f)
+			if (err != nil) != tt.anyErr || (tt.wantErr != nil && !errors.Is(err, tt.wantErr)) {
+				t.Errorf("err = %v, want %v (any error: %v)", err, tt.wantErr, tt.anyErr)
+			}
+		})
+	}
+	d, _ := s.Conversation(ctx, "mine")
+	if len(d[0].Feedback) != 2 || d[0].Feedback[1].Comment != "too vague" {
+		t.Errorf("feedback stored: %+v", d[0].Feedback)
+	}
+	d, _ = s.Conversation(ctx, "theirs")
+	if len(d[0].Feedback) != 0 {
+		t.Errorf("feedback leaked onto another conversation's answer: %+v", d[0].Feedback)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"email me at jane.doe+x@example.co.uk please", "email me at [email] please"},
+		{"call 555-123-4567 tonight", "call [phone] tonight"},
+		{"my number is +1 (555) 123 4567", "my number is [phone]"},
+		{"ring +44 20 7946 0958", "ring [phone]"},
+		{"SSN 123-45-6789", "SSN [id]"},
+		{"MRN12345678 is my record", "[id] is my record"},
+		{"insurance id 9876543210", "insurance id [id]"},
+		// Kept: things a question needs.
+		{"Is CAR-T for CD19 lymphoma at age 45?", "Is CAR-T for CD19 lymphoma at age 45?"},
+		{"I had a transplant in 2024, day 100 now", "I had a transplant in 2024, day 100 now"},
+		{"take 2 mg twice", "take 2 mg twice"},
+		{"blood counts 3.5 and 12", "blood counts 3.5 and 12"},
+	}
+	for _, tt := range tests {
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRecordRedactsWhenAsked(t *testing.T) {
+	ctx := context.Background()
+	for _, redact := range []bool{false, true} {
+		s := openTest(t, Options{Redact: redact})
+		r := testRecord("c", 1)
+		r.Question = "I'm jane@example.com, 555-867-5309: is CRS dangerous?"
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		s.RecordFeedback(ctx, "c", Feedback{AnswerID: r.AnswerID, Rating: "down", Comment: "reach me at jane@example.com"})
+		d, _ := s.Conversation(ctx, "c")
+		q, c := d[0].Question, d[0].Feedback[0].Comment
+		if redact && (q != "I'm [email], [phone]: is CRS dangerous?" || c != "reach me at [email]") {
+			t.Errorf("redacted: question %q, comment %q", q, c)
+		}
+		if !redact && q != r.Question {
+			t.Errorf("not redacting: question %q changed", q)
+		}
+	}
+}
+
+func TestDeleteOlderThan(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	old := testRecord("old", 1)
+	old.Time = time.Now().Add(-40 * 24 * time.Hour)
+	recent := testRecord("recent", 1)
+	recent.Time = time.Now().Add(-10 * 24 * time.Hour)
+	// A conversation that started long ago but is still active is kept whole.
+	active1, active2 := testRecord("active", 1), testRecord("active", 2)
+	active1.Time = time.Now().Add(-50 * 24 * time.Hour)
+	for _, r := range []Record{old, recent, active1, active2} {
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.RecordFeedback(ctx, "old", Feedback{AnswerID: old.AnswerID, Rating: "up"})
+	s.AddReview(ctx, Review{AnswerID: old.AnswerID, Reviewer: "a@b.org", Status: StatusApproved})
+	n, err := s.DeleteOlderThan(ctx, 30)
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteOlderThan = %d, %v; want 1", n, err)
+	}
+	if _, err := s.History(ctx, "old", 0); !errors.Is(err, ErrNotFound) {
+		t.Errorf("old conversation still there: %v", err)
+	}
+	for _, table := range []string{"turns", "citations", "retrieved", "feedback", "reviews"} {
+		var c int
+		s.db.QueryRow(`SELECT COUNT(*) FROM `+table+` WHERE answer_id = ?`, old.AnswerID).Scan(&c)
+		if c != 0 {
+			t.Errorf("%s still holds %d rows of the deleted answer", table, c)
+		}
+	}
+	for conv, want := range map[string]int{"recent": 1, "active": 2} {
+		if h, err := s.History(ctx, conv, 0); err != nil || len(h) != want {
+			t.Errorf("%s: %d turns, %v; want %d", conv, len(h), err, want)
+		}
+	}
+	if n, _ := s.DeleteOlderThan(ctx, 0); n != 0 {
+		t.Errorf("days 0 deleted %d conversations", n)
+	}
+}
+
+// TestMigrations opens a database at every earlier schema version, with
+// data in it, and checks that Open migrates it and keeps the data.
+func TestMigrations(t *testing.T) {
+	ctx := context.Background()
+	for from := 0; from < schemaVersion; from++ {
+		t.Run(fmt.Sprintf("from v%d", from), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), FileName)
+			db, err := openDB(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := migrate(ctx, db, from); err != nil {
+				t.Fatal(err)
+			}
+			if from >= 1 {
+				tx, _ := db.Begin()
+				if err := insertRecord(ctx, tx, testRecord("pre", 1)); err != nil {
+					t.Fatal(err)
+				}
+				if err := tx.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Exec(`INSERT INTO feedback(answer_id, rating, comment, time) VALUES ('pre-a1', 'down', 'old', 1)`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if from >= 2 {
+				if _, err := db.Exec(`INSERT INTO reviews(answer_id, reviewer, status, note, corrected, time)
+					VALUES ('pre-a1', 'x@y.org', 'wrong', 'n', '', 1)`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Close()
+
+			s, err := Open(ctx, path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var v int
+			s.db.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+			if v != schemaVersion {
+				t.Errorf("schema version %d, want %d", v, schemaVersion)
+			}
+			// Every table of the newest schema works.
+			if err := s.Record(ctx, testRecord("post", 1)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.AddStaff(ctx, "nurse@clinic.org", "correct horse battery"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.AddReview(ctx, Review{AnswerID: "post-a1", Reviewer: "nurse@clinic.org", Status: StatusApproved}); err != nil {
+				t.Fatal(err)
+			}
+			var idx int
+			s.db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'turns_kind'`).Scan(&idx)
+			if idx != 1 {
+				t.Error("index turns_kind missing after migration")
+			}
+			if from >= 1 {
+				d, err := s.Conversation(ctx, "pre")
+				if err != nil || len(d) != 1 || len(d[0].Feedback) != 1 || len(d[0].Reply.Citations) != 1 {
+					t.Fatalf("data from v%d lost: %+v, %v", from, d, err)
+				}
+				if from >= 2 && (len(d[0].Reviews) != 1 || d[0].Reviews[0].Status != StatusWrong) {
+					t.Errorf("reviews from v%d lost: %+v", from, d[0].Reviews)
+				}
+			}
+		})
+	}
+	t.Run("newer than this program", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), FileName)
+		s, err := Open(ctx, path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.db.Exec(`INSERT INTO schema_migrations(version, applied) VALUES (?, 0)`, schemaVersion+1)
+		s.Close()
+		if s, err := Open(ctx, path, Options{}); err == nil {
+			s.Close()
+			t.Error("opening a newer schema: want error")
+		}
+	})
+}
+
+func TestStaffAccountsAndSessions(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	if err := s.AddStaff(ctx, "Nurse@Clinic.org", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ email, pw string }{
+		{"nurse@clinic.org", "another long password"}, // exists (case-insensitive)
+		{"not an email", "correct horse battery"},
+		{"x@clinic.org", "short"},
+	} {
+		if err := s.AddStaff(ctx, tt.email, tt.pw); err == nil {
+			t.Errorf("AddStaff(%q, %q): want error", tt.email, tt.pw)
+		}
+	}
+	if err := s.Authenticate(ctx, "nurse@clinic.org", "correct horse battery"); err != nil {
+		t.Errorf("right password: %v", err)
+	}
+	for _, tt := range []struct{ email, pw string }{{"nurse@clinic.org", "wrong password!!"}, {"who@clinic.org", "correct horse battery"}} {
+		if err := s.Authenticate(ctx, tt.email, tt.pw); !errors.Is(err, ErrBadCredentials) {
+			t.Errorf("Authenticate(%q, %q) = %v, want ErrBadCredentials", tt.email, tt.pw, err)
+		}
+	}
+	var hash string
+	s.db.QueryRow(`SELECT password_hash FROM staff`).Scan(&hash)
+	if hash == "" || hash == "correct horse battery" {
+		t.Errorf("password stored as %q", hash)
+	}
+
+	sess, err := s.CreateSession(ctx, "nurse@clinic.org", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LookupSession(ctx, sess.Token)
+	if err != nil || got.Email != "nurse@clinic.org" || !got.ValidCSRF(sess.CSRF) || got.ValidCSRF("") || got.ValidCSRF("x") {
+		t.Errorf("LookupSession = %+v, %v", got, err)
+	}
+	expired, _ := s.CreateSession(ctx, "nurse@clinic.org", -time.Second)
+	if _, err := s.LookupSession(ctx, expired.Token); !errors.Is(err, ErrNotFound) {
+		t.Errorf("expired session: err = %v", err)
+	}
+	if err := s.DeleteSession(ctx, sess.Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LookupSession(ctx, sess.Token); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleted session still valid: %v", err)
+	}
+	sess, _ = s.CreateSession(ctx, "nurse@clinic.org", time.Hour)
+	list, _ := s.ListStaff(ctx)
+	if len(list) != 1 || list[0].Email != "nurse@clinic.org" {
+		t.Errorf("ListStaff = %+v", list)
+	}
+	if err := s.RemoveStaff(ctx, "nurse@clinic.org"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LookupSession(ctx, sess.Token); !errors.Is(err, ErrNotFound) {
+		t.Errorf("session of a removed account still valid: %v", err)
+	}
+	if err := s.RemoveStaff(ctx, "nurse@clinic.org"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("removing twice: %v", err)
+	}
+}
+
+func TestReviewsKeepHistory(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	s.Record(ctx, testRecord("c", 1))
+	for i, st := range []string{StatusWrong, StatusNeedsCorrection, StatusApproved} {
+		if _, err := s.AddReview(ctx, Review{AnswerID: "c-a1", Reviewer: "r@x.org", Status: st, Note: fmt.Sprint(i),
+			Time: time.Unix(1700000000+int64(i), 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.AddReview(ctx, Review{AnswerID: "c-a1", Reviewer: "r@x.org", Status: "great"}); err == nil {
+		t.Error("unknown status: want error")
+	}
+	if _, err := s.AddReview(ctx, Review{AnswerID: "nope", Reviewer: "r@x.org", Status: StatusApproved}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown answer: %v", err)
+	}
+	rv, _ := s.Reviews(ctx, "c-a1")
+	if len(rv) != 3 || rv[0].Status != StatusWrong || rv[2].Status != StatusApproved {
+		t.Errorf("reviews: %+v", rv)
+	}
+	rows, _ := s.ListReplies(ctx, Filter{})
+	if rows[0].ReviewStatus != StatusApproved {
+		t.Errorf("status is the newest review's: got %q", rows[0].ReviewStatus)
+	}
+}
+
+func TestListRepliesFilters(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 12, 0, 0, 0, time.UTC) }
+	add := func(conv string, i int, at time.Time, kind chat.Kind, q string, conf float64) string {
+		r := testRecord(conv, i)
+		r.Time, r.Reply.Kind, r.Question, r.Reply.Confidence = at, kind, q, conf
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r.AnswerID
+	}
+	a := add("c1", 1, day(1), chat.KindAnswer, "What is CAR-T?", 0.9)
+	b := add("c1", 2, day(2), chat.KindNoAnswer, "How much does it cost?", 0.1)
+	c := add("c2", 1, day(3), chat.KindEmergency, "I have a fever of 40 after CAR-T", 0)
+	d := add("c3", 1, day(4), chat.KindAnswer, "What's 100% safe? it's O'Brien's_question", 0.2)
+	s.RecordFeedback(ctx, "c1", Feedback{AnswerID: a, Rating: "up"})
+	s.RecordFeedback(ctx, "c1", Feedback{AnswerID: b, Rating: "down", Comment: "useless"})
+	s.RecordFeedback(ctx, "c3", Feedback{AnswerID: d, Rating: "down"})
+	s.AddReview(ctx, Review{AnswerID: b, Reviewer: "r@x.org", Status: StatusWrong})
+	s.AddReview(ctx, Review{AnswerID: a, Reviewer: "r@x.org", Status: StatusNeedsCorrection})
+	s.AddReview(ctx, Review{AnswerID: a, Reviewer: "r@x.org", Status: StatusApproved})
+
+	tests := []struct {
+		name string
+		f    Filter
+		want []string
+	}{
+		{"all newest first", Filter{}, []string{d, c, b, a}},
+		{"date range", Filter{From: day(2), To: day(4)}, []string{c, b}},
+		{"kind", Filter{Kind: "answer"}, []string{d, a}},
+		{"emergencies", Filter{Emergency: true}, []string{c}},
+		{"feedback up", Filter{Feedback: "up"}, []string{a}},
+		{"feedback down", Filter{Feedback: "down"}, []string{d, b}},
+		{"feedback with comment", Filter{Feedback: "comment"}, []string{b}},
+		{"no feedback", Filter{Feedback: "none"}, []string{c}},
+		{"never reviewed", Filter{Review: "none"}, []string{d, c}},
+		{"newest review approved", Filter{Review: StatusApproved}, []string{a}},
+		{"older review does not count", Filter{Review: StatusNeedsCorrection}, nil},
+		{"review wrong", Filter{Review: StatusWrong}, []string{b}},
+		{"search question case-insensitive", Filter{Search: "FEVER"}, []string{c}},
+		{"search reply text", Filter{Search: "OWN T CELLS"}, []string{d, c, b, a}},
+		{"low confidence skips emergencies", Filter{MaxConfidence: 0.5}, []string{d, b}},
+		{"combined", Filter{Kind: "answer", Feedback: "down", MaxConfidence: 0.5}, []string{d}},
+		{"conversation", Filter{ConversationID: "c1"}, []string{b, a}},
+		{"limit offset", Filter{Limit: 2, Offset: 1}, []string{c, b}},
+		// SQL and LIKE metacharacters are searched for literally.
+		{"sql injection", Filter{Search: "' OR 1=1 --"}, nil},
+		{"sql injection in kind", Filter{Kind: "answer' OR '1'='1"}, nil},
+		{"percent literal", Filter{Search: "100%"}, []string{d}},
+		{"percent alone", Filter{Search: "%"}, []string{d}},
+		{"underscore literal", Filter{Search: "s_q"}, []string{d}},
+		{"quote literal", Filter{Search: "O'Brien"}, []string{d}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := s.ListReplies(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, r := range rows {
+				ids = append(ids, r.AnswerID)
+			}
+			if fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+				t.Errorf("got %v, want %v", ids, tt.want)
+			}
+		})
+	}
+	for _, f := range []Filter{{Feedback: "' OR 1=1 --"}, {Review: "x'); DROP TABLE turns; --"}} {
+		if _, err := s.ListReplies(ctx, f); err == nil {
+			t.Errorf("ListReplies(%+v): want error for an unknown filter value", f)
+		}
+	}
+	all, _ := s.ListReplies(ctx, Filter{})
+	if len(all) != 4 || all[3].FeedbackUp != 1 || all[2].FeedbackDown != 1 || all[2].Comments != 1 || all[3].Citations != 1 {
+		t.Errorf("row counts: %+v", all)
+	}
+
+	st, err := s.Stats(ctx, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Replies != 4 || st.NoAnswers != 1 || st.Emergencies != 1 || st.FeedbackUp != 1 || st.FeedbackDown != 2 ||
+		st.Unreviewed != 2 || st.DownNoReview != 1 || st.NeedsFollowUp != 1 || len(st.Days) != 4 ||
+		st.Days[0].Day != "2026-11-01" || st.Days[2].ByKind["emergency"] != 1 {
+		t.Errorf("stats: %+v", st)
+	}
+	st, _ = s.Stats(ctx, day(3), time.Time{})
+	if st.Replies != 2 || st.FeedbackDown != 1 || len(st.Days) != 2 {
+		t.Errorf("stats from day 3: %+v", st)
+	}
+}
+
+func TestAudit(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	s.Audit(ctx, "a@x.org", "sign_in", "ip 127.0.0.1")
+	s.Audit(ctx, "a@x.org", "export", "csv 3 rows")
+	log, err := s.AuditLog(ctx, 10)
+	if err != nil || len(log) != 2 || log[0].Action != "export" || log[1].Detail != "ip 127.0.0.1" {
+		t.Errorf("AuditLog = %+v, %v", log, err)
+	}
+}
+
+// BenchmarkRecordParallel compares one commit per record with group commit
+// under many concurrent writers (as many answers finishing at once).
+func BenchmarkRecordParallel(b *testing.B) {
+	for _, bc := range []struct {
+		name     string
+		maxBatch int
+	}{{"commit-per-record", 1}, {"group-commit", 0}} {
+		b.Run(bc.name, func(b *testing.B) {
+			s := openTest(b, Options{MaxBatch: bc.maxBatch})
+			ctx := context.Background()
+			var mu sync.Mutex
+			next := 0
+			b.SetParallelism(32)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					mu.Lock()
+					next++
+					i := next
+					mu.Unlock()
+					if err := s.Record(ctx, testRecord(fmt.Sprint("conv", i%100), i)); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
