@@ -1,0 +1,84 @@
+package retrieval
+
+import (
+	"math"
+)
+
+// BM25 parameters: the usual defaults.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+// posting is one document's count of a term.
+type posting struct {
+	doc int32
+	tf  float32
+}
+
+// bm25 is an in-memory inverted index over analysed chunk text. It is built
+// from the chunks on every load (fast: the corpus is small, and 100,000
+// chunks take well under a second), so it never needs persisting.
+type bm25 struct {
+	postings map[string][]posting
+	docLen   []float32
+	avgLen   float64
+}
+
+// weightedTerm is a query term and how much it counts (expansions count less).
+type weightedTerm struct {
+	stem   string
+	weight float64
+}
+
+func newBM25(texts []string) *bm25 {
+	ix := &bm25{postings: map[string][]posting{}, docLen: make([]float32, len(texts))}
+	var total float64
+	counts := map[string]int{}
+	for d, text := range texts {
+		clear(counts)
+		n := 0
+		for _, t := range terms(text) {
+			counts[t]++
+			n++
+		}
+		for t, c := range counts {
+			ix.postings[t] = append(ix.postings[t], posting{doc: int32(d), tf: float32(c)})
+		}
+		ix.docLen[d] = float32(n)
+		total += float64(n)
+	}
+	if len(texts) > 0 {
+		ix.avgLen = total / float64(len(texts))
+	}
+	if ix.avgLen == 0 {
+		ix.avgLen = 1
+	}
+	return ix
+}
+
+// idf is the BM25 inverse document frequency of a stem (never negative). A
+// stem no chunk has gets the highest idf: a rare or misspelled word should
+// count for a lot in the vector query, where its character n-grams may match.
+func (ix *bm25) idf(stem string) float64 {
+	n := float64(len(ix.docLen))
+	df := float64(len(ix.postings[stem]))
+	return math.Log(1 + (n-df+0.5)/(df+0.5))
+}
+
+// score adds each document's BM25 score for the query terms into scores
+// (len = number of documents).
+func (ix *bm25) score(query []weightedTerm, scores []float64) {
+	for _, q := range query {
+		ps := ix.postings[q.stem]
+		if len(ps) == 0 {
+			continue
+		}
+		w := q.weight * ix.idf(q.stem)
+		for _, p := range ps {
+			tf := float64(p.tf)
+			norm := bm25K1 * (1 - bm25B + bm25B*float64(ix.docLen[p.doc])/ix.avgLen)
+			scores[p.doc] += w * tf * (bm25K1 + 1) / (tf + norm)
+		}
+	}
+}
