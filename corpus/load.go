@@ -1,11 +1,216 @@
 package corpus
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxFileSize bounds one source file; a larger file is reported, not read.
+const MaxFileSize = 8 << 20
+
+// formats maps a file extension to its loader format.
+var formats = map[string]string{
+	".html": "html",
+	".htm":  "html",
+	".md":   "md",
+	".txt":  "txt",
+}
 
 // Load reads the manifest (sources.yaml) and every source file in dir,
 // cleans and chunks them. Files that cannot be loaded are reported in the
 // returned error (one wrapped error per file, naming it); the corpus of the
 // files that did load is returned beside it.
+//
+// Which files are documents: every regular file in dir (not in
+// subdirectories) except hidden files, sources.yaml and the manifest's
+// `ignore` globs. A document that is not listed in the manifest still loads,
+// titled by its first heading (or its file name), because an operator who
+// drops a file into the corpus expects it to be answered from; it only
+// lacks publisher, URL and review date. Errors (the rest still loads):
+//   - a manifest entry without a file;
+//   - two files with the same stem (neither is loaded: which one is meant
+//     is ambiguous) or two manifest entries with the same id (the first is
+//     used);
+//   - an empty, unreadable, too large, binary (NUL bytes) or non-UTF-8
+//     file, or one of an unsupported type;
+//   - a file with no article text left after cleaning, or whose
+//     start_after / end_before rule matches nothing (the document still
+//     loads, but may carry furniture).
+//
+// The corpus is nil only when the manifest is missing or broken (bad YAML,
+// unknown keys, invalid patterns or dates).
 func Load(dir string) (*Corpus, error) {
-	return nil, errors.New("corpus.Load: not implemented yet")
+	manifestPath := filepath.Join(dir, ManifestName)
+	data, err := os.ReadFile(manifestPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", manifestPath, reason(err))
+	}
+	m, errs, err := parseManifest(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", manifestPath, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, reason(err))
+	}
+
+	filesByID := map[string][]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if m.ignored(name) {
+			continue
+		}
+		if e.IsDir() {
+			continue
+		}
+		id := strings.TrimSuffix(name, filepath.Ext(name))
+		filesByID[id] = append(filesByID[id], name)
+	}
+	listed := map[string]source{}
+	for _, s := range m.Documents {
+		listed[s.ID] = s
+		if len(filesByID[s.ID]) == 0 {
+			errs = append(errs, fmt.Errorf("%s: listed in %s as %q but there is no such file", filepath.Join(dir, s.ID+".*"), ManifestName, s.ID))
+		}
+	}
+
+	ids := make([]string, 0, len(filesByID))
+	for id := range filesByID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	c := &Corpus{}
+	for _, id := range ids {
+		names := filesByID[id]
+		if len(names) > 1 {
+			sort.Strings(names)
+			errs = append(errs, fmt.Errorf("%s: duplicate document id %q: files %s share it (none of them is loaded; rename one)", filepath.Join(dir, names[0]), id, strings.Join(names, ", ")))
+			continue
+		}
+		s, ok := listed[id]
+		if !ok {
+			s = source{ID: id}
+		}
+		p := filepath.Join(dir, names[0])
+		doc, err := loadFile(p, s, m.Defaults)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p, err))
+		}
+		if doc == nil {
+			continue
+		}
+		c.Docs = append(c.Docs, *doc)
+		c.Chunks = append(c.Chunks, chunkDocument(doc)...)
+	}
+	c.Version = versionOf(c.Chunks)
+	return c, errors.Join(errs...)
+}
+
+// reason strips the path from an *fs.PathError, since the caller names the
+// file already.
+func reason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// loadFile reads, checks, parses and cleans one source file. It may return
+// a document together with an error (a rule that matched nothing).
+func loadFile(path string, s source, defaults cleaning) (*Document, error) {
+	format, ok := formats[strings.ToLower(filepath.Ext(path))]
+	if !ok {
+		return nil, fmt.Errorf("unsupported file type %q (supported: .html, .htm, .md, .txt)", filepath.Ext(path))
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, errors.New("file is missing (a dangling link?)")
+		}
+		return nil, fmt.Errorf("cannot read: %w", reason(err))
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if info.Size() > MaxFileSize {
+		return nil, fmt.Errorf("file is too large (%d bytes, limit %d)", info.Size(), MaxFileSize)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", reason(err))
+	}
+	doc, err := parseDocument(data, format, s, compileRules(defaults, s))
+	if doc != nil {
+		doc.Path = path
+	}
+	return doc, err
+}
+
+// parseDocument turns file content into a cleaned document.
+func parseDocument(data []byte, format string, s source, r *rules) (*Document, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
+	switch {
+	case len(bytes.TrimSpace(data)) == 0:
+		return nil, errors.New("file is empty")
+	case bytes.IndexByte(data, 0) >= 0:
+		return nil, errors.New("binary file (contains NUL bytes), not text")
+	case !utf8.Valid(data):
+		return nil, errors.New("not valid UTF-8 text (binary, or another encoding: save it as UTF-8)")
+	}
+	var blocks []block
+	var pageTitle string
+	switch format {
+	case "html":
+		blocks, pageTitle = parseHTML(data, r.prune)
+	case "md":
+		blocks = parseText(string(data), true)
+	default:
+		blocks = parseText(string(data), false)
+	}
+	sections, cleanErr := clean(blocks, r)
+	if cleanErr != nil && sections == nil {
+		// A rule that matches nothing: load the rest with the generic
+		// rules only rather than lose the document.
+		r2 := *r
+		r2.startAfter, r2.endBefore = nil, nil
+		sections, _ = clean(blocks, &r2)
+	}
+	if len(sections) == 0 {
+		return nil, errors.New("no article text found (empty, or only page furniture)")
+	}
+	d := &Document{
+		ID:        s.ID,
+		Title:     s.Title,
+		Publisher: s.Publisher,
+		URL:       s.URL,
+		Reviewed:  s.Reviewed,
+		Format:    format,
+		Sections:  sections,
+	}
+	if d.Title == "" {
+		d.Title = derivedTitle(sections, pageTitle, s.ID)
+	}
+	d.Hash = docHash(d)
+	return d, cleanErr
+}
+
+// derivedTitle titles a document the manifest does not list.
+func derivedTitle(sections []Section, pageTitle, id string) string {
+	for _, sec := range sections {
+		if sec.Heading != "" {
+			return sec.Heading
+		}
+	}
+	if t := strings.Trim(pageTitle, " |-–"); t != "" {
+		return t
+	}
+	return id
 }

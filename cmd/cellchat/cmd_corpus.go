@@ -2,9 +2,108 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cellchat/cellchat/corpus"
 )
 
-func runCorpus(ctx context.Context, c *cli, args []string) error {
-	return errors.New("corpus: not implemented yet")
+// corpusChunkJSON is one line of `cellchat corpus --json`.
+type corpusChunkJSON struct {
+	ID      string `json:"id"`
+	DocID   string `json:"doc_id"`
+	Title   string `json:"title"`
+	Section string `json:"section"`
+	Text    string `json:"text"`
+	URL     string `json:"url,omitempty"`
+	Ord     int    `json:"ord"`
 }
+
+// runCorpus lists the documents and their chunks as loaded and cleaned,
+// so an operator can see exactly which passages the bot may cite. Files
+// that failed are reported after what loaded, and the exit code is 1.
+func runCorpus(ctx context.Context, c *cli, args []string) error {
+	fs := newFlagSet(c, "corpus", "")
+	p := addPathFlags(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object per chunk (id, doc_id, title, section, text)")
+	rest, err := parseFlags(fs, c, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		fs.Usage()
+		return &exitError{code: 2, err: fmt.Errorf("corpus takes no arguments, got %q", rest)}
+	}
+	corp, loadErr := corpus.Load(p.corpus)
+	if corp == nil {
+		return fmt.Errorf("load corpus %s: %w", p.corpus, loadErr)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetEscapeHTML(false)
+		for _, ch := range corp.Chunks {
+			if err := enc.Encode(corpusChunkJSON{ID: ch.ID, DocID: ch.DocID, Title: ch.Title, Section: ch.Section, Text: ch.Text, URL: ch.URL, Ord: ch.Ord}); err != nil {
+				return err
+			}
+		}
+	} else {
+		printCorpus(c, corp)
+	}
+	if loadErr != nil {
+		return &fileErrors{err: loadErr}
+	}
+	return nil
+}
+
+func printCorpus(c *cli, corp *corpus.Corpus) {
+	byDoc := map[string][]corpus.Chunk{}
+	for _, ch := range corp.Chunks {
+		byDoc[ch.DocID] = append(byDoc[ch.DocID], ch)
+	}
+	w := c.stdout
+	for _, d := range corp.Docs {
+		chunks := byDoc[d.ID]
+		fmt.Fprintf(w, "%s  %q\n", d.ID, d.Title)
+		if d.Publisher != "" {
+			fmt.Fprintf(w, "  publisher: %s\n", d.Publisher)
+		}
+		if d.URL != "" {
+			fmt.Fprintf(w, "  url:       %s\n", d.URL)
+		}
+		if d.Reviewed != "" {
+			fmt.Fprintf(w, "  reviewed:  %s\n", d.Reviewed)
+		}
+		fmt.Fprintf(w, "  file:      %s (%s), %d sections, %d chunks\n", d.Path, d.Format, len(d.Sections), len(chunks))
+		for _, ch := range chunks {
+			section := ch.Section
+			if section == "" {
+				section = "(introduction)"
+			}
+			fmt.Fprintf(w, "    %s  [%s]\n      %s\n", ch.ID, section, preview(ch.Text, 110))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "%d documents, %d chunks, corpus version %s\n", len(corp.Docs), len(corp.Chunks), corp.Version)
+}
+
+// preview is the first n characters of a passage on one line.
+func preview(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n])) + "…"
+}
+
+// fileErrors reports the corpus files that failed, one per line, keeping
+// the underlying errors reachable for errors.Is / errors.As.
+type fileErrors struct{ err error }
+
+func (e *fileErrors) Error() string {
+	return "some corpus files failed to load:\n  " + strings.ReplaceAll(e.err.Error(), "\n", "\n  ")
+}
+
+func (e *fileErrors) Unwrap() error { return e.err }

@@ -1,0 +1,278 @@
+package corpus
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/tmc/langchaingo/textsplitter"
+)
+
+// Chunk sizes in characters (runes). A passage is what a patient reads as a
+// citation: a few sentences. Splits happen only between paragraphs and
+// between sentences, never inside a sentence; a single sentence longer than
+// maxChunkChars stays whole.
+const (
+	maxChunkChars = 650
+	// minChunkChars: a trailing piece shorter than this is merged into the
+	// passage before it when the two together stay under mergeLimitChars.
+	minChunkChars   = 160
+	mergeLimitChars = 820
+)
+
+const (
+	paragraphSep = "\n\n"
+	sentenceSep  = "\n"
+)
+
+// splitter is langchaingo's recursive character splitter over paragraph
+// and sentence separators, measuring characters (never tokens: the token
+// splitter downloads its encoding).
+var splitter = textsplitter.NewRecursiveCharacter(
+	textsplitter.WithChunkSize(maxChunkChars),
+	textsplitter.WithChunkOverlap(0),
+	textsplitter.WithSeparators([]string{paragraphSep, sentenceSep}),
+	textsplitter.WithLenFunc(utf8.RuneCountInString),
+)
+
+// chunkSection cuts one section into passages. Sentences are marked with
+// single newlines and paragraphs with blank lines, so the splitter cuts
+// only there; in the passage text sentences are joined by a space and
+// paragraphs by a blank line.
+func chunkSection(sec Section) []string {
+	paras := make([]string, 0, len(sec.Paragraphs))
+	for _, p := range sec.Paragraphs {
+		p = normalizeText(p)
+		if p == "" {
+			continue
+		}
+		paras = append(paras, strings.Join(sentenceUnits(p), sentenceSep))
+	}
+	if len(paras) == 0 {
+		return nil
+	}
+	full := strings.Join(paras, paragraphSep)
+	pieces, err := splitter.SplitText(full)
+	if err != nil { // the recursive splitter never fails; keep paragraphs whole if it does
+		pieces = paras
+	}
+	type passage struct {
+		text     string
+		paraEnds bool // the passage ends a paragraph
+	}
+	var out []passage
+	pos := 0
+	for _, p := range pieces {
+		paraEnds := true
+		if i := strings.Index(full[pos:], p); i >= 0 {
+			pos += i + len(p)
+			paraEnds = pos >= len(full) || strings.HasPrefix(full[pos:], paragraphSep)
+		}
+		ps := strings.Split(p, paragraphSep)
+		for i := range ps {
+			ps[i] = strings.TrimSpace(strings.ReplaceAll(ps[i], sentenceSep, " "))
+		}
+		text := strings.TrimSpace(strings.Join(nonEmpty(ps), paragraphSep))
+		if hasContent(text) {
+			out = append(out, passage{text, paraEnds})
+		}
+	}
+	// Merge a short piece ("It is rare.") into its neighbour so no passage
+	// is a lone fragment.
+	for i := 1; i < len(out); i++ {
+		a, b := utf8.RuneCountInString(out[i-1].text), utf8.RuneCountInString(out[i].text)
+		if (b < minChunkChars || a < minChunkChars) && a+b+2 <= mergeLimitChars {
+			sep := " "
+			if out[i-1].paraEnds {
+				sep = paragraphSep
+			}
+			out[i-1] = passage{out[i-1].text + sep + out[i].text, out[i].paraEnds}
+			out = append(out[:i], out[i+1:]...)
+			i--
+		}
+	}
+	texts := make([]string, len(out))
+	for i, p := range out {
+		texts[i] = p.text
+	}
+	return texts
+}
+
+func nonEmpty(ss []string) []string {
+	out := ss[:0]
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// minSentenceChars: a shorter "sentence" (a list label such as "Matched
+// donors.") is kept with the sentence after it, so a cut never separates
+// a label from what it labels.
+const minSentenceChars = 40
+
+// sentenceUnits are the sentences of a paragraph that a passage boundary
+// may fall between.
+func sentenceUnits(p string) []string {
+	ss := splitSentences(p)
+	out := ss[:0]
+	carry := ""
+	for _, s := range ss {
+		if carry != "" {
+			s = carry + " " + s
+			carry = ""
+		}
+		if utf8.RuneCountInString(s) < minSentenceChars {
+			carry = s
+			continue
+		}
+		out = append(out, s)
+	}
+	if carry != "" {
+		if len(out) > 0 {
+			out[len(out)-1] += " " + carry
+		} else {
+			out = append(out, carry)
+		}
+	}
+	return out
+}
+
+// abbreviations end with a period but do not end a sentence.
+var abbreviations = map[string]bool{
+	"e.g": true, "i.e": true, "etc": true, "vs": true, "dr": true, "mr": true,
+	"mrs": true, "ms": true, "prof": true, "st": true, "no": true, "fig": true,
+	"approx": true, "incl": true, "cf": true, "al": true, "ca": true, "jr": true,
+	"sr": true, "inc": true, "ltd": true, "co": true, "mg": true, "ml": true,
+}
+
+// splitSentences splits a paragraph after ".", "!" or "?" (and closing
+// quotes or brackets) followed by a space and an upper-case letter, digit
+// or opening quote, except after common abbreviations and initials.
+func splitSentences(p string) []string {
+	var out []string
+	start := 0
+	runes := []rune(p)
+	for i := 0; i < len(runes); i++ {
+		r := runes[i]
+		if r != '.' && r != '!' && r != '?' && r != '…' {
+			continue
+		}
+		j := i + 1
+		for j < len(runes) && strings.ContainsRune(`"'”’)]»`, runes[j]) {
+			j++
+		}
+		if j >= len(runes) || !unicode.IsSpace(runes[j]) {
+			continue
+		}
+		k := j
+		for k < len(runes) && unicode.IsSpace(runes[k]) {
+			k++
+		}
+		if k >= len(runes) {
+			break
+		}
+		next := runes[k]
+		if !unicode.IsUpper(next) && !unicode.IsDigit(next) && !strings.ContainsRune(`"'“‘(`, next) {
+			continue
+		}
+		if r == '.' && isAbbreviation(runes[start:i]) {
+			continue
+		}
+		out = append(out, strings.TrimSpace(string(runes[start:j])))
+		start = k
+		i = k - 1
+	}
+	if rest := strings.TrimSpace(string(runes[start:])); rest != "" {
+		out = append(out, rest)
+	}
+	return out
+}
+
+// isAbbreviation reports whether the word before a period is an
+// abbreviation or a single-letter initial.
+func isAbbreviation(before []rune) bool {
+	i := len(before)
+	for i > 0 && !unicode.IsSpace(before[i-1]) && before[i-1] != '(' {
+		i--
+	}
+	word := strings.ToLower(string(before[i:]))
+	if utf8.RuneCountInString(word) == 1 && unicode.IsLetter([]rune(word)[0]) {
+		return true // an initial: "J. Smith"
+	}
+	return abbreviations[word]
+}
+
+// chunkID is stable for a given document, section and text, so a logged
+// citation keeps pointing at the same words across re-ingests.
+func chunkID(docID, section, text string) string {
+	sum := sha256.Sum256([]byte(section + "\x00" + text))
+	return docID + "#" + hex.EncodeToString(sum[:6])
+}
+
+// versionOf hashes the sorted chunk ids: it changes when any chunk changes,
+// appears or disappears.
+func versionOf(chunks []Chunk) string {
+	ids := make([]string, len(chunks))
+	for i, c := range chunks {
+		ids[i] = c.ID
+	}
+	sort.Strings(ids)
+	h := sha256.New()
+	for _, id := range ids {
+		h.Write([]byte(id))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// docHash hashes a document's cleaned content and its metadata, so a
+// changed title or URL (which chunks carry) also counts as a change.
+func docHash(d *Document) string {
+	h := sha256.New()
+	for _, f := range []string{d.ID, d.Title, d.Publisher, d.URL, d.Reviewed} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	for _, s := range d.Sections {
+		h.Write([]byte{1})
+		h.Write([]byte(s.Heading))
+		for _, p := range s.Paragraphs {
+			h.Write([]byte{0})
+			h.Write([]byte(p))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// chunkDocument cuts every section of d into chunks carrying the section
+// heading and the document's metadata. Identical passages in the same
+// section (same id) are kept once.
+func chunkDocument(d *Document) []Chunk {
+	var out []Chunk
+	seen := map[string]bool{}
+	for _, sec := range d.Sections {
+		for _, text := range chunkSection(sec) {
+			id := chunkID(d.ID, sec.Heading, text)
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			out = append(out, Chunk{
+				ID:      id,
+				DocID:   d.ID,
+				Title:   d.Title,
+				URL:     d.URL,
+				Section: sec.Heading,
+				Text:    text,
+				Ord:     len(out),
+			})
+		}
+	}
+	return out
+}

@@ -1,0 +1,233 @@
+package corpus
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/cascadia"
+	"gopkg.in/yaml.v3"
+)
+
+// ManifestName is the manifest's file name inside a corpus directory.
+const ManifestName = "sources.yaml"
+
+// furnitureYAML holds the generic page-furniture rules every document gets.
+// They are data, not code, so a new kind of boilerplate is one line of YAML.
+//
+//go:embed furniture.yaml
+var furnitureYAML []byte
+
+// cleaning is a set of furniture rules. The same shape is used by the
+// embedded furniture.yaml, by sources.yaml's `defaults:` and by each
+// document entry, and the three are combined.
+type cleaning struct {
+	HTMLPrune    []string `yaml:"html_prune"`    // CSS selectors removed before HTML extraction
+	EndAt        []string `yaml:"end_at"`        // a block matching ends the article (it is dropped too)
+	DropSections []string `yaml:"drop_sections"` // headings whose whole section is dropped
+	DropLines    []string `yaml:"drop_lines"`    // single blocks dropped wherever they are
+}
+
+// source is one document entry of sources.yaml.
+type source struct {
+	ID        string `yaml:"id"`
+	Title     string `yaml:"title"`
+	Publisher string `yaml:"publisher"`
+	URL       string `yaml:"url"`
+	Reviewed  string `yaml:"reviewed"`
+	// StartAfter drops everything up to and including the first block
+	// matching it (a service header above the article).
+	StartAfter string `yaml:"start_after"`
+	// EndBefore drops the first block matching it and everything after
+	// (a sign-off or link list below the article).
+	EndBefore string `yaml:"end_before"`
+	cleaning  `yaml:",inline"`
+}
+
+// manifest is sources.yaml.
+type manifest struct {
+	// Ignore lists glob patterns (path.Match, on the file name) of files in
+	// the corpus directory that are not documents, e.g. "*.go".
+	Ignore    []string `yaml:"ignore"`
+	Defaults  cleaning `yaml:"defaults"`
+	Documents []source `yaml:"documents"`
+}
+
+// rules is a compiled cleaning set.
+type rules struct {
+	prune        string // one CSS selector group for trafilatura
+	startAfter   *regexp.Regexp
+	endBefore    *regexp.Regexp
+	endAt        []*regexp.Regexp
+	dropSections []*regexp.Regexp
+	dropLines    []*regexp.Regexp
+}
+
+// decodeStrict decodes YAML rejecting unknown keys, so a typo in a rule name
+// is an error instead of a rule silently not applied.
+func decodeStrict(data []byte, v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // empty document
+		}
+		return err
+	}
+	return nil
+}
+
+// parseManifest decodes and validates sources.yaml. Structural problems
+// (syntax, unknown keys, bad patterns or dates) make the whole manifest
+// unusable; duplicate ids are returned as entry errors beside the entries
+// that are fine (the first entry of an id wins).
+func parseManifest(data []byte) (*manifest, []error, error) {
+	var m manifest
+	if err := decodeStrict(data, &m); err != nil {
+		return nil, nil, err
+	}
+	var problems []error
+	for _, g := range m.Ignore {
+		if _, err := path.Match(g, "x"); err != nil {
+			problems = append(problems, fmt.Errorf("ignore pattern %q: %w", g, err))
+		}
+	}
+	if err := m.Defaults.validate(); err != nil {
+		problems = append(problems, fmt.Errorf("defaults: %w", err))
+	}
+	var entryErrs []error
+	seen := map[string]bool{}
+	docs := m.Documents[:0]
+	for i, s := range m.Documents {
+		where := fmt.Sprintf("documents[%d] (id %q)", i, s.ID)
+		switch {
+		case s.ID == "":
+			problems = append(problems, fmt.Errorf("%s: id is required", where))
+			continue
+		case strings.ContainsAny(s.ID, `/\`) || strings.TrimSpace(s.ID) != s.ID:
+			problems = append(problems, fmt.Errorf("%s: id must be a file stem", where))
+			continue
+		}
+		if s.Reviewed != "" {
+			if _, err := time.Parse(time.DateOnly, s.Reviewed); err != nil {
+				problems = append(problems, fmt.Errorf("%s: reviewed %q is not YYYY-MM-DD", where, s.Reviewed))
+			}
+		}
+		if err := s.cleaning.validate(); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", where, err))
+		}
+		for _, p := range []string{s.StartAfter, s.EndBefore} {
+			if p == "" {
+				continue
+			}
+			if _, err := compilePattern(p); err != nil {
+				problems = append(problems, fmt.Errorf("%s: %w", where, err))
+			}
+		}
+		if seen[s.ID] {
+			entryErrs = append(entryErrs, fmt.Errorf("%s: duplicate document id %q in %s (the first entry is used)", ManifestName, s.ID, ManifestName))
+			continue
+		}
+		seen[s.ID] = true
+		docs = append(docs, s)
+	}
+	if len(problems) > 0 {
+		return nil, nil, errors.Join(problems...)
+	}
+	m.Documents = docs
+	return &m, entryErrs, nil
+}
+
+func (c cleaning) validate() error {
+	var errs []error
+	for _, sel := range c.HTMLPrune {
+		if _, err := cascadia.ParseGroup(sel); err != nil {
+			errs = append(errs, fmt.Errorf("html_prune %q: %w", sel, err))
+		}
+	}
+	for _, list := range [][]string{c.EndAt, c.DropSections, c.DropLines} {
+		for _, p := range list {
+			if _, err := compilePattern(p); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func compilePattern(p string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile("(?i)" + p)
+	if err != nil {
+		return nil, fmt.Errorf("pattern %q: %w", p, err)
+	}
+	return re, nil
+}
+
+func mustCompileAll(ps []string) []*regexp.Regexp {
+	out := make([]*regexp.Regexp, 0, len(ps))
+	for _, p := range ps {
+		re, err := compilePattern(p)
+		if err != nil {
+			panic(err) // validated before
+		}
+		out = append(out, re)
+	}
+	return out
+}
+
+// genericFurniture is the embedded furniture.yaml, parsed once.
+var genericFurniture = func() cleaning {
+	var c cleaning
+	if err := decodeStrict(furnitureYAML, &c); err != nil {
+		panic(fmt.Sprintf("corpus: embedded furniture.yaml: %v", err))
+	}
+	if err := c.validate(); err != nil {
+		panic(fmt.Sprintf("corpus: embedded furniture.yaml: %v", err))
+	}
+	return c
+}()
+
+// compileRules merges the generic, corpus-wide and per-document rules.
+// All patterns were validated by parseManifest.
+func compileRules(defaults cleaning, s source) *rules {
+	var all cleaning
+	for _, c := range []cleaning{genericFurniture, defaults, s.cleaning} {
+		all.HTMLPrune = append(all.HTMLPrune, c.HTMLPrune...)
+		all.EndAt = append(all.EndAt, c.EndAt...)
+		all.DropSections = append(all.DropSections, c.DropSections...)
+		all.DropLines = append(all.DropLines, c.DropLines...)
+	}
+	r := &rules{
+		prune:        strings.Join(all.HTMLPrune, ", "),
+		endAt:        mustCompileAll(all.EndAt),
+		dropSections: mustCompileAll(all.DropSections),
+		dropLines:    mustCompileAll(all.DropLines),
+	}
+	if s.StartAfter != "" {
+		r.startAfter = mustCompileAll([]string{s.StartAfter})[0]
+	}
+	if s.EndBefore != "" {
+		r.endBefore = mustCompileAll([]string{s.EndBefore})[0]
+	}
+	return r
+}
+
+// ignored reports whether a file name in the corpus directory is not a
+// document: hidden files, the manifest itself and the manifest's ignore globs.
+func (m *manifest) ignored(name string) bool {
+	if strings.HasPrefix(name, ".") || name == ManifestName {
+		return true
+	}
+	for _, g := range m.Ignore {
+		if ok, _ := path.Match(g, name); ok {
+			return true
+		}
+	}
+	return false
+}
