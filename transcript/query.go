@@ -204,7 +204,7 @@ type Stats struct {
 	Emergencies   int        `json:"emergencies"`
 	FeedbackUp    int        `json:"feedback_up"`
 	FeedbackDown  int        `json:"feedback_down"`
-	Unreviewed    int        `json:"unreviewed"`     // replies never reviewed
+	Unreviewed    int        `json:"unreviewed"`      // replies never reviewed
 	DownNoReview  int        `json:"down_unreviewed"` // thumbs-down replies never reviewed: the urgent backlog
 	NeedsFollowUp int        `json:"needs_follow_up"` // newest review needs_correction or wrong
 }

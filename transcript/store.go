@@ -52,6 +52,8 @@ type Store struct {
 
 	writes   chan writeReq
 	maxBatch int
+	wconn    *sql.Conn // the writer's own connection
+	wstmts   *writeStmts
 	stop     chan struct{}
 	done     chan struct{}
 
@@ -84,6 +86,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if s.maxBatch <= 0 {
 		s.maxBatch = 256
+	}
+	if s.wconn, err = db.Conn(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open transcript %s: %w", path, err)
+	}
+	if s.wstmts, err = prepareWrites(ctx, s.wconn); err != nil {
+		s.wconn.Close()
+		db.Close()
+		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
 	go s.writer()
 	return s, nil
@@ -193,64 +204,132 @@ func (s *Store) writer() {
 	}
 }
 
-// commit writes batch in one transaction. Each record is inserted under its
-// own savepoint, so one bad record (say a duplicate answer_id) fails alone.
-func (s *Store) commit(batch []writeReq) {
-	errs := make([]error, len(batch))
-	err := func() error {
-		ctx := context.Background()
-		tx, err := s.db.BeginTx(ctx, nil)
+// writeStmts are the statements the writer runs, prepared once on its own
+// connection: parsing SQL costs more than executing these inserts.
+type writeStmts struct {
+	conversation, turn, citation, retrieved *sql.Stmt
+}
+
+const (
+	sqlConversation = `INSERT INTO conversations(id, started, last) VALUES (?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET last = MAX(last, excluded.last)`
+	sqlTurn = `INSERT INTO turns(answer_id, conversation_id, time, question, kind, text,
+		disclaimer, mode, reason, confidence, corpus_version, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlCitation = `INSERT INTO citations(answer_id, n, doc_id, chunk_id, title, url, section, passage)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlRetrieved = `INSERT INTO retrieved(answer_id, rank, chunk_id, doc_id, section, score, lexical, vector, text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+// preparer is a *sql.Conn or a *sql.Tx.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+func prepareWrites(ctx context.Context, p preparer) (*writeStmts, error) {
+	var w writeStmts
+	for _, x := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{{&w.conversation, sqlConversation}, {&w.turn, sqlTurn}, {&w.citation, sqlCitation}, {&w.retrieved, sqlRetrieved}} {
+		st, err := p.PrepareContext(ctx, x.sql)
 		if err != nil {
-			return err
+			w.close()
+			return nil, err
 		}
-		defer tx.Rollback()
-		for i, req := range batch {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT rec`); err != nil {
-				return err
-			}
-			if err := insertRecord(ctx, tx, req.rec); err != nil {
-				errs[i] = fmt.Errorf("transcript.Record %s: %w", req.rec.AnswerID, err)
-				if _, err := tx.ExecContext(ctx, `ROLLBACK TO rec`); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `RELEASE rec`); err != nil {
-				return err
-			}
-		}
-		return tx.Commit()
-	}()
-	for i, req := range batch {
-		if err != nil {
-			req.done <- fmt.Errorf("transcript.Record %s: %w", req.rec.AnswerID, err)
-		} else {
-			req.done <- errs[i]
+		*x.dst = st
+	}
+	return &w, nil
+}
+
+func (w *writeStmts) close() {
+	for _, st := range []*sql.Stmt{w.conversation, w.turn, w.citation, w.retrieved} {
+		if st != nil {
+			st.Close()
 		}
 	}
 }
 
-func insertRecord(ctx context.Context, tx *sql.Tx, r Record) error {
+// in returns the statements bound to tx (free: they were prepared on tx's connection).
+func (w *writeStmts) in(ctx context.Context, tx *sql.Tx) *writeStmts {
+	return &writeStmts{
+		conversation: tx.StmtContext(ctx, w.conversation),
+		turn:         tx.StmtContext(ctx, w.turn),
+		citation:     tx.StmtContext(ctx, w.citation),
+		retrieved:    tx.StmtContext(ctx, w.retrieved),
+	}
+}
+
+// commit writes batch in one transaction and answers each caller after
+// the commit. If a record fails (say a duplicate answer_id), the batch is
+// written again with each record under its own savepoint, so the bad one
+// fails alone.
+func (s *Store) commit(batch []writeReq) {
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	err := s.writeBatch(ctx, batch, errs, false)
+	if err != nil && len(batch) > 1 {
+		clear(errs)
+		err = s.writeBatch(ctx, batch, errs, true)
+	}
+	for i, req := range batch {
+		switch {
+		case err != nil:
+			req.done <- fmt.Errorf("transcript.Record %s: %w", req.rec.AnswerID, err)
+		case errs[i] != nil:
+			req.done <- fmt.Errorf("transcript.Record %s: %w", req.rec.AnswerID, errs[i])
+		default:
+			req.done <- nil
+		}
+	}
+}
+
+func (s *Store) writeBatch(ctx context.Context, batch []writeReq, errs []error, isolate bool) error {
+	tx, err := s.wconn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	st := s.wstmts.in(ctx, tx)
+	for i, req := range batch {
+		if !isolate {
+			if err := insertRecord(ctx, st, req.rec); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT rec`); err != nil {
+			return err
+		}
+		if errs[i] = insertRecord(ctx, st, req.rec); errs[i] != nil {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO rec`); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE rec`); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func insertRecord(ctx context.Context, st *writeStmts, r Record) error {
 	t := r.Time.UnixNano()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO conversations(id, started, last) VALUES (?, ?, ?)
-		ON CONFLICT(id) DO UPDATE SET last = MAX(last, excluded.last)`, r.ConversationID, t, t); err != nil {
+	if _, err := st.conversation.ExecContext(ctx, r.ConversationID, t, t); err != nil {
 		return err
 	}
 	rp := r.Reply
-	if _, err := tx.ExecContext(ctx, `INSERT INTO turns(answer_id, conversation_id, time, question, kind, text,
-		disclaimer, mode, reason, confidence, corpus_version, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.AnswerID, r.ConversationID, t, r.Question, string(rp.Kind), rp.Text, rp.Disclaimer, rp.Mode, rp.Reason,
-		rp.Confidence, rp.CorpusVersion, int64(r.Latency)); err != nil {
+	if _, err := st.turn.ExecContext(ctx, r.AnswerID, r.ConversationID, t, r.Question, string(rp.Kind), rp.Text,
+		rp.Disclaimer, rp.Mode, rp.Reason, rp.Confidence, rp.CorpusVersion, int64(r.Latency)); err != nil {
 		return err
 	}
 	for _, c := range rp.Citations {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO citations(answer_id, n, doc_id, chunk_id, title, url, section, passage)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.AnswerID, c.N, c.DocID, c.ChunkID, c.Title, c.URL, c.Section, c.Passage); err != nil {
+		if _, err := st.citation.ExecContext(ctx, r.AnswerID, c.N, c.DocID, c.ChunkID, c.Title, c.URL, c.Section, c.Passage); err != nil {
 			return err
 		}
 	}
 	for i, p := range rp.Retrieved {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO retrieved(answer_id, rank, chunk_id, doc_id, section, score, lexical, vector, text)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.AnswerID, i+1, p.ChunkID, p.DocID, p.Section, p.Score, p.Lexical, p.Vector, p.Text); err != nil {
+		if _, err := st.retrieved.ExecContext(ctx, r.AnswerID, i+1, p.ChunkID, p.DocID, p.Section, p.Score, p.Lexical, p.Vector, p.Text); err != nil {
 			return err
 		}
 	}
@@ -404,5 +483,7 @@ func (s *Store) Close() error {
 	s.closeMu.Unlock()
 	close(s.stop)
 	<-s.done
+	s.wstmts.close()
+	s.wconn.Close()
 	return s.db.Close()
 }

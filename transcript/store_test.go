@@ -332,7 +332,11 @@ func TestMigrations(t *testing.T) {
 			}
 			if from >= 1 {
 				tx, _ := db.Begin()
-				if err := insertRecord(ctx, tx, testRecord("pre", 1)); err != nil {
+				st, err := prepareWrites(ctx, tx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := insertRecord(ctx, st, testRecord("pre", 1)); err != nil {
 					t.Fatal(err)
 				}
 				if err := tx.Commit(); err != nil {
