@@ -1,10 +1,137 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/cellchat/cellchat/transcript"
 )
 
+const staffUsage = `usage: cellchat staff add EMAIL [--data DIR]
+       cellchat staff list [--data DIR]
+       cellchat staff remove EMAIL [--data DIR]
+
+Manages the accounts that sign in to the staff console at /staff. The
+accounts live in the transcript log, DATA/transcript.db. "add" reads the
+password from a prompt on a terminal, or one line from stdin otherwise
+(at least %d characters).
+`
+
 func runStaff(ctx context.Context, c *cli, args []string) error {
-	return errors.New("staff: not implemented yet")
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintf(c.stderr, staffUsage, transcript.MinPasswordLength)
+		if len(args) == 0 {
+			return &exitError{code: 2, err: errors.New("staff: missing action (add, list or remove)")}
+		}
+		return flag.ErrHelp
+	}
+	action := args[0]
+	var argsUsage string
+	var wantArgs int
+	switch action {
+	case "add", "remove":
+		argsUsage, wantArgs = "EMAIL", 1
+	case "list":
+	default:
+		fmt.Fprintf(c.stderr, staffUsage, transcript.MinPasswordLength)
+		return &exitError{code: 2, err: fmt.Errorf("staff: unknown action %q (want add, list or remove)", action)}
+	}
+	fs := newFlagSet(c, "staff "+action, argsUsage)
+	p := addPathFlags(fs)
+	pos, err := parseFlags(fs, c, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) != wantArgs {
+		fs.Usage()
+		return &exitError{code: 2, err: fmt.Errorf("staff %s: want %d argument(s), got %d", action, wantArgs, len(pos))}
+	}
+	var email string
+	if wantArgs == 1 {
+		if email, err = transcript.NormalizeEmail(pos[0]); err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("staff %s: %w", action, err)}
+		}
+	}
+	var password string
+	if action == "add" {
+		// Read the password before opening the store, so a bad one changes nothing.
+		if password, err = readPassword(c); err != nil {
+			return fmt.Errorf("staff add: %w", err)
+		}
+	}
+	if err := os.MkdirAll(p.data, 0o700); err != nil {
+		return fmt.Errorf("staff: data directory: %w", err)
+	}
+	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{})
+	if err != nil {
+		return fmt.Errorf("staff: %w", err)
+	}
+	defer store.Close()
+	switch action {
+	case "add":
+		if err := store.AddStaff(ctx, email, password); err != nil {
+			return fmt.Errorf("staff add: %w", err)
+		}
+		store.Audit(ctx, "cli", "staff_add", email)
+		fmt.Fprintf(c.stdout, "added %s\n", email)
+	case "remove":
+		if err := store.RemoveStaff(ctx, email); err != nil {
+			return fmt.Errorf("staff remove: %w", err)
+		}
+		store.Audit(ctx, "cli", "staff_remove", email)
+		fmt.Fprintf(c.stdout, "removed %s (and signed out its sessions)\n", email)
+	case "list":
+		list, err := store.ListStaff(ctx)
+		if err != nil {
+			return fmt.Errorf("staff list: %w", err)
+		}
+		if len(list) == 0 {
+			fmt.Fprintln(c.stderr, "no staff accounts; add one with: cellchat staff add EMAIL")
+		}
+		for _, st := range list {
+			fmt.Fprintf(c.stdout, "%s\t%s\n", st.Email, st.Created.UTC().Format("2006-01-02 15:04 MST"))
+		}
+	}
+	return nil
+}
+
+// readPassword prompts twice on a terminal (without echo), or reads one
+// line from stdin when it is not a terminal (scripts, tests).
+func readPassword(c *cli) (string, error) {
+	var pw string
+	if f, ok := c.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(c.stderr, "Password: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(c.stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		fmt.Fprint(c.stderr, "Repeat password: ")
+		again, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(c.stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if string(b) != string(again) {
+			return "", errors.New("passwords do not match")
+		}
+		pw = string(b)
+	} else {
+		line, err := bufio.NewReader(c.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return "", errors.New("no password on stdin")
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	}
+	if len([]rune(pw)) < transcript.MinPasswordLength {
+		return "", fmt.Errorf("password too short: at least %d characters", transcript.MinPasswordLength)
+	}
+	return pw, nil
 }
