@@ -339,7 +339,7 @@ func (ix *Index) SearchMode(ctx context.Context, query string, k int, mode Mode)
 	if ix.closed.Load() {
 		return nil, errClosed
 	}
-	if err := checkQuery(query); err != nil {
+	if err := CheckQuery(query); err != nil {
 		return nil, err
 	}
 	mode, err := ParseMode(string(mode))
@@ -353,7 +353,9 @@ func (ix *Index) SearchMode(ctx context.Context, query string, k int, mode Mode)
 	return s.search(ctx, query, ix.lex.Expand(query), k, mode, ix.fusion)
 }
 
-func checkQuery(q string) error {
+// CheckQuery reports whether Search would accept the query: valid UTF-8,
+// not empty, at most MaxQueryLen characters.
+func CheckQuery(q string) error {
 	if !utf8.ValidString(q) {
 		return ErrInvalidQuery
 	}
