@@ -52,9 +52,13 @@ func Load(dir string) (*Corpus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", manifestPath, reason(err))
 	}
-	m, errs, err := parseManifest(data)
+	m, entryErrs, err := parseManifest(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", manifestPath, err)
+	}
+	var errs []error
+	for _, e := range entryErrs {
+		errs = append(errs, fmt.Errorf("%s: %w", manifestPath, e))
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -131,7 +131,7 @@ func parseManifest(data []byte) (*manifest, []error, error) {
 			}
 		}
 		if seen[s.ID] {
-			entryErrs = append(entryErrs, fmt.Errorf("%s: duplicate document id %q in %s (the first entry is used)", ManifestName, s.ID, ManifestName))
+			entryErrs = append(entryErrs, fmt.Errorf("%s: duplicate document id %q in %s (the first entry is used)", where, s.ID, ManifestName))
 			continue
 		}
 		seen[s.ID] = true
