@@ -186,7 +186,7 @@ func ptr(s string) *string { return &s }
 // heading; ignored and hidden files are not documents.
 func TestUnlistedAndIgnoredFiles(t *testing.T) {
 	dir := writeCorpus(t, map[string]string{
-		ManifestName: "ignore: ['*.go', 'notes*']\ndocuments: []\n",
+		ManifestName:     "ignore: ['*.go', 'notes*']\ndocuments: []\n",
 		"new-leaflet.md": "# Living with CAR-T\n\nAfter CAR-T therapy you stay near the treatment centre for some weeks. Your team checks for side effects.\n",
 		"plain.txt":      "Cell therapy uses living cells. They are given as an infusion.\n",
 		"loader.go":      "package x",
