@@ -114,6 +114,7 @@ func (p *parser) errorf(n *yaml.Node, caseID string, format string, args ...any)
 // fields checks that n is a mapping with only the allowed keys, each once,
 // and returns key -> value node.
 func (p *parser) fields(n *yaml.Node, caseID, what string, allowed ...string) map[string]*yaml.Node {
+	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
 		p.errorf(n, caseID, "%s must be a mapping", what)
 		return nil
@@ -133,7 +134,17 @@ func (p *parser) fields(n *yaml.Node, caseID, what string, allowed ...string) ma
 	return out
 }
 
+// resolve follows YAML aliases (*name) to the node they stand for, so sets
+// may share expectations through anchors.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
 func (p *parser) str(n *yaml.Node, caseID, field string) string {
+	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		p.errorf(n, caseID, "%s must be a string", field)
 		return ""
@@ -142,6 +153,7 @@ func (p *parser) str(n *yaml.Node, caseID, field string) string {
 }
 
 func (p *parser) strList(n *yaml.Node, caseID, field string) []string {
+	n = resolve(n)
 	if n.Kind != yaml.SequenceNode {
 		p.errorf(n, caseID, "%s must be a list of strings, e.g. [\"...\"]", field)
 		return nil
@@ -226,7 +238,7 @@ func (p *parser) caseNode(n *yaml.Node, index int) (Case, bool) {
 	case f["turns"] != nil && (f["ask"] != nil || f["expect"] != nil):
 		p.errorf(n, label, "has both turns and ask/expect: use ask+expect for one question or turns for a conversation, not both")
 	case f["turns"] != nil:
-		tn := f["turns"]
+		tn := resolve(f["turns"])
 		if tn.Kind != yaml.SequenceNode || len(tn.Content) == 0 {
 			p.errorf(tn, label, "turns must be a non-empty list of {ask, expect}")
 			break
@@ -264,6 +276,7 @@ func (p *parser) turn(n *yaml.Node, f map[string]*yaml.Node, label string) Turn 
 
 func (p *parser) expect(n *yaml.Node, label string) Expect {
 	var e Expect
+	n = resolve(n)
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return e // "expect:" with nothing: no expectations
 	}
@@ -272,6 +285,7 @@ func (p *parser) expect(n *yaml.Node, label string) Expect {
 		return e
 	}
 	if v := f["kind"]; v != nil {
+		v = resolve(v)
 		var names []string
 		if v.Kind == yaml.ScalarNode {
 			names = []string{p.str(v, label, "kind")}

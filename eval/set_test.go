@@ -59,6 +59,23 @@ cases:
 	}
 }
 
+func TestParseAnchors(t *testing.T) {
+	s, err := Parse("a.yaml", []byte(`cases:
+  - id: a
+    ask: What is CAR-T?
+    expect: &car-t {kind: answer, evidence: ["chimeric antigen receptor"]}
+  - id: b
+    ask: what is car t
+    expect: *car-t
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := s.Cases[1].Turns[0].Expect; len(e.Kinds) != 1 || e.Evidence[0] != "chimeric antigen receptor" {
+		t.Errorf("aliased expect = %+v", e)
+	}
+}
+
 func TestParseErrorsNameCaseAndLine(t *testing.T) {
 	tests := []struct {
 		name string
