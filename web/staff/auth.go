@@ -1,0 +1,260 @@
+package staff
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cellchat/cellchat/transcript"
+)
+
+const (
+	sessionCookie = "cellchat_staff"
+	// loginCookie carries the token the sign-in form must echo (login CSRF:
+	// a foreign site cannot sign a browser in to an account of its choosing).
+	loginCookie = "cellchat_staff_login"
+	cookiePath  = "/staff"
+	csrfField   = "csrf"
+)
+
+type sessionKey struct{}
+
+func sessionFrom(ctx context.Context) transcript.Session {
+	s, _ := ctx.Value(sessionKey{}).(transcript.Session)
+	return s
+}
+
+// requireSession lets requests with a live session through. Without one,
+// the API answers 401 and pages redirect to the sign-in page. A POST must
+// also carry the session's CSRF token, else 403.
+func (c *console) requireSession(api bool, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var sess transcript.Session
+		err := transcript.ErrNotFound
+		if ck, cerr := r.Cookie(sessionCookie); cerr == nil {
+			sess, err = c.store.LookupSession(r.Context(), ck.Value)
+		}
+		if err != nil {
+			if !errors.Is(err, transcript.ErrNotFound) {
+				c.log.Error("staff session lookup", "err", err)
+				http.Error(w, "internal error", http.StatusInternalServerError)
+				return
+			}
+			if api {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				fmt.Fprintln(w, `{"error":"sign in required"}`)
+				return
+			}
+			next := ""
+			if r.Method == http.MethodGet {
+				next = "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, "/staff/signin"+next, http.StatusSeeOther)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			token := r.PostFormValue(csrfField)
+			if token == "" {
+				token = r.Header.Get("X-CSRF-Token")
+			}
+			if !sess.ValidCSRF(token) {
+				c.log.Warn("staff request with a bad CSRF token", "path", r.URL.Path, "staff", sess.Email)
+				http.Error(w, "Forbidden: this form has expired or did not come from the console. Reload the page and try again.", http.StatusForbidden)
+				return
+			}
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess)))
+	})
+}
+
+// safeNext returns where to go after signing in: only console paths, so
+// the sign-in page cannot be used as an open redirect.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, "/staff/") && !strings.HasPrefix(next, "/staff//") && !strings.ContainsAny(next, "\\\r\n") {
+		return next
+	}
+	return "/staff/"
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func setCookie(w http.ResponseWriter, r *http.Request, name, value string, expires time.Time) {
+	ck := &http.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     cookiePath,
+		HttpOnly: true,
+		SameSite: http.SameSiteStrictMode,
+		Secure:   r.TLS != nil,
+	}
+	if expires.IsZero() {
+		ck.MaxAge = -1
+	} else {
+		ck.Expires = expires
+		ck.MaxAge = int(time.Until(expires).Seconds())
+	}
+	http.SetCookie(w, ck)
+}
+
+type signInData struct {
+	pageData
+	Email, Next, LoginToken, Error string
+}
+
+func (c *console) handleSignInPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.renderSignIn(w, r, http.StatusOK, r.URL.Query().Get("next"), "", "")
+	})
+}
+
+func (c *console) renderSignIn(w http.ResponseWriter, r *http.Request, status int, next, email, msg string) {
+	token := randomToken()
+	setCookie(w, r, loginCookie, token, time.Now().Add(time.Hour))
+	c.render(w, r, status, "signin.html", signInData{
+		pageData: pageData{Title: "Sign in"}, Email: email, Next: safeNext(next), LoginToken: token, Error: msg,
+	})
+}
+
+func (c *console) handleSignIn() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
+		password := r.PostFormValue("password")
+		next := r.PostFormValue("next")
+		ck, err := r.Cookie(loginCookie)
+		if err != nil || ck.Value == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(r.PostFormValue(csrfField))) != 1 {
+			http.Error(w, "Forbidden: the sign-in form has expired or did not come from this site. Reload it and try again.", http.StatusForbidden)
+			return
+		}
+		ip := clientIP(r)
+		if wait := c.limiter.blocked(email, ip, time.Now()); wait > 0 {
+			c.store.Audit(r.Context(), email, "sign_in_locked", "ip "+ip)
+			w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+			c.renderSignIn(w, r, http.StatusTooManyRequests, next, email,
+				fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minutes.", int(wait.Minutes())+1))
+			return
+		}
+		if err := c.store.Authenticate(r.Context(), email, password); err != nil {
+			if !errors.Is(err, transcript.ErrBadCredentials) {
+				c.log.Error("staff sign-in", "err", err)
+				http.Error(w, "internal error", http.StatusInternalServerError)
+				return
+			}
+			c.limiter.fail(email, ip, time.Now())
+			c.store.Audit(r.Context(), email, "sign_in_failed", "ip "+ip)
+			c.renderSignIn(w, r, http.StatusUnauthorized, next, email, "Wrong e-mail or password.")
+			return
+		}
+		c.limiter.succeed(email)
+		sess, err := c.store.CreateSession(r.Context(), email, c.cfg.SessionTTL)
+		if err != nil {
+			c.log.Error("staff sign-in", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		c.store.Audit(r.Context(), email, "sign_in", "ip "+ip)
+		setCookie(w, r, sessionCookie, sess.Token, sess.Expires)
+		setCookie(w, r, loginCookie, "", time.Time{})
+		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+	})
+}
+
+func (c *console) handleSignOut() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sess := sessionFrom(r.Context())
+		if err := c.store.DeleteSession(r.Context(), sess.Token); err != nil {
+			c.log.Error("staff sign-out", "err", err)
+		}
+		c.store.Audit(r.Context(), sess.Email, "sign_out", "ip "+clientIP(r))
+		setCookie(w, r, sessionCookie, "", time.Time{})
+		http.Redirect(w, r, "/staff/signin", http.StatusSeeOther)
+	})
+}
+
+// failureLimiter locks out sign-in after repeated failures, per e-mail and
+// per client address. It is in memory: a restart forgets it, which only
+// gives an attacker a fresh handful of guesses against bcrypt.
+type failureLimiter struct {
+	mu              sync.Mutex
+	perEmail, perIP int
+	lockout         time.Duration
+	entries         map[string]*failures
+}
+
+type failures struct {
+	count int
+	last  time.Time
+}
+
+func newFailureLimiter(perEmail, perIP int, lockout time.Duration) *failureLimiter {
+	return &failureLimiter{perEmail: perEmail, perIP: perIP, lockout: lockout, entries: map[string]*failures{}}
+}
+
+// blocked returns how long sign-in stays refused for this e-mail or
+// address, 0 if it is allowed.
+func (l *failureLimiter) blocked(email, ip string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var wait time.Duration
+	for key, limit := range map[string]int{"e:" + email: l.perEmail, "i:" + ip: l.perIP} {
+		f := l.entries[key]
+		if f == nil || now.Sub(f.last) >= l.lockout {
+			continue
+		}
+		if f.count >= limit {
+			wait = max(wait, l.lockout-now.Sub(f.last))
+		}
+	}
+	return wait
+}
+
+func (l *failureLimiter) fail(email, ip string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.entries) > 100_000 { // bound memory under a spray of addresses
+		for k, f := range l.entries {
+			if now.Sub(f.last) >= l.lockout {
+				delete(l.entries, k)
+			}
+		}
+	}
+	for _, key := range []string{"e:" + email, "i:" + ip} {
+		f := l.entries[key]
+		if f == nil || now.Sub(f.last) >= l.lockout {
+			f = &failures{}
+			l.entries[key] = f
+		}
+		f.count++
+		f.last = now
+	}
+}
+
+// succeed forgets an e-mail's failures; the address's stay, so one good
+// account does not reset guessing at others from the same address.
+func (l *failureLimiter) succeed(email string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.entries, "e:"+email)
+}

@@ -1,0 +1,331 @@
+package staff
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cellchat/cellchat/chat"
+	"github.com/cellchat/cellchat/transcript"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var funcs = template.FuncMap{
+	"fmtTime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+	"short": func(s string, n int) string {
+		r := []rune(s)
+		if len(r) <= n {
+			return s
+		}
+		return string(r[:n]) + "…"
+	},
+	"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+	"f2":  func(f float64) string { return fmt.Sprintf("%.2f", f) },
+	"f3":  func(f float64) string { return fmt.Sprintf("%.3f", f) },
+}
+
+// pages maps a page's file name to its template (the page plus the layout).
+var pages = func() map[string]*template.Template {
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	out := map[string]*template.Template{}
+	for _, name := range []string{"signin.html", "replies.html", "conversation.html", "dashboard.html", "audit.html", "error.html"} {
+		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name))
+	}
+	return out
+}()
+
+// pageData is what the layout needs; every page's data embeds it.
+type pageData struct {
+	Title string
+	Staff string // signed-in e-mail, "" on the sign-in page
+	CSRF  string
+	Nav   string
+}
+
+func (c *console) page(r *http.Request, title, nav string) pageData {
+	sess := sessionFrom(r.Context())
+	return pageData{Title: title, Staff: sess.Email, CSRF: sess.CSRF, Nav: nav}
+}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500 rather than half a page.
+func (c *console) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		c.log.Error("staff render", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+func (c *console) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	c.render(w, r, status, "error.html", struct {
+		pageData
+		Status  int
+		Message string
+	}{c.page(r, http.StatusText(status), ""), status, msg})
+}
+
+// filterForm is the list's filter as the form shows it.
+type filterForm struct {
+	From, To, Kind, Feedback, Review, Q string
+	Low, Emergency                      bool
+	Page                                int
+}
+
+const pageSize = 100
+
+// parseFilter reads the list filter from query parameters. Unknown values
+// are errors (400), not silently ignored.
+func (c *console) parseFilter(q url.Values) (transcript.Filter, filterForm, error) {
+	ff := filterForm{
+		From: q.Get("from"), To: q.Get("to"), Kind: q.Get("kind"), Feedback: q.Get("feedback"),
+		Review: q.Get("review"), Q: q.Get("q"), Low: q.Get("low") != "", Emergency: q.Get("emergency") != "",
+	}
+	f := transcript.Filter{Feedback: ff.Feedback, Review: ff.Review, Search: ff.Q, Emergency: ff.Emergency}
+	var err error
+	if ff.From != "" {
+		if f.From, err = time.Parse("2006-01-02", ff.From); err != nil {
+			return f, ff, fmt.Errorf("from: want a date like 2026-01-31")
+		}
+	}
+	if ff.To != "" {
+		to, err := time.Parse("2006-01-02", ff.To)
+		if err != nil {
+			return f, ff, fmt.Errorf("to: want a date like 2026-01-31")
+		}
+		f.To = to.AddDate(0, 0, 1) // the "to" day is included
+	}
+	if ff.Kind != "" {
+		ok := false
+		for _, k := range chat.Kinds {
+			ok = ok || string(k) == ff.Kind
+		}
+		if !ok {
+			return f, ff, fmt.Errorf("kind %q: unknown", ff.Kind)
+		}
+		f.Kind = ff.Kind
+	}
+	switch ff.Feedback {
+	case "", "up", "down", "comment", "any", "none":
+	default:
+		return f, ff, fmt.Errorf("feedback %q: unknown", ff.Feedback)
+	}
+	switch ff.Review {
+	case "", "none", transcript.StatusApproved, transcript.StatusNeedsCorrection, transcript.StatusWrong:
+	default:
+		return f, ff, fmt.Errorf("review %q: unknown", ff.Review)
+	}
+	if ff.Low {
+		f.MaxConfidence = c.cfg.LowConfidence
+	}
+	if p := q.Get("page"); p != "" {
+		if ff.Page, err = strconv.Atoi(p); err != nil || ff.Page < 0 {
+			return f, ff, fmt.Errorf("page %q: want a number", p)
+		}
+	}
+	return f, ff, nil
+}
+
+// query returns the filter as a query string (for export and paging links).
+func (ff filterForm) query(page int) string {
+	v := url.Values{}
+	for k, s := range map[string]string{"from": ff.From, "to": ff.To, "kind": ff.Kind, "feedback": ff.Feedback, "review": ff.Review, "q": ff.Q} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if ff.Low {
+		v.Set("low", "1")
+	}
+	if ff.Emergency {
+		v.Set("emergency", "1")
+	}
+	if page > 0 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return v.Encode()
+}
+
+func (c *console) handleReplies() http.Handler {
+	type data struct {
+		pageData
+		Form             filterForm
+		Error            string
+		Rows             []transcript.ReplyRow
+		Kinds            []chat.Kind
+		Statuses         []string
+		Query            string
+		PrevPage         string
+		NextPage         string
+		LowConfidence    float64
+		First, Last      int
+		HasPrev, HasNext bool
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := data{pageData: c.page(r, "Replies", "replies"), Kinds: chat.Kinds, Statuses: transcript.ReviewStatuses,
+			LowConfidence: c.cfg.LowConfidence}
+		f, ff, err := c.parseFilter(r.URL.Query())
+		d.Form = ff
+		if err != nil {
+			d.Error = err.Error()
+			c.render(w, r, http.StatusBadRequest, "replies.html", d)
+			return
+		}
+		f.Limit, f.Offset = pageSize+1, ff.Page*pageSize
+		rows, err := c.store.ListReplies(r.Context(), f)
+		if err != nil {
+			c.log.Error("staff list", "err", err)
+			c.renderError(w, r, http.StatusInternalServerError, "Could not read the log.")
+			return
+		}
+		if len(rows) > pageSize {
+			rows, d.HasNext = rows[:pageSize], true
+		}
+		d.Rows, d.HasPrev = rows, ff.Page > 0
+		d.Query, d.PrevPage, d.NextPage = ff.query(0), ff.query(ff.Page-1), ff.query(ff.Page+1)
+		d.First, d.Last = ff.Page*pageSize+1, ff.Page*pageSize+len(rows)
+		c.render(w, r, http.StatusOK, "replies.html", d)
+	})
+}
+
+func (c *console) handleConversation() http.Handler {
+	type data struct {
+		pageData
+		ID       string
+		Turns    []transcript.TurnDetail
+		Statuses []string
+		Saved    string
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		turns, err := c.store.Conversation(r.Context(), id)
+		if errors.Is(err, transcript.ErrNotFound) {
+			c.renderError(w, r, http.StatusNotFound, "No such conversation (it may have been deleted by the retention setting).")
+			return
+		}
+		if err != nil {
+			c.log.Error("staff conversation", "err", err)
+			c.renderError(w, r, http.StatusInternalServerError, "Could not read the log.")
+			return
+		}
+		c.render(w, r, http.StatusOK, "conversation.html", data{pageData: c.page(r, "Conversation", "replies"), ID: id,
+			Turns: turns, Statuses: transcript.ReviewStatuses, Saved: r.URL.Query().Get("saved")})
+	})
+}
+
+const maxReviewText = 20_000
+
+func (c *console) handleReview() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sess := sessionFrom(r.Context())
+		answer := r.PathValue("answer")
+		rv := transcript.Review{
+			AnswerID:  answer,
+			Reviewer:  sess.Email,
+			Status:    r.PostFormValue("status"),
+			Note:      strings.TrimSpace(r.PostFormValue("note")),
+			Corrected: strings.TrimSpace(r.PostFormValue("corrected")),
+		}
+		if len(rv.Note) > maxReviewText || len(rv.Corrected) > maxReviewText {
+			c.renderError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("Note and corrected answer may be at most %d characters each.", maxReviewText))
+			return
+		}
+		valid := false
+		for _, st := range transcript.ReviewStatuses {
+			valid = valid || rv.Status == st
+		}
+		if !valid {
+			c.renderError(w, r, http.StatusBadRequest, "Choose a review status: approved, needs correction or wrong.")
+			return
+		}
+		saved, err := c.store.AddReview(r.Context(), rv)
+		if errors.Is(err, transcript.ErrNotFound) {
+			c.renderError(w, r, http.StatusNotFound, "No such reply (it may have been deleted by the retention setting).")
+			return
+		}
+		if err != nil {
+			c.log.Error("staff review", "err", err)
+			c.renderError(w, r, http.StatusInternalServerError, "Could not save the review.")
+			return
+		}
+		c.store.Audit(r.Context(), sess.Email, "review", fmt.Sprintf("answer %s: %s (review %d)", answer, rv.Status, saved.ID))
+		conv := r.PostFormValue("conversation")
+		if conv == "" {
+			http.Redirect(w, r, "/staff/", http.StatusSeeOther)
+			return
+		}
+		http.Redirect(w, r, "/staff/conversations/"+url.PathEscape(conv)+"?saved="+url.QueryEscape(answer)+"#a-"+url.PathEscape(answer), http.StatusSeeOther)
+	})
+}
+
+func (c *console) handleAudit() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entries, err := c.store.AuditLog(r.Context(), 500)
+		if err != nil {
+			c.log.Error("staff audit", "err", err)
+			c.renderError(w, r, http.StatusInternalServerError, "Could not read the audit log.")
+			return
+		}
+		c.render(w, r, http.StatusOK, "audit.html", struct {
+			pageData
+			Entries []transcript.AuditEntry
+		}{c.page(r, "Audit log", "audit"), entries})
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func (c *console) handleAPIReplies() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, ff, err := c.parseFilter(r.URL.Query())
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		f.Limit, f.Offset = pageSize, ff.Page*pageSize
+		rows, err := c.store.ListReplies(r.Context(), f)
+		if err != nil {
+			c.log.Error("staff api list", "err", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+			return
+		}
+		if rows == nil {
+			rows = []transcript.ReplyRow{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"replies": rows})
+	})
+}
+
+func (c *console) handleAPIConversation() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		turns, err := c.store.Conversation(r.Context(), r.PathValue("id"))
+		if errors.Is(err, transcript.ErrNotFound) {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such conversation"})
+			return
+		}
+		if err != nil {
+			c.log.Error("staff api conversation", "err", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"conversation_id": r.PathValue("id"), "turns": turns})
+	})
+}

@@ -1,0 +1,107 @@
+// Package staff is the clinic staff's review console, served at /staff:
+// sign-in, the list of replies with filters, each conversation with what
+// was cited and retrieved, reviews, exports and a dashboard. Pages are
+// rendered on the server with html/template (all patient text escaped);
+// there is no JavaScript.
+package staff
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/cellchat/cellchat/transcript"
+)
+
+// Accounts checks staff passwords and keeps their sessions.
+type Accounts interface {
+	Authenticate(ctx context.Context, email, password string) error
+	CreateSession(ctx context.Context, email string, ttl time.Duration) (transcript.Session, error)
+	LookupSession(ctx context.Context, token string) (transcript.Session, error)
+	DeleteSession(ctx context.Context, token string) error
+}
+
+// Replies is the read side of the transcript log, plus reviews.
+type Replies interface {
+	ListReplies(ctx context.Context, f transcript.Filter) ([]transcript.ReplyRow, error)
+	Conversation(ctx context.Context, conversationID string) ([]transcript.TurnDetail, error)
+	AddReview(ctx context.Context, rv transcript.Review) (transcript.Review, error)
+	Stats(ctx context.Context, from, to time.Time) (transcript.Stats, error)
+}
+
+// AuditLog records and lists staff actions.
+type AuditLog interface {
+	Audit(ctx context.Context, actor, action, detail string) error
+	AuditLog(ctx context.Context, limit int) ([]transcript.AuditEntry, error)
+}
+
+// Store is everything the console needs; *transcript.Store is one, and a
+// server database for several replicas would be another.
+type Store interface {
+	Accounts
+	Replies
+	AuditLog
+}
+
+// Config configures the console. Zero values mean the defaults.
+type Config struct {
+	SessionTTL time.Duration // how long a sign-in lasts; default 8h
+	// Sign-in failures: after MaxFailures failed attempts for one e-mail
+	// (or MaxFailuresPerIP from one client address) within Lockout, further
+	// attempts are refused until Lockout has passed since the last failure.
+	MaxFailures      int           // default 5
+	MaxFailuresPerIP int           // default 20
+	Lockout          time.Duration // default 15m
+	// LowConfidence is the retrieval confidence under which a reply counts
+	// as low-confidence in the filter; default 0.3.
+	LowConfidence float64
+	ExportLimit   int // most rows one export returns; default 100,000
+	Logger        *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = 8 * time.Hour
+	}
+	if c.MaxFailures <= 0 {
+		c.MaxFailures = 5
+	}
+	if c.MaxFailuresPerIP <= 0 {
+		c.MaxFailuresPerIP = 20
+	}
+	if c.Lockout <= 0 {
+		c.Lockout = 15 * time.Minute
+	}
+	if c.LowConfidence <= 0 {
+		c.LowConfidence = 0.3
+	}
+	if c.ExportLimit <= 0 {
+		c.ExportLimit = 100_000
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// console holds what the handlers share.
+type console struct {
+	store   Store
+	cfg     Config
+	limiter *failureLimiter
+	log     *slog.Logger
+}
+
+// NewHandler returns the console, to be mounted at /staff and /staff/
+// without stripping the prefix.
+func NewHandler(store Store, cfg Config) http.Handler {
+	cfg = cfg.withDefaults()
+	c := &console{
+		store:   store,
+		cfg:     cfg,
+		limiter: newFailureLimiter(cfg.MaxFailures, cfg.MaxFailuresPerIP, cfg.Lockout),
+		log:     cfg.Logger,
+	}
+	return c.routes()
+}
