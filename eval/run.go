@@ -115,8 +115,13 @@ func runCase(ctx context.Context, a Answerer, c Case, turnDone func()) CaseResul
 	cr := CaseResult{ID: c.ID, Passed: true, tags: c.Tags}
 	var history []chat.Turn
 	for _, t := range c.Turns {
+		var streamed strings.Builder
+		deltas := 0
 		start := time.Now()
-		reply, err := a.Answer(ctx, history, t.Ask, nil)
+		reply, err := a.Answer(ctx, history, t.Ask, func(d string) {
+			deltas++
+			streamed.WriteString(d)
+		})
 		tr := TurnResult{
 			Ask:        t.Ask,
 			Kind:       reply.Kind,
@@ -134,6 +139,10 @@ func runCase(ctx context.Context, a Answerer, c Case, turnDone func()) CaseResul
 			tr.Retrieved = []chat.Retrieved{}
 		}
 		tr.Failures = tr.check()
+		// The widget shows the streamed text; it must be the reply's text.
+		if err == nil && deltas > 0 && streamed.String() != reply.Text {
+			tr.Failures = append(tr.Failures, fmt.Sprintf("stream: the %d deltas do not add up to the reply text (streamed %q)", deltas, clip(streamed.String(), 120)))
+		}
 		if len(tr.Failures) > 0 {
 			cr.Passed = false
 		}

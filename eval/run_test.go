@@ -20,6 +20,7 @@ import (
 // history it was given with each question.
 type fakeAnswerer struct {
 	replies   map[string]chat.Reply
+	deltas    map[string][]string // streamed before replying
 	errs      map[string]error
 	histories map[string][]string
 }
@@ -39,6 +40,9 @@ func (f *fakeAnswerer) Answer(ctx context.Context, history []chat.Turn, q string
 	r, ok := f.replies[q]
 	if !ok {
 		return chat.Reply{}, fmt.Errorf("fake: no reply for %q", q)
+	}
+	for _, d := range f.deltas[q] {
+		onDelta(d)
 	}
 	return r, nil
 }
@@ -269,6 +273,27 @@ func TestSourcesAndMentions(t *testing.T) {
 	want := []string{"sources: no citation from docA, docB (cited: docC)", `mentions: "donor" is not in the reply text`}
 	if !slices.Equal(got, want) {
 		t.Errorf("failures = %q, want %q", got, want)
+	}
+}
+
+func TestStreamMustAddUpToText(t *testing.T) {
+	s, err := Parse("s.yaml", []byte("cases: [{id: good, ask: a}, {id: torn, ask: b}]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa := &fakeAnswerer{
+		replies: map[string]chat.Reply{"a": kindReply(chat.KindGreeting), "b": kindReply(chat.KindGreeting)},
+		deltas:  map[string][]string{"a": {"reply of ", "kind greeting"}, "b": {"reply of ", "something else"}},
+	}
+	rep, err := Run(context.Background(), fa, []*Set{s}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Results[0].Passed {
+		t.Errorf("good stream failed: %q", rep.Results[0].Turns[0].Failures)
+	}
+	if f := rep.Results[1].Turns[0].Failures; len(f) != 1 || !strings.HasPrefix(f[0], "stream: the 2 deltas do not add up") {
+		t.Errorf("torn stream failures = %q", f)
 	}
 }
 
