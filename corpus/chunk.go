@@ -257,6 +257,7 @@ func chunkDocument(d *Document) []Chunk {
 	var out []Chunk
 	seen := map[string]bool{}
 	for _, sec := range d.Sections {
+		sec.Heading = normalizeText(sec.Heading)
 		for _, text := range chunkSection(sec) {
 			id := chunkID(d.ID, sec.Heading, text)
 			if seen[id] {

@@ -100,7 +100,8 @@ func parseText(src string, markdown bool) []block {
 				for k := range cells {
 					cells[k] = strings.TrimSpace(cells[k])
 				}
-				blocks = append(blocks, block{kind: paragraphBlock, text: stripInlineMarkdown(strings.Join(cells, "; "))})
+				// A table row is data, never a heading.
+				blocks = append(blocks, block{kind: paragraphBlock, text: stripInlineMarkdown(strings.Join(cells, "; ")), joined: true})
 				open = false
 				continue
 			}
