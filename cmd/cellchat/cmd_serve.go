@@ -3,8 +3,197 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cellchat/cellchat/transcript"
+	"github.com/cellchat/cellchat/web"
 )
 
+// serveFlags are serve's own flags beside the web.Config limits.
+type serveFlags struct {
+	addr            string
+	origins         string
+	redact          bool
+	retentionDays   int
+	logLevel        string
+	logFormat       string
+	shutdownTimeout time.Duration
+}
+
+// addServeFlags registers every limit of web.Config as a flag (and so as a
+// CELLCHAT_<NAME> variable), defaulting to web.DefaultConfig.
+func addServeFlags(fs interface {
+	StringVar(*string, string, string, string)
+	IntVar(*int, string, int, string)
+	Int64Var(*int64, string, int64, string)
+	Float64Var(*float64, string, float64, string)
+	BoolVar(*bool, string, bool, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
+}, cfg *web.Config, sf *serveFlags) {
+	d := web.DefaultConfig()
+	*cfg = d
+	fs.StringVar(&sf.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&sf.origins, "allowed-origins", "", "comma-separated origins (scheme://host[:port]) of sites that embed the widget, beside the server's own; * allows any")
+	fs.IntVar(&cfg.MaxQuestionChars, "max-question-chars", d.MaxQuestionChars, "longest question, in characters")
+	fs.IntVar(&cfg.MaxCommentChars, "max-comment-chars", d.MaxCommentChars, "longest feedback comment, in characters")
+	fs.IntVar(&cfg.MaxFrameBytes, "max-frame-bytes", d.MaxFrameBytes, "largest websocket frame from a client; larger gets too_large, over 4x the socket is closed with 1009")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", d.MaxBodyBytes, "largest POST /api/ask body")
+	fs.Float64Var(&cfg.ConnRate, "conn-rate", d.ConnRate, "frames per second one websocket may send (0: no limit)")
+	fs.IntVar(&cfg.ConnBurst, "conn-burst", d.ConnBurst, "burst of frames one websocket may send")
+	fs.Float64Var(&cfg.IPRate, "ip-rate", d.IPRate, "frames, /api/ask requests and new sockets per second per client IP (0: no limit)")
+	fs.IntVar(&cfg.IPBurst, "ip-burst", d.IPBurst, "burst per client IP")
+	fs.IntVar(&cfg.MaxSockets, "max-sockets", d.MaxSockets, "open websockets; more are refused with HTTP 503 (0: no limit)")
+	fs.IntVar(&cfg.MaxPendingAsks, "max-pending-asks", d.MaxPendingAsks, "questions one socket may queue behind the one being answered; more get busy")
+	fs.IntVar(&cfg.SendQueue, "send-queue", d.SendQueue, "frames queued for one socket; a client that lets it fill is dropped")
+	fs.DurationVar(&cfg.PingInterval, "ping-interval", d.PingInterval, "how often idle sockets are pinged")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", d.ReadTimeout, "a socket silent this long (no frame, no pong) is closed")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", d.WriteTimeout, "a frame not written within this drops the client")
+	fs.DurationVar(&cfg.AnswerTimeout, "answer-timeout", d.AnswerTimeout, "longest time one answer may take")
+	fs.IntVar(&cfg.HistoryLimit, "history-limit", d.HistoryLimit, "earlier turns sent on resume and used for follow-up questions")
+	fs.StringVar(&cfg.ClientIPHeader, "client-ip-header", "", "header a trusted reverse proxy puts the client IP in (e.g. X-Forwarded-For); empty: the peer address")
+	fs.BoolVar(&sf.redact, "redact", false, "redact e-mail addresses, phone numbers and similar identifiers in logged questions")
+	fs.IntVar(&sf.retentionDays, "retention-days", 0, "delete conversations older than this many days, at start and daily (0: keep)")
+	fs.StringVar(&sf.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&sf.logFormat, "log-format", "json", "json or text")
+	fs.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for answers in flight")
+}
+
 func runServe(ctx context.Context, c *cli, args []string) error {
-	return errors.New("serve: not implemented yet")
+	fs := newFlagSet(c, "serve", "")
+	p := addPathFlags(fs)
+	var cfg web.Config
+	var sf serveFlags
+	addServeFlags(fs, &cfg, &sf)
+	rest, err := parseFlags(fs, c, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return &exitError{code: 2, err: fmt.Errorf("serve takes no arguments, got %q", rest)}
+	}
+	for _, o := range strings.Split(sf.origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	logger, err := newLogger(c, sf.logLevel, sf.logFormat)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	cfg.Logger = logger
+
+	logger.Info("loading corpus and index", "corpus", p.corpus, "data", p.data)
+	start := time.Now()
+	eng, ix, err := openEngine(ctx, c, p)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer ix.Close()
+	logger.Info("index ready", "corpus_version", ix.Version(), "took", time.Since(start))
+	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{Redact: sf.redact})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer store.Close()
+
+	// Every reply carries the engine's disclaimer; the hello frame shows the
+	// same text before the first question. A greeting also proves the
+	// engine answers before the server takes patients.
+	probe, err := eng.Answer(ctx, nil, "Hello", nil)
+	if err != nil {
+		return fmt.Errorf("serve: the engine does not answer: %w", err)
+	}
+	cfg.Disclaimer = probe.Disclaimer
+	cfg.Ready = func(context.Context) error {
+		if ix.Version() == "" {
+			return errors.New("the index is empty")
+		}
+		return nil
+	}
+	srv, err := web.NewServer(cfg, eng, store)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if sf.retentionDays > 0 {
+		go enforceRetention(ctx, logger, store, sf.retentionDays)
+	}
+
+	ln, err := net.Listen("tcp", sf.addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	// Stop accepting, finish the answers in flight (HTTP and websocket),
+	// then close the store (deferred) so every sent answer is on disk.
+	logger.Info("shutting down", "timeout", sf.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), sf.shutdownTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	var wsErr error
+	wg.Go(func() { wsErr = srv.Shutdown(sctx) })
+	httpErr := hs.Shutdown(sctx)
+	wg.Wait()
+	if err := errors.Join(httpErr, wsErr); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func newLogger(c *cli, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(c.stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(c.stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want json or text", format)
+}
+
+// enforceRetention deletes old conversations now and once a day.
+func enforceRetention(ctx context.Context, logger *slog.Logger, store *transcript.Store, days int) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		n, err := store.DeleteOlderThan(ctx, days)
+		if err != nil {
+			logger.Error("retention: deleting old conversations failed", "err", err)
+		} else {
+			logger.Info("retention: deleted old conversations", "days", days, "deleted", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

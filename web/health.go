@@ -1,0 +1,51 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cellchat/cellchat/transcript"
+)
+
+// readyProbeID is a conversation that never exists: asking the log for it
+// proves the database answers queries.
+var readyProbeID = strings.Repeat("0", 2*idBytes)
+
+func (s *Server) handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+// handleReadyz is 200 when the index is loaded (cfg.Ready) and the log
+// answers, 503 otherwise and while draining, so a load balancer stops
+// sending patients here before shutdown.
+func (s *Server) handleReadyz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.ready(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+}
+
+func (s *Server) ready(ctx context.Context) error {
+	if s.isDraining() {
+		return errors.New("shutting down")
+	}
+	if _, err := s.log.History(ctx, readyProbeID, 1); err != nil && !errors.Is(err, transcript.ErrNotFound) {
+		return errors.New("transcript store: " + err.Error())
+	}
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package web
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the server's Prometheus series, in a registry of its own so
+// that several servers (tests) never collide.
+type metrics struct {
+	reg           *prometheus.Registry
+	requests      *prometheus.CounterVec   // route, code
+	answers       *prometheus.CounterVec   // kind
+	answerLatency *prometheus.HistogramVec // transport: ws | http
+	openSockets   prometheus.Gauge
+	errors        *prometheus.CounterVec // code (protocol error codes)
+	dropped       *prometheus.CounterVec // reason: slow_reader | write_error | read_limit
+	feedback      *prometheus.CounterVec // rating
+	panics        prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cellchat_http_requests_total", Help: "HTTP requests by route and status code (101: websocket upgrades).",
+		}, []string{"route", "code"}),
+		answers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cellchat_answers_total", Help: "Replies sent, by kind.",
+		}, []string{"kind"}),
+		answerLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "cellchat_answer_duration_seconds",
+			Help:    "Time from a question's arrival to its reply being logged, by transport.",
+			Buckets: prometheus.ExponentialBuckets(0.00025, 2, 16), // 0.25 ms .. 8 s
+		}, []string{"transport"}),
+		openSockets: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "cellchat_open_sockets", Help: "Websocket connections open now.",
+		}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cellchat_errors_total", Help: "Protocol errors sent to clients (websocket and /api/ask), by code.",
+		}, []string{"code"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cellchat_sockets_dropped_total", Help: "Websockets the server closed on a client, by reason.",
+		}, []string{"reason"}),
+		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cellchat_feedback_total", Help: "Patient feedback recorded, by rating.",
+		}, []string{"rating"}),
+		panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cellchat_panics_recovered_total", Help: "Panics recovered in handlers.",
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.answers, m.answerLatency, m.openSockets, m.errors, m.dropped, m.feedback, m.panics,
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewGoCollector(),
+	)
+	for _, code := range []string{codeBadRequest, codeTooLarge, codeRateLimited, codeBusy, codeInternal} {
+		m.errors.WithLabelValues(code) // every series exists from the start
+	}
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// instrument counts a route's requests by status code.
+func (m *metrics) instrument(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		code := rec.status
+		if code == 0 {
+			code = http.StatusOK
+		}
+		m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+	})
+}
+
+// statusRecorder remembers the status code; it passes Hijack through so
+// websocket upgrades work, and counts them as 101.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	if err == nil {
+		r.status = http.StatusSwitchingProtocols
+	}
+	return c, rw, err
+}
+
+func (r *statusRecorder) Flush() { http.NewResponseController(r.ResponseWriter).Flush() }
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func seconds(d time.Duration) float64 { return d.Seconds() }
