@@ -168,9 +168,9 @@ func (c *console) handleReplies() http.Handler {
 		Rows             []transcript.ReplyRow
 		Kinds            []chat.Kind
 		Statuses         []string
-		Query            string
-		PrevPage         string
-		NextPage         string
+		Query            template.URL // url.Values.Encode output: already escaped
+		PrevPage         template.URL
+		NextPage         template.URL
 		LowConfidence    float64
 		First, Last      int
 		HasPrev, HasNext bool
@@ -196,7 +196,7 @@ func (c *console) handleReplies() http.Handler {
 			rows, d.HasNext = rows[:pageSize], true
 		}
 		d.Rows, d.HasPrev = rows, ff.Page > 0
-		d.Query, d.PrevPage, d.NextPage = ff.query(0), ff.query(ff.Page-1), ff.query(ff.Page+1)
+		d.Query, d.PrevPage, d.NextPage = template.URL(ff.query(0)), template.URL(ff.query(ff.Page-1)), template.URL(ff.query(ff.Page+1))
 		d.First, d.Last = ff.Page*pageSize+1, ff.Page*pageSize+len(rows)
 		c.render(w, r, http.StatusOK, "replies.html", d)
 	})

@@ -554,6 +554,11 @@ func TestFilters(t *testing.T) {
 			t.Errorf("page %s: %d, want 400", q, r.StatusCode)
 		}
 	}
+	// The export links carry the filter.
+	_, page := f.get(t, c, "/staff/?kind=answer&q="+url.QueryEscape("a&b=c"))
+	if !strings.Contains(page, `href="/staff/export.csv?kind=answer&amp;q=a%26b%3Dc"`) {
+		t.Errorf("export link does not carry the filter:\n%s", regexp.MustCompile(`href="/staff/export[^"]*"`).FindString(page))
+	}
 	// Still all there.
 	if _, ids := f.apiIDs(t, c, ""); len(ids) != 5 {
 		t.Errorf("after hostile filters: %d replies", len(ids))
