@@ -63,6 +63,7 @@ func (c *console) requireSession(api bool, h http.Handler) http.Handler {
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
 			token := r.PostFormValue(csrfField)
 			if token == "" {
 				token = r.Header.Get("X-CSRF-Token")
@@ -92,7 +93,18 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func clientIP(r *http.Request) string {
+// clientIP is the address sign-in failures are counted against: the peer,
+// or behind a trusted proxy the last entry of the configured header (the
+// one the nearest proxy added, which a client cannot forge).
+func clientIP(r *http.Request, header string) string {
+	if header != "" {
+		if v := r.Header.Values(header); len(v) > 0 {
+			parts := strings.Split(v[len(v)-1], ",")
+			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
+				return ip
+			}
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -148,7 +160,7 @@ func (c *console) handleSignIn() http.Handler {
 			http.Error(w, "Forbidden: the sign-in form has expired or did not come from this site. Reload it and try again.", http.StatusForbidden)
 			return
 		}
-		ip := clientIP(r)
+		ip := clientIP(r, c.cfg.ClientIPHeader)
 		if wait := c.limiter.blocked(email, ip, time.Now()); wait > 0 {
 			c.store.Audit(r.Context(), email, "sign_in_locked", "ip "+ip)
 			w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
@@ -187,7 +199,7 @@ func (c *console) handleSignOut() http.Handler {
 		if err := c.store.DeleteSession(r.Context(), sess.Token); err != nil {
 			c.log.Error("staff sign-out", "err", err)
 		}
-		c.store.Audit(r.Context(), sess.Email, "sign_out", "ip "+clientIP(r))
+		c.store.Audit(r.Context(), sess.Email, "sign_out", "ip "+clientIP(r, c.cfg.ClientIPHeader))
 		setCookie(w, r, sessionCookie, "", time.Time{})
 		http.Redirect(w, r, "/staff/signin", http.StatusSeeOther)
 	})

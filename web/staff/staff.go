@@ -57,7 +57,11 @@ type Config struct {
 	// as low-confidence in the filter; default 0.3.
 	LowConfidence float64
 	ExportLimit   int // most rows one export returns; default 100,000
-	Logger        *slog.Logger
+	// ClientIPHeader names a header set by a trusted reverse proxy holding
+	// the client's IP (e.g. X-Forwarded-For; its last entry is used), for
+	// the per-address sign-in lockout; empty: the peer address.
+	ClientIPHeader string
+	Logger         *slog.Logger
 }
 
 func (c Config) withDefaults() Config {

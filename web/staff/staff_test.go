@@ -413,6 +413,18 @@ func TestLockout(t *testing.T) {
 	}
 }
 
+func TestClientIP(t *testing.T) {
+	r := httptest.NewRequest("POST", "/staff/signin", nil)
+	r.RemoteAddr = "10.0.0.1:5555"
+	r.Header.Add("X-Forwarded-For", "6.6.6.6, 1.2.3.4")
+	if got := clientIP(r, ""); got != "10.0.0.1" {
+		t.Errorf("no header configured: %q", got)
+	}
+	if got := clientIP(r, "X-Forwarded-For"); got != "1.2.3.4" {
+		t.Errorf("behind a proxy: %q, want the entry the proxy added", got)
+	}
+}
+
 func TestFailureLimiterExpires(t *testing.T) {
 	l := newFailureLimiter(2, 10, time.Minute)
 	t0 := time.Unix(1_700_000_000, 0)
