@@ -127,6 +127,15 @@ func TestBrowserConsole(t *testing.T) {
 		})
 	}
 
+	// screenshot saves the page to $CELLCHAT_ARTIFACTS, when set.
+	screenshot := func(name string) {
+		if dir := os.Getenv("CELLCHAT_ARTIFACTS"); dir != "" {
+			if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+				os.WriteFile(filepath.Join(dir, name+".png"), shot, 0o644)
+			}
+		}
+	}
+
 	// Sign in: asking for the list lands on the sign-in page first.
 	do("open the console", chromedp.Navigate(base+"/staff/"), chromedp.WaitVisible(chromedp.CSS("#email")))
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(loc, "/staff/signin") {
@@ -140,6 +149,7 @@ func TestBrowserConsole(t *testing.T) {
 	if n := count("tr.row"); n != 5 {
 		t.Errorf("%d replies listed, want 5", n)
 	}
+	screenshot("staff-replies")
 
 	// Filter: answers only, then text search.
 	do("filter",
@@ -172,6 +182,7 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#a-ans-inj button[type="submit"]`)),
 		loaded("saved="),
 		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	screenshot("staff-conversation")
 	notice, reviews := text(".notice"), text("#a-ans-inj table.reviews")
 	if !strings.Contains(notice, "Review saved") || !strings.Contains(reviews, "needs_correction") || !strings.Contains(reviews, testEmail) ||
 		!strings.Contains(reviews, "Add that CRS is treatable.") {
@@ -223,11 +234,7 @@ func TestBrowserConsole(t *testing.T) {
 	if n := count("svg rect"); n < 3 {
 		t.Errorf("dashboard has %d bars", n)
 	}
-	if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(80)); err == nil {
-		if dir := os.Getenv("CELLCHAT_ARTIFACTS"); dir != "" {
-			os.WriteFile(filepath.Join(dir, "staff-dashboard.jpg"), shot, 0o644)
-		}
-	}
+	screenshot("staff-dashboard")
 	do("sign out",
 		chromedp.Click(chromedp.CSS("#signout")),
 		chromedp.WaitVisible(chromedp.CSS("#email")),

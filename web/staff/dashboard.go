@@ -72,9 +72,9 @@ func buildDayChart(days []transcript.DayCount) dayChart {
 	if len(days) == 0 || ch.Max == 0 {
 		return ch
 	}
-	const top, bottom, left = 10.0, 30.0, 40.0
+	const top, bottom, left, right = 10.0, 30.0, 40.0, 24.0
 	plotH := ch.Height - top - bottom
-	slot := (ch.Width - left) / float64(len(days))
+	slot := (ch.Width - left - right) / float64(len(days))
 	barW := max(slot*0.8, 1)
 	for i, d := range days {
 		x := left + float64(i)*slot + (slot-barW)/2

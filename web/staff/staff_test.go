@@ -610,7 +610,7 @@ func TestConversationPage(t *testing.T) {
 		"What is CAR-T therapy?", "How much does it cost?", // both turns, in order
 		`href="https://example.org/basics"`, "Cell therapy basics", "CAR-T cell therapy changes a patient&#39;s own T cells to fight cancer.",
 		"asgct-basics-3f2a", "0.830", "9.200", "0.610", // retrieved with scores
-		"👍 up", "useless", "extractive", "cv1", `id="a-ans-1"`,
+		"thumbs up", "useless", "extractive", "cv1", `id="a-ans-1"`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("conversation page lacks %q", want)
