@@ -28,7 +28,13 @@ func parseHTML(src []byte, prune string) ([]block, string) {
 	if loc := markupStart.FindIndex(src); loc != nil && loc[0] > 0 && !bytes.Contains(src[:loc[0]], []byte("<")) {
 		src = src[loc[0]:]
 	}
-	res, err := trafilatura.Extract(bytes.NewReader(src), trafilatura.Options{
+	// Parse here rather than in trafilatura.Extract: the loader has
+	// checked the bytes are UTF-8, so its charset detection is skipped.
+	root, err := html.Parse(bytes.NewReader(src))
+	if err != nil {
+		return nil, ""
+	}
+	res, err := trafilatura.ExtractDocument(root, trafilatura.Options{
 		// FavorRecall keeps the article's headings; Balanced drops them.
 		Focus:           trafilatura.FavorRecall,
 		ExcludeComments: true,

@@ -90,6 +90,7 @@ func Load(dir string) (*Corpus, error) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	base := genericRules.with(m.Defaults)
 	c := &Corpus{}
 	for _, id := range ids {
 		names := filesByID[id]
@@ -103,7 +104,7 @@ func Load(dir string) (*Corpus, error) {
 			s = source{ID: id}
 		}
 		p := filepath.Join(dir, names[0])
-		doc, err := loadFile(p, s, m.Defaults)
+		doc, err := loadFile(p, s, base)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", p, err))
 		}
@@ -129,7 +130,7 @@ func reason(err error) error {
 
 // loadFile reads, checks, parses and cleans one source file. It may return
 // a document together with an error (a rule that matched nothing).
-func loadFile(path string, s source, defaults cleaning) (*Document, error) {
+func loadFile(path string, s source, base *rules) (*Document, error) {
 	format, ok := formats[strings.ToLower(filepath.Ext(path))]
 	if !ok {
 		return nil, fmt.Errorf("unsupported file type %q (supported: .html, .htm, .md, .txt)", filepath.Ext(path))
@@ -151,7 +152,7 @@ func loadFile(path string, s source, defaults cleaning) (*Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read: %w", reason(err))
 	}
-	doc, err := parseDocument(data, format, s, compileRules(defaults, s))
+	doc, err := parseDocument(data, format, s, base.forDocument(s))
 	if doc != nil {
 		doc.Path = path
 	}

@@ -193,29 +193,56 @@ var genericFurniture = func() cleaning {
 	return c
 }()
 
-// compileRules merges the generic, corpus-wide and per-document rules.
-// All patterns were validated by parseManifest.
-func compileRules(defaults cleaning, s source) *rules {
-	var all cleaning
-	for _, c := range []cleaning{genericFurniture, defaults, s.cleaning} {
-		all.HTMLPrune = append(all.HTMLPrune, c.HTMLPrune...)
-		all.EndAt = append(all.EndAt, c.EndAt...)
-		all.DropSections = append(all.DropSections, c.DropSections...)
-		all.DropLines = append(all.DropLines, c.DropLines...)
+// genericRules are the compiled generic rules, shared by every load.
+var genericRules = compileCleaning(genericFurniture)
+
+func compileCleaning(c cleaning) *rules {
+	return &rules{
+		prune:        strings.Join(c.HTMLPrune, ", "),
+		endAt:        mustCompileAll(c.EndAt),
+		dropSections: mustCompileAll(c.DropSections),
+		dropLines:    mustCompileAll(c.DropLines),
 	}
-	r := &rules{
-		prune:        strings.Join(all.HTMLPrune, ", "),
-		endAt:        mustCompileAll(all.EndAt),
-		dropSections: mustCompileAll(all.DropSections),
-		dropLines:    mustCompileAll(all.DropLines),
+}
+
+// with returns r extended by more rules (r is not modified, so compiled
+// rule sets can be shared).
+func (r *rules) with(c cleaning) *rules {
+	if len(c.HTMLPrune)+len(c.EndAt)+len(c.DropSections)+len(c.DropLines) == 0 {
+		return r
 	}
+	more := compileCleaning(c)
+	out := &rules{
+		prune:        strings.Trim(r.prune+", "+more.prune, ", "),
+		startAfter:   r.startAfter,
+		endBefore:    r.endBefore,
+		endAt:        append(r.endAt[:len(r.endAt):len(r.endAt)], more.endAt...),
+		dropSections: append(r.dropSections[:len(r.dropSections):len(r.dropSections)], more.dropSections...),
+		dropLines:    append(r.dropLines[:len(r.dropLines):len(r.dropLines)], more.dropLines...),
+	}
+	return out
+}
+
+// forDocument adds a document's own rules to base (generic plus the
+// manifest's defaults). All patterns were validated by parseManifest.
+func (r *rules) forDocument(s source) *rules {
+	out := r.with(s.cleaning)
+	if s.StartAfter == "" && s.EndBefore == "" {
+		return out
+	}
+	cp := *out
 	if s.StartAfter != "" {
-		r.startAfter = mustCompileAll([]string{s.StartAfter})[0]
+		cp.startAfter = mustCompileAll([]string{s.StartAfter})[0]
 	}
 	if s.EndBefore != "" {
-		r.endBefore = mustCompileAll([]string{s.EndBefore})[0]
+		cp.endBefore = mustCompileAll([]string{s.EndBefore})[0]
 	}
-	return r
+	return &cp
+}
+
+// compileRules merges the generic, corpus-wide and per-document rules.
+func compileRules(defaults cleaning, s source) *rules {
+	return genericRules.with(defaults).forDocument(s)
 }
 
 // ignored reports whether a file name in the corpus directory is not a
