@@ -3,8 +3,15 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
 
+	"github.com/cellchat/cellchat/corpus"
 	"github.com/cellchat/cellchat/retrieval"
+	"github.com/tmc/langchaingo/llms"
 )
 
 // Searcher ranks corpus passages for a query; *retrieval.Index is one.
@@ -12,23 +19,395 @@ type Searcher interface {
 	Search(ctx context.Context, query string, k int) ([]retrieval.Passage, error)
 }
 
+// Defaults of Config.
+const (
+	DefaultDisclaimer = "This is general information from patient-education sources, not medical advice. " +
+		"Always talk to your doctor or care team about your own situation, and call them or emergency services if you feel unwell."
+	DefaultEmergencyNumber = "911 (or your local emergency number)"
+	DefaultCrisisLine      = "988, the Suicide & Crisis Lifeline (call or text)"
+	DefaultCareTeam        = "your care team's 24-hour phone number"
+	// DefaultMinConfidence is the no-answer threshold, calibrated on the
+	// question sets by TestCalibrateNoAnswerThreshold (see calibrate_test.go
+	// for the sweep): below it, the best passage covers too little of the
+	// question's weight to answer from.
+	DefaultMinConfidence   = 0.5
+	DefaultTopK            = 5
+	DefaultMaxSentences    = 4
+	DefaultHistoryTurns    = 3
+	DefaultMaxQuestionLen  = 2000
+	DefaultLLMTimeout      = 60 * time.Second
+	DefaultLLMStallTimeout = 15 * time.Second
+)
+
 // Config configures an Engine. Zero values mean the built-in defaults.
 type Config struct {
 	Disclaimer    string // consult-your-clinician text on every reply
 	CorpusVersion string
+
+	// Chunks are the corpus's passages, for the word statistics that weigh
+	// question words (rare words weigh most) and correct misspellings.
+	// Without them every word weighs the same.
+	Chunks []corpus.Chunk
+	// RulesPath replaces the built-in triage rules and lexicons (rules.yaml).
+	RulesPath string
+
+	TopK          int     // passages retrieved per question
+	MinConfidence float64 // no-answer threshold on Reply.Confidence; < 0 answers whatever is found
+	MaxSentences  int     // sentences in an extractive answer, 2..5
+	HistoryTurns  int     // earlier turns a follow-up may draw on
+	// MaxQuestionLen is the longest question accepted, in characters.
+	MaxQuestionLen int
+
+	// The emergency message: EmergencyText replaces it whole; otherwise the
+	// rules' messages are filled with these.
+	EmergencyText   string
+	EmergencyNumber string
+	CrisisLine      string
+	CareTeamPhone   string // e.g. "the transplant unit on 555-0100"
+
+	// LLM, when set, generates answers from the retrieved passages (see
+	// generate.go); LLMName names it in Reply.Mode ("llm:<name>").
+	LLM             llms.Model
+	LLMName         string
+	LLMTimeout      time.Duration // whole generation
+	LLMStallTimeout time.Duration // longest wait for the next streamed token
 }
 
-// Engine answers questions in the context of a conversation.
-type Engine struct{}
+// Errors for questions the engine refuses; the caller shows them to the user.
+var (
+	ErrEmptyQuestion   = errors.New("the question is empty")
+	ErrQuestionTooLong = errors.New("the question is too long")
+)
+
+// Engine answers questions in the context of a conversation. It is safe for
+// concurrent use.
+type Engine struct {
+	s     Searcher
+	cfg   Config
+	rules *rules
+	stats *termStats
+}
 
 // New returns an Engine answering from s.
 func New(s Searcher, cfg Config) (*Engine, error) {
-	return nil, errors.New("chat.New: not implemented yet")
+	if s == nil {
+		return nil, errors.New("chat.New: no searcher")
+	}
+	r, err := loadRules(cfg.RulesPath)
+	if err != nil {
+		return nil, fmt.Errorf("chat.New: %w", err)
+	}
+	if cfg.Disclaimer == "" {
+		cfg.Disclaimer = DefaultDisclaimer
+	}
+	if cfg.EmergencyNumber == "" {
+		cfg.EmergencyNumber = DefaultEmergencyNumber
+	}
+	if cfg.CrisisLine == "" {
+		cfg.CrisisLine = DefaultCrisisLine
+	}
+	if cfg.CareTeamPhone == "" {
+		cfg.CareTeamPhone = DefaultCareTeam
+	}
+	if cfg.TopK <= 0 {
+		cfg.TopK = DefaultTopK
+	}
+	if cfg.MinConfidence == 0 {
+		cfg.MinConfidence = DefaultMinConfidence
+	}
+	if cfg.MaxSentences == 0 {
+		cfg.MaxSentences = DefaultMaxSentences
+	}
+	if cfg.MaxSentences < 2 || cfg.MaxSentences > 5 {
+		return nil, fmt.Errorf("chat.New: MaxSentences %d is not within 2..5", cfg.MaxSentences)
+	}
+	if cfg.HistoryTurns == 0 {
+		cfg.HistoryTurns = DefaultHistoryTurns
+	}
+	if cfg.MaxQuestionLen <= 0 {
+		cfg.MaxQuestionLen = DefaultMaxQuestionLen
+	}
+	if cfg.LLMTimeout <= 0 {
+		cfg.LLMTimeout = DefaultLLMTimeout
+	}
+	if cfg.LLMStallTimeout <= 0 {
+		cfg.LLMStallTimeout = DefaultLLMStallTimeout
+	}
+	if cfg.LLM != nil && cfg.LLMName == "" {
+		cfg.LLMName = "unnamed"
+	}
+	return &Engine{s: s, cfg: cfg, rules: r, stats: newTermStats(cfg.Chunks)}, nil
 }
+
+// Disclaimer is the text every reply carries.
+func (e *Engine) Disclaimer() string { return e.cfg.Disclaimer }
 
 // Answer replies to question given the conversation so far (oldest first).
 // onDelta, if not nil, receives the reply text as it is produced; the
-// concatenation of the deltas is the reply's Text.
+// concatenation of the deltas is the reply's Text. A generated (LLM) answer
+// is buffered until its citations are checked, then streamed, so that text
+// the patient has seen is never taken back.
 func (e *Engine) Answer(ctx context.Context, history []Turn, question string, onDelta func(string)) (Reply, error) {
-	return Reply{}, errors.New("chat.Answer: not implemented yet")
+	start := time.Now()
+	question = strings.TrimSpace(question)
+	if question == "" {
+		return Reply{}, ErrEmptyQuestion
+	}
+	if n := utf8.RuneCountInString(question); n > e.cfg.MaxQuestionLen {
+		return Reply{}, fmt.Errorf("%w: %d characters, at most %d", ErrQuestionTooLong, n, e.cfg.MaxQuestionLen)
+	}
+	if err := ctx.Err(); err != nil {
+		return Reply{}, err
+	}
+	d, err := e.answer(ctx, history, question)
+	if err != nil {
+		return Reply{}, err
+	}
+	r := d.Reply
+	r.Disclaimer = e.cfg.Disclaimer
+	r.CorpusVersion = e.cfg.CorpusVersion
+	if r.Mode == "" {
+		r.Mode = "extractive"
+	}
+	if r.Citations == nil {
+		r.Citations = []Citation{}
+	}
+	r.Text = strings.Join(d.parts, "")
+	if onDelta != nil {
+		for _, p := range d.parts {
+			onDelta(p)
+		}
+	}
+	r.Latency = time.Since(start)
+	return r, nil
 }
+
+// draft is a reply whose text is still in the pieces it will be streamed in.
+type draft struct {
+	Reply
+	parts []string
+}
+
+func (e *Engine) answer(ctx context.Context, history []Turn, question string) (draft, error) {
+	v := e.rules.triage(question)
+	if v.rule != nil {
+		switch v.rule.kind {
+		case KindEmergency:
+			return draft{Reply: Reply{Kind: KindEmergency, Reason: v.rule.name}, parts: []string{e.emergencyText(v.rule)}}, nil
+		case KindGreeting:
+			return draft{Reply: Reply{Kind: KindGreeting, Reason: v.rule.name}, parts: []string{e.rules.messages[v.rule.message]}}, nil
+		case KindNoAnswer:
+			return draft{Reply: Reply{Kind: KindNoAnswer, Reason: v.rule.name}, parts: []string{e.rules.messages["no_answer"]}}, nil
+		case KindReferral:
+			return e.referral(ctx, history, question, v)
+		}
+	}
+	q := e.followUp(history, question)
+	passages, err := e.search(ctx, q.search)
+	if err != nil {
+		return draft{}, err
+	}
+	r := draft{Reply: Reply{Query: q.topic, Retrieved: retrieved(passages)}}
+	r.Confidence = q.confidence(passages, 3)
+	if r.Confidence < e.cfg.MinConfidence {
+		r.Kind, r.Reason = KindNoAnswer, "no_answer.low_confidence"
+		r.parts = []string{e.rules.messages["no_answer"]}
+		return r, nil
+	}
+	r.Kind, r.Reason = KindAnswer, "answer"
+	if v.injection {
+		r.Reason = "answer.injection_ignored"
+	}
+	if e.cfg.LLM != nil && !v.injection {
+		g, why := e.generate(ctx, history, question, passages)
+		if why == "" {
+			r.Mode, r.parts, r.Citations = "llm:"+e.cfg.LLMName, g.sentences, g.citations
+			return r, nil
+		}
+		r.Fallback = why
+	}
+	c := cite(compose(e.candidates(q, passages), e.cfg.MaxSentences), passages, 1)
+	if len(c.sentences) == 0 {
+		r.Kind, r.Reason = KindNoAnswer, "no_answer.no_sentence"
+		r.parts = []string{e.rules.messages["no_answer"]}
+		return r, nil
+	}
+	r.parts, r.Citations = spaced(c.sentences), c.citations
+	return r, nil
+}
+
+// referral says the question is for the care team and adds general, cited
+// background when the sources cover the topic.
+func (e *Engine) referral(ctx context.Context, history []Turn, question string, v verdict) (draft, error) {
+	r := draft{Reply: Reply{Kind: KindReferral, Reason: v.rule.name}, parts: []string{e.rules.messages[v.rule.message]}}
+	q := e.followUp(history, question)
+	passages, err := e.search(ctx, q.search)
+	if err != nil {
+		return draft{}, err
+	}
+	r.Query, r.Retrieved = q.topic, retrieved(passages)
+	r.Confidence = q.confidence(passages, 3)
+	if r.Confidence < e.cfg.MinConfidence {
+		return r, nil
+	}
+	c := cite(compose(e.candidates(q, passages), min(3, e.cfg.MaxSentences)), passages, 1)
+	if len(c.sentences) == 0 {
+		return r, nil
+	}
+	r.parts = append(r.parts, " "+e.rules.messages["referral.background"])
+	for _, s := range c.sentences {
+		r.parts = append(r.parts, " "+s)
+	}
+	r.Citations = c.citations
+	return r, nil
+}
+
+func (e *Engine) search(ctx context.Context, query string) ([]retrieval.Passage, error) {
+	ps, err := e.s.Search(ctx, query, e.cfg.TopK)
+	if err != nil {
+		return nil, fmt.Errorf("search the sources: %w", err)
+	}
+	return ps, nil
+}
+
+// spaced joins sentences into deltas: each after the first starts with a space.
+func spaced(sentences []string) []string {
+	out := make([]string, len(sentences))
+	for i, s := range sentences {
+		if i > 0 {
+			s = " " + s
+		}
+		out[i] = s
+	}
+	return out
+}
+
+func retrieved(ps []retrieval.Passage) []Retrieved {
+	out := make([]Retrieved, len(ps))
+	for i, p := range ps {
+		out[i] = Retrieved{ChunkID: p.ID, DocID: p.DocID, Section: p.Section, Text: p.Text, Score: p.Score, Lexical: p.Lexical, Vector: p.Vector}
+	}
+	return out
+}
+
+func (e *Engine) emergencyText(ru *rule) string {
+	if e.cfg.EmergencyText != "" {
+		return e.cfg.EmergencyText
+	}
+	return strings.NewReplacer(
+		"{emergency_number}", e.cfg.EmergencyNumber,
+		"{crisis_line}", e.cfg.CrisisLine,
+		"{care_team}", e.cfg.CareTeamPhone,
+	).Replace(e.rules.messages[ru.message])
+}
+
+// Follow-up questions ("What are its side effects?", "How is that
+// treated?") lean on the conversation: a pronoun, a question that starts
+// with "and" or "what about", or one without a content word takes the
+// topic words of the last answered question (which carry that question's
+// own context, so a chain of follow-ups keeps its topic).
+var (
+	pronouns = map[string]bool{"it": true, "its": true, "they": true, "them": true, "their": true, "one": true, "ones": true,
+		"there": true, "that": true, "this": true, "these": true, "those": true}
+	// demonstratives point at what the last answer said ("How is that
+	// treated?"), not only at the topic.
+	demonstratives = map[string]bool{"that": true, "this": true, "these": true, "those": true}
+	ellipsis       = regexp.MustCompile(`^(?:and|also|what about|how about|and what about|same for|what if|but|so)\b`)
+	markers        = regexp.MustCompile(`\s*\[\d+\]`)
+)
+
+// followUp builds the query for a question, carrying over the topic of the
+// conversation when the question does not name its own.
+func (e *Engine) followUp(history []Turn, question string) *query {
+	own := e.rules.retrievalQuery(question)
+	own = e.rules.stripInjection(own)
+	if i := len(history) - e.cfg.HistoryTurns; i > 0 {
+		history = history[i:]
+	}
+	var prev *Turn
+	for i := len(history) - 1; i >= 0; i-- {
+		if k := history[i].Reply.Kind; k == KindAnswer || k == KindReferral {
+			prev = &history[i]
+			break
+		}
+	}
+	if prev == nil {
+		return e.newQuery(own, own, nil, "")
+	}
+	toks := tokenize(normalize(own))
+	pronoun, demonstrative, content := false, false, 0
+	for _, t := range toks {
+		pronoun = pronoun || pronouns[t.word]
+		demonstrative = demonstrative || demonstratives[t.word]
+		if !stopWords[t.word] {
+			content++
+		}
+	}
+	if !pronoun && content > 0 && !ellipsis.MatchString(normalize(own)) {
+		return e.newQuery(own, own, nil, "")
+	}
+	ownStems := map[string]bool{}
+	for _, st := range contentStems(own) {
+		ownStems[st] = true
+	}
+	// The last question's own words weigh more than the older topic words
+	// its query carried: in "What is CAR-T?", "What are its side effects?",
+	// "How is that treated?", the last is about side effects of CAR-T.
+	context := map[string]float64{}
+	var words []string
+	carry := func(text string, weight float64) {
+		for _, t := range tokenize(text) {
+			if stopWords[t.word] || ownStems[t.stem] || context[t.stem] > 0 {
+				continue
+			}
+			context[t.stem] = weight
+			words = append(words, t.word)
+		}
+	}
+	last := e.rules.stripInjection(e.rules.retrievalQuery(prev.Question))
+	carry(last, lastQuestionWeight)
+	carry(prev.Reply.Query, olderTopicWeight)
+	topic := own
+	if len(words) > 0 {
+		topic += " " + strings.Join(words, " ")
+	}
+	// A follow-up's own words are few ("How is that treated?"): the
+	// related words of its and the last question's words ("therapy",
+	// "cytokine") help the searcher find what it refers to. They are
+	// searched for, not carried on to the next turn.
+	var extra []string
+	seen := map[string]bool{}
+	for _, t := range tokenize(own + " " + last) {
+		for _, w := range e.rules.relatedWords[t.stem] {
+			if !seen[w] {
+				seen[w] = true
+				extra = append(extra, w)
+			}
+		}
+	}
+	previous := markers.ReplaceAllString(prev.Reply.Text, "")
+	search := topic
+	if len(extra) > 0 {
+		search += " " + strings.Join(extra, " ")
+	}
+	q := e.newQuery(search, own, context, previous)
+	q.topic = topic
+	q.cited = map[string]bool{}
+	for _, c := range prev.Reply.Citations {
+		q.cited[c.ChunkID] = true
+	}
+	if demonstrative && prev.Reply.Kind == KindAnswer {
+		// The rarer words of the last answer ("cytokine release
+		// syndrome") are what "that" may point at.
+		q.referent = map[string]bool{}
+		for _, t := range tokenize(previous) {
+			if !stopWords[t.word] && q.base[t.stem] == 0 && e.stats.rare(t.stem) {
+				q.referent[t.stem] = true
+			}
+		}
+	}
+	return q
+}
+
+// citedSentence matches a sentence of an answer and its citation number.
+var citedSentence = regexp.MustCompile(`(?s)\s*(.+?) \[(\d+)\]`)

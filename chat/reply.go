@@ -51,9 +51,11 @@ type Reply struct {
 	Retrieved     []Retrieved   `json:"retrieved,omitempty"`
 	Mode          string        `json:"mode"`             // "extractive" or "llm:<model>"
 	Reason        string        `json:"reason,omitempty"` // why triage chose this kind (rule name)
-	Confidence    float64       `json:"confidence"`       // top retrieval score seen
+	Confidence    float64       `json:"confidence"`       // 0..1: how well the best passage covers the question (the no-answer threshold applies to it)
 	CorpusVersion string        `json:"corpus_version"`
 	Latency       time.Duration `json:"-"`
+	Query         string        `json:"query,omitempty"`    // what the sources were searched for: the question, plus topic words for a follow-up
+	Fallback      string        `json:"fallback,omitempty"` // why a generated answer was replaced by the extractive one
 }
 
 // Turn is one question and the reply given, as the conversation remembers it.

@@ -1,0 +1,426 @@
+package chat
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/cellchat/cellchat/retrieval"
+)
+
+// query is a question analysed for scoring source text.
+type query struct {
+	search  string              // text sent to the searcher
+	topic   string              // the question and the topic words it carries, for the next turn
+	base    map[string]float64  // the question's and context's stems and their weights
+	related map[string][]string // stem -> related stems (rules.yaml) that stand in for it
+	focus   map[string]float64  // the same stems, weighted for judging coverage (aspect words count less)
+	// define is set for "what is X" questions: the stems of X. A sentence
+	// that defines X ("X is ...", "X means ...") reads best first.
+	define []string
+	// previous is the text of the previous reply and cited the chunks it
+	// cited: repeating them in a follow-up answer tells the patient little
+	// new.
+	previous string
+	cited    map[string]bool
+	// referent holds the rarer words of the previous answer when the
+	// question points at it ("that"): sentences that share them are about
+	// what it points at.
+	referent map[string]bool
+}
+
+// Weights of the parts of a query, relative to the question's own words.
+const (
+	lastQuestionWeight = 0.7  // words of the last question, for a follow-up
+	olderTopicWeight   = 0.35 // topic words that question carried from earlier ones
+	relatedWeight      = 0.5  // related words from rules.yaml
+	citedAgainPenalty  = 0.15 // for a sentence from a passage the previous answer cited
+	referentBonus      = 0.1  // per word shared with the answer "that" points at, up to 3
+)
+
+var definitionQuestion = regexp.MustCompile(`^(?:what|who)(?: is| are|'s| does)(?: an?| the)? (.+?)(?: mean| stand for)?[?.! ]*$`)
+
+// newQuery analyses the question's own words and the context words a
+// follow-up carries over (stem -> weight relative to an own word).
+func (e *Engine) newQuery(search, own string, context map[string]float64, previous string) *query {
+	q := &query{search: search, topic: search, base: map[string]float64{}, related: map[string][]string{}, focus: map[string]float64{}, previous: previous}
+	add := func(st string, factor float64) {
+		if !e.stats.known(st) {
+			if c := e.stats.correct(st); c != "" {
+				st = c
+			}
+		}
+		w := e.stats.idf(st) * factor
+		if w <= q.base[st] {
+			return
+		}
+		q.base[st], q.focus[st] = w, w
+		if e.rules.aspect[st] {
+			q.focus[st] = w * e.rules.aspectWeight
+		}
+	}
+	for _, st := range contentStems(own) {
+		add(st, 1)
+	}
+	for st, f := range context {
+		add(st, f)
+	}
+	for st := range q.base {
+		for _, rel := range e.rules.related[st] {
+			if _, own := q.base[rel]; !own {
+				q.related[st] = append(q.related[st], rel)
+			}
+		}
+	}
+	if m := definitionQuestion.FindStringSubmatch(normalize(own)); m != nil {
+		q.define = contentStems(m[1])
+	}
+	return q
+}
+
+// coverage is the share of the query's focus weight that text matches.
+func (q *query) coverage(stems map[string]bool) float64 {
+	var total, hit float64
+	for st, w := range q.focus {
+		total += w
+		if stems[st] {
+			hit += w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return hit / total
+}
+
+// confidence is how well the best of the top passages covers the question:
+// the share of the question's weight (rare words weigh most) found in it.
+func (q *query) confidence(passages []retrieval.Passage, top int) float64 {
+	best := 0.0
+	for i, p := range passages {
+		if i == top {
+			break
+		}
+		if c := q.coverage(stemSet(p.Section + " " + p.Text)); c > best {
+			best = c
+		}
+	}
+	return best
+}
+
+func stemSet(text string) map[string]bool {
+	m := map[string]bool{}
+	for _, t := range tokenize(text) {
+		if !stopWords[t.word] {
+			m[t.stem] = true
+		}
+	}
+	return m
+}
+
+// candidate is a source sentence that may be quoted.
+type candidate struct {
+	passage int    // index into the passages
+	chunk   string // its chunk id
+	pos     int    // sentence number within the passage
+	text    string
+	stems   map[string]bool
+	rel     float64
+	// leans says the sentence starts with "It", "These", ...: it reads well
+	// only after the sentence before it.
+	leans bool
+}
+
+// sentenceLimits keep fragments, headings and run-on list dumps out.
+const (
+	minSentenceWords = 5
+	maxSentenceWords = 70
+	maxAnswerWords   = 140
+	mmrLambda        = 0.75
+	maxSimilarity    = 0.5 // near-duplicates (the same sentence in two documents) are skipped
+	minRelShare      = 0.4 // a sentence scoring under this share of the best one is not worth adding
+)
+
+// candidates splits the passages into quotable sentences and scores them.
+func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate {
+	var out []candidate
+	maxScore := 0.0
+	for _, p := range passages {
+		if p.Score > maxScore {
+			maxScore = p.Score
+		}
+	}
+	for pi, p := range passages {
+		prior := 1 / float64(pi+1)
+		if maxScore > 0 {
+			prior = p.Score / maxScore
+		}
+		for si, sp := range splitSentences(p.Text) {
+			text := p.Text[sp.start:sp.end]
+			if !e.quotable(text) {
+				continue
+			}
+			c := candidate{passage: pi, chunk: p.ID, pos: si, text: text, stems: stemSet(text), leans: anaphoricStart.MatchString(text)}
+			if q.previous != "" && strings.Contains(q.previous, text) {
+				continue // said in the last answer already
+			}
+			c.rel = e.relevance(q, c, prior)
+			if c.rel > 0 || c.leans {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// quotable says whether a source sentence can stand alone in an answer.
+func (e *Engine) quotable(s string) bool {
+	last, _ := utf8.DecodeLastRuneInString(s)
+	if last != '.' && last != '!' && last != '"' && last != '”' && last != ')' {
+		return false
+	}
+	if last == '"' || last == '”' || last == ')' {
+		trimmed := strings.TrimRight(s, `"”)`)
+		if !strings.HasSuffix(trimmed, ".") && !strings.HasSuffix(trimmed, "!") {
+			return false
+		}
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	if !unicode.IsUpper(first) && !unicode.IsDigit(first) {
+		return false
+	}
+	words := len(strings.Fields(s))
+	if words < minSentenceWords || words > maxSentenceWords {
+		return false
+	}
+	return !e.rules.rejectSentence(strings.ToLower(s))
+}
+
+var anaphoricStart = regexp.MustCompile(`^(?:It|Its|This|These|They|Their|Those|Such|He|She|Here)\b`)
+
+// relevance scores a sentence for the query: the weighted share of query
+// words it holds, plus the passage's retrieval score, a bonus for defining
+// what a "what is" question asks about, and penalties for sentences that
+// lean on the one before or repeat the previous answer.
+func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
+	var total, hit float64
+	for st, w := range q.base {
+		total += w
+		if c.stems[st] {
+			hit += w
+			continue
+		}
+		for _, rel := range q.related[st] {
+			if c.stems[rel] {
+				hit += relatedWeight * w
+				break
+			}
+		}
+	}
+	if total == 0 || hit == 0 {
+		return 0
+	}
+	rel := hit/total + 0.25*prior
+	if len(q.define) > 0 && defines(c.text, q.define) {
+		rel += 0.3
+	}
+	if c.pos == 0 {
+		rel += 0.05
+	}
+	if q.cited[c.chunk] {
+		rel -= citedAgainPenalty
+	}
+	shared := 0
+	for st := range q.referent {
+		if c.stems[st] {
+			shared++
+		}
+	}
+	rel += referentBonus * float64(min(shared, 3))
+	return rel
+}
+
+// defines says whether a sentence defines the subject: the subject's words
+// come before a defining verb near the sentence's start.
+func defines(s string, subject []string) bool {
+	toks := tokenize(s)
+	need := map[string]bool{}
+	for _, st := range subject {
+		need[st] = true
+	}
+	found := 0
+	for i, t := range toks {
+		if i > 14 {
+			return false
+		}
+		if need[t.stem] {
+			found++
+			continue
+		}
+		switch t.word {
+		case "is", "are", "means", "mean", "refers", "involves", "constitute", "constitutes", "stands":
+			return found > 0 && found*2 >= len(need)
+		}
+	}
+	return false
+}
+
+// compose picks 2 to max sentences by maximal marginal relevance and puts
+// them in reading order: passages in the order their first sentence was
+// chosen, sentences in their order within the passage.
+func compose(cands []candidate, max int) []candidate {
+	if len(cands) == 0 {
+		return nil
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].rel > cands[j].rel })
+	best := cands[0].rel
+	if best <= 0 {
+		return nil
+	}
+	var picked []candidate
+	used := make([]bool, len(cands))
+	words := 0
+	for len(picked) < max {
+		bi, bscore := -1, 0.0
+		for i, c := range cands {
+			if used[i] {
+				continue
+			}
+			rel := c.rel
+			if c.leans {
+				// A sentence continuing a chosen one ("It involves ...")
+				// carries on its subject.
+				if p, ok := predecessor(c, picked); ok {
+					rel = maxf(rel, leanShare*p.rel)
+				}
+			}
+			if rel < minRelShare*best {
+				continue
+			}
+			sim := 0.0
+			for _, p := range picked {
+				sim = maxf(sim, jaccard(c.stems, p.stems))
+			}
+			if sim > maxSimilarity {
+				used[i] = true
+				continue
+			}
+			score := mmrLambda*rel - (1-mmrLambda)*sim
+			if c.leans {
+				if _, ok := predecessor(c, picked); ok {
+					score += leanBonus
+				} else {
+					score -= leanBonus
+				}
+			}
+			if bi < 0 || score > bscore {
+				bi, bscore = i, score
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		n := len(strings.Fields(cands[bi].text))
+		if len(picked) >= 2 && words+n > maxAnswerWords {
+			break
+		}
+		used[bi] = true
+		picked = append(picked, cands[bi])
+		words += n
+	}
+	if len(picked) == 1 {
+		// One strong sentence: add the sentence after it in its passage (or
+		// before it), which carries its context, rather than a weak one
+		// from elsewhere.
+		p := picked[0]
+		for _, want := range []int{p.pos + 1, p.pos - 1} {
+			for _, c := range cands {
+				if c.passage == p.passage && c.pos == want && (c.rel > 0 || want > p.pos) && jaccard(c.stems, p.stems) <= maxSimilarity {
+					picked = append(picked, c)
+					goto ordered
+				}
+			}
+		}
+	}
+ordered:
+	rank := map[int]int{}
+	for i, p := range picked {
+		if _, ok := rank[p.passage]; !ok {
+			rank[p.passage] = i
+		}
+	}
+	sort.SliceStable(picked, func(i, j int) bool {
+		a, b := picked[i], picked[j]
+		if a.passage != b.passage {
+			return rank[a.passage] < rank[b.passage]
+		}
+		return a.pos < b.pos
+	})
+	return picked
+}
+
+// leanBonus moves a sentence that starts with "It" or "These" up when the
+// sentence it leans on is in the answer, and down when it is not.
+const (
+	leanBonus = 0.1
+	leanShare = 0.8 // of the relevance of the sentence it continues
+)
+
+func predecessor(c candidate, picked []candidate) (candidate, bool) {
+	for _, p := range picked {
+		if p.passage == c.passage && p.pos == c.pos-1 {
+			return p, true
+		}
+	}
+	return candidate{}, false
+}
+
+func jaccard(a, b map[string]bool) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	inter := 0
+	for k := range a {
+		if b[k] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+func maxf(a, b float64) float64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// cited is composed answer text with its citations.
+type cited struct {
+	sentences []string // each with its marker, as streamed
+	citations []Citation
+}
+
+// cite numbers the passages of the chosen sentences in order of first use
+// and appends each sentence's marker.
+func cite(picked []candidate, passages []retrieval.Passage, first int) cited {
+	var out cited
+	num := map[int]int{}
+	for _, c := range picked {
+		n, ok := num[c.passage]
+		if !ok {
+			n = first + len(out.citations)
+			num[c.passage] = n
+			out.citations = append(out.citations, citationFor(n, passages[c.passage]))
+		}
+		out.sentences = append(out.sentences, c.text+" ["+strconv.Itoa(n)+"]")
+	}
+	return out
+}
+
+func citationFor(n int, p retrieval.Passage) Citation {
+	return Citation{N: n, DocID: p.DocID, Title: p.Title, URL: p.URL, Section: p.Section, ChunkID: p.ID, Passage: p.Text}
+}

@@ -1,0 +1,345 @@
+package chat
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed rules.yaml
+var defaultRules []byte
+
+// rulesFile is the shape of rules.yaml.
+type rulesFile struct {
+	Contractions   map[string]string   `yaml:"contractions"`
+	Lexicons       map[string][]string `yaml:"lexicons"`
+	Order          []Kind              `yaml:"order"`
+	Rules          []ruleSpec          `yaml:"rules"`
+	Injection      []string            `yaml:"injection"`
+	StripPrefix    []string            `yaml:"strip_prefix"`
+	SentenceReject []string            `yaml:"sentence_reject"`
+	Related        map[string][]string `yaml:"related"`
+	Aspect         []string            `yaml:"aspect"`
+	AspectWeight   float64             `yaml:"aspect_weight"`
+	Messages       map[string]string   `yaml:"messages"`
+}
+
+type ruleSpec struct {
+	Name       string   `yaml:"name"`
+	Kind       Kind     `yaml:"kind"`
+	Scope      string   `yaml:"scope"`   // sentence (default) or message
+	Message    string   `yaml:"message"` // emergency: key under messages ("emergency."+Message)
+	Reply      string   `yaml:"reply"`   // greeting, referral: key under messages (kind+"."+Reply)
+	Any        []string `yaml:"any"`
+	Unless     []string `yaml:"unless"`
+	Overridden []string `yaml:"unless_overridden_by"`
+}
+
+// rule is a compiled triage rule.
+type rule struct {
+	name       string
+	kind       Kind
+	message    string // key under messages for the reply text
+	whole      bool   // match the whole message rather than each sentence
+	any        []*regexp.Regexp
+	unless     []*regexp.Regexp
+	overridden []*regexp.Regexp
+}
+
+// rules is the compiled rule set.
+type rules struct {
+	contractions   map[string]string
+	contractionRe  *regexp.Regexp
+	ordered        []rule // in the order they are tried
+	injection      []*regexp.Regexp
+	stripPrefix    []*regexp.Regexp
+	sentenceReject []*regexp.Regexp
+	related        map[string][]string // stem -> related stems
+	relatedWords   map[string][]string // stem -> related words, as written
+	aspect         map[string]bool     // stems of aspect words
+	aspectWeight   float64
+	messages       map[string]string
+}
+
+// loadRules reads the rule file at path, or the built-in rules when path is "".
+func loadRules(path string) (*rules, error) {
+	data := defaultRules
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read rules: %w", err)
+		}
+		data = b
+	}
+	r, err := parseRules(data)
+	if err != nil {
+		name := path
+		if name == "" {
+			name = "built-in rules.yaml"
+		}
+		return nil, fmt.Errorf("rules %s: %w", name, err)
+	}
+	return r, nil
+}
+
+func parseRules(data []byte) (*rules, error) {
+	var f rulesFile
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, err
+	}
+	lex := map[string]string{}
+	for name, alts := range f.Lexicons {
+		if len(alts) == 0 {
+			return nil, fmt.Errorf("lexicon %q is empty", name)
+		}
+		lex[name] = "(?:" + strings.Join(alts, "|") + ")"
+	}
+	compile := func(where string, pats []string) ([]*regexp.Regexp, error) {
+		var out []*regexp.Regexp
+		for _, p := range pats {
+			exp, err := expandLexicons(p, lex)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			re, err := regexp.Compile(exp)
+			if err != nil {
+				return nil, fmt.Errorf("%s: pattern %q: %w", where, p, err)
+			}
+			out = append(out, re)
+		}
+		return out, nil
+	}
+
+	r := &rules{messages: f.Messages, related: map[string][]string{}, relatedWords: map[string][]string{}}
+	if len(f.Contractions) > 0 {
+		var alts []string
+		r.contractions = map[string]string{}
+		for from, to := range f.Contractions {
+			r.contractions[from] = to
+			alts = append(alts, regexp.QuoteMeta(from))
+		}
+		sort.Slice(alts, func(i, j int) bool { return len(alts[i]) > len(alts[j]) })
+		r.contractionRe = regexp.MustCompile(`\b(?:` + strings.Join(alts, "|") + `)\b`)
+	}
+
+	order := map[Kind]int{}
+	for i, k := range f.Order {
+		order[k] = i + 1
+	}
+	byKind := map[Kind][]rule{}
+	names := map[string]bool{}
+	for i, s := range f.Rules {
+		where := fmt.Sprintf("rule %d (%s)", i+1, s.Name)
+		if s.Name == "" || names[s.Name] {
+			return nil, fmt.Errorf("%s: missing or duplicate name", where)
+		}
+		names[s.Name] = true
+		if order[s.Kind] == 0 {
+			return nil, fmt.Errorf("%s: kind %q is not in order %v", where, s.Kind, f.Order)
+		}
+		if len(s.Any) == 0 {
+			return nil, fmt.Errorf("%s: no patterns under any", where)
+		}
+		ru := rule{name: s.Name, kind: s.Kind, whole: s.Scope == "message"}
+		switch s.Scope {
+		case "", "sentence", "message":
+		default:
+			return nil, fmt.Errorf("%s: scope %q is neither sentence nor message", where, s.Scope)
+		}
+		switch {
+		case s.Message != "":
+			ru.message = string(s.Kind) + "." + s.Message
+		case s.Reply != "":
+			ru.message = string(s.Kind) + "." + s.Reply
+		}
+		if ru.message != "" && f.Messages[ru.message] == "" {
+			return nil, fmt.Errorf("%s: no text under messages.%s", where, ru.message)
+		}
+		var err error
+		if ru.any, err = compile(where, s.Any); err != nil {
+			return nil, err
+		}
+		if ru.unless, err = compile(where, s.Unless); err != nil {
+			return nil, err
+		}
+		if ru.overridden, err = compile(where, s.Overridden); err != nil {
+			return nil, err
+		}
+		byKind[s.Kind] = append(byKind[s.Kind], ru)
+	}
+	for _, k := range f.Order {
+		r.ordered = append(r.ordered, byKind[k]...)
+	}
+	var err error
+	if r.injection, err = compile("injection", f.Injection); err != nil {
+		return nil, err
+	}
+	if r.stripPrefix, err = compile("strip_prefix", f.StripPrefix); err != nil {
+		return nil, err
+	}
+	if r.sentenceReject, err = compile("sentence_reject", f.SentenceReject); err != nil {
+		return nil, err
+	}
+	for from, tos := range f.Related {
+		key := stem(strings.ToLower(from))
+		for _, to := range tos {
+			r.related[key] = append(r.related[key], stem(strings.ToLower(to)))
+			r.relatedWords[key] = append(r.relatedWords[key], to)
+		}
+	}
+	r.aspect = map[string]bool{}
+	for _, w := range f.Aspect {
+		r.aspect[stem(strings.ToLower(w))] = true
+	}
+	if f.AspectWeight < 0 || f.AspectWeight > 1 {
+		return nil, fmt.Errorf("aspect_weight %v is not within 0..1", f.AspectWeight)
+	}
+	r.aspectWeight = f.AspectWeight
+	for _, key := range []string{"no_answer", "referral.background"} {
+		if f.Messages[key] == "" {
+			return nil, fmt.Errorf("no text under messages.%s", key)
+		}
+	}
+	return r, nil
+}
+
+var lexiconRef = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// expandLexicons replaces {name} by the lexicon's alternatives. Regexp
+// repetition counts such as {0,3} are left alone.
+func expandLexicons(p string, lex map[string]string) (string, error) {
+	var missing error
+	out := lexiconRef.ReplaceAllStringFunc(p, func(m string) string {
+		name := m[1 : len(m)-1]
+		alt, ok := lex[name]
+		if !ok {
+			missing = errors.Join(missing, fmt.Errorf("unknown lexicon {%s} in %q", name, p))
+			return m
+		}
+		return alt
+	})
+	return out, missing
+}
+
+// verdict is what triage decided about a question.
+type verdict struct {
+	rule      *rule // nil: no rule fired, answer from the sources
+	injection bool  // the question tries to change the bot's instructions
+}
+
+// triage applies the rules to a question.
+func (r *rules) triage(question string) verdict {
+	text := r.prepare(question)
+	sentences := clauses(text)
+	var v verdict
+	for _, re := range r.injection {
+		if re.MatchString(text) {
+			v.injection = true
+			break
+		}
+	}
+	for i := range r.ordered {
+		ru := &r.ordered[i]
+		if ru.whole {
+			if ru.fires(text) {
+				v.rule = ru
+				return v
+			}
+			continue
+		}
+		for _, s := range sentences {
+			if ru.fires(s) {
+				v.rule = ru
+				return v
+			}
+		}
+	}
+	return v
+}
+
+func (ru *rule) fires(s string) bool {
+	if !matchAny(ru.any, s) {
+		return false
+	}
+	if matchAny(ru.unless, s) && !matchAny(ru.overridden, s) {
+		return false
+	}
+	return true
+}
+
+func matchAny(res []*regexp.Regexp, s string) bool {
+	for _, re := range res {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// prepare normalises a question for the rules and expands contractions.
+func (r *rules) prepare(question string) string {
+	text := normalize(question)
+	if r.contractionRe == nil {
+		return text
+	}
+	return r.contractionRe.ReplaceAllStringFunc(text, func(m string) string { return r.contractions[m] })
+}
+
+// clauses cuts normalised text into sentences for the sentence-scoped rules.
+func clauses(text string) []string {
+	parts := strings.FieldsFunc(text, func(r rune) bool {
+		return r == '.' || r == '?' || r == '!' || r == ';' || r == '\n'
+	})
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// retrievalQuery strips greetings and filler from the start of a question.
+func (r *rules) retrievalQuery(question string) string {
+	q := strings.TrimSpace(question)
+	for _, re := range r.stripPrefix {
+		lower := normalize(q)
+		if loc := re.FindStringIndex(lower); loc != nil && loc[0] == 0 && loc[1] < len(lower) {
+			// normalize keeps the byte length for ASCII; fall back to the
+			// original for anything else.
+			if len(lower) == len(q) {
+				q = strings.TrimSpace(q[loc[1]:])
+			}
+		}
+	}
+	return q
+}
+
+// rejectSentence says whether a source sentence is a link, call to action or
+// other text that must not be quoted as an answer.
+func (r *rules) rejectSentence(lower string) bool {
+	return matchAny(r.sentenceReject, lower)
+}
+
+// stripInjection removes instructions aimed at the bot ("ignore your
+// instructions and") from a question, leaving what it asks about.
+func (r *rules) stripInjection(q string) string {
+	if !matchAny(r.injection, normalize(q)) {
+		return q
+	}
+	// The patterns match normalised text; the searcher and scorer
+	// lower-case anyway.
+	q = normalize(q)
+	for _, re := range r.injection {
+		q = re.ReplaceAllString(q, " ")
+	}
+	return strings.Join(strings.Fields(q), " ")
+}
