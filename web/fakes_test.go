@@ -109,6 +109,8 @@ type fakeAnswerer struct {
 	histories [][]chat.Turn // the history passed with each question
 	release   chan struct{}
 	started   chan string // receives the question when "block" starts
+	// deltaDelay paces the deltas, so a browser can be seen streaming.
+	deltaDelay time.Duration
 }
 
 func newFakeAnswerer() *fakeAnswerer {
@@ -158,7 +160,10 @@ func (f *fakeAnswerer) Answer(ctx context.Context, history []chat.Turn, question
 	if i := strings.Index(question, "echo:"); i >= 0 {
 		sentences = append(sentences, fmt.Sprintf(" You wrote: %s", question[i+5:]))
 	}
-	for _, s := range sentences {
+	for i, s := range sentences {
+		if i > 0 && f.deltaDelay > 0 {
+			time.Sleep(f.deltaDelay)
+		}
 		if onDelta != nil {
 			onDelta(s)
 		}

@@ -1,0 +1,497 @@
+/*
+ * cellchat patient widget. Embed with one tag:
+ *   <script src="https://HOST/widget.js" data-title="..." data-greeting="..."
+ *           data-suggestions="question 1|question 2" async></script>
+ * It adds a launcher button and a chat panel inside a shadow root, talks
+ * websocket protocol v1 to the server it was loaded from, and renders every
+ * question, answer and source as text (never as markup).
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script) {
+    var all = document.querySelectorAll("script[src]");
+    for (var i = 0; i < all.length; i++) {
+      if (/\/widget\.js(\?|#|$)/.test(all[i].src)) { script = all[i]; }
+    }
+  }
+  if (!script || window.__cellchatWidget) { return; }
+  window.__cellchatWidget = true;
+
+  var base = new URL(script.src, document.baseURI);
+  var wsURL = (base.protocol === "https:" ? "wss://" : "ws://") + base.host + "/ws";
+  var title = script.getAttribute("data-title") || "Cell therapy questions";
+  var greeting = script.getAttribute("data-greeting") ||
+    "Hello! I answer questions about cell therapy from trusted patient-education sources.";
+  var suggestions = (script.getAttribute("data-suggestions") || "")
+    .split("|").map(function (s) { return s.trim(); }).filter(Boolean);
+  var storeKey = "cellchat:conversation:" + base.host;
+  var openKey = "cellchat:open:" + base.host;
+  var MAX_CHARS = 2000;
+
+  var CSS = [
+    ":host{all:initial;position:fixed;z-index:2147483000;right:16px;bottom:16px;font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1b1f24}",
+    "*,*::before,*::after{box-sizing:border-box}",
+    "button,textarea{font:inherit;color:inherit}",
+    ":focus-visible{outline:3px solid #0a4f99;outline-offset:2px}",
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    ".launcher{display:flex;align-items:center;gap:8px;margin-left:auto;border:0;border-radius:28px;padding:14px 20px;background:#0a4f99;color:#fff;font-weight:600;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}",
+    ".launcher:hover{background:#083f7a}",
+    ".launcher:focus-visible{outline-color:#1b1f24;outline-offset:3px}",
+    ".panel{display:flex;flex-direction:column;width:min(400px,calc(100vw - 32px));height:min(620px,calc(100vh - 104px));margin-bottom:12px;background:#fff;border:1px solid #c5ccd3;border-radius:14px;box-shadow:0 10px 32px rgba(0,0,0,.25);overflow:hidden}",
+    ".panel[hidden]{display:none}",
+    "header{display:flex;align-items:center;gap:6px;padding:10px 10px 10px 14px;background:#0a4f99;color:#fff}",
+    "header h2{flex:1;margin:0;font-size:1.05em;line-height:1.2}",
+    ".hbtn{border:1px solid rgba(255,255,255,.7);border-radius:8px;background:transparent;color:#fff;padding:6px 10px;cursor:pointer;font-size:.85em}",
+    ".hbtn:hover{background:rgba(255,255,255,.15)}",
+    ".hbtn:focus-visible{outline-color:#fff}",
+    ".conn{padding:6px 14px;font-size:.85em;background:#fff4d6;color:#5c4100;border-bottom:1px solid #e8d49a}",
+    ".conn[hidden]{display:none}",
+    ".msgs{flex:1;overflow-y:auto;padding:12px;background:#f5f7f9}",
+    ".msg{max-width:92%;margin:0 0 12px;padding:10px 12px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere}",
+    ".user{margin-left:auto;background:#0a4f99;color:#fff;border-bottom-right-radius:4px}",
+    ".bot{background:#fff;border:1px solid #d5dbe1;border-bottom-left-radius:4px}",
+    ".bot.streaming .text::after{content:'\\2026';color:#59636e}",
+    ".bot.emergency{background:#fff0f0;border:3px solid #b00020;color:#5f0010}",
+    ".urgent{display:block;font-weight:700;font-size:1.05em;color:#b00020;margin-bottom:4px}",
+    ".bot.error{background:#fff0f0;border-color:#b00020;color:#7a0015}",
+    ".bot.no_answer,.bot.referral{border-left:4px solid #7a5b00}",
+    ".cite{border:1px solid #0a4f99;border-radius:6px;background:#e8f0fa;color:#0a4f99;font-size:.8em;font-weight:700;padding:0 5px;margin:0 1px;cursor:pointer;vertical-align:baseline}",
+    ".cite[aria-expanded=true]{background:#0a4f99;color:#fff}",
+    ".source{margin:8px 0 0;padding:8px 10px;border-left:4px solid #0a4f99;background:#eef3f8;white-space:normal;font-size:.92em}",
+    ".source[hidden]{display:none}",
+    ".source a{color:#0a4f99;font-weight:600}",
+    ".source .sec{display:block;color:#3d4752;font-size:.9em;margin:2px 0 4px}",
+    ".source blockquote{margin:0;font-style:italic;color:#1b1f24}",
+    ".sources{margin:8px 0 0;padding:0;list-style:none;white-space:normal;font-size:.88em}",
+    ".sources li{margin:2px 0}",
+    ".srcbtn{border:0;background:none;padding:0;color:#0a4f99;text-decoration:underline;cursor:pointer;text-align:left}",
+    ".disclaimer{display:block;margin-top:8px;padding-top:6px;border-top:1px solid #e1e6ea;font-size:.8em;color:#434c56;white-space:normal}",
+    ".fb{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:8px;white-space:normal;font-size:.85em;color:#434c56}",
+    ".fbtn{display:inline-flex;align-items:center;border:1px solid #6b7580;border-radius:8px;background:#fff;color:#1b1f24;padding:4px 9px;cursor:pointer;font-size:1em}",
+    ".fbtn[aria-pressed=true]{background:#0a4f99;border-color:#0a4f99;color:#fff}",
+    ".fbform{display:flex;gap:6px;width:100%}",
+    ".fbform[hidden]{display:none}",
+    ".fbform textarea{flex:1;min-height:2.4em;resize:vertical;border:1px solid #8a949e;border-radius:8px;padding:4px 6px;font-size:.95em}",
+    ".chips{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 12px}",
+    ".chip{border:1px solid #0a4f99;border-radius:16px;background:#fff;color:#0a4f99;padding:5px 11px;cursor:pointer;font-size:.9em;text-align:left}",
+    ".chip:hover{background:#e8f0fa}",
+    ".hello-disc{font-size:.8em;color:#434c56;margin:0 0 12px}",
+    "form.ask{display:flex;gap:8px;padding:10px;border-top:1px solid #d5dbe1;background:#fff}",
+    "form.ask textarea{flex:1;min-height:44px;max-height:120px;resize:none;border:1px solid #6b7580;border-radius:10px;padding:10px}",
+    ".send{border:0;border-radius:10px;background:#0a4f99;color:#fff;padding:0 16px;font-weight:600;cursor:pointer;min-width:64px}",
+    ".send:disabled{background:#6b7580;cursor:not-allowed}",
+    ".status{min-height:0;padding:0 12px;font-size:.85em;color:#7a0015;background:#fff}",
+    ".status:not(:empty){padding:6px 12px}",
+    ".count{align-self:center;font-size:.75em;color:#434c56}",
+    "@media (max-width:480px){:host{right:8px;left:8px;bottom:8px}.panel{width:100%;height:calc(100vh - 88px)}}",
+    "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .15s}}"
+  ].join("\n");
+
+  // el builds an element; text children become text nodes, never markup.
+  function el(tag, attrs, children) {
+    var n = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        if (attrs[k] === null || attrs[k] === undefined) { return; }
+        if (k === "class") { n.className = attrs[k]; }
+        else if (k === "text") { n.textContent = attrs[k]; }
+        else if (k === "hidden") { n.hidden = !!attrs[k]; }
+        else if (k.indexOf("on") === 0) { n.addEventListener(k.slice(2), attrs[k]); }
+        else { n.setAttribute(k, attrs[k]); }
+      });
+    }
+    (children || []).forEach(function (c) {
+      n.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return n;
+  }
+
+  // icon draws a small SVG (speech bubble, thumbs): emoji fonts are not
+  // on every device.
+  var ICONS = {
+    chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
+    up: "M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6C6.2 8 6 8.5 6 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z",
+    down: "M22 3h-4v12h4V3zM2 14a2 2 0 0 0 2 2h6.3l-1 4.6v.3c0 .4.2.8.4 1.1l1.1 1 6.6-6.6c.4-.4.6-.9.6-1.4V5a2 2 0 0 0-2-2H7c-.8 0-1.5.5-1.8 1.2l-3 7.1c-.1.2-.2.5-.2.7v2z"
+  };
+  function icon(name) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "18");
+    svg.setAttribute("height", "18");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[name]);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function safeURL(u) {
+    try {
+      var p = new URL(u);
+      return (p.protocol === "https:" || p.protocol === "http:") ? p.href : "";
+    } catch (e) { return ""; }
+  }
+
+  // ---- DOM ----
+  var host = el("div", { id: "cellchat-widget" });
+  var root = host.attachShadow({ mode: "open" });
+  if (root.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.appendChild(el("style", { text: CSS }));
+  }
+
+  var uid = 0;
+  function nextID(p) { uid += 1; return p + uid; }
+
+  var panelID = "cc-panel";
+  var launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false", "aria-controls": panelID },
+    [icon("chat"), title]);
+  var msgs = el("div", { class: "msgs", role: "log", "aria-live": "off", "aria-label": "Conversation", tabindex: "0" });
+  var live = el("div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
+  var alertRegion = el("div", { class: "sr", role: "alert" });
+  var conn = el("div", { class: "conn", role: "status", hidden: true });
+  var status = el("div", { class: "status", role: "status", "aria-live": "polite" });
+  var input = el("textarea", { id: "cc-input", rows: "1", maxlength: String(MAX_CHARS), placeholder: "Type your question…", "aria-describedby": "cc-count", autocomplete: "off" });
+  var count = el("span", { class: "count", id: "cc-count", "aria-live": "polite" });
+  var sendBtn = el("button", { class: "send", type: "submit", text: "Send" });
+  var form = el("form", { class: "ask", "aria-label": "Ask a question" }, [
+    el("label", { class: "sr", for: "cc-input", text: "Your question" }), input, count, sendBtn
+  ]);
+  var newBtn = el("button", { class: "hbtn", type: "button", text: "New conversation" });
+  var closeBtn = el("button", { class: "hbtn", type: "button", "aria-label": "Close chat", text: "\u2715" });
+  var headingID = "cc-title";
+  var panel = el("section", { class: "panel", id: panelID, role: "dialog", "aria-labelledby": headingID, hidden: true }, [
+    el("header", null, [el("h2", { id: headingID, text: title }), newBtn, closeBtn]),
+    conn, msgs, status, form, live, alertRegion
+  ]);
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  function mount() { document.body.appendChild(host); }
+  if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }
+
+  // ---- state ----
+  var ws = null;
+  var online = false;
+  var conversationID = load(storeKey);
+  var backoff = 1000;
+  var reconnectTimer = null;
+  var pending = {}; // ask id -> {bubble, textNode}
+  var everOpened = false;
+
+  function load(k) { try { return localStorage.getItem(k) || ""; } catch (e) { return ""; } }
+  function save(k, v) { try { if (v) { localStorage.setItem(k, v); } else { localStorage.removeItem(k); } } catch (e) { /* private mode */ } }
+  function loadSession(k) { try { return sessionStorage.getItem(k) === "1"; } catch (e) { return false; } }
+  function saveSession(k, v) { try { sessionStorage.setItem(k, v ? "1" : "0"); } catch (e) { /* ignore */ } }
+
+  // ---- rendering ----
+  function scrollDown() { msgs.scrollTop = msgs.scrollHeight; }
+
+  function renderIntro(disclaimer) {
+    msgs.textContent = "";
+    msgs.appendChild(el("div", { class: "msg bot" }, [greeting]));
+    if (disclaimer) { msgs.appendChild(el("p", { class: "hello-disc", text: disclaimer })); }
+    if (suggestions.length) {
+      var chips = el("div", { class: "chips", role: "group", "aria-label": "Suggested questions" });
+      suggestions.forEach(function (q) {
+        chips.appendChild(el("button", { class: "chip", type: "button", text: q, onclick: function () { ask(q); } }));
+      });
+      msgs.appendChild(chips);
+    }
+  }
+
+  function addUser(text) {
+    var b = el("div", { class: "msg user" }, [el("span", { class: "sr", text: "You: " }), text]);
+    msgs.appendChild(b);
+    scrollDown();
+    return b;
+  }
+
+  function addBotPlaceholder() {
+    var textNode = el("span", { class: "text" });
+    var b = el("div", { class: "msg bot streaming", "aria-busy": "true" }, [el("span", { class: "sr", text: "Assistant: " }), textNode]);
+    msgs.appendChild(b);
+    scrollDown();
+    return { bubble: b, text: textNode };
+  }
+
+  // renderAnswer fills a bubble with the answer: text with citation
+  // markers, the sources, the disclaimer and feedback controls.
+  function renderAnswer(bubble, a) {
+    bubble.textContent = "";
+    bubble.className = "msg bot " + (a.kind || "answer");
+    bubble.removeAttribute("aria-busy");
+    var byN = {};
+    (a.citations || []).forEach(function (c) { byN[c.n] = c; });
+    var sources = {};
+    function sourcePanel(n) {
+      if (sources[n]) { return sources[n]; }
+      var c = byN[n];
+      var id = nextID("cc-src-");
+      var href = safeURL(c.url);
+      var head = href ? el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: c.title || c.doc_id })
+        : el("strong", { text: c.title || c.doc_id });
+      var p = el("div", { class: "source", id: id, hidden: true, role: "region", "aria-label": "Source " + n }, [
+        el("span", { text: "[" + n + "] " }), head,
+        el("span", { class: "sec", text: c.section || "" }),
+        el("blockquote", { text: c.passage || "" })
+      ]);
+      sources[n] = { panel: p, toggles: [] };
+      return sources[n];
+    }
+    function toggleButton(n, cls, label, text) {
+      var s = sourcePanel(n);
+      var btn = el("button", { class: cls, type: "button", "aria-expanded": "false", "aria-controls": s.panel.id, "aria-label": label, text: text });
+      btn.addEventListener("click", function () {
+        var open = s.panel.hidden;
+        s.panel.hidden = !open;
+        s.toggles.forEach(function (t) { t.setAttribute("aria-expanded", String(open)); });
+      });
+      s.toggles.push(btn);
+      return btn;
+    }
+    bubble.appendChild(el("span", { class: "sr", text: "Assistant: " }));
+    if (a.kind === "emergency") {
+      bubble.setAttribute("role", "alert");
+      bubble.appendChild(el("strong", { class: "urgent", text: "\u26A0 Urgent: get help now" }));
+    }
+    var text = el("span", { class: "text" });
+    var re = /\[(\d+)\]/g, last = 0, m, s = a.text || "";
+    while ((m = re.exec(s)) !== null) {
+      var n = Number(m[1]);
+      if (!byN[n]) { continue; }
+      text.appendChild(document.createTextNode(s.slice(last, m.index)));
+      var c = byN[n];
+      text.appendChild(toggleButton(n, "cite", "Source " + n + ": " + (c.title || c.doc_id), "[" + n + "]"));
+      last = m.index + m[0].length;
+    }
+    text.appendChild(document.createTextNode(s.slice(last)));
+    bubble.appendChild(text);
+    var ns = Object.keys(byN).map(Number).sort(function (x, y) { return x - y; });
+    ns.forEach(function (n) { bubble.appendChild(sourcePanel(n).panel); });
+    if (ns.length) {
+      var list = el("ol", { class: "sources", "aria-label": "Sources" });
+      ns.forEach(function (n) {
+        var c = byN[n];
+        list.appendChild(el("li", null, [toggleButton(n, "srcbtn", null, "[" + n + "] " + (c.title || c.doc_id))]));
+      });
+      bubble.appendChild(list);
+    }
+    bubble.appendChild(el("small", { class: "disclaimer", text: a.disclaimer || "" }));
+    if (a.answer_id) { bubble.appendChild(feedbackControls(a.answer_id)); }
+  }
+
+  function feedbackControls(answerID) {
+    var wrap = el("div", { class: "fb", role: "group", "aria-label": "Was this answer helpful?" });
+    var note = el("span", { text: "Helpful?" });
+    var up = el("button", { class: "fbtn", type: "button", "aria-pressed": "false", "aria-label": "Yes, helpful" }, [icon("up")]);
+    var down = el("button", { class: "fbtn", type: "button", "aria-pressed": "false", "aria-label": "No, not helpful" }, [icon("down")]);
+    var cid = nextID("cc-fb-");
+    var comment = el("textarea", { id: cid, rows: "2", maxlength: "2000", placeholder: "Optional comment" });
+    var sendC = el("button", { class: "fbtn", type: "submit", text: "Send comment" });
+    var cform = el("form", { class: "fbform", hidden: true }, [el("label", { class: "sr", for: cid, text: "Comment on this answer (optional)" }), comment, sendC]);
+    var rating = "";
+    function rate(r) {
+      rating = r;
+      up.setAttribute("aria-pressed", String(r === "up"));
+      down.setAttribute("aria-pressed", String(r === "down"));
+      send({ type: "feedback", answer_id: answerID, rating: r, comment: "" });
+      note.textContent = "Thanks for your feedback.";
+      cform.hidden = false;
+    }
+    up.addEventListener("click", function () { rate("up"); });
+    down.addEventListener("click", function () { rate("down"); });
+    cform.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var t = comment.value.trim();
+      if (!t || !rating) { return; }
+      send({ type: "feedback", answer_id: answerID, rating: rating, comment: t });
+      cform.hidden = true;
+      note.textContent = "Thanks, your comment was sent.";
+    });
+    wrap.appendChild(note);
+    wrap.appendChild(up);
+    wrap.appendChild(down);
+    wrap.appendChild(cform);
+    return wrap;
+  }
+
+  function renderError(bubble, message) {
+    bubble.textContent = "";
+    bubble.className = "msg bot error";
+    bubble.removeAttribute("aria-busy");
+    bubble.appendChild(el("span", { class: "sr", text: "Error: " }));
+    bubble.appendChild(document.createTextNode(message));
+  }
+
+  function announce(a) {
+    var region = a.kind === "emergency" ? alertRegion : live;
+    region.textContent = "";
+    region.textContent = "Answer: " + (a.text || "").replace(/\[\d+\]/g, "") + " " + (a.disclaimer || "");
+  }
+
+  // ---- connection ----
+  function setOnline(on, message) {
+    online = on;
+    sendBtn.disabled = !on;
+    conn.hidden = on;
+    if (!on) { conn.textContent = message; }
+  }
+
+  function connect() {
+    if (ws || reconnectTimer) { return; }
+    setOnline(false, "Connecting…");
+    var url = wsURL + (conversationID ? "?conversation=" + encodeURIComponent(conversationID) : "");
+    var sock;
+    try { sock = new WebSocket(url); } catch (e) { scheduleReconnect(); return; }
+    ws = sock;
+    sock.onmessage = function (ev) {
+      var f;
+      try { f = JSON.parse(ev.data); } catch (e) { return; }
+      handle(f);
+    };
+    sock.onclose = function () {
+      if (ws !== sock) { return; }
+      ws = null;
+      Object.keys(pending).forEach(function (id) {
+        renderError(pending[id].bubble, "The connection was lost before the answer arrived. Please ask again.");
+        delete pending[id];
+      });
+      scheduleReconnect();
+    };
+  }
+
+  function scheduleReconnect() {
+    var delay = Math.min(backoff, 30000);
+    delay = Math.round(delay * (0.75 + Math.random() * 0.5));
+    backoff = Math.min(backoff * 2, 30000);
+    setOnline(false, "You are offline. Reconnecting in " + Math.ceil(delay / 1000) + " s…");
+    reconnectTimer = setTimeout(function () { reconnectTimer = null; connect(); }, delay);
+  }
+
+  function reconnectNow() {
+    if (reconnectTimer) { clearTimeout(reconnectTimer); reconnectTimer = null; }
+    backoff = 1000;
+    connect();
+  }
+  window.addEventListener("online", function () { if (!ws && everOpened) { reconnectNow(); } });
+
+  function send(obj) {
+    if (!ws || ws.readyState !== 1) {
+      status.textContent = "You are offline; your message was not sent. It will work again once reconnected.";
+      return false;
+    }
+    ws.send(JSON.stringify(obj));
+    return true;
+  }
+
+  function handle(f) {
+    switch (f.type) {
+      case "hello":
+        backoff = 1000;
+        conversationID = f.conversation_id;
+        save(storeKey, conversationID);
+        pending = {};
+        renderIntro(f.disclaimer);
+        (f.history || []).forEach(function (h) {
+          addUser(h.question);
+          var p = addBotPlaceholder();
+          renderAnswer(p.bubble, h.answer || {});
+        });
+        scrollDown();
+        setOnline(true);
+        status.textContent = "";
+        break;
+      case "delta":
+        if (pending[f.id]) { pending[f.id].text.appendChild(document.createTextNode(f.text)); scrollDown(); }
+        break;
+      case "answer":
+        if (pending[f.id]) {
+          renderAnswer(pending[f.id].bubble, f);
+          delete pending[f.id];
+          announce(f);
+          scrollDown();
+        }
+        break;
+      case "ack":
+        break;
+      case "error":
+        var msg = f.message || "Something went wrong.";
+        if (f.code === "rate_limited") { msg = "You are sending messages too quickly. Please wait a few seconds and try again."; }
+        if (f.id && pending[f.id]) {
+          renderError(pending[f.id].bubble, msg);
+          delete pending[f.id];
+        } else {
+          status.textContent = msg;
+        }
+        break;
+    }
+  }
+
+  function ask(text) {
+    text = (text || "").trim();
+    if (!text) { return; }
+    if (text.length > MAX_CHARS) {
+      status.textContent = "Your question is too long (at most " + MAX_CHARS + " characters).";
+      return;
+    }
+    var id = nextID("q");
+    if (!send({ type: "ask", id: id, text: text })) { return; }
+    status.textContent = "";
+    addUser(text);
+    pending[id] = addBotPlaceholder();
+    input.value = "";
+    updateCount();
+  }
+
+  function updateCount() {
+    var n = input.value.length;
+    count.textContent = n > MAX_CHARS - 200 ? (MAX_CHARS - n) + " left" : "";
+  }
+
+  // ---- controls ----
+  function openPanel(restoring) {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    saveSession(openKey, true);
+    if (!everOpened) { everOpened = true; renderIntro(""); connect(); }
+    scrollDown();
+    if (!restoring) { input.focus(); }
+  }
+  function closePanel() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    saveSession(openKey, false);
+    launcher.focus();
+  }
+  launcher.addEventListener("click", function () { if (panel.hidden) { openPanel(false); } else { closePanel(); } });
+  closeBtn.addEventListener("click", closePanel);
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { closePanel(); } });
+  newBtn.addEventListener("click", function () {
+    conversationID = "";
+    save(storeKey, "");
+    pending = {};
+    renderIntro("");
+    var old = ws;
+    ws = null;
+    if (old) { old.onclose = null; old.close(1000, "new conversation"); }
+    reconnectNow();
+    input.focus();
+  });
+  form.addEventListener("submit", function (e) { e.preventDefault(); ask(input.value); });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); ask(input.value); }
+  });
+  input.addEventListener("input", updateCount);
+  setOnline(false, "Connecting…");
+
+  if (loadSession(openKey)) { openPanel(true); }
+})();

@@ -1,0 +1,254 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// chromium finds Debian's chromium; without it the browser tests skip,
+// except under CI=true, where a missing browser fails the run.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "chromium not found: install it with `apt-get update && apt-get install -y chromium` to run the browser tests"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// artifactsDir is where screenshots go: $CELLCHAT_ARTIFACTS, else
+// artifacts/screenshots at the repository root (ignored by git).
+func artifactsDir(t *testing.T) string {
+	dir := os.Getenv("CELLCHAT_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "artifacts")
+	}
+	dir = filepath.Join(dir, "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return ctx
+}
+
+// shadow is a JS expression for the widget's shadow root.
+const shadow = `document.querySelector('#cellchat-widget').shadowRoot`
+
+func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(tctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(tctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("eval %s: %v", expr, err)
+	}
+	return v
+}
+
+func waitJS(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(tctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+	}
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) []byte {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(tctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(artifactsDir(t), name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+	return png
+}
+
+// TestWidgetInBrowser drives the demo page in Chromium the way a patient
+// would: keyboard only for asking, clicks for citations and feedback.
+func TestWidgetInBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	ts := newTestServer(t, nil)
+	ts.answerer.deltaDelay = 400 * time.Millisecond
+
+	run(t, ctx, "open the demo page", chromedp.Navigate(ts.URL+"/"))
+	waitJS(t, ctx, "the launcher", `!!document.querySelector('#cellchat-widget') && !!`+shadow+`.querySelector('.launcher')`)
+	if got := eval[string](t, ctx, `getComputedStyle(`+shadow+`.querySelector('.launcher')).backgroundColor`); got != "rgb(10, 79, 153)" {
+		t.Errorf("the page's CSS leaked into the widget: launcher background %s", got)
+	}
+	// Keyboard: focus the launcher, press Enter, the question box gets focus.
+	eval[bool](t, ctx, shadow+`.querySelector('.launcher').focus(), true`)
+	run(t, ctx, "open with Enter", chromedp.KeyEvent(kb.Enter))
+	waitJS(t, ctx, "the hello", `!`+shadow+`.querySelector('.panel').hidden && `+shadow+`.querySelector('.conn').hidden`)
+	if id := eval[string](t, ctx, shadow+`.activeElement && `+shadow+`.activeElement.id`); id != "cc-input" {
+		t.Errorf("focus after opening is on %q, want the question box", id)
+	}
+	if n := eval[int](t, ctx, shadow+`.querySelectorAll('.chip').length`); n != 3 {
+		t.Errorf("%d suggested questions, want 3", n)
+	}
+
+	// Ask by typing and Enter; the answer streams in.
+	run(t, ctx, "type a question", chromedp.KeyEvent("What is CAR-T therapy?"), chromedp.KeyEvent(kb.Enter))
+	waitJS(t, ctx, "the first delta, shown while streaming",
+		shadow+`.querySelector('.bot.streaming') && `+shadow+`.querySelector('.bot.streaming').textContent.includes('CAR-T cell therapy changes')`)
+	waitJS(t, ctx, "the answer with citations", shadow+`.querySelectorAll('.bot.answer .cite').length == 2`)
+	answer := eval[string](t, ctx, shadow+`.querySelector('.bot.answer').textContent`)
+	if !strings.Contains(answer, testDisclaimer) || !strings.Contains(answer, "cytokine release syndrome") {
+		t.Errorf("answer bubble lacks text or disclaimer: %q", answer)
+	}
+	if live := eval[string](t, ctx, shadow+`.querySelector('[aria-live=polite].sr').textContent`); !strings.Contains(live, "CAR-T cell therapy changes") {
+		t.Errorf("live region = %q, want the answer announced", live)
+	}
+
+	// Open citation [1]: the passage with its source title and link.
+	eval[bool](t, ctx, shadow+`.querySelector('.bot.answer .cite').click(), true`)
+	waitJS(t, ctx, "the cited passage", `!`+shadow+`.querySelector('.bot.answer .source').hidden`)
+	src := eval[map[string]string](t, ctx, `(() => { const s = `+shadow+`.querySelector('.bot.answer .source'); const a = s.querySelector('a');
+		return {href: a.href, title: a.textContent, passage: s.querySelector('blockquote').textContent, expanded: `+shadow+`.querySelector('.bot.answer .cite').getAttribute('aria-expanded')}; })()`)
+	if src["href"] != fakeCitations[0].URL || src["title"] != fakeCitations[0].Title || src["passage"] != fakeCitations[0].Passage || src["expanded"] != "true" {
+		t.Errorf("opened source = %v", src)
+	}
+	screenshot(t, ctx, "widget-desktop.png")
+	if os.Getenv("CELLCHAT_UPDATE_DOCS") == "1" {
+		png := screenshot(t, ctx, "widget-desktop.png")
+		if err := os.WriteFile(filepath.Join("..", "docs", "widget.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Feedback: thumbs down, then a comment.
+	answerID := firstAnswerID(t, ts)
+	eval[bool](t, ctx, shadow+`.querySelector('.bot.answer .fbtn[aria-label="No, not helpful"]').click(), true`)
+	eventually(t, "the rating logged", func() bool { return len(ts.log.feedbackFor(answerID)) == 1 })
+	eval[bool](t, ctx, `(() => { const f = `+shadow+`.querySelector('.bot.answer .fbform'); f.querySelector('textarea').value = 'Please say more about <b>fever</b>'; f.requestSubmit(); return true; })()`)
+	eventually(t, "the comment logged", func() bool { return len(ts.log.feedbackFor(answerID)) == 2 })
+	if fb := ts.log.feedbackFor(answerID); fb[0].Rating != "down" || fb[1].Comment != "Please say more about <b>fever</b>" {
+		t.Errorf("feedback logged = %+v", fb)
+	}
+	if p := eval[string](t, ctx, shadow+`.querySelector('.bot.answer .fbtn[aria-label="No, not helpful"]').getAttribute('aria-pressed')`); p != "true" {
+		t.Errorf("thumbs down aria-pressed = %s", p)
+	}
+
+	// Markup in a question and in an answer is shown as text, never run.
+	eval[bool](t, ctx, `window.__alerted = false; window.alert = () => { window.__alerted = true; }; true`)
+	injected := `<img src=x onerror=alert(1)><script>alert(2)</script>`
+	eval[bool](t, ctx, `(() => { const i = `+shadow+`.querySelector('#cc-input'); i.value = 'echo:`+injected+`'; `+shadow+`.querySelector('form.ask').requestSubmit(); return true; })()`)
+	waitJS(t, ctx, "the echo answer", shadow+`.querySelectorAll('.bot.answer').length == 2`)
+	time.Sleep(300 * time.Millisecond) // give an injected onerror the chance to fire
+	if n := eval[int](t, ctx, shadow+`.querySelectorAll('img, script').length + document.querySelectorAll('img').length`); n != 0 {
+		t.Errorf("injected markup became %d elements", n)
+	}
+	if eval[bool](t, ctx, `window.__alerted`) {
+		t.Error("injected script ran")
+	}
+	userText := eval[string](t, ctx, `[...`+shadow+`.querySelectorAll('.msg.user')].pop().textContent`)
+	botText := eval[string](t, ctx, `[...`+shadow+`.querySelectorAll('.bot.answer')].pop().textContent`)
+	if !strings.Contains(userText, injected) || !strings.Contains(botText, injected) {
+		t.Errorf("markup not shown literally: question %q, answer %q", userText, botText)
+	}
+
+	// Emergencies are unmistakable.
+	eval[bool](t, ctx, `(() => { const i = `+shadow+`.querySelector('#cc-input'); i.value = 'I cannot breathe, emergency'; `+shadow+`.querySelector('form.ask').requestSubmit(); return true; })()`)
+	waitJS(t, ctx, "the emergency reply", shadow+`.querySelector('.bot.emergency[role=alert] .urgent') !== null`)
+
+	// Reload: the conversation comes back from the server.
+	run(t, ctx, "reload", chromedp.Reload())
+	waitJS(t, ctx, "the resumed history", `!!document.querySelector('#cellchat-widget') && `+shadow+`.querySelectorAll('.msg.user').length == 3`)
+	hist := eval[string](t, ctx, shadow+`.querySelector('.msgs').textContent`)
+	if !strings.Contains(hist, "What is CAR-T therapy?") || !strings.Contains(hist, injected) {
+		t.Errorf("history after reload lacks the questions: %q", hist)
+	}
+	if n := eval[int](t, ctx, shadow+`.querySelectorAll('.bot.answer .cite').length`); n < 2 {
+		t.Errorf("history answers lost their citations (%d markers)", n)
+	}
+
+	// Phone width: the panel fits a 360 px screen.
+	run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile))
+	waitJS(t, ctx, "the phone layout", `(() => { const r = `+shadow+`.querySelector('.panel').getBoundingClientRect(); return r.left >= 0 && r.right <= 360 && r.width >= 300; })()`)
+	screenshot(t, ctx, "widget-phone.png")
+	run(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+
+	// New conversation: a new id, no history.
+	oldID := eval[string](t, ctx, `localStorage.getItem('cellchat:conversation:' + location.host)`)
+	eval[bool](t, ctx, `[...`+shadow+`.querySelectorAll('header button')].find(b => b.textContent == 'New conversation').click(), true`)
+	waitJS(t, ctx, "a new conversation", fmt.Sprintf(`(() => { const id = localStorage.getItem('cellchat:conversation:' + location.host); return id && id != %q && %s.querySelectorAll('.msg.user').length == 0 && %s.querySelector('.conn').hidden; })()`, oldID, shadow, shadow))
+
+	// Escape closes the panel and gives focus back to the launcher.
+	eval[bool](t, ctx, shadow+`.querySelector('#cc-input').focus(), true`)
+	run(t, ctx, "press Escape", chromedp.KeyEvent(kb.Escape))
+	waitJS(t, ctx, "the closed panel", shadow+`.querySelector('.panel').hidden && `+shadow+`.activeElement === `+shadow+`.querySelector('.launcher')`)
+	eval[bool](t, ctx, shadow+`.querySelector('.launcher').click(), true`)
+
+	// The server goes away: the widget says it is offline and retries.
+	ts.srv.Shutdown(context.Background())
+	waitJS(t, ctx, "the offline notice", `!`+shadow+`.querySelector('.conn').hidden && /offline/i.test(`+shadow+`.querySelector('.conn').textContent)`)
+	if disabled := eval[bool](t, ctx, shadow+`.querySelector('.send').disabled`); !disabled {
+		t.Error("send stays enabled while offline")
+	}
+}
+
+func firstAnswerID(t *testing.T, ts *testServer) string {
+	t.Helper()
+	ts.log.mu.Lock()
+	defer ts.log.mu.Unlock()
+	for _, recs := range ts.log.convs {
+		if len(recs) > 0 {
+			return recs[0].AnswerID
+		}
+	}
+	t.Fatal("no answer logged")
+	return ""
+}
