@@ -322,3 +322,34 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// The generic rules alone (furniture.yaml and page structure, no
+// per-document options) keep the furniture of the HTML page and the
+// cookie tail of the explainer out of the passages.
+func TestGenericRulesAlone(t *testing.T) {
+	dir := copyCorpus(t)
+	os.WriteFile(filepath.Join(dir, ManifestName), []byte("documents: []\n"), 0o644)
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forbidden := []string{"cookie", "Cookie", "newsletter", "Subscribe", "Was this information helpful",
+		"Related Pages", "414", "Swenson", "info@asgct", "©", "Skip to main content", "Keyword search",
+		"Learn more about", "Last Updated", "marketing", "Analytics"}
+	for _, id := range []string{"asgct-cell-therapy-basics", "cellular-therapies-explainer"} {
+		chunks := chunksOf(c, id)
+		if len(chunks) < 5 {
+			t.Fatalf("%s: %d chunks", id, len(chunks))
+		}
+		for _, ch := range chunks {
+			for _, f := range forbidden {
+				if strings.Contains(ch.Text, f) {
+					t.Errorf("%s contains %q: %q", ch.ID, f, ch.Text)
+				}
+			}
+		}
+	}
+	if got := c.Docs[0].Title; got != "Cell Therapy Basics" {
+		t.Errorf("derived title %q", got)
+	}
+}
