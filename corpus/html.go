@@ -43,11 +43,25 @@ func parseHTML(src []byte, prune string) ([]block, string) {
 	})
 	if err == nil && res != nil && res.ContentNode != nil {
 		blocks := walkBlocks(res.ContentNode)
-		if len(blocks) > 0 {
+		if textLen(blocks) >= minExtractedChars {
 			return blocks, normalizeText(res.Metadata.Title)
 		}
 	}
+	// Below this size trafilatura falls back to a flat dump of the page
+	// text; walking the pruned body keeps the structure instead.
 	return fallbackHTML(src, prune)
+}
+
+// minExtractedChars is trafilatura's own threshold (Config.MinExtractedSize)
+// under which its main-content result is not trusted.
+const minExtractedChars = 250
+
+func textLen(blocks []block) int {
+	n := 0
+	for _, b := range blocks {
+		n += utf8.RuneCountInString(b.text)
+	}
+	return n
 }
 
 // fallbackHTML walks the whole body minus the pruned furniture and

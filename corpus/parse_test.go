@@ -56,6 +56,17 @@ func TestParseText(t *testing.T) {
 				"P Hematopoietic stem cells give rise to all the different blood cells in the body and can be collected from the blood stream.",
 		},
 		{
+			name: "hard-wrapped heading right above its text",
+			in: "Side effects\n" +
+				"CAR-T therapy can cause a fever and a drop in blood pressure in\n" +
+				"the first days after the infusion, which the care team watches.\n" +
+				"Most patients stay close to the treatment centre for some weeks\n" +
+				"after the infusion so that the team can act quickly if needed.\n",
+			want: "H1 Side effects\n" +
+				"P CAR-T therapy can cause a fever and a drop in blood pressure in the first days after the infusion, which the care team watches. " +
+				"Most patients stay close to the treatment centre for some weeks after the infusion so that the team can act quickly if needed.",
+		},
+		{
 			name:     "markdown",
 			markdown: true,
 			in: "---\ntitle: x\n---\n# Living with **CAR-T**\n\nAfter [CAR-T](https://x.test) you stay *near* the\ncentre. ![pic](a.png)\n\n" +
@@ -183,5 +194,21 @@ func TestChunkSection(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.want(t, chunkSection(tc.sec)) })
+	}
+}
+
+// Pages too small for main-content extraction still load from their body,
+// minus the furniture selectors.
+func TestParseHTMLSmallPage(t *testing.T) {
+	page := `<html><head><title>Tiny | Clinic</title></head><body><nav><a href="/">Home</a> <a href="/x">Other page</a></nav>
+<h1>Apheresis</h1><p>Apheresis collects <b>blood</b> cells.</p><footer>Call 555-123-4567</footer></body></html>`
+	s := source{ID: "tiny"}
+	d, err := parseDocument([]byte(page), "html", s, compileRules(cleaning{}, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks := chunkDocument(d)
+	if len(chunks) != 1 || chunks[0].Text != "Apheresis collects blood cells." || chunks[0].Section != "Apheresis" || d.Title != "Apheresis" {
+		t.Errorf("title %q, chunks %+v", d.Title, chunks)
 	}
 }

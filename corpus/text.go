@@ -53,7 +53,13 @@ func parseText(src string, markdown bool) []block {
 	pendingItem := false // a lone bullet line introduced the next line
 	open := false        // the last block may still take continuation lines
 	inFence := false
+	prevLen := 0 // length of the previous non-blank line
 	for i := 0; i < len(lines); i++ {
+		if i > 0 {
+			if l := strings.TrimSpace(lines[i-1]); l != "" {
+				prevLen = utf8.RuneCountInString(l)
+			}
+		}
 		line := strings.TrimRightFunc(lines[i], unicode.IsSpace)
 		trimmed := strings.TrimSpace(line)
 		if markdown {
@@ -114,7 +120,7 @@ func parseText(src string, markdown bool) []block {
 		case numberedPrefix.MatchString(trimmed):
 			blocks = append(blocks, block{kind: itemBlock, text: trimmed})
 			open, pendingItem = true, false
-		case open && len(blocks) > 0 && continues(blocks[len(blocks)-1], trimmed, wrapped):
+		case open && len(blocks) > 0 && continues(blocks[len(blocks)-1], prevLen, trimmed, markdown, wrapped):
 			last := &blocks[len(blocks)-1]
 			last.text += " " + trimmed
 			last.joined = true
@@ -142,17 +148,25 @@ func parseText(src string, markdown bool) []block {
 }
 
 // continues reports whether line continues the block before it rather than
-// starting a new one.
-func continues(prev block, line string, wrapped bool) bool {
+// starting a new one. Markdown paragraphs run to the next blank line. In a
+// hard-wrapped file a line continues only a line that reached the wrap
+// width, so a short heading line is never glued to the text under it.
+func continues(prev block, prevLen int, line string, markdown, wrapped bool) bool {
 	if prev.kind == headingBlock {
 		return false
 	}
-	if wrapped {
-		return true // blank lines separate paragraphs
+	if markdown {
+		return true
+	}
+	if wrapped && prevLen >= wrapMinChars {
+		return true
 	}
 	first, _ := utf8.DecodeRuneInString(line)
 	return unicode.IsLower(first) && !endsSentence(prev.text) && !strings.HasSuffix(prev.text, ":")
 }
+
+// wrapMinChars is the shortest line counted as reaching a wrap width.
+const wrapMinChars = 50
 
 // isHardWrapped reports whether a plain-text file is wrapped at a fixed
 // width, so that its paragraphs are separated by blank lines rather than
@@ -169,7 +183,7 @@ func isHardWrapped(lines []string) bool {
 			return false
 		}
 		n++
-		if c >= 50 {
+		if c >= wrapMinChars {
 			mid++
 		}
 	}
