@@ -86,6 +86,7 @@ type Engine struct {
 	cfg   Config
 	rules *rules
 	stats *termStats
+	cache analyses
 }
 
 // New returns an Engine answering from s.
@@ -136,7 +137,12 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 	if cfg.LLM != nil && cfg.LLMName == "" {
 		cfg.LLMName = "unnamed"
 	}
-	return &Engine{s: s, cfg: cfg, rules: r, stats: newTermStats(cfg.Chunks)}, nil
+	e := &Engine{s: s, cfg: cfg, rules: r, stats: newTermStats(cfg.Chunks)}
+	e.cache.limit = 4*len(cfg.Chunks) + 1000
+	for _, c := range cfg.Chunks {
+		e.analyse(c.ID, c.Section, c.Text)
+	}
+	return e, nil
 }
 
 // Disclaimer is the text every reply carries.
@@ -208,7 +214,7 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		return draft{}, err
 	}
 	r := draft{Reply: Reply{Query: q.topic, Retrieved: retrieved(passages)}}
-	r.Confidence = q.confidence(passages, 3)
+	r.Confidence = e.confidence(q, passages, 3)
 	if r.Confidence < e.cfg.MinConfidence {
 		r.Kind, r.Reason = KindNoAnswer, "no_answer.low_confidence"
 		r.parts = []string{e.rules.messages["no_answer"]}
@@ -246,7 +252,7 @@ func (e *Engine) referral(ctx context.Context, history []Turn, question string, 
 		return draft{}, err
 	}
 	r.Query, r.Retrieved = q.topic, retrieved(passages)
-	r.Confidence = q.confidence(passages, 3)
+	r.Confidence = e.confidence(q, passages, 3)
 	if r.Confidence < e.cfg.MinConfidence {
 		return r, nil
 	}

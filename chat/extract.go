@@ -2,6 +2,7 @@ package chat
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -98,13 +99,13 @@ func (q *query) coverage(stems map[string]bool) float64 {
 
 // confidence is how well the best of the top passages covers the question:
 // the share of the question's weight (rare words weigh most) found in it.
-func (q *query) confidence(passages []retrieval.Passage, top int) float64 {
+func (e *Engine) confidence(q *query, passages []retrieval.Passage, top int) float64 {
 	best := 0.0
 	for i, p := range passages {
 		if i == top {
 			break
 		}
-		if c := q.coverage(stemSet(p.Section + " " + p.Text)); c > best {
+		if c := q.coverage(e.analyse(p.ID, p.Section, p.Text).stems); c > best {
 			best = c
 		}
 	}
@@ -131,7 +132,8 @@ type candidate struct {
 	rel     float64
 	// leans says the sentence starts with "It", "These", ...: it reads well
 	// only after the sentence before it.
-	leans bool
+	leans   bool
+	defines []string // stems before a defining verb ("X is ..."), see defining
 }
 
 // sentenceLimits keep fragments, headings and run-on list dumps out.
@@ -158,15 +160,11 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		if maxScore > 0 {
 			prior = p.Score / maxScore
 		}
-		for si, sp := range splitSentences(p.Text) {
-			text := p.Text[sp.start:sp.end]
-			if !e.quotable(text) {
-				continue
-			}
-			c := candidate{passage: pi, chunk: p.ID, pos: si, text: text, stems: stemSet(text), leans: anaphoricStart.MatchString(text)}
-			if q.previous != "" && strings.Contains(q.previous, text) {
+		for _, s := range e.analyse(p.ID, p.Section, p.Text).sentences {
+			if q.previous != "" && strings.Contains(q.previous, s.text) {
 				continue // said in the last answer already
 			}
+			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, stems: s.stems, leans: s.leans, defines: s.defines}
 			c.rel = e.relevance(q, c, prior)
 			if c.rel > 0 || c.leans {
 				out = append(out, c)
@@ -224,7 +222,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 		return 0
 	}
 	rel := hit/total + 0.25*prior
-	if len(q.define) > 0 && defines(c.text, q.define) {
+	if len(q.define) > 0 && defines(c.defines, q.define) {
 		rel += 0.3
 	}
 	if c.pos == 0 {
@@ -243,29 +241,35 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 	return rel
 }
 
-// defines says whether a sentence defines the subject: the subject's words
-// come before a defining verb near the sentence's start.
-func defines(s string, subject []string) bool {
-	toks := tokenize(s)
-	need := map[string]bool{}
-	for _, st := range subject {
-		need[st] = true
-	}
-	found := 0
-	for i, t := range toks {
+// defining returns the content stems before a defining verb ("is",
+// "means", ...) near the start of a sentence, or nil if it has none.
+func defining(s string) []string {
+	var before []string
+	for i, t := range tokenize(s) {
 		if i > 14 {
-			return false
-		}
-		if need[t.stem] {
-			found++
-			continue
+			return nil
 		}
 		switch t.word {
 		case "is", "are", "means", "mean", "refers", "involves", "constitute", "constitutes", "stands":
-			return found > 0 && found*2 >= len(need)
+			return before
+		}
+		if !stopWords[t.word] {
+			before = append(before, t.stem)
 		}
 	}
-	return false
+	return nil
+}
+
+// defines says whether a sentence whose defining subject is `subject`
+// defines at least half of the question's subject.
+func defines(subject, want []string) bool {
+	found := 0
+	for _, w := range want {
+		if slices.Contains(subject, w) {
+			found++
+		}
+	}
+	return found > 0 && found*2 >= len(want)
 }
 
 // compose picks 2 to max sentences by maximal marginal relevance and puts

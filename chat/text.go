@@ -2,6 +2,8 @@ package chat
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -117,8 +119,25 @@ func stem(word string) string {
 	if strings.ContainsAny(word, "0123456789") || len(word) < 4 {
 		return word
 	}
-	return english.Stem(word, false)
+	if s, ok := stems.Load(word); ok {
+		return s.(string)
+	}
+	s := english.Stem(word, false)
+	if stemCount.Add(1) < maxCachedStems {
+		stems.Store(word, s)
+	}
+	return s
 }
+
+// Stemming is the costliest step of scoring; the words of the corpus and of
+// questions repeat, so stems are remembered (up to a bound, against a flood
+// of made-up words).
+var (
+	stems     sync.Map
+	stemCount atomic.Int64
+)
+
+const maxCachedStems = 200_000
 
 // contentStems returns the stems of the words of text that are not stop
 // words, each once, in order of first appearance.

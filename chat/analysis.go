@@ -1,0 +1,53 @@
+package chat
+
+import "sync"
+
+// analysis is what the engine needs of a passage, worked out once: its
+// quotable sentences and their stems, and the stems of the whole passage.
+type analysis struct {
+	section, text string
+	stems         map[string]bool // of the section heading and text
+	sentences     []sentence
+}
+
+// sentence is a quotable sentence of a passage.
+type sentence struct {
+	pos     int // sentence number within the passage
+	text    string
+	stems   map[string]bool
+	leans   bool
+	defines []string
+}
+
+// analyses caches passage analyses by chunk id. Chunk ids carry a hash of
+// the text, but the text is compared too, so a reused id never serves a
+// stale analysis.
+type analyses struct {
+	mu    sync.RWMutex
+	m     map[string]*analysis
+	limit int // entries kept before the cache starts over
+}
+
+func (e *Engine) analyse(id, section, text string) *analysis {
+	e.cache.mu.RLock()
+	a := e.cache.m[id]
+	e.cache.mu.RUnlock()
+	if a != nil && a.text == text && a.section == section {
+		return a
+	}
+	a = &analysis{section: section, text: text, stems: stemSet(section + " " + text)}
+	for i, sp := range splitSentences(text) {
+		s := text[sp.start:sp.end]
+		if !e.quotable(s) {
+			continue
+		}
+		a.sentences = append(a.sentences, sentence{pos: i, text: s, stems: stemSet(s), leans: anaphoricStart.MatchString(s), defines: defining(s)})
+	}
+	e.cache.mu.Lock()
+	if e.cache.m == nil || len(e.cache.m) >= e.cache.limit {
+		e.cache.m = map[string]*analysis{}
+	}
+	e.cache.m[id] = a
+	e.cache.mu.Unlock()
+	return a
+}
