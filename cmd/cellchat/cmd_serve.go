@@ -13,6 +13,7 @@ import (
 
 	"github.com/cellchat/cellchat/transcript"
 	"github.com/cellchat/cellchat/web"
+	"github.com/cellchat/cellchat/web/staff"
 )
 
 // serveFlags are serve's own flags beside the web.Config limits.
@@ -24,6 +25,7 @@ type serveFlags struct {
 	logLevel        string
 	logFormat       string
 	shutdownTimeout time.Duration
+	staff           staff.Config
 }
 
 // addServeFlags registers every limit of web.Config as a flag (and so as a
@@ -59,9 +61,13 @@ func addServeFlags(fs interface {
 	fs.StringVar(&cfg.ClientIPHeader, "client-ip-header", "", "header a trusted reverse proxy puts the client IP in (e.g. X-Forwarded-For); empty: the peer address")
 	fs.BoolVar(&sf.redact, "redact", false, "redact e-mail addresses, phone numbers and similar identifiers in logged questions")
 	fs.IntVar(&sf.retentionDays, "retention-days", 0, "delete conversations older than this many days, at start and daily (0: keep)")
-	fs.StringVar(&sf.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&sf.logLevel, "log-level", "info", "debug, info, warn or error (start and stop lines are always written)")
 	fs.StringVar(&sf.logFormat, "log-format", "json", "json or text")
 	fs.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for answers in flight")
+	fs.DurationVar(&sf.staff.SessionTTL, "staff-session-ttl", 8*time.Hour, "how long a staff sign-in lasts")
+	fs.IntVar(&sf.staff.MaxFailures, "staff-max-failures", 5, "failed sign-ins for one e-mail before it is locked out")
+	fs.IntVar(&sf.staff.MaxFailuresPerIP, "staff-max-failures-per-ip", 20, "failed sign-ins from one client IP before it is locked out")
+	fs.DurationVar(&sf.staff.Lockout, "staff-lockout", 15*time.Minute, "how long a staff sign-in lockout lasts")
 }
 
 func runServe(ctx context.Context, c *cli, args []string) error {
@@ -90,15 +96,18 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return &exitError{code: 2, err: err}
 	}
 	cfg.Logger = logger
+	// Start and stop lines (with the address listened on) are written at
+	// any --log-level: operators and scripts wait for "serving".
+	lifecycle, _ := newLogger(c, "info", sf.logFormat)
 
-	logger.Info("loading corpus and index", "corpus", p.corpus, "data", p.data)
+	lifecycle.Info("loading corpus and index", "corpus", p.corpus, "data", p.data)
 	start := time.Now()
 	eng, ix, err := openEngine(ctx, c, p)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer ix.Close()
-	logger.Info("index ready", "corpus_version", ix.Version(), "took", time.Since(start))
+	lifecycle.Info("index ready", "corpus_version", ix.Version(), "took", time.Since(start))
 	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{Redact: sf.redact})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -113,6 +122,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("serve: the engine does not answer: %w", err)
 	}
 	cfg.Disclaimer = probe.Disclaimer
+	sf.staff.ClientIPHeader = cfg.ClientIPHeader
+	sf.staff.Logger = logger
+	cfg.Staff = staff.NewHandler(store, sf.staff)
 	cfg.Ready = func(context.Context) error {
 		if ix.Version() == "" {
 			return errors.New("the index is empty")
@@ -138,7 +150,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
+	lifecycle.Info("serving", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	select {
@@ -149,7 +161,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 
 	// Stop accepting, finish the answers in flight (HTTP and websocket),
 	// then close the store (deferred) so every sent answer is on disk.
-	logger.Info("shutting down", "timeout", sf.shutdownTimeout)
+	lifecycle.Info("shutting down", "timeout", sf.shutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), sf.shutdownTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -160,7 +172,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err := errors.Join(httpErr, wsErr); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
-	logger.Info("stopped")
+	lifecycle.Info("stopped")
 	return nil
 }
 

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cellchat/cellchat/transcript"
+	"github.com/gorilla/websocket"
+)
+
+// lockedBuffer is a goroutine-safe log sink.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// serveInProcess runs `cellchat serve` on a free port with the real
+// engine and transcript store and returns its address and a stop func that
+// shuts it down (as SIGTERM would) and returns runServe's error.
+func serveInProcess(t *testing.T, data string, env map[string]string, args ...string) (addr string, logs *lockedBuffer, stop func() error) {
+	t.Helper()
+	logs = &lockedBuffer{}
+	c := &cli{getenv: func(k string) string { return env[k] }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	all := append([]string{"--addr", "127.0.0.1:0", "--corpus", "../../corpus", "--data", data}, args...)
+	go func() { done <- runServe(ctx, c, all) }()
+	deadline := time.Now().Add(2 * time.Minute)
+	for addr == "" {
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve exited before serving: %v\n%s", err, logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("serve did not start:\n%s", logs)
+		}
+		for _, line := range strings.Split(logs.String(), "\n") {
+			var l struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "serving" {
+				addr = l.Addr
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var once sync.Once
+	var stopErr error
+	stop = func() error {
+		once.Do(func() { cancel(); stopErr = <-done })
+		return stopErr
+	}
+	t.Cleanup(func() { stop() })
+	return addr, logs, stop
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes the real corpus (skipped with -short)")
+	}
+	data := t.TempDir()
+	addr, logs, stop := serveInProcess(t, data, map[string]string{"CELLCHAT_MAX_QUESTION_CHARS": "300"}, "--log-level", "warn")
+
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/": 200, "/widget.js": 200, "/staff/": 303} {
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	read := func() map[string]any {
+		t.Helper()
+		ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+		var f map[string]any
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		return f
+	}
+	hello := read()
+	conv, _ := hello["conversation_id"].(string)
+	if hello["type"] != "hello" || len(conv) != 32 || hello["disclaimer"] == "" {
+		t.Fatalf("hello = %v", hello)
+	}
+	answerOf := func(id, text string) map[string]any {
+		t.Helper()
+		ws.WriteJSON(map[string]string{"type": "ask", "id": id, "text": text})
+		for {
+			f := read()
+			if f["type"] == "delta" {
+				continue
+			}
+			if f["id"] != id {
+				t.Fatalf("frame for another ask: %v", f)
+			}
+			return f
+		}
+	}
+	a := answerOf("c1", "What is CAR-T cell therapy?")
+	cites, _ := a["citations"].([]any)
+	if a["type"] != "answer" || a["kind"] != "answer" || len(cites) == 0 || a["disclaimer"] == "" {
+		t.Fatalf("answer = %v", a)
+	}
+	followUp := answerOf("c2", "What are its side effects?")
+	if followUp["type"] != "answer" || !strings.Contains(strings.ToLower(followUp["text"].(string)), "cytokine") {
+		t.Errorf("follow-up did not use the conversation: %v", followUp["text"])
+	}
+	tooLong := answerOf("c3", strings.Repeat("why ", 100)) // CELLCHAT_MAX_QUESTION_CHARS=300
+	if tooLong["type"] != "error" || tooLong["code"] != "too_large" {
+		t.Errorf("long question: %v", tooLong)
+	}
+	ws.WriteJSON(map[string]string{"type": "feedback", "answer_id": a["answer_id"].(string), "rating": "up", "comment": "clear"})
+	if ack := read(); ack["type"] != "ack" {
+		t.Errorf("feedback: %v", ack)
+	}
+
+	resp, err := http.Post("http://"+addr+"/api/ask", "application/json", strings.NewReader(`{"question":"What is cytokine release syndrome?"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var api map[string]any
+	json.NewDecoder(resp.Body).Decode(&api)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || api["kind"] != "answer" || api["conversation_id"] == "" {
+		t.Errorf("/api/ask: %d %v", resp.StatusCode, api)
+	}
+	resp, err = http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `cellchat_answers_total{kind="answer"} 3`) {
+		t.Errorf("metrics lack 3 answers:\n%s", metrics)
+	}
+
+	// SIGTERM (context cancel) closes sockets with 1001 and returns cleanly.
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v\n%s", err, logs)
+	}
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, _, err := ws.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Errorf("socket after shutdown: %v, want close 1001", err)
+	}
+	if strings.Contains(logs.String(), `"level":"INFO","msg":"request"`) {
+		t.Error("--log-level warn still logs requests")
+	}
+
+	// Every answer the client saw is in the log.
+	store, err := transcript.Open(context.Background(), transcript.PathIn(data), transcript.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	recs, err := store.History(context.Background(), conv, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].AnswerID != a["answer_id"] || recs[1].AnswerID != followUp["answer_id"] {
+		t.Errorf("logged turns = %+v", recs)
+	}
+}
+
+func TestServeRejectsBadLimits(t *testing.T) {
+	for _, args := range [][]string{
+		{"--max-frame-bytes", "10"},
+		{"--ping-interval", "2m", "--read-timeout", "1m"},
+		{"--allowed-origins", "clinic.example"},
+		{"--log-level", "loud"},
+		{"extra-argument"},
+	} {
+		c := &cli{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+		err := runServe(context.Background(), c, append([]string{"--data", t.TempDir()}, args...))
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != 2 {
+			t.Errorf("serve %v: %v, want exit code 2", args, err)
+		}
+	}
+	c := &cli{getenv: func(k string) string { return map[string]string{"CELLCHAT_CONN_RATE": "fast"}[k] }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	if err := runServe(context.Background(), c, nil); err == nil || !strings.Contains(err.Error(), "CELLCHAT_CONN_RATE") {
+		t.Errorf("bad env value: %v", err)
+	}
+}
