@@ -80,6 +80,10 @@ func checkReply(t testing.TB, e *Engine, r Reply) {
 		}
 		checkCited(t, r.Text[i+len(intro)+1:], r.Citations)
 	case KindAnswer:
+		if strings.HasPrefix(r.Mode, "llm:") {
+			checkGeneratedMarkers(t, r.Text, r.Citations)
+			return
+		}
 		checkCited(t, r.Text, r.Citations)
 	default:
 		t.Errorf("unknown kind %q", r.Kind)
@@ -116,6 +120,25 @@ func checkCited(t testing.TB, text string, cits []Citation) {
 	}
 	if next-1 != len(cits) {
 		t.Errorf("%d citations, %d used", len(cits), next-1)
+	}
+}
+
+// checkGeneratedMarkers checks a generated answer's markers: each points at
+// a citation, and the citations are numbered in order of first use.
+func checkGeneratedMarkers(t testing.TB, text string, cits []Citation) {
+	t.Helper()
+	next := 1
+	for _, m := range regexp.MustCompile(`\[(\d+)\]`).FindAllStringSubmatch(text, -1) {
+		n, _ := strconv.Atoi(m[1])
+		if n < 1 || n > len(cits) || cits[n-1].N != n || n > next {
+			t.Errorf("marker [%d] invalid or out of order (%d citations): %q", n, len(cits), text)
+		}
+		if n == next {
+			next++
+		}
+	}
+	if next-1 != len(cits) || len(cits) == 0 {
+		t.Errorf("%d citations, %d used: %q", len(cits), next-1, text)
 	}
 }
 

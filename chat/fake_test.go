@@ -77,3 +77,11 @@ func (f *fakeSearcher) Search(ctx context.Context, query string, k int) ([]retri
 }
 
 var errSearchDown = errors.New("index unavailable")
+
+func toPassages(chunks []corpus.Chunk) []retrieval.Passage {
+	out := make([]retrieval.Passage, len(chunks))
+	for i, c := range chunks {
+		out[i] = retrieval.Passage{Chunk: c, Score: 1 / float64(i+1)}
+	}
+	return out
+}
