@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -205,21 +206,32 @@ func (s *Store) writer() {
 }
 
 // writeStmts are the statements the writer runs, prepared once on its own
-// connection: parsing SQL costs more than executing these inserts.
+// connection: parsing SQL costs more than executing these inserts. The
+// citations and retrieved passages of a reply go in one multi-row INSERT
+// per table (a statement per row count up to maxRowsPerInsert), because
+// each statement executed costs far more than the row it adds.
 type writeStmts struct {
-	conversation, turn, citation, retrieved *sql.Stmt
+	conversation, turn *sql.Stmt
+	citations          []*sql.Stmt // [n] inserts n rows
+	retrieved          []*sql.Stmt
 }
+
+const maxRowsPerInsert = 16
 
 const (
 	sqlConversation = `INSERT INTO conversations(id, started, last) VALUES (?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET last = MAX(last, excluded.last)`
 	sqlTurn = `INSERT INTO turns(answer_id, conversation_id, time, question, kind, text,
 		disclaimer, mode, reason, confidence, corpus_version, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlCitation = `INSERT INTO citations(answer_id, n, doc_id, chunk_id, title, url, section, passage)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlRetrieved = `INSERT INTO retrieved(answer_id, rank, chunk_id, doc_id, section, score, lexical, vector, text)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlCitations = `INSERT INTO citations(answer_id, n, doc_id, chunk_id, title, url, section, passage) VALUES `
+	sqlRetrieved = `INSERT INTO retrieved(answer_id, rank, chunk_id, doc_id, section, score, lexical, vector, text) VALUES `
 )
+
+// multiRow returns insert followed by n groups of cols placeholders.
+func multiRow(insert string, cols, n int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	return insert + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
 
 // preparer is a *sql.Conn or a *sql.Tx.
 type preparer interface {
@@ -227,23 +239,39 @@ type preparer interface {
 }
 
 func prepareWrites(ctx context.Context, p preparer) (*writeStmts, error) {
-	var w writeStmts
-	for _, x := range []struct {
-		dst **sql.Stmt
-		sql string
-	}{{&w.conversation, sqlConversation}, {&w.turn, sqlTurn}, {&w.citation, sqlCitation}, {&w.retrieved, sqlRetrieved}} {
-		st, err := p.PrepareContext(ctx, x.sql)
+	w := &writeStmts{citations: make([]*sql.Stmt, maxRowsPerInsert+1), retrieved: make([]*sql.Stmt, maxRowsPerInsert+1)}
+	prep := func(dst **sql.Stmt, query string) error {
+		st, err := p.PrepareContext(ctx, query)
 		if err != nil {
 			w.close()
+			return err
+		}
+		*dst = st
+		return nil
+	}
+	if err := prep(&w.conversation, sqlConversation); err != nil {
+		return nil, err
+	}
+	if err := prep(&w.turn, sqlTurn); err != nil {
+		return nil, err
+	}
+	for n := 1; n <= maxRowsPerInsert; n++ {
+		if err := prep(&w.citations[n], multiRow(sqlCitations, 8, n)); err != nil {
 			return nil, err
 		}
-		*x.dst = st
+		if err := prep(&w.retrieved[n], multiRow(sqlRetrieved, 9, n)); err != nil {
+			return nil, err
+		}
 	}
-	return &w, nil
+	return w, nil
+}
+
+func (w *writeStmts) all() []*sql.Stmt {
+	return append(append([]*sql.Stmt{w.conversation, w.turn}, w.citations...), w.retrieved...)
 }
 
 func (w *writeStmts) close() {
-	for _, st := range []*sql.Stmt{w.conversation, w.turn, w.citation, w.retrieved} {
+	for _, st := range w.all() {
 		if st != nil {
 			st.Close()
 		}
@@ -252,12 +280,34 @@ func (w *writeStmts) close() {
 
 // in returns the statements bound to tx (free: they were prepared on tx's connection).
 func (w *writeStmts) in(ctx context.Context, tx *sql.Tx) *writeStmts {
-	return &writeStmts{
-		conversation: tx.StmtContext(ctx, w.conversation),
-		turn:         tx.StmtContext(ctx, w.turn),
-		citation:     tx.StmtContext(ctx, w.citation),
-		retrieved:    tx.StmtContext(ctx, w.retrieved),
+	bind := func(st *sql.Stmt) *sql.Stmt {
+		if st == nil {
+			return nil
+		}
+		return tx.StmtContext(ctx, st)
 	}
+	b := &writeStmts{conversation: bind(w.conversation), turn: bind(w.turn),
+		citations: make([]*sql.Stmt, len(w.citations)), retrieved: make([]*sql.Stmt, len(w.retrieved))}
+	for n := range w.citations {
+		b.citations[n], b.retrieved[n] = bind(w.citations[n]), bind(w.retrieved[n])
+	}
+	return b
+}
+
+// insertRows runs stmts[n] over rows, at most maxRowsPerInsert rows at a time.
+func insertRows(ctx context.Context, stmts []*sql.Stmt, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(len(rows), maxRowsPerInsert)
+		var args []any
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		if _, err := stmts[n].ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 // commit writes batch in one transaction and answers each caller after
@@ -323,17 +373,18 @@ func insertRecord(ctx context.Context, st *writeStmts, r Record) error {
 		rp.Disclaimer, rp.Mode, rp.Reason, rp.Confidence, rp.CorpusVersion, int64(r.Latency)); err != nil {
 		return err
 	}
+	rows := make([][]any, 0, max(len(rp.Citations), len(rp.Retrieved)))
 	for _, c := range rp.Citations {
-		if _, err := st.citation.ExecContext(ctx, r.AnswerID, c.N, c.DocID, c.ChunkID, c.Title, c.URL, c.Section, c.Passage); err != nil {
-			return err
-		}
+		rows = append(rows, []any{r.AnswerID, c.N, c.DocID, c.ChunkID, c.Title, c.URL, c.Section, c.Passage})
 	}
+	if err := insertRows(ctx, st.citations, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
 	for i, p := range rp.Retrieved {
-		if _, err := st.retrieved.ExecContext(ctx, r.AnswerID, i+1, p.ChunkID, p.DocID, p.Section, p.Score, p.Lexical, p.Vector, p.Text); err != nil {
-			return err
-		}
+		rows = append(rows, []any{r.AnswerID, i + 1, p.ChunkID, p.DocID, p.Section, p.Score, p.Lexical, p.Vector, p.Text})
 	}
-	return nil
+	return insertRows(ctx, st.retrieved, rows)
 }
 
 // History returns the turns of a conversation, oldest first, at most limit
@@ -360,9 +411,29 @@ func (s *Store) History(ctx context.Context, conversationID string, limit int) (
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	for i := range recs {
-		if recs[i].Reply.Citations, err = s.citations(ctx, recs[i].AnswerID); err != nil {
+	// One query for the citations of the whole conversation, not one per turn.
+	cites, err := s.db.QueryContext(ctx, `SELECT c.answer_id, c.n, c.doc_id, c.chunk_id, c.title, c.url, c.section, c.passage
+		FROM citations c JOIN turns t ON t.answer_id = c.answer_id WHERE t.conversation_id = ? ORDER BY c.answer_id, c.n`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	defer cites.Close()
+	byAnswer := map[string][]chat.Citation{}
+	for cites.Next() {
+		var id string
+		var c chat.Citation
+		if err := cites.Scan(&id, &c.N, &c.DocID, &c.ChunkID, &c.Title, &c.URL, &c.Section, &c.Passage); err != nil {
 			return nil, fmt.Errorf("history: %w", err)
+		}
+		byAnswer[id] = append(byAnswer[id], c)
+	}
+	if err := cites.Err(); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	for i := range recs {
+		recs[i].Reply.Citations = byAnswer[recs[i].AnswerID]
+		if recs[i].Reply.Citations == nil {
+			recs[i].Reply.Citations = []chat.Citation{}
 		}
 	}
 	return recs, nil
@@ -386,24 +457,6 @@ func scanRecords(rows *sql.Rows) ([]Record, error) {
 		r.Latency = time.Duration(lat)
 		r.Reply.Latency = r.Latency
 		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-func (s *Store) citations(ctx context.Context, answerID string) ([]chat.Citation, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT n, doc_id, chunk_id, title, url, section, passage
-		FROM citations WHERE answer_id = ? ORDER BY n`, answerID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []chat.Citation{}
-	for rows.Next() {
-		var c chat.Citation
-		if err := rows.Scan(&c.N, &c.DocID, &c.ChunkID, &c.Title, &c.URL, &c.Section, &c.Passage); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
 	}
 	return out, rows.Err()
 }

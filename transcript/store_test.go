@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,6 +102,58 @@ func TestRecordAndHistory(t *testing.T) {
 	}
 	if len(detail) != 5 || len(detail[0].Reply.Retrieved) != 2 || detail[0].Reply.Retrieved[1] != want.Reply.Retrieved[1] {
 		t.Errorf("conversation detail retrieved: %+v", detail[0].Reply.Retrieved)
+	}
+}
+
+func TestRecordStoresHostileTextLiterally(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	texts := []string{"'); DROP TABLE turns; --", "' OR 1=1 --", "<script>alert(1)</script>", "100% _sure_ \\ \x00 ünïcödé 🧬", "\"quoted\""}
+	for i, q := range texts {
+		r := testRecord("hostile", i)
+		r.Question = q
+		r.Reply.Citations[0].Passage = q
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+	}
+	h, err := s.History(ctx, "hostile", 0)
+	if err != nil || len(h) != len(texts) {
+		t.Fatalf("history: %d turns, %v", len(h), err)
+	}
+	for i, r := range h {
+		if r.Question != texts[i] || r.Reply.Citations[0].Passage != texts[i] {
+			t.Errorf("stored %q / %q, want %q", r.Question, r.Reply.Citations[0].Passage, texts[i])
+		}
+	}
+}
+
+func TestRecordManyPassages(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	for _, n := range []int{0, 1, maxRowsPerInsert, maxRowsPerInsert + 1, 2*maxRowsPerInsert + 3} {
+		r := testRecord(fmt.Sprint("many", n), 1)
+		r.Reply.Citations, r.Reply.Retrieved = nil, nil
+		for i := range n {
+			r.Reply.Citations = append(r.Reply.Citations, chat.Citation{N: i + 1, DocID: "d", ChunkID: fmt.Sprint("c", i), Passage: fmt.Sprint("p", i)})
+			r.Reply.Retrieved = append(r.Reply.Retrieved, chat.Retrieved{ChunkID: fmt.Sprint("c", i), Text: fmt.Sprint("t", i), Score: float64(n - i)})
+		}
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatalf("%d passages: %v", n, err)
+		}
+		d, err := s.Conversation(ctx, r.ConversationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := d[0].Reply
+		if len(got.Citations) != n || len(got.Retrieved) != n {
+			t.Fatalf("%d passages: got %d citations, %d retrieved", n, len(got.Citations), len(got.Retrieved))
+		}
+		for i := range n {
+			if got.Citations[i] != r.Reply.Citations[i] || got.Retrieved[i] != r.Reply.Retrieved[i] {
+				t.Errorf("%d passages, #%d: got %+v / %+v", n, i, got.Citations[i], got.Retrieved[i])
+			}
+		}
 	}
 }
 
@@ -601,7 +654,24 @@ func TestAudit(t *testing.T) {
 
 // BenchmarkRecordParallel compares one commit per record with group commit
 // under many concurrent writers (as many answers finishing at once).
+// Each record is a realistic reply: 3 citations and 8 retrieved passages
+// of about 600 characters.
 func BenchmarkRecordParallel(b *testing.B) {
+	passage := strings.Repeat("CAR-T cell therapy uses the patient's own T cells, changed in a lab. ", 9)
+	record := func(conv string, i int) Record {
+		r := testRecord(conv, i)
+		r.Reply.Citations = nil
+		for n := 1; n <= 3; n++ {
+			r.Reply.Citations = append(r.Reply.Citations, chat.Citation{N: n, DocID: "asgct", Title: "Basics", URL: "https://example.org/b",
+				Section: "CAR-T", ChunkID: fmt.Sprint("asgct-", n), Passage: passage})
+		}
+		r.Reply.Retrieved = nil
+		for k := range 8 {
+			r.Reply.Retrieved = append(r.Reply.Retrieved, chat.Retrieved{ChunkID: fmt.Sprint("c", k), DocID: "asgct", Section: "CAR-T",
+				Text: passage, Score: 0.5, Lexical: 3, Vector: 0.4})
+		}
+		return r
+	}
 	for _, bc := range []struct {
 		name     string
 		maxBatch int
@@ -619,7 +689,7 @@ func BenchmarkRecordParallel(b *testing.B) {
 					next++
 					i := next
 					mu.Unlock()
-					if err := s.Record(ctx, testRecord(fmt.Sprint("conv", i%100), i)); err != nil {
+					if err := s.Record(ctx, record(fmt.Sprint("conv", i%100), i)); err != nil {
 						b.Error(err)
 						return
 					}
