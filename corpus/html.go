@@ -146,10 +146,7 @@ func (w *walker) walk(n *html.Node, kind blockKind) {
 		w.text(n.Data, kind)
 		return
 	case html.ElementNode:
-		tag := n.DataAtom
-		if tag == 0 { // trafilatura builds its output nodes by name only
-			tag = atom.Lookup([]byte(strings.ToLower(n.Data)))
-		}
+		tag := tagOf(n)
 		if skipTags[tag] {
 			return
 		}
@@ -165,6 +162,16 @@ func (w *walker) walk(n *html.Node, kind blockKind) {
 			}
 			w.kind, w.level = headingBlock, lvl // a nested block may have flushed
 			w.flush()
+			return
+		}
+		if (tag == atom.Td || tag == atom.Th) && n.Parent != nil && tagOf(n.Parent) == atom.Tr {
+			// A table row reads as one line: "Drug; Use".
+			if strings.TrimSpace(w.buf.String()) != "" {
+				w.buf.WriteString("; ")
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				w.walk(c, kind)
+			}
 			return
 		}
 		if blockTags[tag] {
@@ -192,6 +199,15 @@ func (w *walker) walk(n *html.Node, kind blockKind) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		w.walk(c, kind)
 	}
+}
+
+// tagOf is an element's tag; trafilatura builds its output nodes by name
+// only, without the atom.
+func tagOf(n *html.Node) atom.Atom {
+	if n.DataAtom != 0 || n.Type != html.ElementNode {
+		return n.DataAtom
+	}
+	return atom.Lookup([]byte(strings.ToLower(n.Data)))
 }
 
 // text appends inline text. Extraction may drop the whitespace between an

@@ -99,6 +99,7 @@ Saved page |
 <span> means the cells are collected from the individual's own body. The cells are modified and returned.</span></p></li>
 <li><p><span><strong>Allogeneic cell therapy </strong>means the cells are from someone other than the patient, such as a matched donor.</span></p></li>
 </ul>
+<table><tr><th>Product</th><th>Cells</th></tr><tr><td>CAR-T</td><td>your own T cells</td></tr></table>
 <h3>Risks</h3>
 <ul><li><strong>Immune responses.</strong>Graft-versus-host disease (GVHD) can happen when donor immune cells attack the body of the person who received them.</li></ul>
 <p><strong>Was this information helpful?</strong> If so, please share!</p>
@@ -122,6 +123,8 @@ Saved page |
 		"# Sources of cells",
 		"The source of the cells comes from one of two places: Autologous cell therapy means the cells are collected from the individual's own body. The cells are modified and returned.",
 		"Allogeneic cell therapy means the cells are from someone other than the patient, such as a matched donor.",
+		"Product; Cells",
+		"CAR-T; your own T cells",
 		"# Risks",
 		"Immune responses. Graft-versus-host disease (GVHD) can happen when donor immune cells attack the body of the person who received them.",
 	}
