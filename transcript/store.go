@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -57,6 +58,7 @@ type Store struct {
 	wstmts   *writeStmts
 	stop     chan struct{}
 	done     chan struct{}
+	ckDone   chan struct{}
 
 	closeMu sync.RWMutex // held for reading while sending to writes
 	closed  bool
@@ -84,6 +86,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		maxBatch: opts.MaxBatch,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
+		ckDone:   make(chan struct{}),
 	}
 	if s.maxBatch <= 0 {
 		s.maxBatch = 256
@@ -98,6 +101,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
 	go s.writer()
+	go s.checkpointer(time.Second)
 	return s, nil
 }
 
@@ -115,6 +119,11 @@ func openDB(path string, opts Options) (*sql.DB, error) {
 	// every commit is fsynced. Group commit keeps this affordable.
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	// No checkpoint inside a commit (by default the committing connection
+	// copies the WAL back into the database every 1000 pages, and the
+	// Record calls of that batch wait for it): the checkpointer goroutine
+	// does it in the background instead.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	// Writers take the lock at BEGIN, so two writing transactions never
 	// deadlock upgrading from a read lock; busy_timeout makes them queue.
 	q.Set("_txlock", "immediate")
@@ -308,6 +317,24 @@ func insertRows(ctx context.Context, stmts []*sql.Stmt, rows [][]any) error {
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// checkpointer copies committed WAL pages into the database file every
+// interval. PASSIVE never blocks writers or readers; it copies what it can.
+func (s *Store) checkpointer(interval time.Duration) {
+	defer close(s.ckDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			if _, err := s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				slog.Warn("transcript checkpoint", "err", err)
+			}
+		}
+	}
 }
 
 // commit writes batch in one transaction and answers each caller after
@@ -536,6 +563,8 @@ func (s *Store) Close() error {
 	s.closeMu.Unlock()
 	close(s.stop)
 	<-s.done
+	<-s.ckDone
+	// The last connection to close checkpoints and removes the WAL.
 	s.wstmts.close()
 	s.wconn.Close()
 	return s.db.Close()
