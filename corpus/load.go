@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -91,12 +93,22 @@ func Load(dir string) (*Corpus, error) {
 	}
 	sort.Strings(ids)
 	base := genericRules.with(m.Defaults)
-	c := &Corpus{}
-	for _, id := range ids {
+
+	// Documents load in parallel (HTML extraction dominates); results are
+	// collected in id order so the corpus is deterministic.
+	type result struct {
+		doc    *Document
+		chunks []Chunk
+		err    error
+	}
+	results := make([]result, len(ids))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, id := range ids {
 		names := filesByID[id]
 		if len(names) > 1 {
 			sort.Strings(names)
-			errs = append(errs, fmt.Errorf("%s: duplicate document id %q: files %s share it (none of them is loaded; rename one)", filepath.Join(dir, names[0]), id, strings.Join(names, ", ")))
+			results[i].err = fmt.Errorf("%s: duplicate document id %q: files %s share it (none of them is loaded; rename one)", filepath.Join(dir, names[0]), id, strings.Join(names, ", "))
 			continue
 		}
 		s, ok := listed[id]
@@ -104,15 +116,29 @@ func Load(dir string) (*Corpus, error) {
 			s = source{ID: id}
 		}
 		p := filepath.Join(dir, names[0])
-		doc, err := loadFile(p, s, base)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", p, err))
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			doc, err := loadFile(p, s, base)
+			if err != nil {
+				err = fmt.Errorf("%s: %w", p, err)
+			}
+			results[i] = result{doc: doc, err: err}
+			if doc != nil {
+				results[i].chunks = chunkDocument(doc)
+			}
+		})
+	}
+	wg.Wait()
+	c := &Corpus{}
+	for _, r := range results {
+		if r.err != nil {
+			errs = append(errs, r.err)
 		}
-		if doc == nil {
-			continue
+		if r.doc != nil {
+			c.Docs = append(c.Docs, *r.doc)
+			c.Chunks = append(c.Chunks, r.chunks...)
 		}
-		c.Docs = append(c.Docs, *doc)
-		c.Chunks = append(c.Chunks, chunkDocument(doc)...)
 	}
 	c.Version = versionOf(c.Chunks)
 	return c, errors.Join(errs...)
