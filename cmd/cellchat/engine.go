@@ -48,7 +48,13 @@ func openEngine(ctx context.Context, c *cli, p *paths) (*chat.Engine, *retrieval
 	if err != nil {
 		fmt.Fprintln(c.stderr, "cellchat: warning:", err)
 	}
-	eng, err := chat.New(ix, chat.Config{CorpusVersion: corp.Version})
+	cfg, err := chat.ConfigFromEnv(c.getenv)
+	if err != nil {
+		ix.Close()
+		return nil, nil, err
+	}
+	cfg.CorpusVersion, cfg.Chunks = corp.Version, corp.Chunks
+	eng, err := chat.New(ix, cfg)
 	if err != nil {
 		ix.Close()
 		return nil, nil, err
