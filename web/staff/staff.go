@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cellchat/cellchat/chat"
 	"github.com/cellchat/cellchat/transcript"
 )
 
@@ -53,8 +54,10 @@ type Config struct {
 	MaxFailures      int           // default 5
 	MaxFailuresPerIP int           // default 20
 	Lockout          time.Duration // default 15m
-	// LowConfidence is the retrieval confidence under which a reply counts
-	// as low-confidence in the filter; default 0.3.
+	// LowConfidence is the retrieval confidence (0..1) under which a reply
+	// counts as low-confidence in the filter. Default: the engine's default
+	// no-answer threshold plus 0.15, so the filter shows every no-answer and
+	// the answers that only just cleared the threshold.
 	LowConfidence float64
 	ExportLimit   int // most rows one export returns; default 100,000
 	// ClientIPHeader names a header set by a trusted reverse proxy holding
@@ -78,7 +81,7 @@ func (c Config) withDefaults() Config {
 		c.Lockout = 15 * time.Minute
 	}
 	if c.LowConfidence <= 0 {
-		c.LowConfidence = 0.3
+		c.LowConfidence = chat.DefaultMinConfidence + 0.15
 	}
 	if c.ExportLimit <= 0 {
 		c.ExportLimit = 100_000

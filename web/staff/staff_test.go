@@ -51,7 +51,7 @@ func seed(t testing.TB, s *transcript.Store) {
 	rec("conv-a", "ans-1", 3*24*time.Hour, chat.KindAnswer, "What is CAR-T therapy?", "CAR-T changes your own T cells to fight cancer [1].", 0.83)
 	rec("conv-a", "ans-2", 3*24*time.Hour-time.Minute, chat.KindNoAnswer, "How much does it cost?", "I can't answer that from my sources.", 0.12)
 	rec("conv-b", "ans-3", 24*time.Hour, chat.KindEmergency, "I have a fever of 40 and confusion after CAR-T", "Call 911 now.", 0)
-	rec("conv-c", "ans-4", time.Hour, chat.KindAnswer, xssQuestion, "=HYPERLINK(\"x\") CAR-T is a treatment [1].", 0.25)
+	rec("conv-c", "ans-4", time.Hour, chat.KindAnswer, xssQuestion, "=HYPERLINK(\"x\") CAR-T is a treatment [1].", 0.55)
 	if err := s.RecordFeedback(ctx, "conv-a", transcript.Feedback{AnswerID: "ans-1", Rating: "up"}); err != nil {
 		t.Fatal(err)
 	}
