@@ -51,11 +51,22 @@ var joinedTerms = map[[2]string]string{
 
 var stemCache sync.Map // word -> stem
 
+// stemExceptions keep apart words the Snowball stemmer would merge although
+// they mean different things here: "conditioning" (the pre-treatment) is not
+// a "condition" (an illness).
+var stemExceptions = map[string]string{
+	"conditioning": "conditioning",
+	"conditioned":  "conditioning",
+}
+
 func stem(w string) string {
-	if s, ok := stemCache.Load(w); ok {
-		return s.(string)
+	if c, ok := stemCache.Load(w); ok {
+		return c.(string)
 	}
-	s := english.Stem(w, false)
+	s, ok := stemExceptions[w]
+	if !ok {
+		s = english.Stem(w, false)
+	}
 	if s == "" {
 		s = w
 	}

@@ -350,7 +350,7 @@ func (ix *Index) SearchMode(ctx context.Context, query string, k int, mode Mode)
 		k = 5
 	}
 	s := ix.snap.Load()
-	return s.search(ctx, query, ix.lex.Expand(query), k, mode, ix.fusion)
+	return s.search(ctx, query, ix.lex.expandGroups(query), k, mode, ix.fusion)
 }
 
 // CheckQuery reports whether Search would accept the query: valid UTF-8,

@@ -90,6 +90,15 @@ func (l *Lexicon) Len() int {
 // Expand returns the terms to add to a query: for every group with a term
 // that occurs in the query, the group's other terms.
 func (l *Lexicon) Expand(query string) []string {
+	var out []string
+	for _, g := range l.expandGroups(query) {
+		out = append(out, g...)
+	}
+	return out
+}
+
+// expandGroups is Expand with the added terms grouped by synonym group.
+func (l *Lexicon) expandGroups(query string) [][]string {
 	if l == nil || len(l.groups) == 0 {
 		return nil
 	}
@@ -98,7 +107,7 @@ func (l *Lexicon) Expand(query string) []string {
 	for i, t := range toks {
 		stems[i] = t.stem
 	}
-	var out []string
+	var out [][]string
 	seen := map[string]bool{}
 	for _, g := range l.groups {
 		matched := -1
@@ -111,12 +120,16 @@ func (l *Lexicon) Expand(query string) []string {
 		if matched < 0 {
 			continue
 		}
+		var added []string
 		for i, p := range g {
 			if i == matched || containsSeq(stems, p.stems) || seen[p.text] {
 				continue
 			}
 			seen[p.text] = true
-			out = append(out, p.text)
+			added = append(added, p.text)
+		}
+		if len(added) > 0 {
+			out = append(out, added)
 		}
 	}
 	return out
