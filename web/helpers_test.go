@@ -143,6 +143,9 @@ func (c *wsClient) answer(id string) ([]string, frame) {
 		case f.Type == "delta" && f.ID == id:
 			deltas = append(deltas, f.Text)
 		case f.Type == "answer" && f.ID == id:
+			if got := strings.Join(deltas, ""); len(deltas) > 0 && got != f.Text {
+				c.t.Errorf("deltas add up to %q, the answer text is %q", got, f.Text)
+			}
 			return deltas, f
 		default:
 			c.t.Fatalf("waiting for the answer to %q, got %+v", id, f)

@@ -121,6 +121,7 @@ type wsConn struct {
 	stop      chan int // close code for the writer's last frame
 	stopOnce  sync.Once
 	writeDone chan struct{}
+	streaming string // the writer's: the ask id whose deltas it has begun to send
 	closing   atomic.Bool
 	killOnce  sync.Once
 
@@ -134,9 +135,10 @@ type wsConn struct {
 // outFrame is a frame waiting for the writer: encoded JSON, or a delta kept
 // as text so that consecutive deltas of one answer go out as one frame.
 type outFrame struct {
-	data    []byte
-	deltaID string
-	delta   string
+	data      []byte
+	deltaID   string
+	delta     string
+	answerFor string // the ask id, on an answer frame
 }
 
 func newWSConn(s *Server, ws *websocket.Conn, ip string) *wsConn {
@@ -352,7 +354,11 @@ func (c *wsConn) run(m clientMsg) {
 		if n := c.s.cfg.HistoryLimit; len(c.history) > n {
 			c.history = append([]chat.Turn(nil), c.history[len(c.history)-n:]...)
 		}
-		c.sendJSON(answerFrame{Type: "answer", ID: m.ID, answerBody: a.body})
+		data, err := json.Marshal(answerFrame{Type: "answer", ID: m.ID, answerBody: a.body})
+		if err != nil {
+			panic(fmt.Sprintf("web: encoding an answer: %v", err))
+		}
+		c.enqueue(outFrame{data: data, answerFor: m.ID})
 	case "feedback":
 		if perr := c.s.recordFeedback(c.ctx, c.convID, m); perr != nil {
 			c.sendError(perr)
@@ -462,7 +468,12 @@ func (c *wsConn) writeLoop() {
 }
 
 // write sends one frame, merging it with the deltas of the same answer
-// queued right behind it. It reports false when the socket is dead.
+// queued right behind it. When an answer is complete before any of its
+// deltas went out, the deltas are not sent at all (the answer carries the
+// whole text, and the protocol allows zero deltas), so a fast answer costs
+// one frame; once one delta is out, all are, so the deltas of an answer
+// either add up to its text or there are none. It reports false when the
+// socket is dead.
 func (c *wsConn) write(f outFrame) bool {
 	var next *outFrame
 	if f.data == nil {
@@ -481,6 +492,10 @@ func (c *wsConn) write(f outFrame) bool {
 				break merge
 			}
 		}
+		if next != nil && next.answerFor == f.deltaID && c.streaming != f.deltaID {
+			return c.write(*next)
+		}
+		c.streaming = f.deltaID
 		data, _ := json.Marshal(deltaFrame{Type: "delta", ID: f.deltaID, Text: text})
 		f = outFrame{data: data}
 	}

@@ -32,6 +32,7 @@ func TestHelloStartsNewConversation(t *testing.T) {
 
 func TestAskStreamsDeltasThenOneLoggedAnswer(t *testing.T) {
 	ts := newTestServer(t, nil)
+	ts.answerer.deltaDelay = 50 * time.Millisecond // an answer still being produced streams
 	c := ts.dial(t, "")
 	c.ask("c1", "What is CAR-T?")
 	deltas, a := c.answer("c1")
@@ -55,6 +56,7 @@ func TestAskStreamsDeltasThenOneLoggedAnswer(t *testing.T) {
 	if !ts.log.hasAnswer(a.AnswerID) {
 		t.Error("answer sent but not in the log")
 	}
+	ts.answerer.deltaDelay = 0
 	b := c.askOK("c2", "What is the weather tomorrow?")
 	if b.AnswerID == a.AnswerID {
 		t.Error("two answers share an answer_id")
@@ -238,7 +240,7 @@ func TestFrameOverHardLimitClosesWith1009(t *testing.T) {
 }
 
 func TestRateLimitPerConnection(t *testing.T) {
-	ts := newTestServer(t, func(c *Config) { c.ConnRate = 2; c.ConnBurst = 2; c.IPRate = 0 })
+	ts := newTestServer(t, func(c *Config) { c.ConnRate = 1; c.ConnBurst = 2; c.IPRate = 0 })
 	c := ts.dial(t, "")
 	c.askOK("a1", "What is CAR-T?")
 	c.askOK("a2", "What is CAR-T?")
@@ -246,7 +248,7 @@ func TestRateLimitPerConnection(t *testing.T) {
 	c.expectError("a3", codeRateLimited)
 	// Another socket from the same address has its own budget.
 	ts.dial(t, "").askOK("b1", "What is CAR-T?")
-	time.Sleep(600 * time.Millisecond) // one token back at 2/s
+	time.Sleep(1100 * time.Millisecond) // one token back at 1/s
 	c.askOK("a4", "What is CAR-T?")
 }
 
@@ -425,7 +427,7 @@ func TestHistoryLoadFailureStillServes(t *testing.T) {
 }
 
 func TestKeepaliveAndReadTimeout(t *testing.T) {
-	ts := newTestServer(t, func(c *Config) { c.PingInterval = 50 * time.Millisecond; c.ReadTimeout = 300 * time.Millisecond })
+	ts := newTestServer(t, func(c *Config) { c.PingInterval = 100 * time.Millisecond; c.ReadTimeout = time.Second })
 	// A client that answers pings (gorilla does while reading) stays.
 	alive := ts.dial(t, "")
 	pings := make(chan struct{}, 100)
