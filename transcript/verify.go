@@ -2,6 +2,8 @@ package transcript
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -16,8 +18,11 @@ func (s *Store) MissingAnswers(ctx context.Context, ids []string) ([]string, err
 	var missing []string
 	for _, id := range ids {
 		var one int
-		if err := stmt.QueryRowContext(ctx, id).Scan(&one); err != nil {
+		switch err := stmt.QueryRowContext(ctx, id).Scan(&one); {
+		case errors.Is(err, sql.ErrNoRows):
 			missing = append(missing, id)
+		case err != nil: // a failing database is not proof of a lost answer
+			return nil, fmt.Errorf("transcript: check answers: %w", err)
 		}
 	}
 	return missing, nil
