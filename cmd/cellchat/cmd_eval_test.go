@@ -193,3 +193,39 @@ func TestEvalCommandHelp(t *testing.T) {
 		t.Errorf("help: err %v\n%s", err, stderr)
 	}
 }
+
+// In-process: the real engine over the real corpus, in a fresh data
+// directory, as CI runs the project's set.
+func TestEvalCommandInProcess(t *testing.T) {
+	dir := t.TempDir()
+	set := writeFile(t, dir, "set.yaml", `name: in-process
+cases:
+  - id: car-t
+    ask: What is CAR-T therapy?
+    expect: {kind: answer, evidence: ["chimeric antigen receptor"], sources: [curio-what-is-car-t, hct-cellular-therapy-overview, asgct-cell-therapy-basics]}
+  - id: hello
+    ask: Hello
+    expect: {kind: greeting}
+`)
+	jsonOut := filepath.Join(dir, "run.json")
+	out, _, err := runEvalCLI(t, nil, set, "--corpus", "../../corpus", "--data", filepath.Join(dir, "data"),
+		"--json", jsonOut, "--min", "disclaimer_rate=1", "--min", "retrieval_hit@5=1")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var rep struct {
+		Results []struct {
+			ID    string `json:"id"`
+			Turns []struct {
+				Retrieved []map[string]any `json:"retrieved"`
+			} `json:"turns"`
+		} `json:"results"`
+	}
+	data, _ := os.ReadFile(jsonOut)
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 2 || len(rep.Results[0].Turns[0].Retrieved) == 0 {
+		t.Errorf("in-process run reports no retrieved passages: %s", data)
+	}
+}
