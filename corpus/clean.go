@@ -36,12 +36,11 @@ type block struct {
 const maxLeadInAbsorb = 200
 
 var (
-	spaceRun   = regexp.MustCompile(`\s+`)
 	invisibles = strings.NewReplacer("\u200b", "", "\u200c", "", "\u200d", "", "\ufeff", "", "\u00ad", "", "\u00a0", " ")
 )
 
 // normalizeText makes one block's text canonical: NFC, no invisible
-// characters, no control characters, single spaces. The result is valid
+// characters, no control characters, single spaces (any Unicode space). The result is valid
 // UTF-8 whatever the input.
 func normalizeText(s string) string {
 	if !utf8.ValidString(s) {
@@ -55,7 +54,7 @@ func normalizeText(s string) string {
 		return r
 	}, s)
 	s = norm.NFC.String(s)
-	return strings.TrimSpace(spaceRun.ReplaceAllString(s, " "))
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // isBulletOnly reports whether s is nothing but list markers or dashes, as
