@@ -153,6 +153,9 @@ func (c *console) handleSignIn() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 		email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
+		if len(email) > 254 { // longer is no e-mail address; keep the audit log and limiter keys small
+			email = email[:254]
+		}
 		password := r.PostFormValue("password")
 		next := r.PostFormValue("next")
 		ck, err := r.Cookie(loginCookie)

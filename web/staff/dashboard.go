@@ -97,6 +97,32 @@ func buildDayChart(days []transcript.DayCount) dayChart {
 	return ch
 }
 
+// buildRateChart draws the share of no-answer replies per day (days
+// without replies have no bar).
+func buildRateChart(days []transcript.DayCount) dayChart {
+	ch := dayChart{Width: 720, Height: 160, Max: 100}
+	if len(days) == 0 {
+		return ch
+	}
+	const top, bottom, left, right = 10.0, 30.0, 40.0, 24.0
+	plotH := ch.Height - top - bottom
+	slot := (ch.Width - left - right) / float64(len(days))
+	barW := max(slot*0.8, 1)
+	for i, d := range days {
+		x := left + float64(i)*slot + (slot-barW)/2
+		if d.Total > 0 {
+			rate := float64(d.ByKind[string(chat.KindNoAnswer)]) / float64(d.Total)
+			h := max(plotH*rate, 1) // a zero rate still shows the day had replies
+			ch.Bars = append(ch.Bars, svgRect{X: x, Y: ch.Height - bottom - h, W: barW, H: h, Fill: kindColors[chat.KindNoAnswer],
+				Title: fmt.Sprintf("%s: %.0f%% no-answer (%d of %d)", d.Day, 100*rate, d.ByKind[string(chat.KindNoAnswer)], d.Total)})
+		}
+		if step := max(len(days)/8, 1); i%step == 0 || i == len(days)-1 {
+			ch.Labels = append(ch.Labels, svgLabel{X: x + barW/2, Y: ch.Height - bottom + 16, Text: d.Day[5:]})
+		}
+	}
+	return ch
+}
+
 func shareBars(label string, items []hbar, total int) hbarChart {
 	for i := range items {
 		items[i].Y = float64(i) * 24
@@ -117,6 +143,7 @@ func (c *console) handleDashboard() http.Handler {
 		Days          int
 		Stats         transcript.Stats
 		Chart         dayChart
+		RateChart     dayChart
 		NoAnswerRate  string
 		FeedbackRatio string
 		Feedback      hbarChart
@@ -140,8 +167,9 @@ func (c *console) handleDashboard() http.Handler {
 			c.renderError(w, r, http.StatusInternalServerError, "Could not read the log.")
 			return
 		}
+		filled := fillDays(st.Days, from, days)
 		d := data{pageData: c.page(r, "Dashboard", "dashboard"), Days: days, Stats: st,
-			Chart: buildDayChart(fillDays(st.Days, from, days)), NoAnswerRate: "–", FeedbackRatio: "–"}
+			Chart: buildDayChart(filled), RateChart: buildRateChart(filled), NoAnswerRate: "–", FeedbackRatio: "–"}
 		if st.Replies > 0 {
 			d.NoAnswerRate = fmt.Sprintf("%.1f%%", 100*float64(st.NoAnswers)/float64(st.Replies))
 		}

@@ -49,7 +49,8 @@ func seed(t testing.TB, s *transcript.Store) {
 		}
 	}
 	rec("conv-a", "ans-1", 3*24*time.Hour, chat.KindAnswer, "What is CAR-T therapy?", "CAR-T changes your own T cells to fight cancer [1].", 0.83)
-	rec("conv-a", "ans-2", 3*24*time.Hour-time.Minute, chat.KindNoAnswer, "How much does it cost?", "I can't answer that from my sources.", 0.12)
+	rec("conv-a", "ans-2", 3*24*time.Hour, // same instant: one UTC day, order by insertion
+		chat.KindNoAnswer, "How much does it cost?", "I can't answer that from my sources.", 0.12)
 	rec("conv-b", "ans-3", 24*time.Hour, chat.KindEmergency, "I have a fever of 40 and confusion after CAR-T", "Call 911 now.", 0)
 	rec("conv-c", "ans-4", time.Hour, chat.KindAnswer, xssQuestion, "=HYPERLINK(\"x\") CAR-T is a treatment [1].", 0.55)
 	if err := s.RecordFeedback(ctx, "conv-a", transcript.Feedback{AnswerID: "ans-1", Rating: "up"}); err != nil {
@@ -684,6 +685,9 @@ func TestDashboard(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("dashboard lacks %q", want)
 		}
+	}
+	if !strings.Contains(page, `id="rate-chart"`) || !strings.Contains(page, "% no-answer (1 of 2)") {
+		t.Error("dashboard lacks the no-answer rate chart")
 	}
 	// One bar segment per (day, kind) with replies: 3 days ago answer+no_answer, 1 day ago emergency, today answer
 	// (days are UTC calendar days, so an hour ago may be yesterday).
