@@ -56,6 +56,11 @@ func TestParseText(t *testing.T) {
 				"P Hematopoietic stem cells give rise to all the different blood cells in the body and can be collected from the blood stream.",
 		},
 		{
+			name: "markdown-style heading in plain text",
+			in:   "## Side effects\nFever is common.\n#hashtag line.\n",
+			want: "H2 Side effects\nP Fever is common.\nP #hashtag line.",
+		},
+		{
 			name: "hard-wrapped heading right above its text",
 			in: "Side effects\n" +
 				"CAR-T therapy can cause a fever and a drop in blood pressure in\n" +

@@ -36,9 +36,9 @@ var (
 // not end a sentence, and a hard-wrapped file (most lines 50-100 characters,
 // none longer) is read as paragraphs separated by blank lines. A short line
 // without terminal punctuation is a heading. "- ", "• " and friends start a
-// list item, and so does the line after a lone "-".
+// list item, and so does the line after a lone "-"; "# Heading" is a heading.
 //
-// Markdown adds "#" and underlined headings, soft-wrapped paragraphs,
+// Markdown adds underlined headings, soft-wrapped paragraphs,
 // fenced code (dropped), tables (cells joined) and inline markup (removed).
 func parseText(src string, markdown bool) []block {
 	src = strings.ReplaceAll(src, "\r\n", "\n")
@@ -82,12 +82,13 @@ func parseText(src string, markdown bool) []block {
 			open = false
 			continue
 		}
+		// "# Heading" is a heading in plain text too: people write it there.
+		if m := atxHeading.FindStringSubmatch(trimmed); m != nil && hasContent(m[2]) {
+			blocks = append(blocks, block{kind: headingBlock, level: len(m[1]), text: stripInlineMarkdown(m[2])})
+			open, pendingItem = false, false
+			continue
+		}
 		if markdown {
-			if m := atxHeading.FindStringSubmatch(trimmed); m != nil {
-				blocks = append(blocks, block{kind: headingBlock, level: len(m[1]), text: stripInlineMarkdown(m[2])})
-				open, pendingItem = false, false
-				continue
-			}
 			if setextLine.MatchString(trimmed) && open && len(blocks) > 0 && blocks[len(blocks)-1].kind == paragraphBlock {
 				last := &blocks[len(blocks)-1]
 				last.kind, last.level = headingBlock, 1
