@@ -5,7 +5,7 @@ import (
 )
 
 // BM25 parameters: the usual defaults.
-var (
+const (
 	bm25K1 = 1.2
 	bm25B  = 0.75
 )

@@ -472,3 +472,59 @@ func texts(ps []Passage) []string {
 	}
 	return out
 }
+
+// TestSearchDuringSync searches from several goroutines while syncs swap the
+// index between two corpus versions: every search sees one whole version.
+func TestSearchDuringSync(t *testing.T) {
+	ctx := context.Background()
+	ix := openTest(t, t.TempDir(), nil)
+	a := testCorpus(baseDocs)
+	docs := cloneDocs(baseDocs)
+	docs["extra"] = []string{"Leukapheresis collects T cells from the blood."}
+	b := testCorpus(docs)
+	if _, err := ix.Sync(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				ps, err := ix.Search(ctx, "leukapheresis T cells", 10)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if n := len(ps); n == 0 {
+					errs <- errors.New("no passages")
+					return
+				}
+			}
+		}()
+	}
+	var calls []int
+	for i := 0; i < 10; i++ {
+		c := a
+		if i%2 == 0 {
+			c = b
+		}
+		if _, err := ix.Sync(ctx, c, func(done, total int) { calls = append(calls, done) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(calls) == 0 || calls[0] != 0 {
+		t.Fatalf("progress calls %v: want a first call with 0 done", calls)
+	}
+}

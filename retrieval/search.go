@@ -13,15 +13,18 @@ import (
 	"github.com/cellchat/cellchat/corpus"
 )
 
-// expansionWeight is how much a lexicon expansion counts against the words
-// the patient typed.
-var expansionWeight = 0.5
-
-// groupShare: a synonym group's expansion weight is divided by its size to this power.
-var groupShare = 0.5
-
-// lexicalShare is the lexical ranking's share of the fused score.
-var lexicalShare = 0.5
+// Ranking settings, chosen on eval/questions.yaml (the dev set; the scores
+// barely move around these values, see quality_test.go):
+const (
+	// expansionWeight is how much a lexicon expansion counts against the
+	// words the patient typed.
+	expansionWeight = 0.5
+	// groupShare: a synonym group's expansion weight is divided by the
+	// number of its terms to this power, so big groups do not drown the query.
+	groupShare = 0.5
+	// lexicalShare is the lexical ranking's share of the fused score.
+	lexicalShare = 0.5
+)
 
 // fusion says how hybrid mode combines the lexical and vector rankings.
 type fusion int
