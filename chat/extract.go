@@ -18,7 +18,10 @@ type query struct {
 	topic   string              // the question and the topic words it carries, for the next turn
 	base    map[string]float64  // the question's and context's stems and their weights
 	related map[string][]string // stem -> related stems (rules.yaml) that stand in for it
-	focus   map[string]float64  // the same stems, weighted for judging coverage (aspect words count less)
+	// synonyms: stem -> phrases (as content stems) of the lay-term lexicon
+	// that mean the same; a passage holding one covers the stem.
+	synonyms map[string][][]string
+	focus    map[string]float64 // the same stems, weighted for judging coverage (aspect words count less)
 	// define is set for "what is X" questions: the stems of X. A sentence
 	// that defines X ("X is ...", "X means ...") reads best first.
 	define []string
@@ -38,6 +41,8 @@ const (
 	lastQuestionWeight = 0.7  // words of the last question, for a follow-up
 	olderTopicWeight   = 0.35 // topic words that question carried from earlier ones
 	relatedWeight      = 0.5  // related words from rules.yaml
+	synonymWeight      = 0.8  // synonyms from the lay-term lexicon
+	maxQueryTerms      = 64   // a question's words beyond this add nothing but work
 	citedAgainPenalty  = 0.15 // for a sentence from a passage the previous answer cited
 	referentBonus      = 0.1  // per word shared with the answer "that" points at, up to 3
 )
@@ -55,6 +60,9 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			}
 		}
 		w := e.stats.idf(st) * factor
+		if len(q.base) >= maxQueryTerms {
+			return
+		}
 		if w <= q.base[st] {
 			return
 		}
@@ -66,6 +74,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	for _, st := range contentStems(own) {
 		add(st, 1)
 	}
+	q.synonyms = e.synonyms(own)
 	for st, f := range context {
 		add(st, f)
 	}
@@ -87,7 +96,7 @@ func (q *query) coverage(stems map[string]bool) float64 {
 	var total, hit float64
 	for st, w := range q.focus {
 		total += w
-		if stems[st] {
+		if stems[st] || q.synonymIn(st, stems) {
 			hit += w
 		}
 	}
@@ -95,6 +104,61 @@ func (q *query) coverage(stems map[string]bool) float64 {
 		return 0
 	}
 	return hit / total
+}
+
+// synonymIn says whether one of st's synonym phrases is wholly in stems.
+func (q *query) synonymIn(st string, stems map[string]bool) bool {
+	for _, phrase := range q.synonyms[st] {
+		all := len(phrase) > 0
+		for _, p := range phrase {
+			if !stems[p] {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// synonyms looks the question's words and word pairs up in the lay-term
+// lexicon ("chemo" -> "chemotherapy", "hospital unit" -> "specialized
+// departments") and returns, for each content stem, the phrases that can
+// stand in for it.
+func (e *Engine) synonyms(text string) map[string][][]string {
+	if e.cfg.Lexicon == nil {
+		return nil
+	}
+	out := map[string][][]string{}
+	toks := tokenize(text)
+	single := make([]map[string]bool, len(toks)) // what each word alone expands to
+	for i, t := range toks {
+		single[i] = map[string]bool{}
+		for _, syn := range e.cfg.Lexicon.Expand(t.word) {
+			single[i][syn] = true
+			if phrase := contentStems(syn); len(phrase) > 0 && !stopWords[t.word] {
+				out[t.stem] = append(out[t.stem], phrase)
+			}
+		}
+	}
+	// A pair of words ("hospital unit") may mean what neither does alone;
+	// only what the pair adds is credited to both its words.
+	for i := 0; i+1 < len(toks); i++ {
+		for _, syn := range e.cfg.Lexicon.Expand(toks[i].word + " " + toks[i+1].word) {
+			phrase := contentStems(syn)
+			if single[i][syn] || single[i+1][syn] || len(phrase) == 0 {
+				continue
+			}
+			for _, t := range toks[i : i+2] {
+				if !stopWords[t.word] {
+					out[t.stem] = append(out[t.stem], phrase)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // confidence is how well the best of the top passages covers the question:
@@ -209,6 +273,10 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 		total += w
 		if c.stems[st] {
 			hit += w
+			continue
+		}
+		if q.synonymIn(st, c.stems) {
+			hit += synonymWeight * w
 			continue
 		}
 		for _, rel := range q.related[st] {

@@ -17,6 +17,7 @@ import (
 var real struct {
 	once sync.Once
 	corp *corpus.Corpus
+	lex  *retrieval.Lexicon
 	ix   *retrieval.Index
 	dir  string
 	err  error
@@ -35,6 +36,7 @@ func realIndex(tb testing.TB) (*retrieval.Index, *corpus.Corpus) {
 			real.err = err
 			return
 		}
+		real.lex = lex
 		real.dir, err = osMkdirTemp()
 		if err != nil {
 			real.err = err
@@ -57,6 +59,7 @@ func realEngine(tb testing.TB, cfg Config) *Engine {
 	ix, corp := realIndex(tb)
 	cfg.Chunks = corp.Chunks
 	cfg.CorpusVersion = corp.Version
+	cfg.Lexicon = real.lex
 	e, err := New(ix, cfg)
 	if err != nil {
 		tb.Fatal(err)

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"math"
+	"strings"
 
 	"github.com/cellchat/cellchat/corpus"
 )
@@ -49,22 +50,74 @@ func (ts *termStats) known(stem string) bool {
 	return ts == nil || ts.n == 0 || ts.df[stem] > 0
 }
 
-// correct returns the corpus stem one edit away from an unknown stem
-// ("lukemia" -> "leukemia"), preferring the most frequent, or "" if none.
-// Short words are left alone: one edit changes them into other words.
+// correct returns the corpus stem an unknown stem most likely means, or ""
+// if none: one edit away ("lukemia" -> "leukemia"), two for long words
+// ("leukaferesis" -> "leukapheresis"), or a shortening of it ("chemo" ->
+// "chemotherapi", "autologus" -> "autolog"). The most frequent wins. Short
+// words are left alone: an edit or two changes them into other words.
 func (ts *termStats) correct(s string) string {
 	if ts == nil || len(s) < 5 {
 		return ""
 	}
 	best, bestDF := "", 0
+	consider := func(cand string) {
+		// Typos seldom change the first letter; "catch" is not "match".
+		if cand[0] == s[0] && ts.df[cand] > bestDF {
+			best, bestDF = cand, ts.df[cand]
+		}
+	}
 	for l := len(s) - 1; l <= len(s)+1; l++ {
 		for _, cand := range ts.byLen[l] {
-			if ts.df[cand] > bestDF && withinOneEdit(s, cand) {
-				best, bestDF = cand, ts.df[cand]
+			if withinOneEdit(s, cand) {
+				consider(cand)
+			}
+		}
+	}
+	if best != "" {
+		return best
+	}
+	for l, cands := range ts.byLen {
+		if l < 5 {
+			continue
+		}
+		for _, cand := range cands {
+			switch {
+			case strings.HasPrefix(cand, s), strings.HasPrefix(s, cand) && len(s)-len(cand) <= 3:
+				consider(cand)
+			case len(s) >= 8 && abs(l-len(s)) <= 2 && editDistance(s, cand) <= 2:
+				consider(cand)
 			}
 		}
 	}
 	return best
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// editDistance is the Levenshtein distance of two short ASCII-ish strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // withinOneEdit reports whether a and b differ by at most one insertion,

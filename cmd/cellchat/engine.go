@@ -54,6 +54,10 @@ func openEngine(ctx context.Context, c *cli, p *paths) (*chat.Engine, *retrieval
 		return nil, nil, err
 	}
 	cfg.CorpusVersion, cfg.Chunks = corp.Version, corp.Chunks
+	if cfg.Lexicon, err = retrieval.LoadLexicon(filepath.Join(p.corpus, "lexicon.yaml")); err != nil {
+		ix.Close()
+		return nil, nil, err
+	}
 	eng, err := chat.New(ix, cfg)
 	if err != nil {
 		ix.Close()
