@@ -112,14 +112,14 @@ func clientIP(r *http.Request, header string) string {
 	return host
 }
 
-func setCookie(w http.ResponseWriter, r *http.Request, name, value string, expires time.Time) {
+func (c *console) setCookie(w http.ResponseWriter, r *http.Request, name, value string, expires time.Time) {
 	ck := &http.Cookie{
 		Name:     name,
 		Value:    value,
 		Path:     cookiePath,
 		HttpOnly: true,
 		SameSite: http.SameSiteStrictMode,
-		Secure:   r.TLS != nil,
+		Secure:   r.TLS != nil || c.cfg.SecureCookies,
 	}
 	if expires.IsZero() {
 		ck.MaxAge = -1
@@ -143,7 +143,7 @@ func (c *console) handleSignInPage() http.Handler {
 
 func (c *console) renderSignIn(w http.ResponseWriter, r *http.Request, status int, next, email, msg string) {
 	token := randomToken()
-	setCookie(w, r, loginCookie, token, time.Now().Add(time.Hour))
+	c.setCookie(w, r, loginCookie, token, time.Now().Add(time.Hour))
 	c.render(w, r, status, "signin.html", signInData{
 		pageData: pageData{Title: "Sign in"}, Email: email, Next: safeNext(next), LoginToken: token, Error: msg,
 	})
@@ -190,8 +190,8 @@ func (c *console) handleSignIn() http.Handler {
 			return
 		}
 		c.store.Audit(r.Context(), email, "sign_in", "ip "+ip)
-		setCookie(w, r, sessionCookie, sess.Token, sess.Expires)
-		setCookie(w, r, loginCookie, "", time.Time{})
+		c.setCookie(w, r, sessionCookie, sess.Token, sess.Expires)
+		c.setCookie(w, r, loginCookie, "", time.Time{})
 		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 	})
 }
@@ -203,7 +203,7 @@ func (c *console) handleSignOut() http.Handler {
 			c.log.Error("staff sign-out", "err", err)
 		}
 		c.store.Audit(r.Context(), sess.Email, "sign_out", "ip "+clientIP(r, c.cfg.ClientIPHeader))
-		setCookie(w, r, sessionCookie, "", time.Time{})
+		c.setCookie(w, r, sessionCookie, "", time.Time{})
 		http.Redirect(w, r, "/staff/signin", http.StatusSeeOther)
 	})
 }

@@ -64,7 +64,11 @@ type Config struct {
 	// the client's IP (e.g. X-Forwarded-For; its last entry is used), for
 	// the per-address sign-in lockout; empty: the peer address.
 	ClientIPHeader string
-	Logger         *slog.Logger
+	// SecureCookies marks the cookies Secure even when the request did not
+	// arrive over TLS: set it behind a TLS-terminating reverse proxy.
+	// Without it, cookies are Secure exactly when r.TLS is set.
+	SecureCookies bool
+	Logger        *slog.Logger
 }
 
 func (c Config) withDefaults() Config {

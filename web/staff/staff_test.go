@@ -376,6 +376,18 @@ func TestSecureCookieOverTLS(t *testing.T) {
 	}
 }
 
+func TestSecureCookiesBehindProxy(t *testing.T) {
+	f := newFixture(t, Config{})
+	for _, secure := range []bool{false, true} {
+		h := NewHandler(f.store, Config{SecureCookies: secure})
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "http://console.example/staff/signin", nil))
+		if got := w.Result().Cookies()[0].Secure; got != secure {
+			t.Errorf("SecureCookies %v: cookie Secure = %v", secure, got)
+		}
+	}
+}
+
 func TestLockout(t *testing.T) {
 	f := newFixture(t, Config{MaxFailures: 3, MaxFailuresPerIP: 6, Lockout: time.Hour})
 	if err := f.store.AddStaff(context.Background(), "doc@clinic.org", "another fine password"); err != nil {
