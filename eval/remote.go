@@ -9,7 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cellchat/cellchat/chat"
 )
@@ -25,8 +27,14 @@ type Remote struct {
 	endpoint string
 	client   *http.Client
 
+	// MaxRetries is how often a rate-limited question is asked again.
+	MaxRetries int
+
 	conversationID string
 }
+
+// maxRetryAfter caps how long one Retry-After makes Remote wait.
+const maxRetryAfter = 30 * time.Second
 
 // maxAnswerBytes bounds the answer object read from the server.
 const maxAnswerBytes = 4 << 20
@@ -43,7 +51,7 @@ func NewRemote(base string, client *http.Client) (*Remote, error) {
 		client = http.DefaultClient
 	}
 	ep := u.JoinPath("api", "ask")
-	return &Remote{endpoint: ep.String(), client: client}, nil
+	return &Remote{endpoint: ep.String(), client: client, MaxRetries: 30}, nil
 }
 
 // askRequest is the body of POST /api/ask (issue 5).
@@ -71,7 +79,10 @@ type answerObject struct {
 }
 
 // Answer implements Answerer. onDelta receives the whole text at once: the
-// JSON endpoint does not stream.
+// JSON endpoint does not stream. A rate-limited or busy server (429, 503) is
+// asked again after its Retry-After (default 1 s), up to MaxRetries times;
+// the reply's Latency is the round trip of the request that was answered, so
+// waiting out a rate limit does not count as the bot's latency.
 func (r *Remote) Answer(ctx context.Context, history []chat.Turn, question string, onDelta func(string)) (chat.Reply, error) {
 	if len(history) == 0 {
 		r.conversationID = ""
@@ -80,20 +91,45 @@ func (r *Remote) Answer(ctx context.Context, history []chat.Turn, question strin
 	if err != nil {
 		return chat.Reply{}, err
 	}
+	for attempt := 0; ; attempt++ {
+		start := time.Now()
+		reply, retryAfter, err := r.ask(ctx, body)
+		if err == nil {
+			reply.Latency = time.Since(start)
+			if onDelta != nil && reply.Text != "" {
+				onDelta(reply.Text)
+			}
+			return reply, nil
+		}
+		if retryAfter < 0 || attempt >= r.MaxRetries {
+			return chat.Reply{}, err
+		}
+		select {
+		case <-ctx.Done():
+			return chat.Reply{}, fmt.Errorf("%w (while waiting to retry after: %w)", ctx.Err(), err)
+		case <-time.After(retryAfter):
+		}
+	}
+}
+
+// ask posts one question. retryAfter is how long to wait before asking
+// again when the server asked to (429, 503), else negative.
+func (r *Remote) ask(ctx context.Context, body []byte) (reply chat.Reply, retryAfter time.Duration, err error) {
+	retryAfter = -1
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.endpoint, bytes.NewReader(body))
 	if err != nil {
-		return chat.Reply{}, err
+		return chat.Reply{}, retryAfter, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return chat.Reply{}, fmt.Errorf("ask server: %w", err)
+		return chat.Reply{}, retryAfter, fmt.Errorf("ask server: %w", err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	if err != nil {
-		return chat.Reply{}, fmt.Errorf("read server answer: %w", err)
+		return chat.Reply{}, retryAfter, fmt.Errorf("read server answer: %w", err)
 	}
 	var a answerObject
 	decodeErr := json.Unmarshal(data, &a)
@@ -105,19 +141,22 @@ func (r *Remote) Answer(ctx context.Context, history []chat.Turn, question strin
 		if len(msg) > 300 {
 			msg = msg[:300] + "..."
 		}
-		return chat.Reply{}, fmt.Errorf("server answered %s: %s", resp.Status, msg)
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			retryAfter = time.Second
+			if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 {
+				retryAfter = min(time.Duration(secs)*time.Second, maxRetryAfter)
+			}
+		}
+		return chat.Reply{}, retryAfter, fmt.Errorf("server answered %s: %s", resp.Status, msg)
 	}
 	if decodeErr != nil {
-		return chat.Reply{}, fmt.Errorf("server answer is not JSON: %w", decodeErr)
+		return chat.Reply{}, retryAfter, fmt.Errorf("server answer is not JSON: %w", decodeErr)
 	}
 	if a.Type != "answer" || a.Kind == "" {
-		return chat.Reply{}, errors.New(`server answer is not an answer object (want "type":"answer" with a kind)`)
+		return chat.Reply{}, retryAfter, errors.New(`server answer is not an answer object (want "type":"answer" with a kind)`)
 	}
 	if a.ConversationID != "" {
 		r.conversationID = a.ConversationID
-	}
-	if onDelta != nil && a.Text != "" {
-		onDelta(a.Text)
 	}
 	return chat.Reply{
 		Kind:       a.Kind,
@@ -125,7 +164,7 @@ func (r *Remote) Answer(ctx context.Context, history []chat.Turn, question strin
 		Citations:  a.Citations,
 		Disclaimer: a.Disclaimer,
 		Retrieved:  a.Retrieved,
-	}, nil
+	}, retryAfter, nil
 }
 
 // HidesRetrieval reports that retrieved passages are unknown unless the

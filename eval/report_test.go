@@ -176,6 +176,7 @@ type fakeServer struct {
 	mu       sync.Mutex
 	requests []askRequest
 	convs    map[string]int
+	limited  int // rate-limit answers given so far
 }
 
 func (s *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -200,11 +201,17 @@ func (s *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.convs[conv]++
 	turn := s.convs[conv]
-	s.mu.Unlock()
+	defer s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	switch {
 	case strings.Contains(req.Question, "overload"):
+		w.Header().Set("Retry-After", "0")
 		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"type":"error","id":"","code":"busy","message":"too many questions"}`))
+	case strings.Contains(req.Question, "rate") && s.limited < 2:
+		s.limited++
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusTooManyRequests)
 		w.Write([]byte(`{"type":"error","id":"","code":"busy","message":"too many questions"}`))
 	case strings.Contains(req.Question, "side effects") && turn == 1:
 		// A follow-up asked without its conversation cannot be resolved.
@@ -228,6 +235,7 @@ func TestRemote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	remote.MaxRetries = 2
 	s, err := Parse("r.yaml", []byte(`cases:
   - id: follow-up
     turns:
@@ -241,6 +249,9 @@ func TestRemote(t *testing.T) {
   - id: server-error
     ask: overload please
     expect: {kind: answer}
+  - id: rate-limited-twice
+    ask: What is CAR-T? (rate limited at first)
+    expect: {kind: answer}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -249,14 +260,15 @@ func TestRemote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fs.requests) != 4 {
+	// 3 + the busy question asked 3 times + the limited one 3 times.
+	if len(fs.requests) != 9 {
 		t.Fatalf("server got %d requests", len(fs.requests))
 	}
 	if fs.requests[0].ConversationID != "" || fs.requests[1].ConversationID != "conv-a" || fs.requests[2].ConversationID != "" {
 		t.Errorf("conversation ids sent = %q, %q, %q; want follow-up in the first conversation, a new case in a new one",
 			fs.requests[0].ConversationID, fs.requests[1].ConversationID, fs.requests[2].ConversationID)
 	}
-	if !rep.Results[0].Passed || !rep.Results[1].Passed {
+	if !rep.Results[0].Passed || !rep.Results[1].Passed || !rep.Results[3].Passed {
 		t.Errorf("results = %+v", rep.Results)
 	}
 	if f := rep.Results[2].Turns[0].Failures; len(f) != 1 || !strings.Contains(f[0], "503") || !strings.Contains(f[0], "busy: too many questions") {

@@ -130,7 +130,7 @@ func runCase(ctx context.Context, a Answerer, c Case, turnDone func()) CaseResul
 			Retrieved:  reply.Retrieved,
 			expect:     t.Expect,
 			disclaimer: reply.Disclaimer,
-			latency:    time.Since(start),
+			latency:    elapsed(start, reply),
 			err:        err,
 		}
 		if !hidesRetrieval(a) && err == nil && tr.Retrieved == nil {
@@ -153,6 +153,15 @@ func runCase(ctx context.Context, a Answerer, c Case, turnDone func()) CaseResul
 		turnDone()
 	}
 	return cr
+}
+
+// elapsed is the engine's own measure of its time when it reports one
+// (Reply.Latency), else the wall time of the call.
+func elapsed(start time.Time, r chat.Reply) time.Duration {
+	if r.Latency > 0 {
+		return r.Latency
+	}
+	return time.Since(start)
 }
 
 func cmpSlice[T any](s []T) []T {

@@ -40,6 +40,7 @@ func runEval(ctx context.Context, c *cli, args []string) error {
 	compare := fs.String("compare", "", "an earlier --json report to compare against")
 	server := fs.String("server", "", "score a running server (base URL, e.g. http://127.0.0.1:8080) through POST /api/ask instead of the engine in-process")
 	serverTimeout := fs.Duration("server-timeout", 30*time.Second, "with --server: time limit for each question")
+	serverRetries := fs.Int("server-retries", 30, "with --server: how often a rate-limited or busy question is asked again (after the server's Retry-After)")
 	var mins, maxes repeatedFlag
 	fs.Var(&mins, "min", "METRIC=VALUE: fail (exit 1) when METRIC is below VALUE or null; repeatable")
 	fs.Var(&maxes, "max", "METRIC=VALUE: fail (exit 1) when METRIC is above VALUE or null; repeatable")
@@ -100,6 +101,7 @@ flags (each also settable as CELLCHAT_<NAME>):
 		if err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("eval: %w", err)}
 		}
+		remote.MaxRetries = max(0, *serverRetries)
 		answerer = remote
 	} else {
 		eng, ix, err := openEngine(ctx, c, p)
