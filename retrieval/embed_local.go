@@ -49,12 +49,6 @@ func (e *LocalEmbedder) embedQuery(text string, idf func(stem string) float64) [
 	return e.vector(text, idf)
 }
 
-// feature is a hashed feature and its weight before term-frequency damping.
-type feature struct {
-	h uint64
-	w float64
-}
-
 func (e *LocalEmbedder) vector(text string, idf func(string) float64) []float32 {
 	weight := func(stem string) float64 {
 		if idf == nil {
@@ -62,9 +56,8 @@ func (e *LocalEmbedder) vector(text string, idf func(string) float64) []float32 
 		}
 		return idf(stem)
 	}
-	counts := map[uint64]float64{} // hash -> summed weight of occurrences
-	var base map[uint64]float64    // hash -> weight of one occurrence
-	base = map[uint64]float64{}
+	counts := map[uint64]float64{} // feature hash -> occurrences
+	base := map[uint64]float64{}   // feature hash -> weight of one occurrence
 	add := func(h uint64, w float64) {
 		counts[h]++
 		if w > base[h] {
@@ -83,10 +76,10 @@ func (e *LocalEmbedder) vector(text string, idf func(string) float64) []float32 
 			add(hashFeature('p', prev+" "+t.stem), e.PairWeight*(w+prevW)/2)
 		}
 		prev, prevW = t.stem, w
-		grams := charGrams(t.word, e.MinGram, e.MaxGram)
-		if len(grams) > 0 {
-			gw := e.GramsWeight * w / math.Sqrt(float64(len(grams)))
-			for _, g := range grams {
+		gs := charGrams(t.word, e.MinGram, e.MaxGram)
+		if len(gs) > 0 {
+			gw := e.GramsWeight * w / math.Sqrt(float64(len(gs)))
+			for _, g := range gs {
 				add(hashFeature('c', g), gw)
 			}
 		}
