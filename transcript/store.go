@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -107,6 +109,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 
 // openDB opens the database file with the pragmas every connection needs.
 func openDB(path string, opts Options) (*sql.DB, error) {
+	// The log holds patients' questions: readable by this user only. SQLite
+	// gives the -wal and -shm files the database file's permissions.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("open transcript %s: %w", path, err)
+	}
 	busy := opts.BusyTimeout
 	if busy <= 0 {
 		busy = 10 * time.Second

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -102,6 +103,30 @@ func TestRecordAndHistory(t *testing.T) {
 	}
 	if len(detail) != 5 || len(detail[0].Reply.Retrieved) != 2 || detail[0].Reply.Retrieved[1] != want.Reply.Retrieved[1] {
 		t.Errorf("conversation detail retrieved: %+v", detail[0].Reply.Retrieved)
+	}
+}
+
+func TestLogFilesArePrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	s, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Record(context.Background(), testRecord("c", 1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v: others can read patients' questions", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "no", "such", "dir", FileName), Options{}); err == nil {
+		t.Error("opening in a missing directory: want error")
 	}
 }
 
