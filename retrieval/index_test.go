@@ -406,6 +406,12 @@ func TestSearchBadQueries(t *testing.T) {
 	if _, err := ix.Search(ctx, "what is it", 5); err != nil {
 		t.Fatalf("stop words only: %v", err)
 	}
+	for _, k := range []int{-1, 0, 1 << 40} {
+		ps, err := ix.Search(ctx, "cells", k)
+		if err != nil || len(ps) == 0 || len(ps) > 7 {
+			t.Fatalf("k=%d: %d passages, %v", k, len(ps), err)
+		}
+	}
 	if _, err := ix.SearchMode(ctx, "cells", 5, "fancy"); err == nil {
 		t.Fatal("unknown mode accepted")
 	}

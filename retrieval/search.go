@@ -296,7 +296,11 @@ func fuse(lex, vec []float64, k int, fu fusion) ([]int, []float64) {
 // topK returns the indexes of the k highest scores, best first (ties: lower
 // index first, i.e. corpus order). positive keeps only scores above zero.
 func topK(scores []float64, k int, positive bool) []int {
-	h := make(minHeap, 0, k+1)
+	k = min(k, len(scores))
+	if k <= 0 {
+		return nil
+	}
+	h := make(minHeap, 0, k)
 	for d, s := range scores {
 		if positive && s <= 0 {
 			continue
