@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -48,8 +49,8 @@ func runEval(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stderr, `usage: cellchat eval [flags] FILE...
 
 Scores the bot on question sets (YAML, see eval/questions.yaml). Several
-FILEs run as one evaluation named after all of them; case ids must be unique
-across them. Exit status: 0 ok, 1 a --min/--max threshold not met (a null
+FILEs (or a folder of *.yaml sets) run as one evaluation named after all of
+them; case ids must be unique across them. Exit status: 0 ok, 1 a --min/--max threshold not met (a null
 metric meets no threshold), 2 a malformed set, baseline or flag.
 
 metrics: %s
@@ -80,6 +81,10 @@ flags (each also settable as CELLCHAT_<NAME>):
 		}
 	}
 
+	files, err = expandSetDirs(files)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("eval: %w", err)}
+	}
 	sets := make([]*eval.Set, 0, len(files))
 	for _, f := range files {
 		s, err := eval.Load(f)
@@ -151,6 +156,33 @@ flags (each also settable as CELLCHAT_<NAME>):
 		fmt.Fprintf(c.stdout, "\nall %d thresholds met\n", len(thresholds))
 	}
 	return nil
+}
+
+// expandSetDirs replaces each folder among paths by the question sets in it
+// (*.yaml and *.yml, sorted), so a folder of sets can be scored at once.
+func expandSetDirs(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil || !info.IsDir() {
+			out = append(out, p) // a missing file is reported when it is read
+			continue
+		}
+		var found []string
+		for _, pattern := range []string{"*.yaml", "*.yml"} {
+			m, err := filepath.Glob(filepath.Join(p, pattern))
+			if err != nil {
+				return nil, err
+			}
+			found = append(found, m...)
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s: no question sets (*.yaml) in this folder", p)
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, nil
 }
 
 // writeFileWith writes a file through a temporary one, so a failed write

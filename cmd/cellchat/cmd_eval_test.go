@@ -93,6 +93,10 @@ func TestEvalCommandExitCodes(t *testing.T) {
 	set := writeFile(t, dir, "set.yaml", cliSet)
 	malformed := writeFile(t, dir, "bad.yaml", "cases:\n  - id: a\n    ask: hi\n    expect: {kind: answr}\n")
 	notJSON := writeFile(t, dir, "baseline.json", "{nope")
+	setDir := t.TempDir()
+	writeFile(t, setDir, "a.yaml", cliSet)
+	writeFile(t, setDir, "b.yml", "name: second\ncases: [{id: hi, ask: Tell me about CAR-T, expect: {kind: answer}}]\n")
+	writeFile(t, setDir, "notes.txt", "not a set")
 
 	tests := []struct {
 		name string
@@ -112,6 +116,8 @@ func TestEvalCommandExitCodes(t *testing.T) {
 		{"malformed baseline", []string{set, "--server", srv.URL, "--compare", notJSON}, 2, "baseline"},
 		{"bad server URL", []string{set, "--server", "localhost"}, 2, "server URL"},
 		{"duplicate ids across files", []string{set, set, "--server", srv.URL}, 2, "duplicate id"},
+		{"folder of sets", []string{setDir, "--server", srv.URL}, 0, "cli + second: 3 of 3 cases passed"},
+		{"empty folder", []string{t.TempDir(), "--server", srv.URL}, 2, "no question sets"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
