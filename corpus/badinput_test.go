@@ -71,6 +71,16 @@ func TestBadFiles(t *testing.T) {
 			wantErr: "secret.txt: cannot read: permission denied",
 		},
 		{
+			name: "not a regular file",
+			extra: func(t *testing.T, dir string) {
+				os.Mkdir(filepath.Join(dir, "folder"), 0o755)
+				if err := os.Symlink(filepath.Join(dir, "folder"), filepath.Join(dir, "linked.txt")); err != nil {
+					t.Skip("symlinks unsupported:", err)
+				}
+			},
+			wantErr: "linked.txt: not a regular file",
+		},
+		{
 			name: "duplicate stem",
 			extra: func(t *testing.T, dir string) {
 				os.WriteFile(filepath.Join(dir, "twin.txt"), []byte(goodText), 0o644)
