@@ -17,6 +17,7 @@ type query struct {
 	search  string              // text sent to the searcher
 	topic   string              // the question and the topic words it carries, for the next turn
 	base    map[string]float64  // the question's and context's stems and their weights
+	own     map[string]bool     // the question's own stems
 	related map[string][]string // stem -> related stems (rules.yaml) that stand in for it
 	// synonyms: stem -> phrases (as content stems) of the lay-term lexicon
 	// that mean the same; a passage holding one covers the stem.
@@ -44,6 +45,7 @@ const (
 	synonymWeight      = 0.8  // synonyms from the lay-term lexicon
 	maxQueryTerms      = 64   // a question's words beyond this add nothing but work
 	citedAgainPenalty  = 0.15 // for a sentence from a passage the previous answer cited
+	repeatPenalty      = 0.35 // for a sentence the previous answer said
 	referentBonus      = 0.1  // per word shared with the answer "that" points at, up to 3
 )
 
@@ -71,8 +73,10 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			q.focus[st] = w * e.rules.aspectWeight
 		}
 	}
+	q.own = map[string]bool{}
 	for _, st := range contentStems(own) {
 		add(st, 1)
+		q.own[st] = true
 	}
 	q.synonyms = e.synonyms(own)
 	for st, f := range context {
@@ -96,14 +100,27 @@ func (q *query) coverage(stems map[string]bool) float64 {
 	var total, hit float64
 	for st, w := range q.focus {
 		total += w
-		if stems[st] || q.synonymIn(st, stems) {
+		switch {
+		case stems[st] || q.synonymIn(st, stems):
 			hit += w
+		case q.relatedIn(st, stems):
+			hit += relatedWeight * w
 		}
 	}
 	if total == 0 {
 		return 0
 	}
 	return hit / total
+}
+
+// relatedIn says whether one of st's related words (rules.yaml) is in stems.
+func (q *query) relatedIn(st string, stems map[string]bool) bool {
+	for _, rel := range q.related[st] {
+		if stems[rel] {
+			return true
+		}
+	}
+	return false
 }
 
 // synonymIn says whether one of st's synonym phrases is wholly in stems.
@@ -225,9 +242,6 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 			prior = p.Score / maxScore
 		}
 		for _, s := range e.analyse(p.ID, p.Section, p.Text).sentences {
-			if q.previous != "" && strings.Contains(q.previous, s.text) {
-				continue // said in the last answer already
-			}
 			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, stems: s.stems, leans: s.leans, defines: s.defines}
 			c.rel = e.relevance(q, c, prior)
 			if c.rel > 0 || c.leans {
@@ -298,6 +312,20 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 	}
 	if q.cited[c.chunk] {
 		rel -= citedAgainPenalty
+	}
+	if q.previous != "" && strings.Contains(q.previous, c.text) {
+		// Said in the last answer already: worth repeating only when it
+		// holds a word of the new question ("Who is it approved for?"
+		// after a sentence on its approval), and then only when nothing
+		// else answers as well.
+		ownHit := false
+		for st := range q.own {
+			ownHit = ownHit || c.stems[st] || q.synonymIn(st, c.stems)
+		}
+		if !ownHit {
+			return 0
+		}
+		rel -= repeatPenalty
 	}
 	shared := 0
 	for st := range q.referent {
