@@ -150,10 +150,6 @@ func openDB(path string, opts Options) (*sql.DB, error) {
 	return db, nil
 }
 
-// DB exposes the database for tools in this module (tests, migrations
-// checks); nothing outside the store should write to it.
-func (s *Store) DB() *sql.DB { return s.db }
-
 // Record durably stores one turn: when it returns nil, the turn survives a
 // crash. Concurrent calls are committed together (group commit).
 // AnswerID and ConversationID must be set; a zero Time means now.
