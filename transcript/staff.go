@@ -188,6 +188,10 @@ func (s *Store) CreateSession(ctx context.Context, email string, ttl time.Durati
 		return Session{}, fmt.Errorf("create session: %w", err)
 	}
 	now := time.Now()
+	// Sign-ins are rare: a good moment to forget expired sessions.
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires < ?`, now.UnixNano()); err != nil {
+		return Session{}, fmt.Errorf("create session: %w", err)
+	}
 	sess := Session{Token: token, Email: strings.ToLower(strings.TrimSpace(email)), CSRF: csrf, Created: now, Expires: now.Add(ttl)}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO sessions(token_hash, email, csrf, created, expires) VALUES (?, ?, ?, ?, ?)`,
 		hashToken(token), sess.Email, csrf, now.UnixNano(), sess.Expires.UnixNano()); err != nil {

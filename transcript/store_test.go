@@ -531,6 +531,11 @@ func TestStaffAccountsAndSessions(t *testing.T) {
 		t.Errorf("deleted session still valid: %v", err)
 	}
 	sess, _ = s.CreateSession(ctx, "nurse@clinic.org", time.Hour)
+	var rows int
+	s.db.QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&rows)
+	if rows != 1 {
+		t.Errorf("%d session rows, want 1: expired and deleted sessions are forgotten", rows)
+	}
 	list, _ := s.ListStaff(ctx)
 	if len(list) != 1 || list[0].Email != "nurse@clinic.org" {
 		t.Errorf("ListStaff = %+v", list)
