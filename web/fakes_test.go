@@ -106,7 +106,7 @@ const testDisclaimer = "This is general information, not medical advice. Talk to
 // the question back in the reply (markup tests).
 type fakeAnswerer struct {
 	mu        sync.Mutex
-	histories [][]chat.Turn // the history passed with each question
+	last      []chat.Turn // the history passed with the latest question
 	release   chan struct{}
 	started   chan string // receives the question when "block" starts
 	// deltaDelay paces the deltas, so a browser can be seen streaming.
@@ -126,7 +126,7 @@ var fakeCitations = []chat.Citation{
 
 func (f *fakeAnswerer) Answer(ctx context.Context, history []chat.Turn, question string, onDelta func(string)) (chat.Reply, error) {
 	f.mu.Lock()
-	f.histories = append(f.histories, append([]chat.Turn(nil), history...))
+	f.last = history
 	f.mu.Unlock()
 	q := strings.ToLower(question)
 	reply := chat.Reply{Kind: chat.KindAnswer, Disclaimer: testDisclaimer, Citations: fakeCitations, Mode: "extractive", CorpusVersion: "test"}
@@ -175,10 +175,7 @@ func (f *fakeAnswerer) Answer(ctx context.Context, history []chat.Turn, question
 func (f *fakeAnswerer) lastHistory() []chat.Turn {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.histories) == 0 {
-		return nil
-	}
-	return f.histories[len(f.histories)-1]
+	return f.last
 }
 
 // waitStarted waits for a "block" question to reach the answerer.

@@ -340,7 +340,11 @@ func (c *wsConn) run(m clientMsg) {
 	}
 	switch m.Type {
 	case "ask":
-		a, perr := c.s.answer(c.ctx, "ws", c.convID, c.history, m.Text, func(d string) {
+		history := c.history
+		if n := c.s.cfg.HistoryLimit; len(history) > n {
+			history = history[len(history)-n:]
+		}
+		a, perr := c.s.answer(c.ctx, "ws", c.convID, history, m.Text, func(d string) {
 			if d != "" {
 				c.enqueue(outFrame{deltaID: m.ID, delta: d})
 			}
@@ -351,7 +355,8 @@ func (c *wsConn) run(m clientMsg) {
 			return
 		}
 		c.history = append(c.history, chat.Turn{Question: m.Text, Reply: a.reply})
-		if n := c.s.cfg.HistoryLimit; len(c.history) > n {
+		if n := c.s.cfg.HistoryLimit; len(c.history) > 2*n {
+			// Compact now and then, not on every ask.
 			c.history = append([]chat.Turn(nil), c.history[len(c.history)-n:]...)
 		}
 		data, err := json.Marshal(answerFrame{Type: "answer", ID: m.ID, answerBody: a.body})

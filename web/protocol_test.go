@@ -1,0 +1,107 @@
+package web
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestDecodeClientMsg(t *testing.T) {
+	lim := DefaultConfig()
+	tests := []struct {
+		name  string
+		frame string
+		code  string // "" means valid
+		id    string
+	}{
+		{"ask", `{"type":"ask","id":"c1","text":"What is CAR-T?"}`, "", ""},
+		{"ask, unknown field ignored", `{"type":"ask","id":"c1","text":"hi","lang":"en"}`, "", ""},
+		{"ask id of 64 characters", `{"type":"ask","id":"` + strings.Repeat("é", 64) + `","text":"hi"}`, "", ""},
+		{"ask id of 65 characters", `{"type":"ask","id":"` + strings.Repeat("é", 65) + `","text":"hi"}`, codeBadRequest, ""},
+		{"question of 2000 characters", `{"type":"ask","id":"c1","text":"` + strings.Repeat("ü", 2000) + `"}`, "", ""},
+		{"question of 2001 characters", `{"type":"ask","id":"c1","text":"` + strings.Repeat("ü", 2001) + `"}`, codeTooLarge, "c1"},
+		{"feedback", `{"type":"feedback","answer_id":"0123456789abcdef0123456789abcdef","rating":"up","comment":"ok"}`, "", ""},
+		{"feedback without comment", `{"type":"feedback","answer_id":"0123456789abcdef0123456789abcdef","rating":"down"}`, "", ""},
+		{"null", `null`, codeBadRequest, ""},
+		{"number", `42`, codeBadRequest, ""},
+		{"empty", ``, codeBadRequest, ""},
+		{"type not a string", `{"type":1}`, codeBadRequest, ""},
+		{"hello from a client", `{"type":"hello"}`, codeBadRequest, ""},
+		{"escaped invalid surrogate", `{"type":"ask","id":"c1","text":"\ud800"}`, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decodeClientMsg([]byte(tt.frame), lim)
+			switch {
+			case tt.code == "" && err != nil:
+				t.Errorf("got %v, want valid", err)
+			case tt.code != "" && (err == nil || err.code != tt.code || err.id != tt.id):
+				t.Errorf("got %v, want %s with id %q", err, tt.code, tt.id)
+			}
+		})
+	}
+}
+
+func TestIDs(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		id := newID()
+		if !validID(id) || seen[id] {
+			t.Fatalf("bad or repeated id %q", id)
+		}
+		seen[id] = true
+	}
+	for _, bad := range []string{"", "abc", strings.Repeat("g", 32), strings.Repeat("A", 32), strings.Repeat("a", 33)} {
+		if validID(bad) {
+			t.Errorf("validID(%q) = true", bad)
+		}
+	}
+}
+
+// FuzzDecodeClientMsg: whatever a client sends, decoding never panics, an
+// accepted frame is within every limit, and every error has a code of
+// protocol v1 and a message.
+func FuzzDecodeClientMsg(f *testing.F) {
+	for _, seed := range []string{
+		`{"type":"ask","id":"c1","text":"What is CAR-T?"}`,
+		`{"type":"feedback","answer_id":"0123456789abcdef0123456789abcdef","rating":"up","comment":"thanks"}`,
+		`{"type":"ask","id":"","text":""}`,
+		`{"type":"ask","id":"c1","text":"<img src=x onerror=alert(1)>"}`,
+		`{"type":"unknown"}`,
+		`{"type":"ask","id":"c1","text":"\u0000\ud800"}`,
+		"{\"type\":\"ask\",\"id\":\"c1\",\"text\":\"\xff\"}",
+		`[1,2,3]`,
+		`{"type":"ask","id":{"x":1}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	lim := DefaultConfig()
+	lim.MaxQuestionChars = 50
+	lim.MaxCommentChars = 20
+	codes := map[string]bool{codeBadRequest: true, codeTooLarge: true}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := decodeClientMsg(data, lim)
+		if err != nil {
+			if !codes[err.code] || err.message == "" {
+				t.Fatalf("error %+v", err)
+			}
+			if _, jerr := json.Marshal(err.frame()); jerr != nil {
+				t.Fatalf("error frame does not encode: %v", jerr)
+			}
+			return
+		}
+		switch m.Type {
+		case "ask":
+			if m.ID == "" || utf8.RuneCountInString(m.ID) > maxClientIDChars || strings.TrimSpace(m.Text) == "" || utf8.RuneCountInString(m.Text) > lim.MaxQuestionChars {
+				t.Fatalf("accepted ask outside the limits: %+v", m)
+			}
+		case "feedback":
+			if !validID(m.AnswerID) || (m.Rating != "up" && m.Rating != "down") || utf8.RuneCountInString(m.Comment) > lim.MaxCommentChars {
+				t.Fatalf("accepted feedback outside the limits: %+v", m)
+			}
+		default:
+			t.Fatalf("accepted type %q", m.Type)
+		}
+	})
+}
