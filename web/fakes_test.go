@@ -105,10 +105,10 @@ const testDisclaimer = "This is general information, not medical advice. Talk to
 // long reply, "emergency" an emergency, and anything with "echo:" quotes
 // the question back in the reply (markup tests).
 type fakeAnswerer struct {
-	mu        sync.Mutex
-	last      []chat.Turn // the history passed with the latest question
-	release   chan struct{}
-	started   chan string // receives the question when "block" starts
+	mu      sync.Mutex
+	last    []chat.Turn // the history passed with the latest question
+	release chan struct{}
+	started chan string // receives the question when "block" starts
 	// deltaDelay paces the deltas, so a browser can be seen streaming.
 	deltaDelay time.Duration
 }
