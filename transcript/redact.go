@@ -17,6 +17,8 @@ var redactions = []struct {
 	// Medical record, insurance and other ID numbers: a long run of digits,
 	// possibly with a letter prefix (e.g. MRN12345678).
 	{regexp.MustCompile(`(?i)\b[a-z]{0,3}\d{7,}\b`), "[id]"},
+	// Any other run of 7+ digits, e.g. inside a longer token ("pt0012345678x").
+	{regexp.MustCompile(`\d{7,}`), "[id]"},
 }
 
 // Redact replaces e-mail addresses, phone numbers and long identifying

@@ -319,6 +319,7 @@ func TestRedact(t *testing.T) {
 		{"SSN 123-45-6789", "SSN [id]"},
 		{"MRN12345678 is my record", "[id] is my record"},
 		{"insurance id 9876543210", "insurance id [id]"},
+		{"ref pt0012345678x", "ref pt[id]x"},
 		// Kept: things a question needs.
 		{"Is CAR-T for CD19 lymphoma at age 45?", "Is CAR-T for CD19 lymphoma at age 45?"},
 		{"I had a transplant in 2024, day 100 now", "I had a transplant in 2024, day 100 now"},
