@@ -49,7 +49,7 @@ const (
 	referentBonus      = 0.1  // per word shared with the answer "that" points at, up to 3
 )
 
-var definitionQuestion = regexp.MustCompile(`^(?:what|who)(?: is| are|'s| does)(?: an?| the)? (.+?)(?: mean| stand for)?[?.! ]*$`)
+var definitionQuestion = regexp.MustCompile(`(?i)^(?:what|who)(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?[?.! ]*$`)
 
 // newQuery analyses the question's own words and the context words a
 // follow-up carries over (stem -> weight relative to an own word).
@@ -70,6 +70,9 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		}
 		q.base[st], q.focus[st] = w, w
 		if e.rules.aspect[st] {
+			// Aspect words say what is asked about a topic: they count
+			// for little in coverage. In choosing sentences they count
+			// fully ("side effects" of CAR-T are what is asked).
 			q.focus[st] = w * e.rules.aspectWeight
 		}
 	}
@@ -89,7 +92,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			}
 		}
 	}
-	if m := definitionQuestion.FindStringSubmatch(normalize(own)); m != nil {
+	if m := definitionQuestion.FindStringSubmatch(strings.TrimSpace(own)); m != nil {
 		q.define = contentStems(m[1])
 	}
 	return q

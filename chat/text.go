@@ -96,8 +96,12 @@ func tokenize(text string) []token {
 			}
 			break
 		}
-		word := strings.ToLower(text[i:j])
+		orig := text[i:j]
+		word := strings.ToLower(orig)
 		word = strings.TrimSuffix(word, "'s")
+		if isAcronymPlural(orig) {
+			word = word[:len(word)-1] // "HSCs" is "HSC", as in "HSC’s"
+		}
 		if word == "t" && len(toks) > 0 && toks[len(toks)-1].word == "car" && toks[len(toks)-1].end >= i-1 {
 			last := &toks[len(toks)-1]
 			last.word, last.stem, last.end = "cart", "cart", j
@@ -110,6 +114,20 @@ func tokenize(text string) []token {
 		i = j
 	}
 	return toks
+}
+
+// isAcronymPlural says whether a word is an acronym with a plural s: two or
+// more capitals and a final lower-case s ("HSCs", "CARs").
+func isAcronymPlural(w string) bool {
+	if len(w) < 3 || w[len(w)-1] != 's' {
+		return false
+	}
+	for i := 0; i < len(w)-1; i++ {
+		if w[i] < 'A' || w[i] > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
