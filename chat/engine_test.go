@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -414,4 +415,33 @@ func TestDisclaimerOnEveryReply(t *testing.T) {
 		r := answer(t, e, history, q) // checkReply asserts the disclaimer
 		history = append(history, Turn{Question: q, Reply: r})
 	}
+}
+
+func TestConcurrentAnswers(t *testing.T) {
+	e, _ := newFakeEngine(t, Config{})
+	qs := []string{"What is CAR-T therapy?", "I have a fever", "hello", "What is GVHD?", "How much does it cost?", "Can I stop my immunosuppressants?"}
+	want := map[string]string{}
+	for _, q := range qs {
+		r, err := e.Answer(context.Background(), nil, q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[q] = r.Text
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				q := qs[(g+i)%len(qs)]
+				r, err := e.Answer(context.Background(), nil, q, nil)
+				if err != nil || r.Text != want[q] {
+					t.Errorf("concurrent %q: %v, text %q, want %q", q, err, r.Text, want[q])
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"sync"
 
 	"github.com/cellchat/cellchat/corpus"
 	"github.com/cellchat/cellchat/retrieval"
@@ -37,6 +38,7 @@ var fixtureChunks = []corpus.Chunk{
 // fakeSearcher ranks fixture chunks by the summed weight of the query's
 // stems they contain: a small stand-in for the retrieval index.
 type fakeSearcher struct {
+	mu      sync.Mutex
 	chunks  []corpus.Chunk
 	stats   *termStats
 	err     error
@@ -48,9 +50,12 @@ func newFakeSearcher() *fakeSearcher {
 }
 
 func (f *fakeSearcher) Search(ctx context.Context, query string, k int) ([]retrieval.Passage, error) {
+	f.mu.Lock()
 	f.queries = append(f.queries, query)
-	if f.err != nil {
-		return nil, f.err
+	err := f.err
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/cellchat/cellchat/corpus"
 	"github.com/cellchat/cellchat/retrieval"
+	"gopkg.in/yaml.v3"
 )
 
 // The real corpus, indexed once per test binary: integration tests and the
@@ -170,4 +172,44 @@ func BenchmarkAnswer(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestQuestionSetInvariants asks every turn of the question sets, in their
+// conversations, and checks what must hold for every reply: the
+// disclaimer, deltas adding up to the text, and for answers that every
+// sentence is a verbatim sentence of the passage it cites.
+func TestQuestionSetInvariants(t *testing.T) {
+	e := realEngine(t, Config{})
+	kinds := map[Kind]int{}
+	for _, path := range []string{"../eval/questions.yaml", "testdata/questions.yaml"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var set questionSet
+		if err := yaml.Unmarshal(data, &set); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, c := range set.Cases {
+			asks := []string{c.Ask}
+			if c.Ask == "" {
+				asks = asks[:0]
+				for _, tt := range c.Turns {
+					asks = append(asks, tt.Ask)
+				}
+			}
+			var history []Turn
+			for _, q := range asks {
+				r := answer(t, e, history, q) // checks the invariants
+				kinds[r.Kind]++
+				history = append(history, Turn{Question: q, Reply: r})
+			}
+		}
+	}
+	for _, k := range Kinds {
+		if kinds[k] == 0 {
+			t.Errorf("no %s reply in the question sets: %v", k, kinds)
+		}
+	}
+	t.Logf("replies by kind: %v", kinds)
 }
