@@ -30,11 +30,10 @@ const hardLimitFactor = 4
 const closeGrace = 2 * time.Second
 
 func (s *Server) handleWS() http.Handler {
+	// Buffer sizes 0: the socket reuses the HTTP server's 4 KiB read and
+	// write buffers of the hijacked connection instead of allocating more.
 	upgrader := websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
-		ReadBufferSize:   1024,
-		WriteBufferSize:  4096,
-		WriteBufferPool:  &sync.Pool{}, // idle sockets hold no write buffer
 		CheckOrigin:      s.originAllowed,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -55,20 +54,21 @@ func (s *Server) handleWS() http.Handler {
 			http.Error(w, "busy: too many open connections, try again later", http.StatusServiceUnavailable)
 			return
 		}
-		defer s.releaseSocket()
 		s.mu.Lock()
 		if s.draining {
 			s.mu.Unlock()
+			s.releaseSocket()
 			s.metrics.errors.WithLabelValues(codeBusy).Inc()
 			http.Error(w, "busy: the server is shutting down", http.StatusServiceUnavailable)
 			return
 		}
 		s.handlers.Add(1)
 		s.mu.Unlock()
-		defer s.handlers.Done()
 
 		ws, err := upgrader.Upgrade(w, r, nil)
 		if err != nil {
+			s.releaseSocket()
+			s.handlers.Done()
 			return // the upgrader has answered with the HTTP error
 		}
 		c := newWSConn(s, ws, ip)
@@ -80,13 +80,22 @@ func (s *Server) handleWS() http.Handler {
 			go c.drain()
 		}
 		s.metrics.openSockets.Inc()
-		defer func() {
-			s.metrics.openSockets.Dec()
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
+		// The socket is served on a fresh goroutine and the HTTP handler
+		// returns: the HTTP server's per-request state and its deep stack are
+		// not kept for the life of every idle socket.
+		conversation := r.URL.Query().Get("conversation")
+		ctx := context.WithoutCancel(r.Context())
+		go func() {
+			defer s.handlers.Done()
+			defer s.releaseSocket()
+			defer func() {
+				s.metrics.openSockets.Dec()
+				s.mu.Lock()
+				delete(s.conns, c)
+				s.mu.Unlock()
+			}()
+			c.serve(ctx, conversation)
 		}()
-		c.serve(r)
 	})
 }
 
@@ -117,7 +126,7 @@ type wsConn struct {
 	convID  string
 	history []chat.Turn // only the worker touches it once serving
 
-	send      chan outFrame
+	send      chan *outFrame
 	stop      chan int // close code for the writer's last frame
 	stopOnce  sync.Once
 	writeDone chan struct{}
@@ -147,14 +156,14 @@ func newWSConn(s *Server, ws *websocket.Conn, ip string) *wsConn {
 		ws:        ws,
 		ip:        ip,
 		rate:      rate.NewLimiter(rateLimit(s.cfg.ConnRate), s.cfg.ConnBurst),
-		send:      make(chan outFrame, s.cfg.SendQueue),
+		send:      make(chan *outFrame, s.cfg.SendQueue),
 		stop:      make(chan int, 1),
 		writeDone: make(chan struct{}),
 	}
 }
 
-func (c *wsConn) serve(r *http.Request) {
-	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(r.Context()))
+func (c *wsConn) serve(ctx context.Context, conversation string) {
+	c.ctx, c.cancel = context.WithCancel(ctx)
 	defer c.cancel()
 	defer c.ws.Close()
 	defer func() {
@@ -174,7 +183,7 @@ func (c *wsConn) serve(r *http.Request) {
 	})
 	go c.writeLoop()
 
-	c.hello(r.URL.Query().Get("conversation"))
+	c.hello(conversation)
 	reason := c.readLoop()
 
 	// The client is gone (or sent garbage, or the server is draining and
@@ -346,7 +355,7 @@ func (c *wsConn) run(m clientMsg) {
 		}
 		a, perr := c.s.answer(c.ctx, "ws", c.convID, history, m.Text, func(d string) {
 			if d != "" {
-				c.enqueue(outFrame{deltaID: m.ID, delta: d})
+				c.enqueue(&outFrame{deltaID: m.ID, delta: d})
 			}
 		})
 		if perr != nil {
@@ -363,7 +372,7 @@ func (c *wsConn) run(m clientMsg) {
 		if err != nil {
 			panic(fmt.Sprintf("web: encoding an answer: %v", err))
 		}
-		c.enqueue(outFrame{data: data, answerFor: m.ID})
+		c.enqueue(&outFrame{data: data, answerFor: m.ID})
 	case "feedback":
 		if perr := c.s.recordFeedback(c.ctx, c.convID, m); perr != nil {
 			c.sendError(perr)
@@ -378,7 +387,7 @@ func (c *wsConn) sendJSON(v any) {
 	if err != nil {
 		panic(fmt.Sprintf("web: encoding %T: %v", v, err)) // our own frame types always encode
 	}
-	c.enqueue(outFrame{data: data})
+	c.enqueue(&outFrame{data: data})
 }
 
 func (c *wsConn) sendError(e *protocolError) {
@@ -388,7 +397,7 @@ func (c *wsConn) sendError(e *protocolError) {
 
 // enqueue hands a frame to the writer without ever blocking: a client whose
 // queue is full is not reading, and is dropped rather than stall anyone.
-func (c *wsConn) enqueue(f outFrame) {
+func (c *wsConn) enqueue(f *outFrame) {
 	select {
 	case <-c.writeDone:
 		return
@@ -479,7 +488,7 @@ func (c *wsConn) writeLoop() {
 // one frame; once one delta is out, all are, so the deltas of an answer
 // either add up to its text or there are none. It reports false when the
 // socket is dead.
-func (c *wsConn) write(f outFrame) bool {
+func (c *wsConn) write(f *outFrame) bool {
 	var next *outFrame
 	if f.data == nil {
 		text := f.delta
@@ -491,24 +500,24 @@ func (c *wsConn) write(f outFrame) bool {
 					text += g.delta
 					continue
 				}
-				next = &g
+				next = g
 				break merge
 			default:
 				break merge
 			}
 		}
 		if next != nil && next.answerFor == f.deltaID && c.streaming != f.deltaID {
-			return c.write(*next)
+			return c.write(next)
 		}
 		c.streaming = f.deltaID
 		data, _ := json.Marshal(deltaFrame{Type: "delta", ID: f.deltaID, Text: text})
-		f = outFrame{data: data}
+		f = &outFrame{data: data}
 	}
 	if !c.writeData(f.data) {
 		return false
 	}
 	if next != nil {
-		return c.write(*next)
+		return c.write(next)
 	}
 	return true
 }
