@@ -262,7 +262,7 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 // background when the sources cover the topic.
 func (e *Engine) referral(ctx context.Context, history []Turn, question string, v verdict) (draft, error) {
 	r := draft{Reply: Reply{Kind: KindReferral, Reason: v.rule.name}, parts: []string{e.rules.messages[v.rule.message]}}
-	q := e.followUp(history, question)
+	q := e.followUp(history, e.rules.withoutDecision(question))
 	passages, err := e.search(ctx, q.search)
 	if err != nil {
 		return draft{}, err

@@ -26,6 +26,7 @@ type rulesFile struct {
 	SentenceReject []string            `yaml:"sentence_reject"`
 	Related        map[string][]string `yaml:"related"`
 	Aspect         []string            `yaml:"aspect"`
+	DecisionWords  []string            `yaml:"decision_words"`
 	AspectWeight   float64             `yaml:"aspect_weight"`
 	Messages       map[string]string   `yaml:"messages"`
 }
@@ -63,6 +64,7 @@ type rules struct {
 	related        map[string][]string // stem -> related stems
 	relatedWords   map[string][]string // stem -> related words, as written
 	aspect         map[string]bool     // stems of aspect words
+	decision       map[string]bool     // words of a decision, left out of a referral's background
 	aspectWeight   float64
 	messages       map[string]string
 }
@@ -194,6 +196,10 @@ func parseRules(data []byte) (*rules, error) {
 			r.related[key] = append(r.related[key], stem(strings.ToLower(to)))
 			r.relatedWords[key] = append(r.relatedWords[key], to)
 		}
+	}
+	r.decision = map[string]bool{}
+	for _, w := range f.DecisionWords {
+		r.decision[strings.ToLower(w)] = true
 	}
 	r.aspect = map[string]bool{}
 	for _, w := range f.Aspect {
@@ -342,4 +348,17 @@ func (r *rules) stripInjection(q string) string {
 		q = re.ReplaceAllString(q, " ")
 	}
 	return strings.Join(strings.Fields(q), " ")
+}
+
+// withoutDecision drops the words of a decision from a question, leaving
+// what it is about: "Can I stop my immunosuppressants?" -> "Can I my
+// immunosuppressants?".
+func (r *rules) withoutDecision(q string) string {
+	var keep []string
+	for _, w := range strings.Fields(q) {
+		if !r.decision[strings.ToLower(strings.Trim(w, ".,;:!?\"'()"))] {
+			keep = append(keep, w)
+		}
+	}
+	return strings.Join(keep, " ")
 }
