@@ -153,6 +153,11 @@ func (ix *Index) Sync(ctx context.Context, c *corpus.Corpus, progress func(done,
 	}
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
+	unlock, err := lockDir(ix.dir)
+	if err != nil {
+		return SyncStats{}, err
+	}
+	defer unlock()
 
 	st, err := readState(ix.dir)
 	if err != nil {
