@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -251,4 +253,45 @@ func firstAnswerID(t *testing.T, ts *testServer) string {
 	}
 	t.Fatal("no answer logged")
 	return ""
+}
+
+// TestWidgetEmbeddedOnAnotherSite loads the widget with one script tag from
+// a clinic page on another origin: it finds its server from its own src,
+// works when that origin is allowed, and shows it is offline when not.
+func TestWidgetEmbeddedOnAnotherSite(t *testing.T) {
+	ctx := newBrowser(t)
+	ts := newTestServer(t, func(c *Config) { c.AllowedOrigins = []string{"https://another-clinic.example"} })
+	clinic := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html><head><title>Clinic</title><style>button{background:red}</style></head>
+<body><h1>Another clinic</h1><script src="%s/widget.js" data-title="Clinic helper" async></script></body></html>`, ts.URL)
+	}))
+	defer clinic.Close()
+	clinicOrigin := clinic.URL
+
+	// Not allowed yet: the upgrade gets 403 and the widget says offline.
+	run(t, ctx, "open the clinic page", chromedp.Navigate(clinic.URL+"/"))
+	waitJS(t, ctx, "the launcher", `!!document.querySelector('#cellchat-widget')`)
+	eval[bool](t, ctx, shadow+`.querySelector('.launcher').click(), true`)
+	waitJS(t, ctx, "the offline notice", `/offline/i.test(`+shadow+`.querySelector('.conn').textContent)`)
+
+	// Allowed: a server allowing the clinic's origin, with one ask per 5 s
+	// after the first, so the second ask is rate limited.
+	ts2 := newTestServer(t, func(c *Config) { c.ConnRate = 0.2; c.ConnBurst = 1; c.AllowedOrigins = []string{clinicOrigin} })
+	clinic.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html><body><h1>Another clinic</h1><script src="%s/widget.js" data-title="Clinic helper" async></script></body></html>`, ts2.URL)
+	})
+	run(t, ctx, "reload the clinic page", chromedp.Navigate(clinic.URL+"/"))
+	waitJS(t, ctx, "the launcher", `!!document.querySelector('#cellchat-widget')`)
+	eval[bool](t, ctx, shadow+`.querySelector('.launcher').click(), true`)
+	waitJS(t, ctx, "online", shadow+`.querySelector('.conn').hidden && !`+shadow+`.querySelector('.panel').hidden`)
+	if got := eval[string](t, ctx, shadow+`.querySelector('h2').textContent`); got != "Clinic helper" {
+		t.Errorf("title = %q", got)
+	}
+	ask := `(q) => { const i = ` + shadow + `.querySelector('#cc-input'); i.value = q; ` + shadow + `.querySelector('form.ask').requestSubmit(); return true; }`
+	eval[bool](t, ctx, `(`+ask+`)('What is CAR-T?')`)
+	waitJS(t, ctx, "the answer", shadow+`.querySelectorAll('.bot.answer').length == 1`)
+	eval[bool](t, ctx, `(`+ask+`)('And its side effects?')`)
+	waitJS(t, ctx, "the rate-limit message", shadow+`.querySelector('.bot.error') && /too quickly/.test(`+shadow+`.querySelector('.bot.error').textContent)`)
 }
