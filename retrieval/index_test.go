@@ -534,3 +534,45 @@ func TestSearchDuringSync(t *testing.T) {
 		t.Fatalf("progress calls %v: want a first call with 0 done", calls)
 	}
 }
+
+// TestConcurrentSyncsShareADirectory runs syncs of two corpus versions from
+// two Index values on one directory (as two processes would): the index
+// they leave lists only chunks whose vectors exist.
+func TestConcurrentSyncsShareADirectory(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a := testCorpus(baseDocs)
+	docs := cloneDocs(baseDocs)
+	delete(docs, "hct")
+	docs["extra"] = []string{"Leukapheresis collects T cells from the blood.", "Cord blood holds stem cells."}
+	b := testCorpus(docs)
+	x, y := openTest(t, dir, nil), openTest(t, dir, nil)
+	errs := make(chan error, 2)
+	for _, job := range []struct {
+		ix *Index
+		c  *corpus.Corpus
+	}{{x, a}, {y, b}} {
+		go func() {
+			for i := 0; i < 5; i++ {
+				if _, err := job.ix.Sync(ctx, job.c, nil); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	z := openTest(t, dir, nil)
+	st, err := readState(z.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z.Len() != len(st.Live) || (st.Version != a.Version && st.Version != b.Version) {
+		t.Fatalf("after concurrent syncs: %d of %d live chunks loadable, version %q", z.Len(), len(st.Live), st.Version)
+	}
+}
