@@ -27,8 +27,7 @@ type query struct {
 	// that defines X ("X is ...", "X means ...") reads best first.
 	define []string
 	// previous is the text of the previous reply and cited the chunks it
-	// cited: repeating them in a follow-up answer tells the patient little
-	// new.
+	// cited (follow-ups only): repeating them tells the patient little new.
 	previous string
 	cited    map[string]bool
 	// referent holds the rarer words of the previous answer when the
@@ -55,18 +54,15 @@ var definitionQuestion = regexp.MustCompile(`(?i)^(?:what|who)(?: is| are|['’]
 // follow-up carries over (stem -> weight relative to an own word).
 func (e *Engine) newQuery(search, own string, context map[string]float64, previous string) *query {
 	q := &query{search: search, topic: search, base: map[string]float64{}, related: map[string][]string{}, focus: map[string]float64{}, previous: previous}
-	add := func(st string, factor float64) {
+	add := func(st string, factor float64) string {
 		if !e.stats.known(st) {
 			if c := e.stats.correct(st); c != "" {
 				st = c
 			}
 		}
 		w := e.stats.idf(st) * factor
-		if len(q.base) >= maxQueryTerms {
-			return
-		}
-		if w <= q.base[st] {
-			return
+		if len(q.base) >= maxQueryTerms || w <= q.base[st] {
+			return st
 		}
 		q.base[st], q.focus[st] = w, w
 		if e.rules.aspect[st] {
@@ -75,11 +71,11 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			// fully ("side effects" of CAR-T are what is asked).
 			q.focus[st] = w * e.rules.aspectWeight
 		}
+		return st
 	}
 	q.own = map[string]bool{}
 	for _, st := range contentStems(own) {
-		add(st, 1)
-		q.own[st] = true
+		q.own[add(st, 1)] = true
 	}
 	q.synonyms = e.synonyms(own)
 	for st, f := range context {
@@ -220,8 +216,12 @@ type candidate struct {
 	defines []string // stems before a defining verb ("X is ..."), see defining
 }
 
-// sentenceLimits keep fragments, headings and run-on list dumps out.
+// Sentence selection. The limits keep fragments, headings and run-on list
+// dumps out; the weights were set by reading answers to the question sets.
 const (
+	priorWeight      = 0.25 // of the passage's retrieval score relative to the best passage's
+	defineBonus      = 0.3  // for "X is ..." when the question is "What is X?"
+	openingBonus     = 0.05 // for a passage's first sentence, which often states its topic
 	minSentenceWords = 5
 	maxSentenceWords = 70
 	maxAnswerWords   = 140
@@ -281,9 +281,12 @@ func (e *Engine) quotable(s string) bool {
 var anaphoricStart = regexp.MustCompile(`^(?:It|Its|This|These|They|Their|Those|Such|He|She|Here)\b`)
 
 // relevance scores a sentence for the query: the weighted share of query
-// words it holds, plus the passage's retrieval score, a bonus for defining
-// what a "what is" question asks about, and penalties for sentences that
-// lean on the one before or repeat the previous answer.
+// words it holds (synonyms and related words count less), plus a share of
+// its passage's retrieval score, a bonus for defining what a "what is"
+// question asks about and for opening its passage, and, in a follow-up,
+// penalties for repeating the previous answer and a bonus for sharing the
+// words of the answer "that" points at. (Sentences leaning on the one before
+// are weighed in compose, which knows what else was chosen.)
 func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 	var total, hit float64
 	for st, w := range q.base {
@@ -306,12 +309,12 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 	if total == 0 || hit == 0 {
 		return 0
 	}
-	rel := hit/total + 0.25*prior
+	rel := hit/total + priorWeight*prior
 	if len(q.define) > 0 && defines(c.defines, q.define) {
-		rel += 0.3
+		rel += defineBonus
 	}
 	if c.pos == 0 {
-		rel += 0.05
+		rel += openingBonus
 	}
 	if q.cited[c.chunk] {
 		rel -= citedAgainPenalty
