@@ -756,3 +756,52 @@ func TestRunRetention(t *testing.T) {
 		t.Errorf("Ping: %v", err)
 	}
 }
+
+// BenchmarkListReplies times the console's list queries over a log of
+// 20,000 replies (seeding takes a few seconds).
+func BenchmarkListReplies(b *testing.B) {
+	ctx := context.Background()
+	s := openTest(b, Options{})
+	var wg sync.WaitGroup
+	for w := range 20 {
+		wg.Go(func() {
+			for i := range 1000 {
+				r := testRecord(fmt.Sprintf("conv%d-%d", w, i/5), i)
+				r.Time = time.Now().Add(-time.Duration(w*1000+i) * time.Minute)
+				if i%7 == 0 {
+					r.Reply.Kind = chat.KindNoAnswer
+				}
+				if err := s.Record(ctx, r); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, bc := range []struct {
+		name string
+		f    Filter
+	}{
+		{"newest-100", Filter{Limit: 100}},
+		{"kind-100", Filter{Kind: "no_answer", Limit: 100}},
+		{"last-week", Filter{From: time.Now().AddDate(0, 0, -7), Limit: 100}},
+		{"search-100", Filter{Search: "(999)", Limit: 100}},
+		{"not-reviewed-low-confidence", Filter{Review: "none", MaxConfidence: 0.9, Limit: 100}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.ListReplies(ctx, bc.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("stats-30-days", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Stats(ctx, time.Now().AddDate(0, 0, -30), time.Time{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
