@@ -29,7 +29,7 @@ var funcs = template.FuncMap{
 		}
 		return string(r[:n]) + "…"
 	},
-	"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+	"inc": func(i int) int { return i + 1 },
 	"f2":  func(f float64) string { return fmt.Sprintf("%.2f", f) },
 	"f3":  func(f float64) string { return fmt.Sprintf("%.3f", f) },
 }
