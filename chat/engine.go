@@ -171,7 +171,9 @@ func (e *Engine) Disclaimer() string { return e.cfg.Disclaimer }
 // the patient has seen is never taken back.
 func (e *Engine) Answer(ctx context.Context, history []Turn, question string, onDelta func(string)) (Reply, error) {
 	start := time.Now()
-	question = strings.TrimSpace(question)
+	// Broken bytes are dropped rather than refused: the rest of the
+	// question may still be answerable.
+	question = strings.TrimSpace(strings.ToValidUTF8(question, ""))
 	if question == "" {
 		return Reply{}, ErrEmptyQuestion
 	}
@@ -285,7 +287,15 @@ func (e *Engine) referral(ctx context.Context, history []Turn, question string, 
 }
 
 func (e *Engine) search(ctx context.Context, query string) ([]retrieval.Passage, error) {
+	if n := utf8.RuneCountInString(query); n > retrieval.MaxQueryLen {
+		// Topic words a follow-up carries can push a long question over
+		// the searcher's limit; they are at the end and the first to go.
+		query = string([]rune(query)[:retrieval.MaxQueryLen])
+	}
 	ps, err := e.s.Search(ctx, query, e.cfg.TopK)
+	if errors.Is(err, retrieval.ErrEmptyQuery) {
+		return nil, nil // nothing to search for ("?!", "What is it?"): nothing found
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search the sources: %w", err)
 	}

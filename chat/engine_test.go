@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/cellchat/cellchat/retrieval"
 )
 
 func newFakeEngine(t testing.TB, cfg Config) (*Engine, *fakeSearcher) {
@@ -375,6 +377,27 @@ func TestInjectionDoesNotChangeBehaviour(t *testing.T) {
 		if r.Kind == KindAnswer && !strings.HasSuffix(r.Reason, "injection_ignored") {
 			t.Errorf("%q: injection not noted: %s", q, r.Reason)
 		}
+	}
+}
+
+func TestOddQuestions(t *testing.T) {
+	e, s := newFakeEngine(t, Config{})
+	// Invalid UTF-8 is dropped, not refused.
+	if r := answer(t, e, nil, "What is GVHD?\xff\xfe"); r.Kind != KindAnswer {
+		t.Errorf("question with broken bytes: %s", r.Kind)
+	}
+	// A searcher finding nothing to search for means no answer, not an error.
+	s.err = retrieval.ErrEmptyQuery
+	if r := answer(t, e, nil, "?!"); r.Kind != KindNoAnswer {
+		t.Errorf("empty search: %s (%s)", r.Kind, r.Reason)
+	}
+	s.err = nil
+	// A long follow-up plus its topic words stays within the searcher's limit.
+	history := []Turn{{Question: "What is CAR-T therapy?", Reply: Reply{Kind: KindAnswer, Query: "What is CAR-T therapy?"}}}
+	long := "And what about it " + strings.Repeat("and it ", 290)
+	answer(t, e, history, long[:1995])
+	if q := s.queries[len(s.queries)-1]; len([]rune(q)) > retrieval.MaxQueryLen {
+		t.Errorf("searched %d characters", len([]rune(q)))
 	}
 }
 

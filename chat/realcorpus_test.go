@@ -118,6 +118,9 @@ func TestRealCorpusAnswers(t *testing.T) {
 		{"Does CAR-T cause hair loss?", KindNoAnswer, nil, nil},
 		{"Who won the world cup?", KindNoAnswer, nil, nil},
 		{"What is the phone number of the society?", KindNoAnswer, nil, nil},
+		{"?!", KindNoAnswer, nil, nil},
+		{"What is it?", KindNoAnswer, nil, nil},
+		{"What is GVHD?\xff", KindAnswer, []string{"Graft-versus-host disease"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {
