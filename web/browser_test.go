@@ -206,6 +206,24 @@ func TestWidgetInBrowser(t *testing.T) {
 	eval[bool](t, ctx, `(() => { const i = `+shadow+`.querySelector('#cc-input'); i.value = 'I cannot breathe, emergency'; `+shadow+`.querySelector('form.ask').requestSubmit(); return true; })()`)
 	waitJS(t, ctx, "the emergency reply", shadow+`.querySelector('.bot.emergency[role=alert] .urgent') !== null`)
 
+	// Contrast: every text the widget shows meets WCAG AA (4.5:1) against
+	// the background it sits on.
+	low := eval[[]string](t, ctx, `(() => {
+		const lum = c => { const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+		const bg = el => { for (; el; el = el.parentElement || (el.getRootNode() && el.getRootNode().host)) { const c = getComputedStyle(el).backgroundColor; if (!/rgba\(.*, 0\)$/.test(c) && c !== 'transparent') return c; } return 'rgb(255, 255, 255)'; };
+		const bad = [];
+		for (const el of `+shadow+`.querySelectorAll('.msg, .msg *, button, header h2, .disclaimer, .hello-disc, .count, .status, textarea')) {
+			if (!el.childNodes.length || ![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+			const a = lum(getComputedStyle(el).color), b = lum(bg(el));
+			const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+			if (ratio < 4.5) bad.push(el.className + ' "' + el.textContent.slice(0, 30) + '" ' + ratio.toFixed(2));
+		}
+		return bad;
+	})()`)
+	if len(low) > 0 {
+		t.Errorf("text under 4.5:1 contrast: %v", low)
+	}
+
 	// Reload: the conversation comes back from the server.
 	run(t, ctx, "reload", chromedp.Reload())
 	waitJS(t, ctx, "the resumed history", `!!document.querySelector('#cellchat-widget') && `+shadow+`.querySelectorAll('.msg.user').length == 3`)
