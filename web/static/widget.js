@@ -138,7 +138,11 @@
   }
 
   // ---- DOM ----
-  var host = el("div", { id: "cellchat-widget" });
+  // A custom element, so the page's rules for div, section, etc. never
+  // match the host; the few properties that could hide it are pinned.
+  var host = el("cellchat-widget", { id: "cellchat-widget" });
+  host.style.cssText = "display:block !important;visibility:visible !important;opacity:1 !important;" +
+    "position:fixed !important;z-index:2147483000 !important;transform:none !important";
   var root = host.attachShadow({ mode: "open" });
   if (root.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
     var sheet = new CSSStyleSheet();
