@@ -16,6 +16,7 @@ import (
 //	CELLCHAT_CARE_TEAM_PHONE     e.g. "the transplant unit on 555-0100"
 //	CELLCHAT_RULES               a rules.yaml replacing the built-in triage rules
 //	CELLCHAT_MIN_CONFIDENCE      the no-answer threshold (0..1)
+//	CELLCHAT_MAX_QUESTION_CHARS  the longest question accepted (as for serve)
 //	CELLCHAT_LLM, _URL, _MODEL, _API_KEY   the generative mode, see LLMFromEnv
 //	CELLCHAT_LLM_TIMEOUT, CELLCHAT_LLM_STALL_TIMEOUT   durations such as 30s
 //
@@ -38,6 +39,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if f == 0 {
 			cfg.MinConfidence = -1 // 0 means "answer whatever is found", not the default
 		}
+	}
+	if v := getenv("CELLCHAT_MAX_QUESTION_CHARS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Config{}, fmt.Errorf("CELLCHAT_MAX_QUESTION_CHARS=%q: want a positive number", v)
+		}
+		cfg.MaxQuestionLen = n
 	}
 	for _, d := range []struct {
 		key string
