@@ -278,7 +278,10 @@ func (e *Engine) quotable(s string) bool {
 	return !e.rules.rejectSentence(strings.ToLower(s))
 }
 
-var anaphoricStart = regexp.MustCompile(`^(?:It|Its|This|These|They|Their|Those|Such|He|She|Here)\b`)
+// anaphoricStart matches sentences that lean on the one before: they start
+// with a pronoun or a linking word, or point back early on ("one example of
+// this,").
+var anaphoricStart = regexp.MustCompile(`^(?:It|Its|This|These|They|Their|Those|Such|He|She|Here|So|Therefore|However|Thus|Hence|Also|Similarly|Instead|That)\b|^(?:\S+ ){0,7}(?:of|like) (?:this|these|that)[,.]`)
 
 // relevance scores a sentence for the query: the weighted share of query
 // words it holds (synonyms and related words count less), plus a share of
