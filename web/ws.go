@@ -513,6 +513,9 @@ func (c *wsConn) write(f *outFrame) bool {
 		data, _ := json.Marshal(deltaFrame{Type: "delta", ID: f.deltaID, Text: text})
 		f = &outFrame{data: data}
 	}
+	if f.answerFor != "" {
+		c.streaming = "" // the next ask may reuse the id
+	}
 	if !c.writeData(f.data) {
 		return false
 	}
