@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cellchat/cellchat/chat"
 )
@@ -127,6 +129,25 @@ func TestChatCommand(t *testing.T) {
 	out, stderr, err := runChatCLI(t, strings.Repeat("x", 3000)+"\nhello\n", env, "chat")
 	if err != nil || !strings.Contains(stderr, "too long") || !strings.Contains(out, "Hello!") {
 		t.Errorf("too-long line: %v\nstdout %s\nstderr %s", err, out, stderr)
+	}
+	// Ctrl-C (a cancelled context) ends a conversation waiting for input.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		var out bytes.Buffer
+		errc <- run(ctx, []string{"cellchat", "chat"}, &cli{getenv: func(k string) string { return env[k] }, stdin: pr, stdout: &out, stderr: &out})
+	}()
+	pw.Write([]byte("hello\n"))
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("chat ended by cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("chat kept waiting for input after cancel")
 	}
 	if _, _, err := runChatCLI(t, "", env, "chat", "What is CAR-T?"); exitCode(err) != 2 {
 		t.Errorf("positional question: exit %d", exitCode(err))

@@ -42,8 +42,25 @@ func runChat(ctx context.Context, c *cli, args []string) error {
 	if interactive && !*asJSON {
 		fmt.Fprintf(c.stdout, "Ask about cell therapy, CAR-T or stem cell transplants. Type \"exit\" to leave.\n%s\n", eng.Disclaimer())
 	}
-	in := bufio.NewScanner(c.stdin)
-	in.Buffer(make([]byte, 64*1024), 1024*1024)
+	// Lines are read in their own goroutine so that Ctrl-C ends the
+	// conversation at once, not after the next line.
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		defer close(lines)
+		in := bufio.NewScanner(c.stdin)
+		in.Buffer(make([]byte, 64*1024), 1024*1024)
+		for in.Scan() {
+			select {
+			case lines <- in.Text():
+			case <-done:
+				return
+			}
+		}
+		readErr <- in.Err()
+	}()
 	var history []chat.Turn
 	enc := json.NewEncoder(c.stdout)
 	enc.SetEscapeHTML(false)
@@ -51,10 +68,17 @@ func runChat(ctx context.Context, c *cli, args []string) error {
 		if interactive && !*asJSON {
 			fmt.Fprint(c.stdout, "\n> ")
 		}
-		if !in.Scan() {
+		var line string
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok = <-lines:
+		}
+		if !ok {
 			break
 		}
-		question := strings.TrimSpace(in.Text())
+		question := strings.TrimSpace(line)
 		switch strings.ToLower(question) {
 		case "":
 			continue
@@ -74,6 +98,8 @@ func runChat(ctx context.Context, c *cli, args []string) error {
 		case errors.Is(err, chat.ErrEmptyQuestion), errors.Is(err, chat.ErrQuestionTooLong):
 			fmt.Fprintln(c.stderr, "cellchat:", err) // the conversation goes on
 			continue
+		case ctx.Err() != nil:
+			return nil // Ctrl-C while answering
 		case err != nil:
 			return fmt.Errorf("chat: %w", err)
 		}
@@ -93,10 +119,10 @@ func runChat(ctx context.Context, c *cli, args []string) error {
 			history = history[len(history)-maxChatHistory:]
 		}
 	}
-	if err := in.Err(); err != nil {
+	if err := <-readErr; err != nil {
 		return fmt.Errorf("chat: read stdin: %w", err)
 	}
-	return ctx.Err()
+	return nil
 }
 
 func isTerminal(r io.Reader) bool {
