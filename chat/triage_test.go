@@ -38,6 +38,8 @@ func TestTriageKinds(t *testing.T) {
 		{"her lips are turning blue", KindEmergency, ""},
 		{"Is it hard to breathe during CRS?", "", ""},
 		{"I think I have CRS", KindEmergency, ""},
+		{"my temperature is 38.9", KindEmergency, ""},
+		{"My mom had a transplant last year and now has a fever", KindEmergency, ""},
 		{"I want to kill myself", KindEmergency, "emergency.self_harm"},
 		{"I have been having thoughts of suicide", KindEmergency, "emergency.self_harm"},
 		{"I don't want to live anymore", KindEmergency, "emergency.self_harm"},
@@ -54,6 +56,8 @@ func TestTriageKinds(t *testing.T) {
 		{"I had a fever two years ago after chemo, can I still get CAR-T?", "", ""},
 		{"I am worried about side effects of CAR-T", "", ""},
 		{"I have a question about fever after CAR-T", "", ""},
+		{"I had a seizure once as a child, can I get CAR-T?", "", ""},
+		{"Is a temperature of 37 normal after CAR-T?", "", ""},
 		// referrals
 		{"Should I choose CAR-T or a transplant?", KindReferral, "referral.decision"},
 		{"Can I stop my immunosuppressants?", KindReferral, "referral.decision"},
