@@ -137,6 +137,9 @@ func stem(word string) string {
 	if strings.ContainsAny(word, "0123456789") || len(word) < 4 {
 		return word
 	}
+	if s, ok := stemExceptions[word]; ok {
+		return s
+	}
 	if s, ok := stems.Load(word); ok {
 		return s.(string)
 	}
@@ -156,6 +159,13 @@ var (
 )
 
 const maxCachedStems = 200_000
+
+// stemExceptions keep apart words the stemmer joins although they mean
+// different things here: "conditioning" (the treatment before a transplant)
+// is not "conditions" (illnesses).
+var stemExceptions = map[string]string{
+	"conditioning": "conditioning",
+}
 
 // contentStems returns the stems of the words of text that are not stop
 // words, each once, in order of first appearance.
