@@ -123,4 +123,3 @@ func printIndentedJSON(c *cli, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
-

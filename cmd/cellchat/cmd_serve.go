@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cellchat/cellchat/chat"
 	"github.com/cellchat/cellchat/transcript"
 	"github.com/cellchat/cellchat/web"
 	"github.com/cellchat/cellchat/web/staff"
@@ -68,6 +69,9 @@ func addServeFlags(fs interface {
 	fs.IntVar(&sf.staff.MaxFailures, "staff-max-failures", 5, "failed sign-ins for one e-mail before it is locked out")
 	fs.IntVar(&sf.staff.MaxFailuresPerIP, "staff-max-failures-per-ip", 20, "failed sign-ins from one client IP before it is locked out")
 	fs.DurationVar(&sf.staff.Lockout, "staff-lockout", 15*time.Minute, "how long a staff sign-in lockout lasts")
+	fs.Float64Var(&sf.staff.LowConfidence, "staff-low-confidence", 0, "retrieval confidence (0..1) under which the console's filter counts a reply as low-confidence (0: the engine's no-answer threshold + 0.15)")
+	fs.IntVar(&sf.staff.ExportLimit, "staff-export-limit", 100000, "most rows one staff export returns")
+	fs.BoolVar(&sf.staff.SecureCookies, "secure-cookies", false, "mark staff cookies Secure even without TLS (behind a TLS-terminating proxy)")
 }
 
 func runServe(ctx context.Context, c *cli, args []string) error {
@@ -102,7 +106,8 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 
 	lifecycle.Info("loading corpus and index", "corpus", p.corpus, "data", p.data)
 	start := time.Now()
-	eng, ix, err := openEngine(ctx, c, p)
+	// The engine accepts every question the server lets through.
+	eng, ix, err := openEngine(ctx, c, p, func(ec *chat.Config) { ec.MaxQuestionLen = cfg.MaxQuestionChars })
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -125,9 +130,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	sf.staff.ClientIPHeader = cfg.ClientIPHeader
 	sf.staff.Logger = logger
 	cfg.Staff = staff.NewHandler(store, sf.staff)
-	cfg.Ready = func(context.Context) error {
+	cfg.Ready = func(ctx context.Context) error {
 		if ix.Version() == "" {
 			return errors.New("the index is empty")
+		}
+		if err := store.Ping(ctx); err != nil {
+			return fmt.Errorf("the transcript log is not usable: %w", err)
 		}
 		return nil
 	}
@@ -135,9 +143,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	if sf.retentionDays > 0 {
-		go enforceRetention(ctx, logger, store, sf.retentionDays)
-	}
+	go store.RunRetention(ctx, sf.retentionDays, time.Hour, logger)
 
 	ln, err := net.Listen("tcp", sf.addr)
 	if err != nil {
@@ -189,23 +195,4 @@ func newLogger(c *cli, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(c.stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want json or text", format)
-}
-
-// enforceRetention deletes old conversations now and once a day.
-func enforceRetention(ctx context.Context, logger *slog.Logger, store *transcript.Store, days int) {
-	t := time.NewTicker(24 * time.Hour)
-	defer t.Stop()
-	for {
-		n, err := store.DeleteOlderThan(ctx, days)
-		if err != nil {
-			logger.Error("retention: deleting old conversations failed", "err", err)
-		} else {
-			logger.Info("retention: deleted old conversations", "days", days, "deleted", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

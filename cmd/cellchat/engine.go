@@ -40,7 +40,9 @@ func openIndex(ctx context.Context, c *cli, p *paths, progress func(done, total 
 
 // openEngine opens the index and builds the answer engine on it. A corpus
 // with broken files is logged, not fatal: the service answers from the rest.
-func openEngine(ctx context.Context, c *cli, p *paths) (*chat.Engine, *retrieval.Index, error) {
+// tune, if given, adjusts the configuration read from the environment with
+// what the subcommand's own flags say.
+func openEngine(ctx context.Context, c *cli, p *paths, tune ...func(*chat.Config)) (*chat.Engine, *retrieval.Index, error) {
 	ix, corp, _, err := openIndex(ctx, c, p, nil)
 	if ix == nil {
 		return nil, nil, err
@@ -57,6 +59,9 @@ func openEngine(ctx context.Context, c *cli, p *paths) (*chat.Engine, *retrieval
 	if cfg.Lexicon, err = retrieval.LoadLexicon(filepath.Join(p.corpus, "lexicon.yaml")); err != nil {
 		ix.Close()
 		return nil, nil, err
+	}
+	for _, f := range tune {
+		f(&cfg)
 	}
 	eng, err := chat.New(ix, cfg)
 	if err != nil {
