@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/cellchat/cellchat/internal/browsertest"
+)
+
+// TestWidgetWithRealEngine runs the real server (engine, index, log) and a
+// patient's first question in Chromium: the answer shown is the one the
+// sources give, cited, with the disclaimer. With CELLCHAT_UPDATE_DOCS=1 it
+// refreshes the README's screenshot (docs/widget.png).
+func TestWidgetWithRealEngine(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	ctx := browsertest.Start(t, 1280, 900)
+	const shadow = `document.querySelector('#cellchat-widget').shadowRoot`
+	eval := func(expr string) string {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(tctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("eval %s: %v", expr, err)
+		}
+		return v
+	}
+	wait := func(what, expr string) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if _, err := chromedp.Run(tctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(25*time.Second))); err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+	}
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(tctx, chromedp.Navigate("http://"+srv.addr+"/")); err != nil {
+		t.Fatal(err)
+	}
+	wait("the launcher", `!!document.querySelector('#cellchat-widget') && !!`+shadow+`.querySelector('.launcher')`)
+	eval(`(` + shadow + `.querySelector('.launcher').click(), '')`)
+	wait("the connection", `!`+shadow+`.querySelector('.panel').hidden && `+shadow+`.querySelector('.conn').hidden`)
+	eval(`(() => { const i = ` + shadow + `.querySelector('#cc-input'); i.value = 'What are the side effects of CAR-T therapy?'; ` + shadow + `.querySelector('form.ask').requestSubmit(); return ''; })()`)
+	wait("the cited answer", shadow+`.querySelector('.bot.answer .cite') !== null`)
+
+	answer := eval(shadow + `.querySelector('.bot.answer').textContent`)
+	if !strings.Contains(answer, "cytokine release syndrome") {
+		t.Errorf("the answer shown lacks the sources' side effects:\n%s", answer)
+	}
+	if d := eval(shadow + `.querySelector('.bot.answer .disclaimer').textContent`); !strings.Contains(d, "not medical advice") {
+		t.Errorf("the answer's disclaimer is %q", d)
+	}
+	eval(`(` + shadow + `.querySelector('.bot.answer .cite').click(), '')`)
+	wait("the cited passage", `!`+shadow+`.querySelector('.bot.answer .source').hidden`)
+	passage := eval(shadow + `.querySelector('.bot.answer .source blockquote').textContent`)
+	if len(passage) < 40 || !strings.Contains(answer, strings.SplitN(strings.TrimSpace(passage), ".", 2)[0]) && !strings.Contains(passage, "CAR") {
+		t.Errorf("the opened citation does not look like the cited passage: %q", passage)
+	}
+
+	png := browsertest.Screenshot(t, ctx, browsertest.ArtifactsDir(t, "../.."), "widget-real-engine.png")
+	if os.Getenv("CELLCHAT_UPDATE_DOCS") == "1" {
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", "widget.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
