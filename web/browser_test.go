@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,62 +12,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/cellchat/cellchat/internal/browsertest"
 )
 
-// chromium finds Debian's chromium; without it the browser tests skip,
-// except under CI=true, where a missing browser fails the run.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "chromium not found: install it with `apt-get update && apt-get install -y chromium` to run the browser tests"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// artifactsDir is where screenshots go: $CELLCHAT_ARTIFACTS, else
-// artifacts/screenshots at the repository root (ignored by git).
-func artifactsDir(t *testing.T) string {
-	dir := os.Getenv("CELLCHAT_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "artifacts")
-	}
-	dir = filepath.Join(dir, "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromium(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil { // starts the browser
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return ctx
-}
+func newBrowser(t *testing.T) context.Context { return browsertest.Start(t, 1280, 900) }
 
 // shadow is a JS expression for the widget's shadow root.
 const shadow = `document.querySelector('#cellchat-widget').shadowRoot`
@@ -105,18 +52,7 @@ func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 
 func screenshot(t *testing.T, ctx context.Context, name string) []byte {
 	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(tctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	path := filepath.Join(artifactsDir(t), name)
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", path)
-	return png
+	return browsertest.Screenshot(t, ctx, browsertest.ArtifactsDir(t, ".."), name)
 }
 
 // TestWidgetInBrowser drives the demo page in Chromium the way a patient
@@ -164,12 +100,8 @@ func TestWidgetInBrowser(t *testing.T) {
 		t.Errorf("opened source = %v", src)
 	}
 	screenshot(t, ctx, "widget-desktop.png")
-	if os.Getenv("CELLCHAT_UPDATE_DOCS") == "1" {
-		png := screenshot(t, ctx, "widget-desktop.png")
-		if err := os.WriteFile(filepath.Join("..", "docs", "widget.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// The README's screenshot comes from the real engine: see
+	// TestWidgetWithRealEngine in cmd/cellchat.
 
 	// Feedback: thumbs down, then a comment.
 	answerID := firstAnswerID(t, ts)

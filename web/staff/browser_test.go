@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,25 +14,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cellchat/cellchat/chat"
+	"github.com/cellchat/cellchat/internal/browsertest"
 	"github.com/cellchat/cellchat/transcript"
 )
-
-// chromiumPath finds Debian's chromium; without it the browser test skips,
-// except in CI (CI=true), where a missing browser fails the run.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	msg := "chromium not found; install it with: sudo apt-get update && sudo apt-get install -y chromium"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
 
 // TestBrowserConsole drives a real Chromium through the console: sign in,
 // filter, open a conversation, record a review, export, sign out; and
@@ -42,7 +25,6 @@ func TestBrowserConsole(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	chromium := chromiumPath(t)
 	f := newFixture(t, Config{})
 	const injected = `<script>document.title="pwned"</script><img src=x onerror="document.title='pwned'"> what is CRS?`
 	if err := f.store.Record(context.Background(), transcript.Record{AnswerID: "ans-inj", ConversationID: "conv-inj",
@@ -52,28 +34,7 @@ func TestBrowserConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium")),
-		chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	// The first call starts the browser and must not carry a timeout.
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	bctx := browsertest.Start(t, 1280, 900)
 	ctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
 	defer cancelTimeout()
 
