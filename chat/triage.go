@@ -48,9 +48,9 @@ type rule struct {
 	kind       Kind
 	message    string // key under messages for the reply text
 	whole      bool   // match the whole message rather than each sentence
-	any        []*regexp.Regexp
-	unless     []*regexp.Regexp
-	overridden []*regexp.Regexp
+	any        []pattern
+	unless     []pattern
+	overridden []pattern
 }
 
 // rules is the compiled rule set.
@@ -58,9 +58,9 @@ type rules struct {
 	contractions   map[string]string
 	contractionRe  *regexp.Regexp
 	ordered        []rule // in the order they are tried
-	injection      []*regexp.Regexp
-	stripPrefix    []*regexp.Regexp
-	sentenceReject []*regexp.Regexp
+	injection      []pattern
+	stripPrefix    []pattern
+	sentenceReject []pattern
 	related        map[string][]string // stem -> related stems
 	relatedWords   map[string][]string // stem -> related words, as written
 	aspect         map[string]bool     // stems of aspect words
@@ -104,8 +104,8 @@ func parseRules(data []byte) (*rules, error) {
 		}
 		lex[name] = "(?:" + strings.Join(alts, "|") + ")"
 	}
-	compile := func(where string, pats []string) ([]*regexp.Regexp, error) {
-		var out []*regexp.Regexp
+	compile := func(where string, pats []string) ([]pattern, error) {
+		var out []pattern
 		for _, p := range pats {
 			exp, err := expandLexicons(p, lex)
 			if err != nil {
@@ -115,7 +115,7 @@ func parseRules(data []byte) (*rules, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: pattern %q: %w", where, p, err)
 			}
-			out = append(out, re)
+			out = append(out, newPattern(re))
 		}
 		return out, nil
 	}
@@ -281,7 +281,7 @@ func (ru *rule) fires(s string) bool {
 	return true
 }
 
-func matchAny(res []*regexp.Regexp, s string) bool {
+func matchAny(res []pattern, s string) bool {
 	for _, re := range res {
 		if re.MatchString(s) {
 			return true
