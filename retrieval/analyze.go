@@ -78,9 +78,12 @@ func stem(w string) string {
 // lower case, curly quotes made straight.
 func normalize(s string) string {
 	s = norm.NFKC.String(s)
-	s = strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u201c", `"`, "\u201d", `"`, "\u2013", "-", "\u2014", "-").Replace(s)
+	s = straightQuotes.Replace(s)
 	return strings.ToLower(s)
 }
+
+// straightQuotes is built once: building a Replacer costs more than using it.
+var straightQuotes = strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u201c", `"`, "\u201d", `"`, "\u2013", "-", "\u2014", "-")
 
 // words splits normalised text into words: runs of letters and digits.
 // An apostrophe ends a word and drops its suffix ("patient's" -> "patient").

@@ -3,8 +3,8 @@ package retrieval
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
+	"unicode/utf8"
 )
 
 // LocalEmbedder is the default embedder: fully local, nothing downloaded.
@@ -56,16 +56,21 @@ func (e *LocalEmbedder) vector(text string, idf func(string) float64) []float32 
 		}
 		return idf(stem)
 	}
-	counts := map[uint64]float64{} // feature hash -> occurrences
-	base := map[uint64]float64{}   // feature hash -> weight of one occurrence
+	// feature hash -> occurrences and the weight of one occurrence; one
+	// map, sized for a question, not two grown entry by entry.
+	type feature struct{ n, base float64 }
+	feats := make(map[uint64]feature, 64)
 	add := func(h uint64, w float64) {
-		counts[h]++
-		if w > base[h] {
-			base[h] = w
+		f := feats[h]
+		f.n++
+		if w > f.base {
+			f.base = w
 		}
+		feats[h] = f
 	}
 	var prev string
 	var prevW float64
+	var offs []int
 	for _, t := range analyze(text) {
 		if t.stop {
 			continue
@@ -73,20 +78,46 @@ func (e *LocalEmbedder) vector(text string, idf func(string) float64) []float32 
 		w := weight(t.stem)
 		add(hashFeature('w', t.stem), e.WordWeight*w)
 		if prev != "" {
-			add(hashFeature('p', prev+" "+t.stem), e.PairWeight*(w+prevW)/2)
+			// hashFeature('p', prev+" "+t.stem), without building the string
+			add(fnvAdd(fnvAdd(fnvAdd(fnvAdd(fnvOffset, "p"), prev), " "), t.stem), e.PairWeight*(w+prevW)/2)
 		}
 		prev, prevW = t.stem, w
-		gs := charGrams(t.word, e.MinGram, e.MaxGram)
-		if len(gs) > 0 {
-			gw := e.GramsWeight * w / math.Sqrt(float64(len(gs)))
-			for _, g := range gs {
-				add(hashFeature('c', g), gw)
+		if !utf8.ValidString(t.word) {
+			gs := charGrams(t.word, e.MinGram, e.MaxGram)
+			if len(gs) > 0 {
+				gw := e.GramsWeight * w / math.Sqrt(float64(len(gs)))
+				for _, g := range gs {
+					add(hashFeature('c', g), gw)
+				}
+			}
+			continue
+		}
+		// The grams of charGrams, as substrings of the marked word found
+		// by rune offsets instead of allocated strings.
+		marked := "<" + t.word + ">"
+		offs = offs[:0]
+		for i := range marked {
+			offs = append(offs, i)
+		}
+		runes := len(offs)
+		offs = append(offs, len(marked))
+		grams := 0
+		for n := e.MinGram; n <= e.MaxGram; n++ {
+			grams += max(runes-n+1, 0)
+		}
+		if grams == 0 {
+			continue
+		}
+		gw := e.GramsWeight * w / math.Sqrt(float64(grams))
+		for n := e.MinGram; n <= e.MaxGram; n++ {
+			for i := 0; i+n <= runes; i++ {
+				add(hashFeature('c', marked[offs[i]:offs[i+n]]), gw)
 			}
 		}
 	}
 	v := make([]float32, e.Dim)
-	for h, n := range counts {
-		val := (1 + math.Log(n)) * base[h]
+	for h, f := range feats {
+		val := (1 + math.Log(f.n)) * f.base
 		i := int(h % uint64(e.Dim))
 		if h>>63 == 1 {
 			val = -val
@@ -97,11 +128,25 @@ func (e *LocalEmbedder) vector(text string, idf func(string) float64) []float32 
 	return v
 }
 
+// hashFeature is the 64-bit FNV-1a hash of kind followed by s (as
+// hash/fnv computes it, without its allocations).
 func hashFeature(kind byte, s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte{kind})
-	h.Write([]byte(s))
-	return h.Sum64()
+	h := (fnvOffset ^ uint64(kind)) * fnvPrime
+	return fnvAdd(h, s)
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// fnvAdd continues an FNV-1a hash h with the bytes of s.
+func fnvAdd(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
 }
 
 // charGrams returns the character n-grams of a word marked at both ends
