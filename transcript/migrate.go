@@ -103,6 +103,55 @@ CREATE TABLE audit (
 CREATE INDEX turns_kind ON turns(kind, time);
 CREATE INDEX conversations_last ON conversations(last);
 `,
+	// 4: each passage text stored once. Citations and retrieved passages
+	// repeated the same few corpus passages (about 600 characters each, 11
+	// per reply) in every turn, which made every commit write and fsync
+	// some 70 KB; now they point at passages, keyed by chunk id and text
+	// (chunk ids name a text, but the pair keeps even a reused id exact).
+	// The small rows live in their primary key (WITHOUT ROWID): one B-tree
+	// per table to update, not two. Passages are corpus text, never patient
+	// data, and are kept when retention deletes conversations.
+	`
+CREATE TABLE passages (
+	id       INTEGER PRIMARY KEY,
+	chunk_id TEXT NOT NULL,
+	text     TEXT NOT NULL,
+	UNIQUE (chunk_id, text)
+);
+INSERT OR IGNORE INTO passages(chunk_id, text)
+	SELECT chunk_id, passage FROM citations UNION ALL SELECT chunk_id, text FROM retrieved;
+CREATE TABLE citations_v4 (
+	answer_id  TEXT NOT NULL REFERENCES turns(answer_id) ON DELETE CASCADE,
+	n          INTEGER NOT NULL,
+	doc_id     TEXT NOT NULL,
+	title      TEXT NOT NULL,
+	url        TEXT NOT NULL,
+	section    TEXT NOT NULL,
+	passage_id INTEGER NOT NULL REFERENCES passages(id),
+	PRIMARY KEY (answer_id, n)
+) WITHOUT ROWID;
+INSERT INTO citations_v4(answer_id, n, doc_id, title, url, section, passage_id)
+	SELECT c.answer_id, c.n, c.doc_id, c.title, c.url, c.section, p.id
+	FROM citations c JOIN passages p ON p.chunk_id = c.chunk_id AND p.text = c.passage;
+DROP TABLE citations;
+ALTER TABLE citations_v4 RENAME TO citations;
+CREATE TABLE retrieved_v4 (
+	answer_id  TEXT NOT NULL REFERENCES turns(answer_id) ON DELETE CASCADE,
+	rank       INTEGER NOT NULL,
+	doc_id     TEXT NOT NULL,
+	section    TEXT NOT NULL,
+	score      REAL NOT NULL,
+	lexical    REAL NOT NULL,
+	vector     REAL NOT NULL,
+	passage_id INTEGER NOT NULL REFERENCES passages(id),
+	PRIMARY KEY (answer_id, rank)
+) WITHOUT ROWID;
+INSERT INTO retrieved_v4(answer_id, rank, doc_id, section, score, lexical, vector, passage_id)
+	SELECT r.answer_id, r.rank, r.doc_id, r.section, r.score, r.lexical, r.vector, p.id
+	FROM retrieved r JOIN passages p ON p.chunk_id = r.chunk_id AND p.text = r.text;
+DROP TABLE retrieved;
+ALTER TABLE retrieved_v4 RENAME TO retrieved;
+`,
 }
 
 // schemaVersion is the version Open migrates to.

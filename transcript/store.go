@@ -228,6 +228,51 @@ type writeStmts struct {
 	conversation, turn *sql.Stmt
 	citations          []*sql.Stmt // [n] inserts n rows
 	retrieved          []*sql.Stmt
+	addPassage         *sql.Stmt
+	passageID          *sql.Stmt
+	passages           *passageCache
+}
+
+// passageCache maps the passages known to be in the passages table to
+// their ids, so a turn citing passages seen before writes only their ids.
+// Only the writer uses it. Ids of passages inserted by a transaction that
+// is not yet committed are pending: they become known on commit and are
+// forgotten on rollback (whole or to a savepoint). Passages are never
+// deleted, so a known id stays valid.
+type passageCache struct {
+	known   map[passageKey]int64
+	pending map[passageKey]int64
+	added   []passageKey // pending, in order, for rollback to a savepoint
+}
+
+type passageKey struct{ chunkID, text string }
+
+// maxKnownPassages bounds the cache (the corpus has a few hundred passages;
+// a generative mode or corpus updates could add more): past it, it starts over.
+const maxKnownPassages = 100_000
+
+func newPassageCache() *passageCache {
+	return &passageCache{known: map[passageKey]int64{}, pending: map[passageKey]int64{}}
+}
+
+// committed makes the pending ids known.
+func (c *passageCache) committed() {
+	if len(c.known)+len(c.pending) > maxKnownPassages {
+		clear(c.known)
+	}
+	for k, id := range c.pending {
+		c.known[k] = id
+	}
+	c.rolledBack(0)
+}
+
+// rolledBack forgets the ids pending since mark (a len(added) taken before).
+func (c *passageCache) rolledBack(mark int) {
+	for _, k := range c.added[mark:] {
+		delete(c.pending, k)
+	}
+	clear(c.added[mark:])
+	c.added = c.added[:mark]
 }
 
 const maxRowsPerInsert = 16
@@ -237,8 +282,10 @@ const (
 		ON CONFLICT(id) DO UPDATE SET last = MAX(last, excluded.last)`
 	sqlTurn = `INSERT INTO turns(answer_id, conversation_id, time, question, kind, text,
 		disclaimer, mode, reason, confidence, corpus_version, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlCitations = `INSERT INTO citations(answer_id, n, doc_id, chunk_id, title, url, section, passage) VALUES `
-	sqlRetrieved = `INSERT INTO retrieved(answer_id, rank, chunk_id, doc_id, section, score, lexical, vector, text) VALUES `
+	sqlCitations  = `INSERT INTO citations(answer_id, n, doc_id, title, url, section, passage_id) VALUES `
+	sqlRetrieved  = `INSERT INTO retrieved(answer_id, rank, doc_id, section, score, lexical, vector, passage_id) VALUES `
+	sqlAddPassage = `INSERT OR IGNORE INTO passages(chunk_id, text) VALUES (?, ?)`
+	sqlPassageID  = `SELECT id FROM passages WHERE chunk_id = ? AND text = ?`
 )
 
 // multiRow returns insert followed by n groups of cols placeholders.
@@ -253,7 +300,8 @@ type preparer interface {
 }
 
 func prepareWrites(ctx context.Context, p preparer) (*writeStmts, error) {
-	w := &writeStmts{citations: make([]*sql.Stmt, maxRowsPerInsert+1), retrieved: make([]*sql.Stmt, maxRowsPerInsert+1)}
+	w := &writeStmts{citations: make([]*sql.Stmt, maxRowsPerInsert+1), retrieved: make([]*sql.Stmt, maxRowsPerInsert+1),
+		passages: newPassageCache()}
 	prep := func(dst **sql.Stmt, query string) error {
 		st, err := p.PrepareContext(ctx, query)
 		if err != nil {
@@ -269,11 +317,17 @@ func prepareWrites(ctx context.Context, p preparer) (*writeStmts, error) {
 	if err := prep(&w.turn, sqlTurn); err != nil {
 		return nil, err
 	}
+	if err := prep(&w.addPassage, sqlAddPassage); err != nil {
+		return nil, err
+	}
+	if err := prep(&w.passageID, sqlPassageID); err != nil {
+		return nil, err
+	}
 	for n := 1; n <= maxRowsPerInsert; n++ {
-		if err := prep(&w.citations[n], multiRow(sqlCitations, 8, n)); err != nil {
+		if err := prep(&w.citations[n], multiRow(sqlCitations, 7, n)); err != nil {
 			return nil, err
 		}
-		if err := prep(&w.retrieved[n], multiRow(sqlRetrieved, 9, n)); err != nil {
+		if err := prep(&w.retrieved[n], multiRow(sqlRetrieved, 8, n)); err != nil {
 			return nil, err
 		}
 	}
@@ -281,7 +335,7 @@ func prepareWrites(ctx context.Context, p preparer) (*writeStmts, error) {
 }
 
 func (w *writeStmts) all() []*sql.Stmt {
-	return append(append([]*sql.Stmt{w.conversation, w.turn}, w.citations...), w.retrieved...)
+	return append(append([]*sql.Stmt{w.conversation, w.turn, w.addPassage, w.passageID}, w.citations...), w.retrieved...)
 }
 
 func (w *writeStmts) close() {
@@ -290,22 +344,6 @@ func (w *writeStmts) close() {
 			st.Close()
 		}
 	}
-}
-
-// in returns the statements bound to tx (free: they were prepared on tx's connection).
-func (w *writeStmts) in(ctx context.Context, tx *sql.Tx) *writeStmts {
-	bind := func(st *sql.Stmt) *sql.Stmt {
-		if st == nil {
-			return nil
-		}
-		return tx.StmtContext(ctx, st)
-	}
-	b := &writeStmts{conversation: bind(w.conversation), turn: bind(w.turn),
-		citations: make([]*sql.Stmt, len(w.citations)), retrieved: make([]*sql.Stmt, len(w.retrieved))}
-	for n := range w.citations {
-		b.citations[n], b.retrieved[n] = bind(w.citations[n]), bind(w.retrieved[n])
-	}
-	return b
 }
 
 // insertRows runs stmts[n] over rows, at most maxRowsPerInsert rows at a time.
@@ -366,13 +404,24 @@ func (s *Store) commit(batch []writeReq) {
 	}
 }
 
-func (s *Store) writeBatch(ctx context.Context, batch []writeReq, errs []error, isolate bool) error {
-	tx, err := s.wconn.BeginTx(ctx, nil)
-	if err != nil {
+func (s *Store) writeBatch(ctx context.Context, batch []writeReq, errs []error, isolate bool) (err error) {
+	// The transaction is begun and ended with SQL on the writer's
+	// connection rather than with database/sql's Tx: Tx.StmtContext
+	// prepares a statement prepared on a Conn all over again, and parsing
+	// the ~40 insert statements took two thirds of the writer's time.
+	c := s.wconn
+	if _, err := c.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	st := s.wstmts.in(ctx, tx)
+	cache := s.wstmts.passages
+	defer func() {
+		if err != nil {
+			// Fails harmlessly when SQLite has already rolled back.
+			c.ExecContext(ctx, `ROLLBACK`)
+			cache.rolledBack(0)
+		}
+	}()
+	st := s.wstmts
 	for i, req := range batch {
 		if !isolate {
 			if err := insertRecord(ctx, st, req.rec); err != nil {
@@ -380,19 +429,25 @@ func (s *Store) writeBatch(ctx context.Context, batch []writeReq, errs []error, 
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT rec`); err != nil {
+		if _, err := c.ExecContext(ctx, `SAVEPOINT rec`); err != nil {
 			return err
 		}
+		mark := len(cache.added)
 		if errs[i] = insertRecord(ctx, st, req.rec); errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO rec`); err != nil {
+			if _, err := c.ExecContext(ctx, `ROLLBACK TO rec`); err != nil {
 				return err
 			}
+			cache.rolledBack(mark)
 		}
-		if _, err := tx.ExecContext(ctx, `RELEASE rec`); err != nil {
+		if _, err := c.ExecContext(ctx, `RELEASE rec`); err != nil {
 			return err
 		}
 	}
-	return tx.Commit()
+	if _, err := c.ExecContext(ctx, `COMMIT`); err != nil {
+		return err
+	}
+	cache.committed()
+	return nil
 }
 
 func insertRecord(ctx context.Context, st *writeStmts, r Record) error {
@@ -407,16 +462,47 @@ func insertRecord(ctx context.Context, st *writeStmts, r Record) error {
 	}
 	rows := make([][]any, 0, max(len(rp.Citations), len(rp.Retrieved)))
 	for _, c := range rp.Citations {
-		rows = append(rows, []any{r.AnswerID, c.N, c.DocID, c.ChunkID, c.Title, c.URL, c.Section, c.Passage})
+		pid, err := st.passage(ctx, c.ChunkID, c.Passage)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, []any{r.AnswerID, c.N, c.DocID, c.Title, c.URL, c.Section, pid})
 	}
 	if err := insertRows(ctx, st.citations, rows); err != nil {
 		return err
 	}
 	rows = rows[:0]
 	for i, p := range rp.Retrieved {
-		rows = append(rows, []any{r.AnswerID, i + 1, p.ChunkID, p.DocID, p.Section, p.Score, p.Lexical, p.Vector, p.Text})
+		pid, err := st.passage(ctx, p.ChunkID, p.Text)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, []any{r.AnswerID, i + 1, p.DocID, p.Section, p.Score, p.Lexical, p.Vector, pid})
 	}
 	return insertRows(ctx, st.retrieved, rows)
+}
+
+// passage returns the id of a passage, adding it to the passages table
+// if it is not there yet.
+func (st *writeStmts) passage(ctx context.Context, chunkID, text string) (int64, error) {
+	k := passageKey{chunkID, text}
+	c := st.passages
+	if id, ok := c.known[k]; ok {
+		return id, nil
+	}
+	if id, ok := c.pending[k]; ok {
+		return id, nil
+	}
+	if _, err := st.addPassage.ExecContext(ctx, chunkID, text); err != nil {
+		return 0, err
+	}
+	var id int64
+	if err := st.passageID.QueryRowContext(ctx, chunkID, text).Scan(&id); err != nil {
+		return 0, err
+	}
+	c.pending[k] = id
+	c.added = append(c.added, k)
+	return id, nil
 }
 
 // History returns the turns of a conversation, oldest first, at most limit
@@ -444,8 +530,9 @@ func (s *Store) History(ctx context.Context, conversationID string, limit int) (
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	// One query for the citations of the whole conversation, not one per turn.
-	cites, err := s.db.QueryContext(ctx, `SELECT c.answer_id, c.n, c.doc_id, c.chunk_id, c.title, c.url, c.section, c.passage
-		FROM citations c JOIN turns t ON t.answer_id = c.answer_id WHERE t.conversation_id = ? ORDER BY c.answer_id, c.n`, conversationID)
+	cites, err := s.db.QueryContext(ctx, `SELECT c.answer_id, c.n, c.doc_id, p.chunk_id, c.title, c.url, c.section, p.text
+		FROM citations c JOIN turns t ON t.answer_id = c.answer_id JOIN passages p ON p.id = c.passage_id
+		WHERE t.conversation_id = ? ORDER BY c.answer_id, c.n`, conversationID)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
@@ -494,8 +581,8 @@ func scanRecords(rows *sql.Rows) ([]Record, error) {
 }
 
 func (s *Store) retrieved(ctx context.Context, answerID string) ([]chat.Retrieved, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, doc_id, section, score, lexical, vector, text
-		FROM retrieved WHERE answer_id = ? ORDER BY rank`, answerID)
+	rows, err := s.db.QueryContext(ctx, `SELECT p.chunk_id, r.doc_id, r.section, r.score, r.lexical, r.vector, p.text
+		FROM retrieved r JOIN passages p ON p.id = r.passage_id WHERE r.answer_id = ? ORDER BY r.rank`, answerID)
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,12 @@ package transcript
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -395,6 +397,31 @@ func TestDeleteOlderThan(t *testing.T) {
 	}
 }
 
+// insertV1Record writes r as schemas 1 to 3 stored a turn: passage texts
+// in every citations and retrieved row.
+func insertV1Record(t *testing.T, db *sql.DB, r Record) {
+	t.Helper()
+	tm := r.Time.UnixNano()
+	rp := r.Reply
+	exec := func(q string, args ...any) {
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO conversations(id, started, last) VALUES (?, ?, ?)`, r.ConversationID, tm, tm)
+	exec(`INSERT INTO turns(answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason, confidence,
+		corpus_version, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.AnswerID, r.ConversationID, tm, r.Question,
+		string(rp.Kind), rp.Text, rp.Disclaimer, rp.Mode, rp.Reason, rp.Confidence, rp.CorpusVersion, int64(r.Latency))
+	for _, c := range rp.Citations {
+		exec(`INSERT INTO citations(answer_id, n, doc_id, chunk_id, title, url, section, passage) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.AnswerID, c.N, c.DocID, c.ChunkID, c.Title, c.URL, c.Section, c.Passage)
+	}
+	for i, p := range rp.Retrieved {
+		exec(`INSERT INTO retrieved(answer_id, rank, chunk_id, doc_id, section, score, lexical, vector, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.AnswerID, i+1, p.ChunkID, p.DocID, p.Section, p.Score, p.Lexical, p.Vector, p.Text)
+	}
+}
+
 // TestMigrations opens a database at every earlier schema version, with
 // data in it, and checks that Open migrates it and keeps the data.
 func TestMigrations(t *testing.T) {
@@ -410,17 +437,7 @@ func TestMigrations(t *testing.T) {
 				t.Fatal(err)
 			}
 			if from >= 1 {
-				tx, _ := db.Begin()
-				st, err := prepareWrites(ctx, tx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := insertRecord(ctx, st, testRecord("pre", 1)); err != nil {
-					t.Fatal(err)
-				}
-				if err := tx.Commit(); err != nil {
-					t.Fatal(err)
-				}
+				insertV1Record(t, db, testRecord("pre", 1))
 				if _, err := db.Exec(`INSERT INTO feedback(answer_id, rating, comment, time) VALUES ('pre-a1', 'down', 'old', 1)`); err != nil {
 					t.Fatal(err)
 				}
@@ -462,6 +479,11 @@ func TestMigrations(t *testing.T) {
 				d, err := s.Conversation(ctx, "pre")
 				if err != nil || len(d) != 1 || len(d[0].Feedback) != 1 || len(d[0].Reply.Citations) != 1 {
 					t.Fatalf("data from v%d lost: %+v, %v", from, d, err)
+				}
+				want := testRecord("pre", 1).Reply
+				if got := d[0].Reply; !reflect.DeepEqual(got.Citations, want.Citations) || !reflect.DeepEqual(got.Retrieved, want.Retrieved) {
+					t.Errorf("citations or retrieved passages from v%d changed:\n got %+v\n%+v\nwant %+v\n%+v", from,
+						got.Citations, got.Retrieved, want.Citations, want.Retrieved)
 				}
 				if from >= 2 && (len(d[0].Reviews) != 1 || d[0].Reviews[0].Status != StatusWrong) {
 					t.Errorf("reviews from v%d lost: %+v", from, d[0].Reviews)
@@ -703,6 +725,19 @@ func BenchmarkRecordParallel(b *testing.B) {
 		}
 		return r
 	}
+	b.Run("one-writer", func(b *testing.B) {
+		// One caller at a time: the latency of a single durable commit.
+		s := openTest(b, Options{})
+		ctx := context.Background()
+		i := 0
+		for b.Loop() {
+			i++
+			if err := s.Record(ctx, record(fmt.Sprint("conv", i%100), i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	})
 	for _, bc := range []struct {
 		name     string
 		maxBatch int
@@ -804,4 +839,45 @@ func BenchmarkListReplies(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestPassageCacheForgetsRolledBack commits a batch in which a failing
+// record added a passage that the next record cites: the failed record's
+// savepoint is rolled back, and the passage must be written again for the
+// other, not taken from the writer's cache of known passages.
+func TestPassageCacheForgetsRolledBack(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	newPassage := chat.Citation{N: 1, DocID: "d", Title: "T", URL: "https://example.org/t", Section: "S", ChunkID: "d#new", Passage: "A passage not logged before."}
+	bad := testRecord("bad", 1)
+	bad.Reply.Citations = []chat.Citation{newPassage, newPassage} // the same n twice: the citations insert fails
+	good := testRecord("good", 1)
+	good.Reply.Citations = []chat.Citation{newPassage}
+	batch := []writeReq{{rec: bad, done: make(chan error, 1)}, {rec: good, done: make(chan error, 1)}}
+	s.commit(batch) // the writer is idle: no Record is in flight
+	if err := <-batch[0].done; err == nil {
+		t.Error("a record citing n=1 twice was logged")
+	}
+	if err := <-batch[1].done; err != nil {
+		t.Fatalf("good record: %v", err)
+	}
+	again := testRecord("good", 2)
+	again.Reply.Citations = []chat.Citation{newPassage}
+	if err := s.Record(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.History(ctx, "good", 0)
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("History = %+v, %v", recs, err)
+	}
+	for _, r := range recs {
+		if !reflect.DeepEqual(r.Reply.Citations, []chat.Citation{newPassage}) {
+			t.Errorf("%s: citations %+v", r.AnswerID, r.Reply.Citations)
+		}
+	}
+	var n int
+	s.db.QueryRow(`SELECT COUNT(*) FROM passages WHERE chunk_id = 'd#new'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("passage stored %d times, want once", n)
+	}
 }
