@@ -214,7 +214,7 @@ func TestProjectSets(t *testing.T) {
 	total, evidenceTurns := 0, 0
 	kinds := map[chat.Kind]bool{}
 	ids := map[string]string{}
-	for _, path := range []string{"questions.yaml", "holdout.yaml"} {
+	for _, path := range []string{"questions.yaml", "holdout.yaml", "holdout-late.yaml"} {
 		s, err := Load(path)
 		if err != nil {
 			t.Fatal(err)
