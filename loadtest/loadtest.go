@@ -27,6 +27,10 @@ type Config struct {
 	Questions []string      // asked in turn, each client starting at its own offset
 	// Timeout bounds one ask (from send to answer frame).
 	Timeout time.Duration
+	// Flooders are extra clients that send asks as fast as they can
+	// without waiting for answers; they are not counted in the figures
+	// above, so those show what everyone else got meanwhile.
+	Flooders int
 }
 
 // Result is what a load run measured.
@@ -42,6 +46,7 @@ type Result struct {
 	Errors       map[string]int `json:"errors"` // by protocol error code, or "connect", "read", "timeout"
 	AnswerIDs    []string       `json:"-"`
 	ConnectFails int            `json:"connect_failures"`
+	Flood        *FloodResult   `json:"flood,omitempty"`
 }
 
 // ErrorCount is the number of errors of every kind.
@@ -89,6 +94,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		mu.Lock()
 		errs[code]++
 		mu.Unlock()
+	}
+	var floodRes FloodResult
+	if cfg.Flooders > 0 {
+		wg.Go(func() { floodRes = flood(ctx, cfg, cfg.Flooders) })
 	}
 	start := time.Now()
 	for i := range cfg.Clients {
@@ -161,6 +170,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		ConnectFails: int(connFails.Load()),
 	}
 	res.P50, res.P95, res.P99, res.Max = percentiles(latencies)
+	if cfg.Flooders > 0 {
+		res.Flood = &floodRes
+	}
 	return res, nil
 }
 

@@ -139,3 +139,24 @@ func TestMetricsURLFor(t *testing.T) {
 		t.Error("http url accepted")
 	}
 }
+
+func TestFloodersAreReportedApart(t *testing.T) {
+	var open atomic.Int64
+	srv := protocolServer(t, &open)
+	res, err := Run(context.Background(), Config{
+		URL: wsURL(srv), Clients: 2, Flooders: 1, Duration: 300 * time.Millisecond,
+		Questions: []string{"What is CAR-T?"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Flood == nil || res.Flood.Sent == 0 {
+		t.Fatalf("flood not reported: %+v", res.Flood)
+	}
+	if res.Flood.Frames["error:rate_limited"] == 0 || res.Flood.Frames["answer"] == 0 {
+		t.Errorf("flood frames %v: want answers and rate_limited errors", res.Flood.Frames)
+	}
+	if res.Answers == 0 {
+		t.Error("the other clients got no answers")
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +24,7 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	origin := fs.String("origin", "", "Origin header to send (none by default, as a non-browser client)")
 	verifyLog := fs.String("verify-log", "", "data directory of the server: check that every answer_id received is in its transcript log")
 	idle := fs.Int("idle", 0, "instead of asking, open this many sockets, hold them and report server memory per socket")
+	flooders := fs.Int("flood", 0, "extra clients that send asks as fast as they can without waiting (reported apart: the main figures show what everyone else got)")
 	timeout := fs.Duration("timeout", 30*time.Second, "longest wait for one answer")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if _, err := parseFlags(fs, c, args); err != nil {
@@ -61,7 +64,7 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		return nil
 	}
 
-	res, err := loadtest.Run(ctx, loadtest.Config{URL: *url, Origin: *origin, Clients: *clients, Duration: *duration, Questions: qs, Timeout: *timeout})
+	res, err := loadtest.Run(ctx, loadtest.Config{URL: *url, Origin: *origin, Clients: *clients, Duration: *duration, Questions: qs, Timeout: *timeout, Flooders: *flooders})
 	if err != nil {
 		return err
 	}
@@ -97,11 +100,10 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		if len(res.Errors) == 0 {
 			fmt.Fprintln(c.stdout, "errors: none")
 		} else {
-			var parts []string
-			for code, n := range res.Errors {
-				parts = append(parts, fmt.Sprintf("%s=%d", code, n))
-			}
-			fmt.Fprintf(c.stdout, "errors: %s\n", strings.Join(parts, " "))
+			fmt.Fprintf(c.stdout, "errors: %s\n", countsString(res.Errors))
+		}
+		if f := res.Flood; f != nil {
+			fmt.Fprintf(c.stdout, "flood: %d clients sent %d asks; got %s; %d sockets closed by the server\n", f.Clients, f.Sent, countsString(f.Frames), f.Closed)
 		}
 		if *verifyLog != "" {
 			fmt.Fprintf(c.stdout, "log check: %d of %d answers in the log\n", len(res.AnswerIDs)-len(missing), len(res.AnswerIDs))
@@ -122,4 +124,14 @@ func printIndentedJSON(c *cli, v any) error {
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// countsString prints counts by name, sorted, as "a=1 b=2".
+func countsString(m map[string]int) string {
+	names := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s=%d", n, m[n])
+	}
+	return strings.Join(parts, " ")
 }
