@@ -31,6 +31,9 @@ type Config struct {
 	// without waiting for answers; they are not counted in the figures
 	// above, so those show what everyone else got meanwhile.
 	Flooders int
+	// Think is how long a client pauses after each answer, as a patient
+	// reading it would (0: ask again at once).
+	Think time.Duration
 }
 
 // Result is what a load run measured.
@@ -155,6 +158,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 				latencies = append(latencies, d)
 				ids = append(ids, f.AnswerID)
 				mu.Unlock()
+				if cfg.Think > 0 {
+					select {
+					case <-ctx.Done():
+					case <-time.After(cfg.Think):
+					}
+				}
 			}
 		}()
 	}

@@ -25,6 +25,7 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	verifyLog := fs.String("verify-log", "", "data directory of the server: check that every answer_id received is in its transcript log")
 	idle := fs.Int("idle", 0, "instead of asking, open this many sockets, hold them and report server memory per socket")
 	flooders := fs.Int("flood", 0, "extra clients that send asks as fast as they can without waiting (reported apart: the main figures show what everyone else got)")
+	think := fs.Duration("think", 0, "pause after each answer before a client's next question")
 	timeout := fs.Duration("timeout", 30*time.Second, "longest wait for one answer")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if _, err := parseFlags(fs, c, args); err != nil {
@@ -64,7 +65,7 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		return nil
 	}
 
-	res, err := loadtest.Run(ctx, loadtest.Config{URL: *url, Origin: *origin, Clients: *clients, Duration: *duration, Questions: qs, Timeout: *timeout, Flooders: *flooders})
+	res, err := loadtest.Run(ctx, loadtest.Config{URL: *url, Origin: *origin, Clients: *clients, Duration: *duration, Questions: qs, Timeout: *timeout, Flooders: *flooders, Think: *think})
 	if err != nil {
 		return err
 	}
