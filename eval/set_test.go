@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -214,7 +215,13 @@ func TestProjectSets(t *testing.T) {
 	total, evidenceTurns := 0, 0
 	kinds := map[chat.Kind]bool{}
 	ids := map[string]string{}
-	for _, path := range []string{"questions.yaml", "holdout.yaml", "holdout-late.yaml"} {
+	// Every set in this folder: the development and held-out sets and the
+	// extra tuning set must all quote the corpus and share no ids.
+	paths, err := filepath.Glob("*.yaml")
+	if err != nil || len(paths) < 3 {
+		t.Fatalf("question sets in eval/: %v %v", paths, err)
+	}
+	for _, path := range paths {
 		s, err := Load(path)
 		if err != nil {
 			t.Fatal(err)
