@@ -119,6 +119,11 @@ type wsConn struct {
 	ws   *websocket.Conn
 	ip   string
 	rate *rate.Limiter
+	// notices bounds the rate_limited errors one socket is sent: a client
+	// that keeps sending past them is flooding, and is closed with 1008
+	// once the notices already queued are flushed.
+	notices *rate.Limiter
+	flooded atomic.Bool
 
 	ctx    context.Context // cancelled when the client is gone
 	cancel context.CancelFunc
@@ -156,6 +161,7 @@ func newWSConn(s *Server, ws *websocket.Conn, ip string) *wsConn {
 		ws:        ws,
 		ip:        ip,
 		rate:      rate.NewLimiter(rateLimit(s.cfg.ConnRate), s.cfg.ConnBurst),
+		notices:   rate.NewLimiter(rateLimit(s.cfg.ConnRate), s.cfg.ConnBurst),
 		send:      make(chan *outFrame, s.cfg.SendQueue),
 		stop:      make(chan int, 1),
 		writeDone: make(chan struct{}),
@@ -191,7 +197,11 @@ func (c *wsConn) serve(ctx context.Context, conversation string) {
 	c.cancel()
 	c.closeJobs()
 	c.jobWG.Wait()
-	c.stopWriter(websocket.CloseNormalClosure)
+	code := websocket.CloseNormalClosure
+	if c.flooded.Load() {
+		code = websocket.ClosePolicyViolation
+	}
+	c.stopWriter(code)
 	<-c.writeDone
 	c.s.logger.Debug("socket closed", "conversation", c.convID, "ip", c.ip, "reason", reason)
 }
@@ -220,6 +230,10 @@ func (c *wsConn) hello(requested string) {
 func (c *wsConn) readLoop() string {
 	cfg := c.s.cfg
 	for {
+		if c.flooded.Load() {
+			c.s.metrics.dropped.WithLabelValues("flood").Inc()
+			return "flooding past its rate limit"
+		}
 		if !c.closing.Load() {
 			c.ws.SetReadDeadline(time.Now().Add(cfg.ReadTimeout))
 		}
@@ -268,6 +282,10 @@ func (c *wsConn) readLoop() string {
 func (c *wsConn) allow(id string) bool {
 	if c.rate.Allow() && c.s.ipLimits.allow(c.ip) {
 		return true
+	}
+	if !c.notices.Allow() {
+		c.flooded.Store(true)
+		return false
 	}
 	if len(id) > maxClientIDChars {
 		id = ""

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -525,4 +526,45 @@ func TestConcurrentClients(t *testing.T) {
 	if v := metricValue(t, ts, `cellchat_answers_total{kind="answer"}`); v != 200 {
 		t.Errorf("answers counted = %v, want 200", v)
 	}
+}
+
+// TestFloodIsRateLimitedThenClosed: a client sending as fast as it can gets
+// rate_limited errors, then (still flooding past them) a 1008 close; another
+// socket from the same address is served throughout.
+func TestFloodIsRateLimitedThenClosed(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.ConnRate = 5; c.ConnBurst = 4; c.IPRate = 0 })
+	other := ts.dial(t, "")
+	flood, _, err := websocket.DefaultDialer.Dial(ts.wsURL(""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer flood.Close()
+	var hello map[string]any
+	if err := flood.ReadJSON(&hello); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		if err := flood.WriteJSON(map[string]string{"type": "ask", "id": "f" + strconv.Itoa(i), "text": "What is CAR-T?"}); err != nil {
+			break // closed by the server mid-flood
+		}
+	}
+	limited := 0
+	flood.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var f struct{ Type, Code string }
+		err := flood.ReadJSON(&f)
+		if err != nil {
+			if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+				t.Fatalf("flooding socket ended with %v, want close 1008", err)
+			}
+			break
+		}
+		if f.Type == "error" && f.Code == codeRateLimited {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Error("the flooding client got no rate_limited errors before the close")
+	}
+	other.askOK("o1", "What is CAR-T?")
 }
