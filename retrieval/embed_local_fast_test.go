@@ -3,6 +3,7 @@ package retrieval
 import (
 	"hash/fnv"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -76,5 +77,37 @@ func TestVectorMatchesReference(t *testing.T) {
 				t.Fatalf("%q: component %d = %v, want %v", text, i, got[i], want[i])
 			}
 		}
+	}
+}
+
+// TestExpandIndexAgreesWithScan checks that the first-stem index of the
+// lexicon finds exactly the groups a scan of every group finds.
+func TestExpandIndexAgreesWithScan(t *testing.T) {
+	lex, err := LoadLexicon("../corpus/lexicon.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lex.Len() == 0 {
+		t.Skip("no lexicon in ../corpus")
+	}
+	scan := &Lexicon{groups: lex.groups}
+	var queries []string
+	for _, g := range lex.groups {
+		for _, p := range g {
+			queries = append(queries, "What is "+p.text+"?", "my "+p.text+" and side effects of "+g[0].text)
+		}
+	}
+	expanded := 0
+	for _, q := range append(queries, "", "What is CAR-T?", "nothing relevant here") {
+		got, want := lex.Expand(q), scan.Expand(q)
+		if !slices.Equal(got, want) {
+			t.Errorf("Expand(%q) = %q, scanning gives %q", q, got, want)
+		}
+		if len(want) > 0 {
+			expanded++
+		}
+	}
+	if expanded == 0 {
+		t.Error("no query was expanded")
 	}
 }

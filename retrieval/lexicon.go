@@ -22,6 +22,10 @@ type lexiconFile struct {
 // Lexicon maps lay terms to the corpus's terms for query expansion.
 type Lexicon struct {
 	groups [][]phrase
+	// byFirst maps a stem to the groups (ascending) with a term starting
+	// with it: only those can match a query containing the stem, so a
+	// query is not compared with every term of every group.
+	byFirst map[string][]int
 }
 
 // phrase is one lexicon term as analysed token stems (stop words included,
@@ -76,6 +80,15 @@ func parseLexicon(data []byte) (*Lexicon, error) {
 		}
 		lex.groups = append(lex.groups, group)
 	}
+	lex.byFirst = map[string][]int{}
+	for i, g := range lex.groups {
+		for _, p := range g {
+			first := p.stems[0]
+			if ids := lex.byFirst[first]; len(ids) == 0 || ids[len(ids)-1] != i {
+				lex.byFirst[first] = append(ids, i)
+			}
+		}
+	}
 	return lex, nil
 }
 
@@ -109,7 +122,19 @@ func (l *Lexicon) expandGroups(query string) [][]string {
 	}
 	var out [][]string
 	seen := map[string]bool{}
-	for _, g := range l.groups {
+	var maybe []bool // the groups that can match, when byFirst says
+	if l.byFirst != nil {
+		maybe = make([]bool, len(l.groups))
+		for _, st := range stems {
+			for _, i := range l.byFirst[st] {
+				maybe[i] = true
+			}
+		}
+	}
+	for gi, g := range l.groups {
+		if maybe != nil && !maybe[gi] {
+			continue
+		}
 		matched := -1
 		for i, p := range g {
 			if containsSeq(stems, p.stems) {
