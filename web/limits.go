@@ -1,9 +1,8 @@
 package web
 
 import (
-	"net"
+	"github.com/cellchat/cellchat/internal/clientip"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -66,22 +65,4 @@ func rateLimit(perSecond float64) rate.Limit {
 	return rate.Limit(perSecond)
 }
 
-// clientIP is the address rate limits are keyed on. Behind a reverse proxy,
-// header (e.g. X-Forwarded-For) names where the proxy puts the client's
-// address; its last entry is the one the nearest proxy added, the only one
-// a client cannot forge.
-func clientIP(r *http.Request, header string) string {
-	if header != "" {
-		if v := r.Header.Values(header); len(v) > 0 {
-			parts := strings.Split(v[len(v)-1], ",")
-			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+func clientIP(r *http.Request, header string) string { return clientip.Of(r, header) }

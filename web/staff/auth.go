@@ -7,7 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
+	"github.com/cellchat/cellchat/internal/clientip"
 	"net/http"
 	"net/url"
 	"strings"
@@ -93,24 +93,7 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// clientIP is the address sign-in failures are counted against: the peer,
-// or behind a trusted proxy the last entry of the configured header (the
-// one the nearest proxy added, which a client cannot forge).
-func clientIP(r *http.Request, header string) string {
-	if header != "" {
-		if v := r.Header.Values(header); len(v) > 0 {
-			parts := strings.Split(v[len(v)-1], ",")
-			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
-				return ip
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+func clientIP(r *http.Request, header string) string { return clientip.Of(r, header) }
 
 func (c *console) setCookie(w http.ResponseWriter, r *http.Request, name, value string, expires time.Time) {
 	ck := &http.Cookie{
