@@ -22,18 +22,6 @@ func runEvalCLI(t *testing.T, env map[string]string, args ...string) (string, st
 	return stdout.String(), stderr.String(), err
 }
 
-func evalExit(err error) int {
-	var ee *exitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee):
-		return ee.code
-	default:
-		return 1
-	}
-}
-
 // askServer answers POST /api/ask like the chat server (issue 5): CAR-T
 // questions with a cited answer, anything else with no_answer.
 func askServer(t *testing.T) *httptest.Server {
@@ -122,7 +110,7 @@ func TestEvalCommandExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, _, err := runEvalCLI(t, nil, tt.args...)
-			if got := evalExit(err); got != tt.code {
+			if got := exitCode(err); got != tt.code {
 				t.Fatalf("exit %d, want %d (err %v)\n%s", got, tt.code, err, out)
 			}
 			all := out
