@@ -2,10 +2,12 @@ package web
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"time"
 )
 
-// idBytes random bytes make a conversation or answer id: 128 bits, so ids
+// idBytes random bytes make a conversation id: 128 bits, so ids
 // cannot be guessed, and resuming by id is safe without an account.
 const idBytes = 16
 
@@ -13,6 +15,22 @@ const idBytes = 16
 func newID() string {
 	var b [idBytes]byte
 	rand.Read(b[:]) // never fails (crypto/rand crashes the program instead)
+	return hex.EncodeToString(b[:])
+}
+
+// newAnswerID returns a fresh answer id of the same shape as newID: the
+// time in milliseconds (48 bits) followed by 80 random bits. Answer ids
+// that grow with time are appended at the end of the transcript log's
+// indexes instead of landing on a random page each, so a commit writes a
+// few pages for a whole batch of answers rather than several per answer.
+// They need not be unguessable: feedback on an answer is accepted only
+// within its conversation, whose id is 128 random bits.
+func newAnswerID() string {
+	var b [idBytes]byte
+	var ms [8]byte
+	binary.BigEndian.PutUint64(ms[:], uint64(time.Now().UnixMilli()))
+	copy(b[:6], ms[2:])
+	rand.Read(b[6:])
 	return hex.EncodeToString(b[:])
 }
 

@@ -250,7 +250,7 @@ func (s *Server) answer(ctx context.Context, transport, convID string, history [
 		s.logger.ErrorContext(ctx, "answer failed", "conversation", convID, "err", err)
 		return answered{}, &protocolError{code: codeInternal, message: "Sorry, something went wrong while answering. Please try again."}
 	}
-	id := newID()
+	id := newAnswerID()
 	rec := transcript.Record{
 		AnswerID:       id,
 		ConversationID: convID,
