@@ -117,11 +117,16 @@ func accuracy(points []labelled, threshold float64) float64 {
 }
 
 // TestCalibrateNoAnswerThreshold sweeps the no-answer threshold over the
-// project's development question set (eval/questions.yaml; the holdout set
-// is not looked at) and the engine's own (testdata/questions.yaml), and checks that DefaultMinConfidence is as good as the
-// best threshold found. Run with -v to see the sweep.
+// project's development question set (eval/questions.yaml), its extra tuning
+// set of lay, paraphrased and on-topic unanswerable questions
+// (eval/tuning-extra.yaml) and the engine's own (testdata/questions.yaml);
+// the held-out sets are not looked at. It checks that DefaultMinConfidence
+// is as good as the best threshold found. Run with -v to see the sweep.
 func TestCalibrateNoAnswerThreshold(t *testing.T) {
-	points := append(calibrationPoints(t, "../eval/questions.yaml"), calibrationPoints(t, "testdata/questions.yaml")...)
+	var points []labelled
+	for _, set := range []string{"../eval/questions.yaml", "../eval/tuning-extra.yaml", "testdata/questions.yaml"} {
+		points = append(points, calibrationPoints(t, set)...)
+	}
 	var pos, neg int
 	for _, p := range points {
 		if p.answerable {

@@ -41,7 +41,8 @@ func normalize(s string) string {
 }
 
 // stopWords are words that say nothing about what a question is about.
-// Question and request words are included: "tell me about X" is about X.
+// Question and request words are included: "tell me about X" is about X, and
+// so are closed-class words ("whose", "instead", "since") that no topic hangs on.
 var stopWords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`a about above after again against all also am an and any are aren't as at be
@@ -61,7 +62,11 @@ var stopWords = func() map[string]bool {
 		say says said choose choosing chose decide deciding pick option options best better right go
 		including include includes included especially specifically particular certain various
 		example examples see seen potential potentially significant significantly important note one two many
-		well new make makes made may might also however therefore thus often whether`) {
+		well new make makes made may might also however therefore thus often whether
+		whose instead rather since via per without within whatever whenever wherever whichever whoever
+		anyway anyhow somehow onto toward towards among across along around beyond behind besides though
+		although unless yet even still already always sometimes perhaps maybe quite enough almost simply
+		basically kindly anymore ever`) {
 		m[w] = true
 	}
 	return m
