@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"math/rand/v2"
 	"os"
 	"regexp"
 	"slices"
@@ -93,4 +94,46 @@ func TestPrefilterAgreesWithRegexp(t *testing.T) {
 		}
 	}
 	t.Logf("%d patterns, %d without a prefilter; %d matches, %d rejected by the prefilter", len(all), none, matched, filtered)
+}
+
+// TestExpandContractionsAgreesWithRegexp compares the contraction scan
+// with the regexp it replaces, on the question sets and on random texts
+// made of contractions, their parts, word and non-word characters.
+func TestExpandContractionsAgreesWithRegexp(t *testing.T) {
+	r, err := parseRules(defaultRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.contractionsBy == nil {
+		t.Fatal("the built-in contractions are not handled by the scan")
+	}
+	viaRegexp := func(s string) string {
+		return r.contractionRe.ReplaceAllStringFunc(s, func(m string) string { return r.contractions[m] })
+	}
+	pieces := []string{" ", "'", "’", "x", "_", "9", "é", ".", "?", "s", "t", "n", "do", "i", "m"}
+	for k := range r.contractions {
+		pieces = append(pieces, k)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	texts := []string{"", "im", "i'm fine", "dont stop", "what's cant", "hes_im", "éim", "ive9", "can'tdont don't"}
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	changed := 0
+	for _, s := range texts {
+		got, want := r.expandContractions(s), viaRegexp(s)
+		if got != want {
+			t.Fatalf("expandContractions(%q) = %q, the regexp gives %q", s, got, want)
+		}
+		if got != s {
+			changed++
+		}
+	}
+	if changed == 0 {
+		t.Error("no text had a contraction")
+	}
 }
