@@ -58,7 +58,7 @@ type rules struct {
 	contractions   map[string]string
 	contractionRe  *regexp.Regexp
 	contractionsBy []string // the contractions, longest first, when expandContractions can expand them
-	ordered        []rule // in the order they are tried
+	ordered        []rule   // in the order they are tried
 	injection      []pattern
 	stripPrefix    []pattern
 	sentenceReject []pattern
