@@ -48,6 +48,16 @@ const (
 	referentBonus      = 0.1  // per word shared with the answer "that" points at, up to 3
 )
 
+// answerType matches what a question asks for: the noun of "what X" or
+// "which X" ("What steroids ...", "Which hospitals ...") or the action of
+// "how do I X" ("How do I register ...").
+var answerType = regexp.MustCompile(`(?i)(?:^|[.?!] )(?:(?:what|which|how many|how much)(?: kinds?| types?| sorts?)?(?: of)?|how (?:do|can|should|would) (?:i|we|you|one)) ([a-z]+)`)
+
+// answerTypeFactor multiplies the coverage weight of the noun a question
+// asks for when the corpus never uses it: sources that never name what is
+// asked for cannot answer it, however well they cover the rest.
+const answerTypeFactor = 2
+
 var definitionQuestion = regexp.MustCompile(`(?i)^(?:what|who)(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?[?.! ]*$`)
 
 // newQuery analyses the question's own words and the context words a
@@ -86,6 +96,12 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			if _, own := q.base[rel]; !own {
 				q.related[st] = append(q.related[st], rel)
 			}
+		}
+	}
+	if m := answerType.FindStringSubmatch(own); m != nil && !stopWords[strings.ToLower(m[1])] {
+		st := stem(strings.ToLower(m[1]))
+		if _, ok := q.focus[st]; ok && !e.stats.known(st) && !e.rules.aspect[st] {
+			q.focus[st] *= answerTypeFactor
 		}
 	}
 	if m := definitionQuestion.FindStringSubmatch(strings.TrimSpace(own)); m != nil {
