@@ -30,6 +30,10 @@ type query struct {
 	// cited (follow-ups only): repeating them tells the patient little new.
 	previous string
 	cited    map[string]bool
+	// quantity is set for questions answered by a number ("How long ...",
+	// "How many ...", "What percentage ..."): only a passage that states a
+	// number can answer them.
+	quantity bool
 	// referent holds the rarer words of the previous answer when the
 	// question points at it ("that"): sentences that share them are about
 	// what it points at.
@@ -58,6 +62,14 @@ var answerType = regexp.MustCompile(`(?i)(?:^|[.?!] )(?:(?:what|which|how many|h
 // asked for cannot answer it, however well they cover the rest.
 const answerTypeFactor = 2
 
+// quantityQuestion matches questions whose answer is a number or an amount
+// of time; numberWord matches a stated number ("one" is left out: "One
+// example is ..." states none).
+var (
+	quantityQuestion = regexp.MustCompile(`(?i)\b(?:how (?:long|many|much|often|old|soon|quickly|big|large)|(?:what|which) (?:percentage|proportion|share|fraction|age|number)|at what age|what are the (?:odds|chances))\b`)
+	numberWord       = regexp.MustCompile(`(?i)\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|dozens?|half|percent|per cent)\b`)
+)
+
 var definitionQuestion = regexp.MustCompile(`(?i)^(?:what|who)(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?[?.! ]*$`)
 
 // newQuery analyses the question's own words and the context words a
@@ -65,7 +77,9 @@ var definitionQuestion = regexp.MustCompile(`(?i)^(?:what|who)(?: is| are|['’]
 func (e *Engine) newQuery(search, own string, context map[string]float64, previous string) *query {
 	q := &query{search: search, topic: search, base: map[string]float64{}, related: map[string][]string{}, focus: map[string]float64{}, previous: previous}
 	add := func(st string, factor float64) string {
-		if !e.stats.known(st) {
+		// Everyday wording is never "corrected" into a corpus word: "plain"
+		// is not a misspelt "plan".
+		if !e.stats.known(st) && !e.rules.aspect[st] {
 			if c := e.stats.correct(st); c != "" {
 				st = c
 			}
@@ -104,6 +118,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			q.focus[st] *= answerTypeFactor
 		}
 	}
+	q.quantity = quantityQuestion.MatchString(own)
 	if m := definitionQuestion.FindStringSubmatch(strings.TrimSpace(own)); m != nil {
 		q.define = contentStems(m[1])
 	}
@@ -200,6 +215,9 @@ func (e *Engine) confidence(q *query, passages []retrieval.Passage, top int) flo
 	for i, p := range passages {
 		if i == top {
 			break
+		}
+		if q.quantity && !numberWord.MatchString(p.Text) {
+			continue
 		}
 		if c := q.coverage(e.analyse(p.ID, p.Section, p.Text).stems); c > best {
 			best = c

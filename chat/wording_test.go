@@ -1,0 +1,71 @@
+package chat
+
+import (
+	"context"
+	"testing"
+)
+
+// The no-answer confidence weighs what a question is about, not how it is
+// worded: everyday words ("doctors", "instead", "in simple words", "my
+// dad ... next month") leave an answerable question answerable, while a
+// question whose asked-for thing the sources never name ("What steroids",
+// "How do I register") or that needs a number they never state ("How
+// many", "How much time") is declined although its other words are covered.
+func TestConfidenceFollowsTopicNotWording(t *testing.T) {
+	e := realEngine(t, Config{})
+	tests := []struct {
+		q    string
+		want Kind
+	}{
+		{"Why would doctors use my own cells instead of a donor's?", KindAnswer},
+		{"What are stem cells, in simple words?", KindAnswer},
+		{"My dad is getting CAR-T next month. What side effects can it have?", KindAnswer},
+		{"Whose cells are used in an autologous treatment?", KindAnswer},
+		{"What is cytokine release syndrome after CAR-T?", KindAnswer},
+		{"What steroids are used to treat graft-versus-host disease?", KindNoAnswer},
+		{"How do I register as a bone marrow donor?", KindNoAnswer},
+		{"How many patients get cytokine release syndrome after CAR-T?", KindNoAnswer},
+		{"How much time off work will I need after CAR-T?", KindNoAnswer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			r, err := e.Answer(context.Background(), nil, tt.q, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Kind != tt.want {
+				t.Errorf("kind %s (confidence %.3f, reason %s), want %s", r.Kind, r.Confidence, r.Reason, tt.want)
+			}
+		})
+	}
+}
+
+func TestQuantityQuestionNeedsANumber(t *testing.T) {
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"How many patients get CRS?", true},
+		{"How long until I can go back to work?", true},
+		{"What percentage are cured?", true},
+		{"At what age can a child donate?", true},
+		{"How does CAR-T work?", false},
+		{"What is a bone marrow transplant?", false},
+		{"When is conditioning given?", false},
+	}
+	for _, tt := range tests {
+		if got := quantityQuestion.MatchString(tt.text); got != tt.want {
+			t.Errorf("quantityQuestion(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+	for text, want := range map[string]bool{
+		"for adults and children from 2 years of age": true,
+		"one of two places":                           true,
+		"One example of cellular therapy is CAR-T.":   false,
+		"thousands of genes":                          true,
+	} {
+		if got := numberWord.MatchString(text); got != want {
+			t.Errorf("numberWord(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
