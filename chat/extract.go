@@ -54,13 +54,55 @@ const (
 
 // answerType matches what a question asks for: the noun of "what X" or
 // "which X" ("What steroids ...", "Which hospitals ...") or the action of
-// "how do I X" ("How do I register ...").
-var answerType = regexp.MustCompile(`(?i)(?:^|[.?!] )(?:(?:what|which|how many|how much)(?: kinds?| types?| sorts?)?(?: of)?|how (?:do|can|should|would) (?:i|we|you|one)) ([a-z]+)`)
+// "how do I X" ("How do I register ...", "Where do I park ...").
+var answerType = regexp.MustCompile(`(?i)(?:^|[.?!] )(?:(?:what|which|how many|how much)(?: kinds?| types?| sorts?)?(?: of)?|(?:how|where|when) (?:do|can|should|would|may) (?:i|we|you|one)) ([a-z]+)`)
 
 // answerTypeFactor multiplies the coverage weight of the noun a question
 // asks for when the corpus never uses it: sources that never name what is
 // asked for cannot answer it, however well they cover the rest.
 const answerTypeFactor = 2
+
+// predicateStems returns the stems of the words a question uses as verbs or
+// adjectives, told by where they stand: after a subject pronoun or "to" ("I
+// heard", "do they grow", "to keep"), before "than" ("safer than"), or after
+// "is it" ("is that true"). A verb or adjective the corpus never uses is
+// mostly the patient's wording ("heard", "true", "safer"); the things a
+// question is about are nouns ("hair", "alcohol", "asthma"), and keep their
+// weight.
+func predicateStems(question string) []string {
+	// Split by hand: tokenize drops one-letter words, and "I" matters here.
+	words := strings.FieldsFunc(strings.ToLower(question), func(r rune) bool {
+		return !isWordRune(r) && r != '\''
+	})
+	var out []string
+	for i, w := range words {
+		w = strings.TrimSuffix(w, "'s")
+		if stopWords[w] || len(w) < 2 {
+			continue
+		}
+		prev, prev2, next := "", "", ""
+		if i > 0 {
+			prev = words[i-1]
+		}
+		if i > 1 {
+			prev2 = words[i-2]
+		}
+		if i+1 < len(words) {
+			next = words[i+1]
+		}
+		switch {
+		case subjectPronoun[prev], prev == "to", next == "than",
+			copula[prev2] && (prev == "it" || prev == "that" || prev == "this" || prev == "they"):
+			out = append(out, stem(w))
+		}
+	}
+	return out
+}
+
+var (
+	subjectPronoun = map[string]bool{"i": true, "you": true, "we": true, "they": true, "he": true, "she": true}
+	copula         = map[string]bool{"is": true, "are": true, "was": true, "were": true, "be": true}
+)
 
 // quantityQuestion matches questions whose answer is a number or an amount
 // of time; numberWord matches a stated number ("one" is left out: "One
@@ -112,11 +154,17 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			}
 		}
 	}
+	asked := ""
 	if m := answerType.FindStringSubmatch(own); m != nil && !stopWords[strings.ToLower(m[1])] {
-		st := stem(strings.ToLower(m[1]))
-		if _, ok := q.focus[st]; ok && !e.stats.known(st) && !e.rules.aspect[st] {
-			q.focus[st] *= answerTypeFactor
+		asked = stem(strings.ToLower(m[1]))
+	}
+	for _, st := range predicateStems(own) {
+		if _, ok := q.focus[st]; ok && st != asked && !e.stats.known(st) && !e.rules.aspect[st] {
+			q.focus[st] = q.base[st] * e.rules.aspectWeight
 		}
+	}
+	if _, ok := q.focus[asked]; ok && !e.stats.known(asked) && !e.rules.aspect[asked] {
+		q.focus[asked] *= answerTypeFactor
 	}
 	q.quantity = quantityQuestion.MatchString(own)
 	if m := definitionQuestion.FindStringSubmatch(strings.TrimSpace(own)); m != nil {

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"slices"
 	"testing"
 )
 
@@ -22,6 +23,9 @@ func TestConfidenceFollowsTopicNotWording(t *testing.T) {
 		{"My dad is getting CAR-T next month. What side effects can it have?", KindAnswer},
 		{"Whose cells are used in an autologous treatment?", KindAnswer},
 		{"What is cytokine release syndrome after CAR-T?", KindAnswer},
+		{"I heard CAR-T uses your own immune cells. Is that true?", KindAnswer},
+		{"Are my own cells safer than a donor's?", KindAnswer},
+		{"Where do I park when I come for my infusion?", KindNoAnswer},
 		{"What steroids are used to treat graft-versus-host disease?", KindNoAnswer},
 		{"How do I register as a bone marrow donor?", KindNoAnswer},
 		{"How many patients get cytokine release syndrome after CAR-T?", KindNoAnswer},
@@ -66,6 +70,24 @@ func TestQuantityQuestionNeedsANumber(t *testing.T) {
 	} {
 		if got := numberWord.MatchString(text); got != want {
 			t.Errorf("numberWord(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+func TestPredicateStems(t *testing.T) {
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"I heard CAR-T uses your own immune cells. Is that true?", []string{stem("heard"), stem("true")}},
+		{"Are my own cells safer than a donor's?", []string{stem("safer")}},
+		{"Do they grow the cells in a lab?", []string{stem("grow")}},
+		{"Does CAR-T make your hair fall out?", nil},
+		{"Is asthma treated with stem cells?", nil},
+	}
+	for _, tt := range tests {
+		if got := predicateStems(tt.q); !slices.Equal(got, tt.want) {
+			t.Errorf("predicateStems(%q) = %q, want %q", tt.q, got, tt.want)
 		}
 	}
 }
