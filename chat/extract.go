@@ -100,8 +100,9 @@ func predicateStems(question string) []string {
 }
 
 var (
-	subjectPronoun = map[string]bool{"i": true, "you": true, "we": true, "they": true, "he": true, "she": true}
-	copula         = map[string]bool{"is": true, "are": true, "was": true, "were": true, "be": true}
+	subjectPronoun = map[string]bool{"i": true, "you": true, "we": true, "they": true, "he": true, "she": true,
+		"i'm": true, "im": true, "you're": true, "we're": true, "they're": true, "he's": true, "she's": true}
+	copula = map[string]bool{"is": true, "are": true, "was": true, "were": true, "be": true}
 )
 
 // quantityQuestion matches questions whose answer is a number or an amount
