@@ -117,7 +117,10 @@ func (e *LocalEmbedder) vector(text string, idf func(string) float64) []float32 
 	}
 	v := make([]float32, e.Dim)
 	for h, f := range feats {
-		val := (1 + math.Log(f.n)) * f.base
+		val := f.base // most features occur once: 1 + log(1) is 1
+		if f.n != 1 {
+			val = (1 + math.Log(f.n)) * f.base
+		}
 		i := int(h % uint64(e.Dim))
 		if h>>63 == 1 {
 			val = -val
