@@ -11,16 +11,16 @@ func TestTriageSelfHarmWordings(t *testing.T) {
 	}
 	for q, want := range map[string]Kind{
 		"I feel like ending it all, there is no point anymore": KindEmergency,
-		"I just want to end it all":                             KindEmergency,
-		"I can't go on like this":                               KindEmergency,
-		"I don't want to be here anymore":                       KindEmergency,
-		"I can't take it anymore":                               KindEmergency,
-		"sometimes I wish I was dead":                           KindEmergency,
-		"I keep thinking about ending my life":                  KindEmergency,
+		"I just want to end it all":                            KindEmergency,
+		"I can't go on like this":                              KindEmergency,
+		"I don't want to be here anymore":                      KindEmergency,
+		"I can't take it anymore":                              KindEmergency,
+		"sometimes I wish I was dead":                          KindEmergency,
+		"I keep thinking about ending my life":                 KindEmergency,
 		"There is no point in living after this diagnosis":     KindEmergency,
-		"Is there any point in a second transplant?":            "",
-		"How does the treatment end?":                           "",
-		"What happens at the end of CAR-T therapy?":             "",
+		"Is there any point in a second transplant?":           "",
+		"How does the treatment end?":                          "",
+		"What happens at the end of CAR-T therapy?":            "",
 	} {
 		v := r.triage(q)
 		var got Kind
