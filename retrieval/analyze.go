@@ -1,12 +1,15 @@
 package retrieval
 
 import (
+	_ "embed"
+	"fmt"
 	"strings"
 	"sync"
 	"unicode"
 
 	"github.com/kljensen/snowball/english"
 	"golang.org/x/text/unicode/norm"
+	"gopkg.in/yaml.v3"
 )
 
 // token is one word of analysed text.
@@ -59,13 +62,35 @@ var stemExceptions = map[string]string{
 	"conditioned":  "conditioning",
 }
 
+//go:embed wordforms.yaml
+var wordFormsYAML []byte
+
+// wordForms maps irregular and derived forms the Snowball stemmer leaves
+// apart ("grown", "storage") to their base word ("grow", "store"), which is
+// stemmed instead. Data, kept in wordforms.yaml.
+var wordForms = mustParseWordForms(wordFormsYAML)
+
+func mustParseWordForms(data []byte) map[string]string {
+	var f struct {
+		Forms map[string]string `yaml:"forms"`
+	}
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		panic(fmt.Sprintf("retrieval/wordforms.yaml: %v", err))
+	}
+	return f.Forms
+}
+
 func stem(w string) string {
 	if c, ok := stemCache.Load(w); ok {
 		return c.(string)
 	}
-	s, ok := stemExceptions[w]
+	base := w
+	if b, ok := wordForms[w]; ok {
+		base = b
+	}
+	s, ok := stemExceptions[base]
 	if !ok {
-		s = english.Stem(w, false)
+		s = english.Stem(base, false)
 	}
 	if s == "" {
 		s = w

@@ -32,7 +32,7 @@ func NewLocalEmbedder() *LocalEmbedder {
 
 // Name identifies the embedder and every setting that changes its vectors.
 func (e *LocalEmbedder) Name() string {
-	return fmt.Sprintf("local-hash-v1/d%d/g%d-%d/w%g-%g-%g", e.Dim, e.MinGram, e.MaxGram, e.WordWeight, e.PairWeight, e.GramsWeight)
+	return fmt.Sprintf("local-hash-v2/d%d/g%d-%d/w%g-%g-%g", e.Dim, e.MinGram, e.MaxGram, e.WordWeight, e.PairWeight, e.GramsWeight)
 }
 
 // Embed returns the document vector of text.
