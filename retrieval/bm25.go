@@ -25,6 +25,12 @@ type bm25 struct {
 	avgLen   float64
 }
 
+// pairKey is the index key of two adjacent content words (stop words
+// between them skipped): a query's "tissue therapy" or "bone marrow" then
+// ranks the passages with that phrase above those with the words apart.
+// Stems hold no space, so a pair never collides with a word.
+func pairKey(a, b string) string { return a + " " + b }
+
 // weightedTerm is a query term and how much it counts (expansions count less).
 type weightedTerm struct {
 	stem   string
@@ -38,9 +44,13 @@ func newBM25(texts []string) *bm25 {
 	for d, text := range texts {
 		clear(counts)
 		n := 0
-		for _, t := range terms(text) {
+		ts := terms(text)
+		for i, t := range ts {
 			counts[t]++
 			n++
+			if i > 0 {
+				counts[pairKey(ts[i-1], t)]++
+			}
 		}
 		for t, c := range counts {
 			ix.postings[t] = append(ix.postings[t], posting{doc: int32(d), tf: float32(c)})

@@ -22,6 +22,9 @@ const (
 	// groupShare: a synonym group's expansion weight is divided by the
 	// number of its terms to this power, so big groups do not drown the query.
 	groupShare = 0.5
+	// pairWeight is how much two adjacent query words found adjacent in a
+	// passage count, on top of the words themselves.
+	pairWeight = 0.5
 	// lexicalShare is the lexical ranking's share of the fused score.
 	lexicalShare = 0.5
 )
@@ -131,13 +134,20 @@ func (s *snapshot) search(ctx context.Context, query string, expansions [][]stri
 func (s *snapshot) lexicalQuery(query string, expansions [][]string) []weightedTerm {
 	weights := map[string]float64{}
 	var order []string
+	put := func(t string, w float64) {
+		if _, ok := weights[t]; !ok {
+			order = append(order, t)
+		}
+		if w > weights[t] {
+			weights[t] = w
+		}
+	}
 	add := func(text string, w float64) {
-		for _, t := range terms(text) {
-			if _, ok := weights[t]; !ok {
-				order = append(order, t)
-			}
-			if w > weights[t] {
-				weights[t] = w
+		ts := terms(text)
+		for i, t := range ts {
+			put(t, w)
+			if i > 0 {
+				put(pairKey(ts[i-1], t), w*pairWeight)
 			}
 		}
 	}
