@@ -2,6 +2,8 @@ package retrieval
 
 import (
 	"math"
+	"slices"
+	"strings"
 )
 
 // BM25 parameters: the usual defaults.
@@ -23,6 +25,9 @@ type bm25 struct {
 	postings map[string][]posting
 	docLen   []float32
 	avgLen   float64
+	// words are the indexed single-word stems by length in bytes, for
+	// finding the word a misspelled query word meant (nearWords).
+	words map[int][]string
 }
 
 // pairKey is the index key of two adjacent content words (stop words
@@ -64,7 +69,100 @@ func newBM25(texts []string) *bm25 {
 	if ix.avgLen == 0 {
 		ix.avgLen = 1
 	}
+	ix.words = map[int][]string{}
+	for t := range ix.postings {
+		if !strings.Contains(t, " ") {
+			ix.words[len(t)] = append(ix.words[len(t)], t)
+		}
+	}
+	for _, ws := range ix.words {
+		slices.Sort(ws) // a stable order, so ties rank the same every time
+	}
 	return ix
+}
+
+// Misspelling fallback: a query word no chunk has is looked up among the
+// indexed words within a small edit distance ("leukaferesis" finds
+// "leukapheresis"). Short words are left alone: up to five letters one edit
+// turns many words into another real word ("watch", "match"). The first
+// letter must agree: patients rarely mistype it, and it halves false finds.
+const (
+	fuzzyMinLen     = 6 // shortest stem looked up
+	fuzzyLongLen    = 8 // stems this long may be two edits away, shorter ones one
+	fuzzyMaxMatches = 3 // more near words than this: the word is too ambiguous to guess
+)
+
+// nearWords returns the indexed stems closest to stem within the allowed
+// edit distance (none if stem is indexed itself, short, or ambiguous).
+func (ix *bm25) nearWords(stem string) []string {
+	n := len(stem)
+	if n < fuzzyMinLen || len(ix.postings[stem]) > 0 {
+		return nil
+	}
+	maxD := 1
+	if n >= fuzzyLongLen {
+		maxD = 2
+	}
+	var best []string
+	bestD := maxD + 1
+	for l := n - maxD; l <= n+maxD; l++ {
+		for _, w := range ix.words[l] {
+			if w[0] != stem[0] {
+				continue
+			}
+			if d := editDistance(stem, w, min(maxD, bestD)); d < bestD {
+				best, bestD = append(best[:0], w), d
+			} else if d == bestD && d <= maxD {
+				best = append(best, w)
+			}
+		}
+	}
+	if len(best) > fuzzyMaxMatches {
+		return nil
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes), counting an
+// adjacent transposition as one edit; any distance above limit is limit+1.
+func editDistance(a, b string, limit int) int {
+	if abs(len(a)-len(b)) > limit {
+		return limit + 1
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return min(prev[len(b)], limit+1)
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // idf is the BM25 inverse document frequency of a stem (never negative). A

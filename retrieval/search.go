@@ -25,6 +25,9 @@ const (
 	// pairWeight is how much two adjacent query words found adjacent in a
 	// passage count, on top of the words themselves.
 	pairWeight = 0.5
+	// fuzzyWeight is how much an indexed word counts that a query word no
+	// chunk has is a likely misspelling of (bm25.nearWords).
+	fuzzyWeight = 0.7
 	// lexicalShare is the lexical ranking's share of the fused score.
 	lexicalShare = 0.5
 )
@@ -152,6 +155,11 @@ func (s *snapshot) lexicalQuery(query string, expansions [][]string) []weightedT
 		}
 	}
 	add(query, 1)
+	for _, t := range terms(query) {
+		for _, near := range s.lex.nearWords(t) {
+			put(near, fuzzyWeight)
+		}
+	}
 	for _, g := range expansions {
 		w := expansionWeight / math.Pow(float64(len(g)), groupShare)
 		for _, e := range g {
