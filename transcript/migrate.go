@@ -152,6 +152,23 @@ INSERT INTO retrieved_v4(answer_id, rank, doc_id, section, score, lexical, vecto
 DROP TABLE retrieved;
 ALTER TABLE retrieved_v4 RENAME TO retrieved;
 `,
+	// 5: a reply's citations and retrieved passages live on its turn row,
+	// each as one JSON array (see refs.go): the writer inserts one row per
+	// reply instead of a turn, its citations and its ~8 retrieved rows,
+	// each B-tree insert costing more than the bytes it adds.
+	// citation_refs: [[n, doc_id, title, url, section, passage_id], ...] by n;
+	// retrieved_refs: [[doc_id, section, score, lexical, vector, passage_id], ...] by rank.
+	`
+ALTER TABLE turns ADD COLUMN citation_refs TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE turns ADD COLUMN retrieved_refs TEXT NOT NULL DEFAULT '[]';
+UPDATE turns SET
+	citation_refs = COALESCE((SELECT json_group_array(json_array(c.n, c.doc_id, c.title, c.url, c.section, c.passage_id))
+		FROM (SELECT * FROM citations WHERE answer_id = turns.answer_id ORDER BY n) c), '[]'),
+	retrieved_refs = COALESCE((SELECT json_group_array(json_array(r.doc_id, r.section, r.score, r.lexical, r.vector, r.passage_id))
+		FROM (SELECT * FROM retrieved WHERE answer_id = turns.answer_id ORDER BY rank) r), '[]');
+DROP TABLE citations;
+DROP TABLE retrieved;
+`,
 }
 
 // schemaVersion is the version Open migrates to.

@@ -114,7 +114,7 @@ func (s *Store) ListReplies(ctx context.Context, f Filter) ([]ReplyRow, error) {
 	}
 	q := `SELECT t.answer_id, t.conversation_id, t.time, t.question, t.kind, t.text, t.mode, t.reason, t.confidence,
 		t.corpus_version, t.latency_ns,
-		(SELECT COUNT(*) FROM citations c WHERE c.answer_id = t.answer_id),
+		json_array_length(t.citation_refs),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'up'),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'down'),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.comment <> ''),

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -221,16 +220,15 @@ func (s *Store) writer() {
 
 // writeStmts are the statements the writer runs, prepared once on its own
 // connection: parsing SQL costs more than executing these inserts. The
-// citations and retrieved passages of a reply go in one multi-row INSERT
-// per table (a statement per row count up to maxRowsPerInsert), because
-// each statement executed costs far more than the row it adds.
+// citations and retrieved passages of a reply are columns of its turn row
+// (refs.go), because each row inserted costs far more than its bytes.
 type writeStmts struct {
 	conversation, turn *sql.Stmt
-	citations          []*sql.Stmt // [n] inserts n rows
-	retrieved          []*sql.Stmt
 	addPassage         *sql.Stmt
 	passageID          *sql.Stmt
 	passages           *passageCache
+	pids               []int64 // scratch: passage ids of the record being written
+	refs               []byte  // scratch: its encoded refs
 }
 
 // passageCache maps the passages known to be in the passages table to
@@ -275,24 +273,15 @@ func (c *passageCache) rolledBack(mark int) {
 	c.added = c.added[:mark]
 }
 
-const maxRowsPerInsert = 16
-
 const (
 	sqlConversation = `INSERT INTO conversations(id, started, last) VALUES (?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET last = MAX(last, excluded.last)`
 	sqlTurn = `INSERT INTO turns(answer_id, conversation_id, time, question, kind, text,
-		disclaimer, mode, reason, confidence, corpus_version, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlCitations  = `INSERT INTO citations(answer_id, n, doc_id, title, url, section, passage_id) VALUES `
-	sqlRetrieved  = `INSERT INTO retrieved(answer_id, rank, doc_id, section, score, lexical, vector, passage_id) VALUES `
+		disclaimer, mode, reason, confidence, corpus_version, latency_ns, citation_refs, retrieved_refs)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlAddPassage = `INSERT OR IGNORE INTO passages(chunk_id, text) VALUES (?, ?)`
 	sqlPassageID  = `SELECT id FROM passages WHERE chunk_id = ? AND text = ?`
 )
-
-// multiRow returns insert followed by n groups of cols placeholders.
-func multiRow(insert string, cols, n int) string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-	return insert + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
-}
 
 // preparer is a *sql.Conn or a *sql.Tx.
 type preparer interface {
@@ -300,8 +289,7 @@ type preparer interface {
 }
 
 func prepareWrites(ctx context.Context, p preparer) (*writeStmts, error) {
-	w := &writeStmts{citations: make([]*sql.Stmt, maxRowsPerInsert+1), retrieved: make([]*sql.Stmt, maxRowsPerInsert+1),
-		passages: newPassageCache()}
+	w := &writeStmts{passages: newPassageCache()}
 	prep := func(dst **sql.Stmt, query string) error {
 		st, err := p.PrepareContext(ctx, query)
 		if err != nil {
@@ -323,19 +311,11 @@ func prepareWrites(ctx context.Context, p preparer) (*writeStmts, error) {
 	if err := prep(&w.passageID, sqlPassageID); err != nil {
 		return nil, err
 	}
-	for n := 1; n <= maxRowsPerInsert; n++ {
-		if err := prep(&w.citations[n], multiRow(sqlCitations, 7, n)); err != nil {
-			return nil, err
-		}
-		if err := prep(&w.retrieved[n], multiRow(sqlRetrieved, 8, n)); err != nil {
-			return nil, err
-		}
-	}
 	return w, nil
 }
 
 func (w *writeStmts) all() []*sql.Stmt {
-	return append(append([]*sql.Stmt{w.conversation, w.turn, w.addPassage, w.passageID}, w.citations...), w.retrieved...)
+	return []*sql.Stmt{w.conversation, w.turn, w.addPassage, w.passageID}
 }
 
 func (w *writeStmts) close() {
@@ -344,22 +324,6 @@ func (w *writeStmts) close() {
 			st.Close()
 		}
 	}
-}
-
-// insertRows runs stmts[n] over rows, at most maxRowsPerInsert rows at a time.
-func insertRows(ctx context.Context, stmts []*sql.Stmt, rows [][]any) error {
-	for len(rows) > 0 {
-		n := min(len(rows), maxRowsPerInsert)
-		var args []any
-		for _, r := range rows[:n] {
-			args = append(args, r...)
-		}
-		if _, err := stmts[n].ExecContext(ctx, args...); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
 }
 
 // checkpointer copies committed WAL pages into the database file every
@@ -452,34 +416,43 @@ func (s *Store) writeBatch(ctx context.Context, batch []writeReq, errs []error, 
 
 func insertRecord(ctx context.Context, st *writeStmts, r Record) error {
 	t := r.Time.UnixNano()
-	if _, err := st.conversation.ExecContext(ctx, r.ConversationID, t, t); err != nil {
-		return err
-	}
 	rp := r.Reply
-	if _, err := st.turn.ExecContext(ctx, r.AnswerID, r.ConversationID, t, r.Question, string(rp.Kind), rp.Text,
-		rp.Disclaimer, rp.Mode, rp.Reason, rp.Confidence, rp.CorpusVersion, int64(r.Latency)); err != nil {
-		return err
-	}
-	rows := make([][]any, 0, max(len(rp.Citations), len(rp.Retrieved)))
+	// The passages first: a new one is added to the passages table.
+	st.pids = st.pids[:0]
 	for _, c := range rp.Citations {
 		pid, err := st.passage(ctx, c.ChunkID, c.Passage)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, []any{r.AnswerID, c.N, c.DocID, c.Title, c.URL, c.Section, pid})
+		st.pids = append(st.pids, pid)
 	}
-	if err := insertRows(ctx, st.citations, rows); err != nil {
-		return err
-	}
-	rows = rows[:0]
-	for i, p := range rp.Retrieved {
+	for _, p := range rp.Retrieved {
 		pid, err := st.passage(ctx, p.ChunkID, p.Text)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, []any{r.AnswerID, i + 1, p.DocID, p.Section, p.Score, p.Lexical, p.Vector, pid})
+		st.pids = append(st.pids, pid)
 	}
-	return insertRows(ctx, st.retrieved, rows)
+	// Citation numbers are a reply's keys for its citations (as the
+	// primary key of the citations table was before migration 5).
+	for i, c := range rp.Citations {
+		for _, d := range rp.Citations[:i] {
+			if d.N == c.N {
+				return fmt.Errorf("citation number %d used twice", c.N)
+			}
+		}
+	}
+	nc := len(rp.Citations)
+	st.refs = appendCitationRefs(st.refs[:0], rp.Citations, st.pids[:nc])
+	cited := string(st.refs)
+	st.refs = appendRetrievedRefs(st.refs[:0], rp.Retrieved, st.pids[nc:])
+	retrieved := string(st.refs)
+	if _, err := st.conversation.ExecContext(ctx, r.ConversationID, t, t); err != nil {
+		return err
+	}
+	_, err := st.turn.ExecContext(ctx, r.AnswerID, r.ConversationID, t, r.Question, string(rp.Kind), rp.Text,
+		rp.Disclaimer, rp.Mode, rp.Reason, rp.Confidence, rp.CorpusVersion, int64(r.Latency), cited, retrieved)
+	return err
 }
 
 // passage returns the id of a passage, adding it to the passages table
@@ -525,77 +498,105 @@ func (s *Store) History(ctx context.Context, conversationID string, limit int) (
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	recs, err := scanRecords(rows)
+	recs, cited, err := scanRecords(rows)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	// One query for the citations of the whole conversation, not one per turn.
-	cites, err := s.db.QueryContext(ctx, `SELECT c.answer_id, c.n, c.doc_id, p.chunk_id, c.title, c.url, c.section, p.text
-		FROM citations c JOIN turns t ON t.answer_id = c.answer_id JOIN passages p ON p.id = c.passage_id
-		WHERE t.conversation_id = ? ORDER BY c.answer_id, c.n`, conversationID)
-	if err != nil {
+	if err := s.resolveCitations(ctx, recs, cited); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
-	}
-	defer cites.Close()
-	byAnswer := map[string][]chat.Citation{}
-	for cites.Next() {
-		var id string
-		var c chat.Citation
-		if err := cites.Scan(&id, &c.N, &c.DocID, &c.ChunkID, &c.Title, &c.URL, &c.Section, &c.Passage); err != nil {
-			return nil, fmt.Errorf("history: %w", err)
-		}
-		byAnswer[id] = append(byAnswer[id], c)
-	}
-	if err := cites.Err(); err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	for i := range recs {
-		recs[i].Reply.Citations = byAnswer[recs[i].AnswerID]
-		if recs[i].Reply.Citations == nil {
-			recs[i].Reply.Citations = []chat.Citation{}
-		}
 	}
 	return recs, nil
 }
 
-const turnColumns = `answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason, confidence, corpus_version, latency_ns, rowid`
+const turnColumns = `answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason, confidence, corpus_version, latency_ns, citation_refs, rowid`
 
-func scanRecords(rows *sql.Rows) ([]Record, error) {
+// scanRecords returns the records of rows (turnColumns) and the
+// citation_refs of each, not yet resolved.
+func scanRecords(rows *sql.Rows) ([]Record, []string, error) {
 	defer rows.Close()
 	var out []Record
+	var cited []string
 	for rows.Next() {
 		var r Record
 		var t, lat, rowid int64
-		var kind string
+		var kind, refs string
 		if err := rows.Scan(&r.AnswerID, &r.ConversationID, &t, &r.Question, &kind, &r.Reply.Text, &r.Reply.Disclaimer,
-			&r.Reply.Mode, &r.Reply.Reason, &r.Reply.Confidence, &r.Reply.CorpusVersion, &lat, &rowid); err != nil {
-			return nil, err
+			&r.Reply.Mode, &r.Reply.Reason, &r.Reply.Confidence, &r.Reply.CorpusVersion, &lat, &refs, &rowid); err != nil {
+			return nil, nil, err
 		}
+		cited = append(cited, refs)
 		r.Time = time.Unix(0, t)
 		r.Reply.Kind = chat.Kind(kind)
 		r.Latency = time.Duration(lat)
 		r.Reply.Latency = r.Latency
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, cited, rows.Err()
+}
+
+// resolveCitations sets the citations of each of recs from its
+// citation_refs (cited, same order), reading the passages of all in one query.
+func (s *Store) resolveCitations(ctx context.Context, recs []Record, cited []string) error {
+	refs := make([][]citationRef, len(recs))
+	var ids []int64
+	for i := range recs {
+		var err error
+		if refs[i], err = decodeCitationRefs(cited[i]); err != nil {
+			return fmt.Errorf("%s: %w", recs[i].AnswerID, err)
+		}
+		for _, r := range refs[i] {
+			ids = append(ids, r.pid)
+		}
+	}
+	texts, err := passageTexts(ctx, s.db, ids)
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		cites := make([]chat.Citation, len(refs[i]))
+		for j, r := range refs[i] {
+			p, ok := texts[r.pid]
+			if !ok {
+				return fmt.Errorf("%s: passage %d missing", recs[i].AnswerID, r.pid)
+			}
+			cites[j] = r.c
+			cites[j].ChunkID, cites[j].Passage = p.chunkID, p.text
+		}
+		recs[i].Reply.Citations = cites
+	}
+	return nil
 }
 
 func (s *Store) retrieved(ctx context.Context, answerID string) ([]chat.Retrieved, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.chunk_id, r.doc_id, r.section, r.score, r.lexical, r.vector, p.text
-		FROM retrieved r JOIN passages p ON p.id = r.passage_id WHERE r.answer_id = ? ORDER BY r.rank`, answerID)
+	var data string
+	if err := s.db.QueryRowContext(ctx, `SELECT retrieved_refs FROM turns WHERE answer_id = ?`, answerID).Scan(&data); err != nil {
+		return nil, err
+	}
+	refs, err := decodeRetrievedRefs(data)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []chat.Retrieved
-	for rows.Next() {
-		var p chat.Retrieved
-		if err := rows.Scan(&p.ChunkID, &p.DocID, &p.Section, &p.Score, &p.Lexical, &p.Vector, &p.Text); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
+	if len(refs) == 0 {
+		return nil, nil
 	}
-	return out, rows.Err()
+	ids := make([]int64, len(refs))
+	for i, r := range refs {
+		ids[i] = r.pid
+	}
+	texts, err := passageTexts(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]chat.Retrieved, len(refs))
+	for i, r := range refs {
+		p, ok := texts[r.pid]
+		if !ok {
+			return nil, fmt.Errorf("%s: passage %d missing", answerID, r.pid)
+		}
+		out[i] = r.p
+		out[i].ChunkID, out[i].Text = p.chunkID, p.text
+	}
+	return out, nil
 }
 
 // RecordFeedback stores a patient's rating of an answer of the given

@@ -158,7 +158,7 @@ func TestRecordStoresHostileTextLiterally(t *testing.T) {
 func TestRecordManyPassages(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, Options{})
-	for _, n := range []int{0, 1, maxRowsPerInsert, maxRowsPerInsert + 1, 2*maxRowsPerInsert + 3} {
+	for _, n := range []int{0, 1, 16, 17, 35} {
 		r := testRecord(fmt.Sprint("many", n), 1)
 		r.Reply.Citations, r.Reply.Retrieved = nil, nil
 		for i := range n {
@@ -269,7 +269,7 @@ func TestRecordConcurrent(t *testing.T) {
 		}
 	}
 	var cites int
-	s.db.QueryRow(`SELECT COUNT(*) FROM citations`).Scan(&cites)
+	s.db.QueryRow(`SELECT SUM(json_array_length(citation_refs)) FROM turns`).Scan(&cites)
 	if cites != writers*each {
 		t.Errorf("%d citations, want %d", cites, writers*each)
 	}
@@ -380,7 +380,7 @@ func TestDeleteOlderThan(t *testing.T) {
 	if _, err := s.History(ctx, "old", 0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("old conversation still there: %v", err)
 	}
-	for _, table := range []string{"turns", "citations", "retrieved", "feedback", "reviews"} {
+	for _, table := range []string{"turns", "feedback", "reviews"} {
 		var c int
 		s.db.QueryRow(`SELECT COUNT(*) FROM `+table+` WHERE answer_id = ?`, old.AnswerID).Scan(&c)
 		if c != 0 {
@@ -422,6 +422,54 @@ func insertV1Record(t *testing.T, db *sql.DB, r Record) {
 	}
 }
 
+// insertV4Record writes r as schema 4 stored a turn: citations and
+// retrieved rows pointing at passages.
+func insertV4Record(t *testing.T, db *sql.DB, r Record) {
+	t.Helper()
+	tm := r.Time.UnixNano()
+	rp := r.Reply
+	exec := func(q string, args ...any) {
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	passage := func(chunkID, text string) int64 {
+		exec(`INSERT OR IGNORE INTO passages(chunk_id, text) VALUES (?, ?)`, chunkID, text)
+		var id int64
+		if err := db.QueryRow(`SELECT id FROM passages WHERE chunk_id = ? AND text = ?`, chunkID, text).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	exec(`INSERT INTO conversations(id, started, last) VALUES (?, ?, ?)`, r.ConversationID, tm, tm)
+	exec(`INSERT INTO turns(answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason, confidence,
+		corpus_version, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.AnswerID, r.ConversationID, tm, r.Question,
+		string(rp.Kind), rp.Text, rp.Disclaimer, rp.Mode, rp.Reason, rp.Confidence, rp.CorpusVersion, int64(r.Latency))
+	// Inserted out of order: the migration must order by n and rank.
+	for i := len(rp.Citations) - 1; i >= 0; i-- {
+		c := rp.Citations[i]
+		exec(`INSERT INTO citations(answer_id, n, doc_id, title, url, section, passage_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			r.AnswerID, c.N, c.DocID, c.Title, c.URL, c.Section, passage(c.ChunkID, c.Passage))
+	}
+	for i := len(rp.Retrieved) - 1; i >= 0; i-- {
+		p := rp.Retrieved[i]
+		exec(`INSERT INTO retrieved(answer_id, rank, doc_id, section, score, lexical, vector, passage_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.AnswerID, i+1, p.DocID, p.Section, p.Score, p.Lexical, p.Vector, passage(p.ChunkID, p.Text))
+	}
+}
+
+// migrationRecord is the turn TestMigrations stores in each old schema:
+// several citations and passages, scores that need all 17 digits, text
+// that JSON must escape.
+func migrationRecord() Record {
+	r := testRecord("pre", 1)
+	r.Reply.Citations = append(r.Reply.Citations, chat.Citation{N: 2, DocID: "nmdp", Title: "Donors \"quoted\" \\ tab\t",
+		URL: "https://example.org/d?a=1&b=2", Section: "Günther – ü", ChunkID: "nmdp-3", Passage: "Donor cells..."})
+	r.Reply.Retrieved = append(r.Reply.Retrieved, chat.Retrieved{ChunkID: "x-9", DocID: "x", Section: "<b>", Text: "third",
+		Score: 1.0 / 3, Lexical: 12.345678901234567, Vector: -0.1})
+	return r
+}
+
 // TestMigrations opens a database at every earlier schema version, with
 // data in it, and checks that Open migrates it and keeps the data.
 func TestMigrations(t *testing.T) {
@@ -436,8 +484,13 @@ func TestMigrations(t *testing.T) {
 			if err := migrate(ctx, db, from); err != nil {
 				t.Fatal(err)
 			}
+			switch {
+			case from >= 4:
+				insertV4Record(t, db, migrationRecord())
+			case from >= 1:
+				insertV1Record(t, db, migrationRecord())
+			}
 			if from >= 1 {
-				insertV1Record(t, db, testRecord("pre", 1))
 				if _, err := db.Exec(`INSERT INTO feedback(answer_id, rating, comment, time) VALUES ('pre-a1', 'down', 'old', 1)`); err != nil {
 					t.Fatal(err)
 				}
@@ -477,10 +530,10 @@ func TestMigrations(t *testing.T) {
 			}
 			if from >= 1 {
 				d, err := s.Conversation(ctx, "pre")
-				if err != nil || len(d) != 1 || len(d[0].Feedback) != 1 || len(d[0].Reply.Citations) != 1 {
+				if err != nil || len(d) != 1 || len(d[0].Feedback) != 1 || len(d[0].Reply.Citations) != 2 {
 					t.Fatalf("data from v%d lost: %+v, %v", from, d, err)
 				}
-				want := testRecord("pre", 1).Reply
+				want := migrationRecord().Reply
 				if got := d[0].Reply; !reflect.DeepEqual(got.Citations, want.Citations) || !reflect.DeepEqual(got.Retrieved, want.Retrieved) {
 					t.Errorf("citations or retrieved passages from v%d changed:\n got %+v\n%+v\nwant %+v\n%+v", from,
 						got.Citations, got.Retrieved, want.Citations, want.Retrieved)
