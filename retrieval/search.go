@@ -24,7 +24,7 @@ const (
 	groupShare = 0.5
 	// pairWeight is how much two adjacent query words found adjacent in a
 	// passage count, on top of the words themselves.
-	pairWeight = 0.5
+	pairWeight = 0.75
 	// fuzzyWeight is how much an indexed word counts that a query word no
 	// chunk has is a likely misspelling of (bm25.nearWords).
 	fuzzyWeight = 0.7
@@ -145,16 +145,19 @@ func (s *snapshot) lexicalQuery(query string, expansions [][]string) []weightedT
 			weights[t] = w
 		}
 	}
-	add := func(text string, w float64) {
+	// Word pairs count for the patient's own words only: an expansion's
+	// pairs ("CAR T-cell therapy") would favour the few passages that
+	// spell out that one synonym.
+	add := func(text string, w float64, pairs bool) {
 		ts := terms(text)
 		for i, t := range ts {
 			put(t, w)
-			if i > 0 {
+			if pairs && i > 0 {
 				put(pairKey(ts[i-1], t), w*pairWeight)
 			}
 		}
 	}
-	add(query, 1)
+	add(query, 1, true)
 	for _, t := range terms(query) {
 		for _, near := range s.lex.nearWords(t) {
 			put(near, fuzzyWeight)
@@ -163,7 +166,7 @@ func (s *snapshot) lexicalQuery(query string, expansions [][]string) []weightedT
 	for _, g := range expansions {
 		w := expansionWeight / math.Pow(float64(len(g)), groupShare)
 		for _, e := range g {
-			add(e, w)
+			add(e, w, false)
 		}
 	}
 	out := make([]weightedTerm, len(order))
