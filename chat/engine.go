@@ -66,7 +66,8 @@ type Config struct {
 	RulesPath string
 	// Lexicon, if set, gives synonyms of lay terms (the retrieval
 	// package's corpus/lexicon.yaml): a passage saying "chemotherapy"
-	// covers a question saying "chemo".
+	// covers a question saying "chemo". The Engine caches its
+	// expansions: it must give the same for the same words all along.
 	Lexicon Expander
 
 	TopK          int     // passages retrieved per question
@@ -105,6 +106,8 @@ type Engine struct {
 	rules *rules
 	stats *termStats
 	cache analyses
+
+	expansions expansions
 }
 
 // New returns an Engine answering from s.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -229,32 +230,81 @@ func (e *Engine) synonyms(text string) map[string][][]string {
 	}
 	out := map[string][][]string{}
 	toks := tokenize(text)
-	single := make([]map[string]bool, len(toks)) // what each word alone expands to
+	single := make([][]expansion, len(toks)) // what each word alone expands to
 	for i, t := range toks {
-		single[i] = map[string]bool{}
-		for _, syn := range e.cfg.Lexicon.Expand(t.word) {
-			single[i][syn] = true
-			if phrase := contentStems(syn); len(phrase) > 0 && !stopWords[t.word] {
-				out[t.stem] = append(out[t.stem], phrase)
+		single[i] = e.expand(t.word)
+		for _, x := range single[i] {
+			if len(x.stems) > 0 && !stopWords[t.word] {
+				out[t.stem] = append(out[t.stem], x.stems)
 			}
 		}
 	}
 	// A pair of words ("hospital unit") may mean what neither does alone;
 	// only what the pair adds is credited to both its words.
 	for i := 0; i+1 < len(toks); i++ {
-		for _, syn := range e.cfg.Lexicon.Expand(toks[i].word + " " + toks[i+1].word) {
-			phrase := contentStems(syn)
-			if single[i][syn] || single[i+1][syn] || len(phrase) == 0 {
+	pair:
+		for _, x := range e.expand(toks[i].word + " " + toks[i+1].word) {
+			if len(x.stems) == 0 {
 				continue
+			}
+			for _, y := range single[i] {
+				if y.syn == x.syn {
+					continue pair
+				}
+			}
+			for _, y := range single[i+1] {
+				if y.syn == x.syn {
+					continue pair
+				}
 			}
 			for _, t := range toks[i : i+2] {
 				if !stopWords[t.word] {
-					out[t.stem] = append(out[t.stem], phrase)
+					out[t.stem] = append(out[t.stem], x.stems)
 				}
 			}
 		}
 	}
 	return out
+}
+
+// expansion is one synonym the lexicon gives for a word or word pair,
+// with its content stems.
+type expansion struct {
+	syn   string
+	stems []string
+}
+
+// expansions caches the lexicon's expansions of words and word pairs:
+// looking them up (analysing and stemming each synonym) cost about a tenth
+// of an answer, and questions reuse the same few thousand words. The
+// Engine's lexicon never changes, so entries never go stale. Cached slices
+// are shared: read only.
+type expansions struct {
+	mu sync.RWMutex
+	m  map[string][]expansion
+}
+
+// maxExpansions bounds the cache (questions are patients' free text).
+const maxExpansions = 50_000
+
+func (e *Engine) expand(words string) []expansion {
+	c := &e.expansions
+	c.mu.RLock()
+	xs, ok := c.m[words]
+	c.mu.RUnlock()
+	if ok {
+		return xs
+	}
+	for _, syn := range e.cfg.Lexicon.Expand(words) {
+		xs = append(xs, expansion{syn: syn, stems: contentStems(syn)})
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxExpansions {
+		c.m = map[string][]expansion{}
+	}
+	c.m[words] = xs
+	c.mu.Unlock()
+	return xs
 }
 
 // confidence is how well the best of the top passages covers the question:
