@@ -524,6 +524,10 @@ func compose(cands []candidate, max int) []candidate {
 	}
 	var picked []candidate
 	used := make([]bool, len(cands))
+	// sim[i] is candidate i's greatest similarity to picked[:seen[i]]:
+	// brought up to date only when needed, and only for new picks.
+	sim := make([]float64, len(cands))
+	seen := make([]int, len(cands))
 	words := 0
 	for len(picked) < max {
 		bi, bscore := -1, 0.0
@@ -542,15 +546,15 @@ func compose(cands []candidate, max int) []candidate {
 			if rel < minRelShare*best {
 				continue
 			}
-			sim := 0.0
-			for _, p := range picked {
-				sim = maxf(sim, jaccard(c.stems, p.stems))
+			for _, p := range picked[seen[i]:] {
+				sim[i] = maxf(sim[i], jaccard(c.stems, p.stems))
 			}
-			if sim > maxSimilarity {
+			seen[i] = len(picked)
+			if sim[i] > maxSimilarity {
 				used[i] = true
 				continue
 			}
-			score := mmrLambda*rel - (1-mmrLambda)*sim
+			score := mmrLambda*rel - (1-mmrLambda)*sim[i]
 			if c.leans {
 				if _, ok := predecessor(c, picked); ok {
 					score += leanBonus
@@ -623,6 +627,9 @@ func predecessor(c candidate, picked []candidate) (candidate, bool) {
 func jaccard(a, b map[string]bool) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
+	}
+	if len(b) < len(a) {
+		a, b = b, a // look the smaller set up in the larger
 	}
 	inter := 0
 	for k := range a {
