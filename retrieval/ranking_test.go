@@ -49,7 +49,7 @@ func TestEditDistance(t *testing.T) {
 
 func TestNearWords(t *testing.T) {
 	ix := newBM25([]string{
-		"T cells are collected through leukapheresis.",
+		"T cells are collected through leukapheresis, to treat leukemia.",
 		"Autologous cells come from your own body.",
 		"A matching donor is needed. Watch for fever.",
 	})
@@ -59,10 +59,11 @@ func TestNearWords(t *testing.T) {
 	}{
 		{"leukaferesis", []string{stem("leukapheresis")}},
 		{"autologus", []string{stem("autologous")}},
-		{"leukapheresis", nil}, // indexed: nothing to guess
-		{"catch", nil},         // short: too many real words one edit apart
-		{"mutologous", nil},    // first letter differs
-		{"xylophone", nil},     // nothing near
+		{"leukaemia", []string{stem("leukemia")}}, // British spelling
+		{"leukapheresis", nil},                    // indexed: nothing to guess
+		{"catch", nil},                            // short: too many real words one edit apart
+		{"mutologous", nil},                       // first letter differs
+		{"xylophone", nil},                        // nothing near
 	}
 	for _, tt := range tests {
 		got := ix.nearWords(stem(normalize(tt.query)))
@@ -84,5 +85,24 @@ func TestPairsRankPhraseFirst(t *testing.T) {
 	ix.score(s.lexicalQuery("What is tissue therapy?", nil), scores)
 	if scores[1] <= scores[0] {
 		t.Errorf("scores %v: want the passage with the phrase first", scores)
+	}
+}
+
+// TestWordFormsData: every form maps to another word, which is a base
+// form itself (no chains, so the result does not depend on map order).
+func TestWordFormsData(t *testing.T) {
+	if len(wordForms) == 0 {
+		t.Fatal("wordforms.yaml has no forms")
+	}
+	for form, base := range wordForms {
+		if form == base || base == "" {
+			t.Errorf("form %q maps to %q", form, base)
+		}
+		if next, ok := wordForms[base]; ok {
+			t.Errorf("form %q maps to %q, itself a form of %q", form, base, next)
+		}
+		if normalize(form) != form || len(words(form)) != 1 {
+			t.Errorf("form %q is not one lower-case word", form)
+		}
 	}
 }
