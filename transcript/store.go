@@ -37,12 +37,6 @@ type Options struct {
 	// MaxBatch caps how many concurrent Record calls share one commit
 	// (group commit). 0 means 256; 1 means one commit per record.
 	MaxBatch int
-	// Linger is how long the writer waits for more records to share a
-	// commit when records are arriving together (the last commit held
-	// more than one). Each commit rewrites the tails of the turn table and
-	// its indexes and fsyncs: under load a few milliseconds of waiting
-	// halve the writer's CPU per record. 0 means 2ms; < 0 means no wait.
-	Linger time.Duration
 	// BusyTimeout is how long a write waits for another writer's lock
 	// (another process on the same file). 0 means 10s.
 	BusyTimeout time.Duration
@@ -61,7 +55,6 @@ type Store struct {
 
 	writes   chan writeReq
 	maxBatch int
-	linger   time.Duration
 	wconn    *sql.Conn // the writer's own connection
 	wstmts   *writeStmts
 	stop     chan struct{}
@@ -92,13 +85,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		redact:   opts.Redact,
 		writes:   make(chan writeReq, 1024),
 		maxBatch: opts.MaxBatch,
-		linger:   opts.Linger,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		ckDone:   make(chan struct{}),
-	}
-	if s.linger == 0 {
-		s.linger = 2 * time.Millisecond
 	}
 	if s.maxBatch <= 0 {
 		s.maxBatch = 256
@@ -196,8 +185,6 @@ func (s *Store) Record(ctx context.Context, r Record) error {
 func (s *Store) writer() {
 	defer close(s.done)
 	batch := make([]writeReq, 0, s.maxBatch)
-	var linger *time.Timer
-	lastBatch := 0
 	for {
 		var first writeReq
 		select {
@@ -227,27 +214,6 @@ func (s *Store) writer() {
 				break fill
 			}
 		}
-		// Records arriving together (this batch or the last had several):
-		// let more join before paying for a commit. A lone record (one
-		// client) is committed at once.
-		if s.linger > 0 && (len(batch) > 1 || lastBatch > 1) && len(batch) < s.maxBatch {
-			if linger == nil {
-				linger = time.NewTimer(s.linger)
-			} else {
-				linger.Reset(s.linger)
-			}
-		wait:
-			for len(batch) < s.maxBatch {
-				select {
-				case r := <-s.writes:
-					batch = append(batch, r)
-				case <-linger.C:
-					break wait
-				}
-			}
-			linger.Stop()
-		}
-		lastBatch = len(batch)
 		s.commit(batch)
 	}
 }
