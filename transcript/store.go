@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cellchat/cellchat/chat"
@@ -61,6 +62,9 @@ type Store struct {
 	done     chan struct{}
 	ckDone   chan struct{}
 
+	restartFrames int         // see checkpoint
+	walLong       atomic.Bool // the checkpointer asks the writer to restart the WAL
+
 	closeMu sync.RWMutex // held for reading while sending to writes
 	closed  bool
 }
@@ -81,13 +85,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
 	s := &Store{
-		db:       db,
-		redact:   opts.Redact,
-		writes:   make(chan writeReq, 1024),
-		maxBatch: opts.MaxBatch,
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
-		ckDone:   make(chan struct{}),
+		db:            db,
+		redact:        opts.Redact,
+		writes:        make(chan writeReq, 1024),
+		maxBatch:      opts.MaxBatch,
+		restartFrames: restartFrames,
+		stop:          make(chan struct{}),
+		done:          make(chan struct{}),
+		ckDone:        make(chan struct{}),
 	}
 	if s.maxBatch <= 0 {
 		s.maxBatch = 256
@@ -215,6 +220,7 @@ func (s *Store) writer() {
 			}
 		}
 		s.commit(batch)
+		s.restartWAL(context.Background())
 	}
 }
 
@@ -327,7 +333,7 @@ func (w *writeStmts) close() {
 }
 
 // checkpointer copies committed WAL pages into the database file every
-// interval. PASSIVE never blocks writers or readers; it copies what it can.
+// interval.
 func (s *Store) checkpointer(interval time.Duration) {
 	defer close(s.ckDone)
 	t := time.NewTicker(interval)
@@ -337,10 +343,46 @@ func (s *Store) checkpointer(interval time.Duration) {
 		case <-s.stop:
 			return
 		case <-t.C:
-			if _, err := s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			if err := s.checkpoint(); err != nil {
 				slog.Warn("transcript checkpoint", "err", err)
 			}
 		}
+	}
+}
+
+// restartFrames is the WAL length (in pages) past which the writer
+// makes the WAL start over: 4096 pages, 16 MB.
+const restartFrames = 4096
+
+// checkpoint copies what it can of the WAL into the database file without
+// blocking (PASSIVE). SQLite starts the WAL over only when a commit finds
+// it wholly copied back, which under sustained load never happens: the
+// writer has always appended more by the time a checkpoint ends, and the
+// WAL grew by some 50 MB a second at 200 clients (each commit rewrites the
+// tail pages of the turns table and its indexes), making page lookups and
+// checkpoints ever slower. Past restartFrames it asks the writer, which
+// alone can do it without waiting for itself, to restart the WAL between
+// two commits (restartWAL).
+func (s *Store) checkpoint() error {
+	var busy, frames, copied int
+	if err := s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		return err
+	}
+	if frames >= s.restartFrames {
+		s.walLong.Store(true)
+	}
+	return nil
+}
+
+// restartWAL runs on the writer between commits when the checkpointer found
+// the WAL long: a RESTART checkpoint copies back the little PASSIVE left
+// and has the next commit write the WAL from its beginning.
+func (s *Store) restartWAL(ctx context.Context) {
+	if !s.walLong.Swap(false) {
+		return
+	}
+	if _, err := s.wconn.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`); err != nil {
+		slog.Warn("transcript checkpoint", "err", err)
 	}
 }
 
