@@ -90,6 +90,10 @@ type Config struct {
 	LLMName         string
 	LLMTimeout      time.Duration // whole generation
 	LLMStallTimeout time.Duration // longest wait for the next streamed token
+
+	// ReplyCache is how many recent extractive replies are kept to answer
+	// the same question in the same context again at once (0: none).
+	ReplyCache int
 }
 
 // Errors for questions the engine refuses; the caller shows them to the user.
@@ -108,6 +112,7 @@ type Engine struct {
 	cache analyses
 
 	expansions expansions
+	replies    *replyCache // nil when off
 }
 
 // New returns an Engine answering from s.
@@ -160,6 +165,9 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{s: s, cfg: cfg, rules: r, stats: newTermStats(cfg.Chunks)}
 	e.cache.limit = 4*len(cfg.Chunks) + 1000
+	if cfg.LLM == nil {
+		e.replies = newReplyCache(cfg.ReplyCache)
+	}
 	for _, c := range cfg.Chunks {
 		e.analyse(c.ID, c.Section, c.Text)
 	}
@@ -188,9 +196,17 @@ func (e *Engine) Answer(ctx context.Context, history []Turn, question string, on
 	if err := ctx.Err(); err != nil {
 		return Reply{}, err
 	}
-	d, err := e.answer(ctx, history, question)
-	if err != nil {
-		return Reply{}, err
+	var key string
+	if e.replies != nil {
+		key = e.replyKey(history, question)
+	}
+	d, ok := e.replies.get(key)
+	if !ok {
+		var err error
+		if d, err = e.answer(ctx, history, question); err != nil {
+			return Reply{}, err
+		}
+		e.replies.put(key, d)
 	}
 	r := d.Reply
 	r.Disclaimer = e.cfg.Disclaimer

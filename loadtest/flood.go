@@ -24,7 +24,7 @@ func flood(ctx context.Context, cfg Config, n int) FloodResult {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			conn, err := dial(ctx, cfg.URL, cfg.Origin)
+			conn, err := dial(ctx, cfg.URL, cfg.Origin, 0)
 			if err != nil {
 				mu.Lock()
 				res.Frames["error:connect"]++

@@ -52,7 +52,7 @@ func Idle(ctx context.Context, wsURL, origin string, n int, probeQuestion string
 		if ctx.Err() != nil {
 			break
 		}
-		c, err := dial(ctx, wsURL, origin)
+		c, err := dial(ctx, wsURL, origin, 0)
 		if err == nil {
 			c.SetReadDeadline(time.Now().Add(10 * time.Second))
 			_, err = readFrame(c, "hello", "")

@@ -160,3 +160,37 @@ func TestFloodersAreReportedApart(t *testing.T) {
 		t.Error("the other clients got no answers")
 	}
 }
+
+func TestDecodeFrame(t *testing.T) {
+	tests := []struct {
+		name, data string
+		want       frame
+		wantErr    bool
+	}{
+		{"answer, server's order", `{"type":"answer","id":"q1","answer_id":"a1","kind":"answer","text":"t [1]","citations":[{"n":1,"passage":"p"}],"disclaimer":"d"}`,
+			frame{Type: "answer", ID: "q1", AnswerID: "a1"}, false},
+		{"answer, fields late", `{"kind":"answer","citations":[{"n":1,"passage":"{\"type\":\"x\"}"}],"answer_id":"a2","id":"q2","type":"answer"}`,
+			frame{Type: "answer", ID: "q2", AnswerID: "a2"}, false},
+		{"error", `{"type":"error","id":"q3","code":"rate_limited","message":"slow down"}`,
+			frame{Type: "error", ID: "q3", Code: "rate_limited", Message: "slow down"}, false},
+		{"error without id", `{"type":"error","code":"bad_request","message":"m"}`,
+			frame{Type: "error", Code: "bad_request", Message: "m"}, false},
+		{"hello", `{"type":"hello","conversation_id":"c","disclaimer":"d","history":[{"question":"q","answer":{"answer_id":"old"}}]}`,
+			frame{Type: "hello"}, false},
+		{"delta", `{"type":"delta","id":"q4","text":"x"}`, frame{Type: "delta", ID: "q4"}, false},
+		{"not an object", `["answer"]`, frame{}, true},
+		{"broken", `{"type":"answer","id":`, frame{Type: "answer"}, true},
+		{"id not a string", `{"type":"answer","id":7}`, frame{Type: "answer"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := decodeFrame([]byte(tt.data))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

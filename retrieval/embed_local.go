@@ -60,8 +60,15 @@ func (e *LocalEmbedder) vector(text string, idf func(string) float64) []float32 
 	// map, sized for a question, not two grown entry by entry.
 	type feature struct{ n, base float64 }
 	feats := make(map[uint64]feature, 64)
+	// The features in the order first seen: summed in this order, not the
+	// map's, the same text always gets bit for bit the same vector (float
+	// sums depend on their order), so scores and rankings repeat exactly.
+	order := make([]uint64, 0, 64)
 	add := func(h uint64, w float64) {
-		f := feats[h]
+		f, seen := feats[h]
+		if !seen {
+			order = append(order, h)
+		}
 		f.n++
 		if w > f.base {
 			f.base = w
@@ -116,7 +123,8 @@ func (e *LocalEmbedder) vector(text string, idf func(string) float64) []float32 
 		}
 	}
 	v := make([]float32, e.Dim)
-	for h, f := range feats {
+	for _, h := range order {
+		f := feats[h]
 		val := f.base // most features occur once: 1 + log(1) is 1
 		if f.n != 1 {
 			val = (1 + math.Log(f.n)) * f.base

@@ -19,12 +19,19 @@ import (
 
 	"github.com/cellchat/cellchat/chat"
 	"github.com/cellchat/cellchat/transcript"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Answerer replies to a question in the context of a conversation;
 // *chat.Engine is one. onDelta receives the reply text as it is produced.
 type Answerer interface {
 	Answer(ctx context.Context, history []chat.Turn, question string, onDelta func(string)) (chat.Reply, error)
+}
+
+// replyCacher is an Answerer that keeps recent replies (*chat.Engine):
+// its hits and misses are exported as metrics.
+type replyCacher interface {
+	ReplyCacheStats() (hits, misses uint64)
 }
 
 // Log is the durable transcript; *transcript.Store is one.
@@ -188,6 +195,16 @@ func NewServer(cfg Config, answerer Answerer, log Log) (*Server, error) {
 			s.anyOrigin = true
 		}
 		s.origins[strings.ToLower(strings.TrimRight(o, "/"))] = true
+	}
+	if c, ok := answerer.(replyCacher); ok {
+		s.metrics.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "cellchat_reply_cache_hits_total", Help: "Questions answered from the engine's cache of recent replies.",
+			}, func() float64 { h, _ := c.ReplyCacheStats(); return float64(h) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "cellchat_reply_cache_misses_total", Help: "Questions the engine worked out because its reply cache did not have them.",
+			}, func() float64 { _, m := c.ReplyCacheStats(); return float64(m) }),
+		)
 	}
 	s.handler = s.routes()
 	return s, nil

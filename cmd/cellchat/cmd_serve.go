@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -28,6 +29,8 @@ type serveFlags struct {
 	logFormat       string
 	shutdownTimeout time.Duration
 	gcPercent       int
+	debugAddr       string
+	replyCache      int
 	staff           staff.Config
 }
 
@@ -68,6 +71,8 @@ func addServeFlags(fs interface {
 	fs.StringVar(&sf.logFormat, "log-format", "json", "json or text")
 	fs.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for answers in flight")
 	fs.IntVar(&sf.gcPercent, "gc-percent", defaultGCPercent, "Go garbage collector target, as GOGC: heap growth in percent before a collection; higher spends less CPU on collection and more memory (0: the runtime's setting, GOGC or 100)")
+	fs.IntVar(&sf.replyCache, "reply-cache", 1000, "recent replies kept to answer the same question in the same conversation context again without recomputing it (0: off; generated LLM replies are never kept)")
+	fs.StringVar(&sf.debugAddr, "debug-addr", "", "address for Go's profiler (/debug/pprof/) on its own listener, e.g. 127.0.0.1:6060; empty: off. Never expose it publicly")
 	fs.DurationVar(&sf.staff.SessionTTL, "staff-session-ttl", 8*time.Hour, "how long a staff sign-in lasts")
 	fs.IntVar(&sf.staff.MaxFailures, "staff-max-failures", 5, "failed sign-ins for one e-mail before it is locked out")
 	fs.IntVar(&sf.staff.MaxFailuresPerIP, "staff-max-failures-per-ip", 20, "failed sign-ins from one client IP before it is locked out")
@@ -113,7 +118,13 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	lifecycle.Info("loading corpus and index", "corpus", p.corpus, "data", p.data)
 	start := time.Now()
 	// The engine accepts every question the server lets through.
-	eng, ix, err := openEngine(ctx, c, p, func(ec *chat.Config) { ec.MaxQuestionLen = cfg.MaxQuestionChars })
+	if sf.replyCache < 0 {
+		return &exitError{code: 2, err: fmt.Errorf("--reply-cache %d: want 0 (off) or more", sf.replyCache)}
+	}
+	eng, ix, err := openEngine(ctx, c, p, func(ec *chat.Config) {
+		ec.MaxQuestionLen = cfg.MaxQuestionChars
+		ec.ReplyCache = sf.replyCache
+	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -155,6 +166,15 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if sf.debugAddr != "" {
+		dl, err := net.Listen("tcp", sf.debugAddr)
+		if err != nil {
+			return fmt.Errorf("serve: --debug-addr: %w", err)
+		}
+		defer dl.Close()
+		lifecycle.Info("profiler", "addr", dl.Addr().String(), "url", "http://"+dl.Addr().String()+"/debug/pprof/")
+		go (&http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}).Serve(dl)
+	}
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -186,6 +206,18 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	lifecycle.Info("stopped")
 	return nil
+}
+
+// debugHandler serves Go's profiler apart from the public routes, so
+// operators can profile a live server under load without exposing it.
+func debugHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // defaultGCPercent is serve's garbage collector target. Under load the

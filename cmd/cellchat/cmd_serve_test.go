@@ -80,7 +80,26 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Skip("indexes the real corpus (skipped with -short)")
 	}
 	data := t.TempDir()
-	addr, logs, stop := serveInProcess(t, data, map[string]string{"CELLCHAT_MAX_QUESTION_CHARS": "300"}, "--log-level", "warn")
+	addr, logs, stop := serveInProcess(t, data, map[string]string{"CELLCHAT_MAX_QUESTION_CHARS": "300"}, "--log-level", "warn", "--debug-addr", "127.0.0.1:0")
+
+	// The profiler is on its own listener, not on the public one.
+	var debugAddr string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var l struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "profiler" {
+			debugAddr = l.Addr
+		}
+	}
+	for base, want := range map[string]int{debugAddr: 200, addr: 404} {
+		resp, err := http.Get("http://" + base + "/debug/pprof/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s/debug/pprof/ = %d, want %d", base, resp.StatusCode, want)
+		}
+	}
 
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/": 200, "/widget.js": 200, "/staff/": 303} {
 		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -155,14 +174,28 @@ func TestServeEndToEnd(t *testing.T) {
 	if resp.StatusCode != 200 || api["kind"] != "answer" || api["conversation_id"] == "" {
 		t.Errorf("/api/ask: %d %v", resp.StatusCode, api)
 	}
+	// The first question of a new conversation, asked before: the reply
+	// comes from the cache, under an answer id of its own.
+	resp, err = http.Post("http://"+addr+"/api/ask", "application/json", strings.NewReader(`{"question":"What is CAR-T cell therapy?"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again map[string]any
+	json.NewDecoder(resp.Body).Decode(&again)
+	resp.Body.Close()
+	if again["text"] != a["text"] || again["answer_id"] == a["answer_id"] {
+		t.Errorf("asked again: %v, first %v", again, a)
+	}
 	resp, err = http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(metrics), `cellchat_answers_total{kind="answer"} 3`) {
-		t.Errorf("metrics lack 3 answers:\n%s", metrics)
+	for _, want := range []string{`cellchat_answers_total{kind="answer"} 4`, "cellchat_reply_cache_hits_total 1\n"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %q:\n%s", want, metrics)
+		}
 	}
 
 	// SIGTERM (context cancel) closes sockets with 1001 and returns cleanly.
@@ -199,6 +232,7 @@ func TestServeRejectsBadLimits(t *testing.T) {
 		{"--allowed-origins", "clinic.example"},
 		{"--log-level", "loud"},
 		{"extra-argument"},
+		{"--reply-cache", "-1"},
 	} {
 		c := &cli{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
 		err := runServe(context.Background(), c, append([]string{"--data", t.TempDir()}, args...))
