@@ -58,7 +58,8 @@ func screenshot(t *testing.T, ctx context.Context, name string) []byte {
 // would: keyboard only for asking, clicks for citations and feedback.
 func TestWidgetInBrowser(t *testing.T) {
 	ctx := newBrowser(t)
-	ts := newTestServer(t, nil)
+	// Text streams as soon as it is produced, as from a generating model.
+	ts := newTestServer(t, func(c *Config) { c.StreamAfter = 0 })
 	ts.answerer.deltaDelay = 400 * time.Millisecond
 
 	run(t, ctx, "open the demo page", chromedp.Navigate(ts.URL+"/"))

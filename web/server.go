@@ -74,6 +74,11 @@ type Config struct {
 	ReadTimeout   time.Duration // a socket silent (no frame, no pong) this long is closed
 	WriteTimeout  time.Duration // a frame not written within this is a dead or slow client: dropped
 	AnswerTimeout time.Duration // longest time an answer (engine + log) may take
+	// StreamAfter is how long an answer may be in the making before its
+	// text goes out in delta frames as it is produced. A faster answer is
+	// sent whole in its answer frame, after it is logged: one frame, not
+	// two or more, and no text shown before it is in the log.
+	StreamAfter time.Duration
 
 	HistoryLimit int // earlier turns sent in hello and given to the answerer
 
@@ -107,6 +112,7 @@ func DefaultConfig() Config {
 		ReadTimeout:      60 * time.Second,
 		WriteTimeout:     10 * time.Second,
 		AnswerTimeout:    60 * time.Second,
+		StreamAfter:      100 * time.Millisecond,
 		HistoryLimit:     50,
 	}
 }
@@ -138,6 +144,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("ping interval (%v) must be shorter than the read timeout (%v)", c.PingInterval, c.ReadTimeout)
 	case c.HistoryLimit < 0:
 		return errors.New("history limit must not be negative")
+	case c.StreamAfter < 0:
+		return errors.New("stream-after must not be negative (0 streams at once)")
 	}
 	for _, o := range c.AllowedOrigins {
 		if o != "*" && !strings.Contains(o, "://") {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -371,11 +372,7 @@ func (c *wsConn) run(m clientMsg) {
 		if n := c.s.cfg.HistoryLimit; len(history) > n {
 			history = history[len(history)-n:]
 		}
-		a, perr := c.s.answer(c.ctx, "ws", c.convID, history, m.Text, func(d string) {
-			if d != "" {
-				c.enqueue(&outFrame{deltaID: m.ID, delta: d})
-			}
-		})
+		a, perr := c.s.answer(c.ctx, "ws", c.convID, history, m.Text, c.deltas(m.ID))
 		if perr != nil {
 			perr.id = m.ID
 			c.sendError(perr)
@@ -397,6 +394,32 @@ func (c *wsConn) run(m clientMsg) {
 			return
 		}
 		c.sendJSON(ackFrame{Type: "ack", AnswerID: m.AnswerID})
+	}
+}
+
+// deltas returns the onDelta of ask id: text produced within
+// Config.StreamAfter of the start is held back, and is never sent when
+// the answer comes first (its frame carries the whole text); once the
+// answer takes longer, what was held and all that follows is streamed.
+// The engine may call it from any goroutine.
+func (c *wsConn) deltas(id string) func(string) {
+	start := time.Now()
+	var mu sync.Mutex
+	var held []string
+	return func(d string) {
+		if d == "" {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(start) < c.s.cfg.StreamAfter {
+			held = append(held, d)
+			return
+		}
+		if held != nil {
+			d, held = strings.Join(append(held, d), ""), nil
+		}
+		c.enqueue(&outFrame{deltaID: id, delta: d})
 	}
 }
 

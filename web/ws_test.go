@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,9 +34,10 @@ func TestHelloStartsNewConversation(t *testing.T) {
 
 func TestAskStreamsDeltasThenOneLoggedAnswer(t *testing.T) {
 	ts := newTestServer(t, nil)
-	ts.answerer.deltaDelay = 50 * time.Millisecond // an answer still being produced streams
+	// An answer still being produced after StreamAfter streams.
+	ts.answerer.deltaDelay = 2 * DefaultConfig().StreamAfter
 	c := ts.dial(t, "")
-	c.ask("c1", "What is CAR-T?")
+	c.ask("c1", "What is CAR-T? echo: three sentences")
 	deltas, a := c.answer("c1")
 	if len(deltas) == 0 {
 		t.Error("no delta frames before the answer")
@@ -64,6 +66,24 @@ func TestAskStreamsDeltasThenOneLoggedAnswer(t *testing.T) {
 	}
 	if string(b.raw["citations"]) != "[]" {
 		t.Errorf("no-answer citations = %s, want []", b.raw["citations"])
+	}
+}
+
+// A fast answer is one frame: its text is not streamed ahead of it (nor
+// shown before it is logged).
+func TestFastAnswerIsOneFrame(t *testing.T) {
+	ts := newTestServer(t, nil)
+	// Each commit takes a while, as an fsync does: time enough for text
+	// produced before it to reach the client, were it sent.
+	ts.log.recordGate = make(chan struct{})
+	c := ts.dial(t, "")
+	for i := range 5 {
+		id := fmt.Sprintf("c%d", i)
+		c.ask(id, "What is CAR-T? echo: three sentences")
+		time.AfterFunc(20*time.Millisecond, func() { ts.log.recordGate <- struct{}{} })
+		if deltas, _ := c.answer(id); len(deltas) > 0 {
+			t.Errorf("%s: %d delta frames before a fast answer: %q", id, len(deltas), deltas)
+		}
 	}
 }
 

@@ -63,6 +63,7 @@ func addServeFlags(fs interface {
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", d.ReadTimeout, "a socket silent this long (no frame, no pong) is closed")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", d.WriteTimeout, "a frame not written within this drops the client")
 	fs.DurationVar(&cfg.AnswerTimeout, "answer-timeout", d.AnswerTimeout, "longest time one answer may take")
+	fs.DurationVar(&cfg.StreamAfter, "stream-after", d.StreamAfter, "how long an answer may be in the making before its text is streamed in delta frames; a faster answer is sent whole, once logged (0: stream at once)")
 	fs.IntVar(&cfg.HistoryLimit, "history-limit", d.HistoryLimit, "earlier turns sent on resume and used for follow-up questions")
 	fs.StringVar(&cfg.ClientIPHeader, "client-ip-header", "", "header a trusted reverse proxy puts the client IP in (e.g. X-Forwarded-For); empty: the peer address")
 	fs.BoolVar(&sf.redact, "redact", false, "redact e-mail addresses, phone numbers and similar identifiers in logged questions")
