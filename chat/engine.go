@@ -46,6 +46,7 @@ const (
 	// unanswerable one's, so the threshold is not pushed to the edge.
 	DefaultMinConfidence   = 0.5
 	DefaultTopK            = 5
+	DefaultReportK         = 10
 	DefaultMaxSentences    = 4
 	DefaultHistoryTurns    = 3
 	DefaultMaxQuestionLen  = 2000
@@ -70,7 +71,11 @@ type Config struct {
 	// expansions: it must give the same for the same words all along.
 	Lexicon Expander
 
-	TopK          int     // passages retrieved per question
+	TopK int // passages an answer draws on
+	// ReportK is how many ranked passages a reply reports in Retrieved
+	// (for logs and evaluation's mrr, which looks at the top 10); at
+	// least TopK.
+	ReportK       int
 	MinConfidence float64 // no-answer threshold on Reply.Confidence; < 0 answers whatever is found
 	MaxSentences  int     // sentences in an extractive answer, 2..5
 	HistoryTurns  int     // earlier turns a follow-up may draw on
@@ -139,6 +144,10 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 	if cfg.TopK <= 0 {
 		cfg.TopK = DefaultTopK
 	}
+	if cfg.ReportK <= 0 {
+		cfg.ReportK = DefaultReportK
+	}
+	cfg.ReportK = max(cfg.ReportK, cfg.TopK)
 	if cfg.MinConfidence == 0 {
 		cfg.MinConfidence = DefaultMinConfidence
 	}
@@ -248,11 +257,11 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		}
 	}
 	q := e.followUp(history, question)
-	passages, err := e.search(ctx, q.search)
+	passages, ranked, err := e.search(ctx, q.search)
 	if err != nil {
 		return draft{}, err
 	}
-	r := draft{Reply: Reply{Query: q.topic, Retrieved: retrieved(passages)}}
+	r := draft{Reply: Reply{Query: q.topic, Retrieved: retrieved(ranked)}}
 	r.Confidence = e.confidence(q, passages, 3)
 	if r.Confidence < e.cfg.MinConfidence {
 		r.Kind, r.Reason = KindNoAnswer, "no_answer.low_confidence"
@@ -286,11 +295,11 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 func (e *Engine) referral(ctx context.Context, history []Turn, question string, v verdict) (draft, error) {
 	r := draft{Reply: Reply{Kind: KindReferral, Reason: v.rule.name}, parts: []string{e.rules.messages[v.rule.message]}}
 	q := e.followUp(history, e.rules.withoutDecision(question))
-	passages, err := e.search(ctx, q.search)
+	passages, ranked, err := e.search(ctx, q.search)
 	if err != nil {
 		return draft{}, err
 	}
-	r.Query, r.Retrieved = q.topic, retrieved(passages)
+	r.Query, r.Retrieved = q.topic, retrieved(ranked)
 	r.Confidence = e.confidence(q, passages, 3)
 	if r.Confidence < e.cfg.MinConfidence {
 		return r, nil
@@ -307,20 +316,22 @@ func (e *Engine) referral(ctx context.Context, history []Turn, question string, 
 	return r, nil
 }
 
-func (e *Engine) search(ctx context.Context, query string) ([]retrieval.Passage, error) {
+// search ranks up to ReportK passages for a reply to report and returns
+// the first TopK of them too, which the answer draws on.
+func (e *Engine) search(ctx context.Context, query string) (top, ranked []retrieval.Passage, err error) {
 	if n := utf8.RuneCountInString(query); n > retrieval.MaxQueryLen {
 		// Topic words a follow-up carries can push a long question over
 		// the searcher's limit; they are at the end and the first to go.
 		query = string([]rune(query)[:retrieval.MaxQueryLen])
 	}
-	ps, err := e.s.Search(ctx, query, e.cfg.TopK)
+	ps, err := e.s.Search(ctx, query, e.cfg.ReportK)
 	if errors.Is(err, retrieval.ErrEmptyQuery) {
-		return nil, nil // nothing to search for ("?!", "What is it?"): nothing found
+		return nil, nil, nil // nothing to search for ("?!", "What is it?"): nothing found
 	}
 	if err != nil {
-		return nil, fmt.Errorf("search the sources: %w", err)
+		return nil, nil, fmt.Errorf("search the sources: %w", err)
 	}
-	return ps, nil
+	return ps[:min(len(ps), e.cfg.TopK)], ps, nil
 }
 
 // spaced joins sentences into deltas: each after the first starts with a space.

@@ -265,6 +265,25 @@ func TestAnswerFields(t *testing.T) {
 	}
 }
 
+// A reply reports ReportK ranked passages (evaluation's mrr looks at the
+// top 10) but answers only from the first TopK.
+func TestRetrievedReportsMoreThanItAnswersFrom(t *testing.T) {
+	e, _ := newFakeEngine(t, Config{TopK: 2, ReportK: 6})
+	r := answer(t, e, nil, "What are the risks of CAR-T therapy and cell therapy for the immune system?")
+	if r.Kind != KindAnswer {
+		t.Fatalf("kind %s: %q", r.Kind, r.Text)
+	}
+	if len(r.Retrieved) != 6 {
+		t.Fatalf("%d passages reported, want ReportK 6", len(r.Retrieved))
+	}
+	top := map[string]bool{r.Retrieved[0].ChunkID: true, r.Retrieved[1].ChunkID: true}
+	for _, c := range r.Citations {
+		if !top[c.ChunkID] {
+			t.Errorf("citation [%d] %s is not among the top TopK=2 passages", c.N, c.ChunkID)
+		}
+	}
+}
+
 func TestNoRepeatedSentences(t *testing.T) {
 	e, _ := newFakeEngine(t, Config{MaxSentences: 5})
 	for _, q := range []string{"What are the risks of cell therapy?", "What is CAR-T therapy?", "How do stem cell transplants work?"} {

@@ -62,13 +62,22 @@ func TestBadFiles(t *testing.T) {
 		{
 			name: "unreadable",
 			extra: func(t *testing.T, dir string) {
-				if os.Geteuid() == 0 {
-					t.Skip("root reads any file")
-				}
 				p := filepath.Join(dir, "secret.txt")
-				os.WriteFile(p, []byte(goodText), 0o000)
+				if os.Geteuid() != 0 {
+					os.WriteFile(p, []byte(goodText), 0o000)
+					return
+				}
+				// Root reads any file whatever its mode (CI runs as root):
+				// /proc/self/mem passes stat as a regular file, yet reading
+				// it from offset 0 fails.
+				if _, err := os.Stat("/proc/self/mem"); err != nil {
+					t.Skip("root reads any file, and there is no /proc/self/mem to fail a read")
+				}
+				if err := os.Symlink("/proc/self/mem", p); err != nil {
+					t.Skip("symlinks unsupported:", err)
+				}
 			},
-			wantErr: "secret.txt: cannot read: permission denied",
+			wantErr: "secret.txt: cannot read:",
 		},
 		{
 			name: "not a regular file",

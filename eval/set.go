@@ -196,15 +196,18 @@ func (p *parser) set(n *yaml.Node) *Set {
 	seen := map[string]int{}
 	for i, cn := range cases.Content {
 		c, ok := p.caseNode(cn, i)
-		if !ok {
-			continue
-		}
-		if line, dup := seen[c.ID]; dup {
+		// A case with errors of its own still claims its id, so a
+		// duplicate of it is reported in the same run.
+		if line, dup := seen[c.ID]; dup && c.ID != "" {
 			p.errorf(cn, c.ID, "duplicate id (first used on line %d)", line)
 			continue
 		}
-		seen[c.ID] = c.Line
-		set.Cases = append(set.Cases, c)
+		if c.ID != "" {
+			seen[c.ID] = c.Line
+		}
+		if ok {
+			set.Cases = append(set.Cases, c)
+		}
 	}
 	return set
 }

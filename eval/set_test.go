@@ -132,6 +132,13 @@ cases:
   - id: a
     ask: hey
 `, []string{`x.yaml:6: case "a": duplicate id (first used on line 2)`}},
+		{"duplicate of a case with its own error", `cases:
+  - id: a
+    ask: hi
+    expect: {kind: nope}
+  - id: a
+    ask: hey
+`, []string{`x.yaml:4: case "a": unknown kind "nope"`, `x.yaml:5: case "a": duplicate id (first used on line 2)`}},
 		{"both ask and turns", `cases:
   - id: a
     ask: hi
