@@ -184,11 +184,37 @@ func TestWidgetInBrowser(t *testing.T) {
 	waitJS(t, ctx, "the closed panel", shadow+`.querySelector('.panel').hidden && `+shadow+`.activeElement === `+shadow+`.querySelector('.launcher')`)
 	eval[bool](t, ctx, shadow+`.querySelector('.launcher').click(), true`)
 
+	// One question in the new conversation, so there is one to resume.
+	eval[bool](t, ctx, shadow+`.querySelector('#cc-input').focus(), true`)
+	run(t, ctx, "ask in the new conversation", chromedp.KeyEvent("What is CAR-T therapy?"), chromedp.KeyEvent(kb.Enter))
+	waitJS(t, ctx, "the answer in the new conversation", shadow+`.querySelectorAll('.bot.answer').length == 1`)
+
 	// The server goes away: the widget says it is offline and retries.
 	ts.srv.Shutdown(context.Background())
 	waitJS(t, ctx, "the offline notice", `!`+shadow+`.querySelector('.conn').hidden && /offline/i.test(`+shadow+`.querySelector('.conn').textContent)`)
 	if disabled := eval[bool](t, ctx, shadow+`.querySelector('.send').disabled`); !disabled {
 		t.Error("send stays enabled while offline")
+	}
+
+	// The server comes back: the widget reconnects by itself, resumes the
+	// same conversation and answers again.
+	convID := eval[string](t, ctx, `localStorage.getItem('cellchat:conversation:' + location.host)`)
+	ts.restart(t)
+	waitJS(t, ctx, "the reconnection", shadow+`.querySelector('.conn').hidden && !`+shadow+`.querySelector('.send').disabled`)
+	if got := eval[string](t, ctx, `localStorage.getItem('cellchat:conversation:' + location.host)`); got != convID {
+		t.Errorf("conversation after reconnecting %q, want the same %q", got, convID)
+	}
+	if n := eval[int](t, ctx, shadow+`.querySelectorAll('.msg.user').length`); n != 1 {
+		t.Errorf("%d questions shown after reconnecting, want the conversation's 1", n)
+	}
+	eval[bool](t, ctx, shadow+`.querySelector('#cc-input').focus(), true`)
+	run(t, ctx, "ask after reconnecting", chromedp.KeyEvent("What are the side effects?"), chromedp.KeyEvent(kb.Enter))
+	waitJS(t, ctx, "an answer after reconnecting", shadow+`.querySelectorAll('.bot.answer').length == 2`)
+	ts.log.mu.Lock()
+	logged := len(ts.log.convs[convID])
+	ts.log.mu.Unlock()
+	if n := logged; n != 2 {
+		t.Errorf("%d turns logged in the resumed conversation, want 2", n)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,10 @@ type testServer struct {
 	srv      *Server
 	log      *memLog
 	answerer *fakeAnswerer
+	cfg      Config
+	// serving is the Server the listener hands requests to; restart
+	// replaces it, as a redeploy behind the same address would.
+	serving atomic.Pointer[Server]
 }
 
 func newTestServer(t testing.TB, modify func(*Config)) *testServer {
@@ -29,20 +34,30 @@ func newTestServer(t testing.TB, modify func(*Config)) *testServer {
 	if modify != nil {
 		modify(&cfg)
 	}
-	ts := &testServer{log: newMemLog(), answerer: newFakeAnswerer()}
-	srv, err := NewServer(cfg, ts.answerer, ts.log)
+	ts := &testServer{log: newMemLog(), answerer: newFakeAnswerer(), cfg: cfg}
+	ts.restart(t)
+	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ts.serving.Load().ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ts.serving.Load().Shutdown(ctx)
+		ts.Close()
+	})
+	return ts
+}
+
+// restart puts a new Server, with the same configuration, log and
+// answerer, behind the test server's address.
+func (ts *testServer) restart(t testing.TB) {
+	t.Helper()
+	srv, err := NewServer(ts.cfg, ts.answerer, ts.log)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
 	ts.srv = srv
-	ts.Server = httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		ts.Close()
-	})
-	return ts
+	ts.serving.Store(srv)
 }
 
 func (ts *testServer) wsURL(query string) string {
