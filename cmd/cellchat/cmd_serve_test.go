@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -196,6 +198,39 @@ func TestServeEndToEnd(t *testing.T) {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("metrics lack %q:\n%s", want, metrics)
 		}
+	}
+
+	// eval --server scores this real server through /api/ask: follow-ups
+	// keep their conversation, and retrieval is scored from the passages
+	// the API returns (a null retrieval metric would fail --min).
+	dir := t.TempDir()
+	set := writeFile(t, dir, "server-set.yaml", `name: against-serve
+cases:
+  - id: car-t-follow-up
+    turns:
+      - ask: What is CAR-T therapy?
+        expect: {kind: answer, evidence: ["chimeric antigen receptor"]}
+      - ask: What are its side effects?
+        expect: {kind: answer, evidence: ["cytokine release syndrome"]}
+  - id: fever-now
+    ask: I have a high fever since my CAR-T infusion yesterday
+    expect: {kind: emergency}
+`)
+	jsonOut := filepath.Join(dir, "server-run.json")
+	out, _, err := runEvalCLI(t, nil, set, "--server", "http://"+addr, "--json", jsonOut,
+		"--min", "pass_rate=1", "--min", "retrieval_hit@5=1", "--min", "mrr=0.2")
+	if err != nil {
+		t.Errorf("eval --server against serve: %v\n%s", err, out)
+	}
+	var run struct {
+		Results []struct {
+			Turns []struct {
+				Retrieved []map[string]any `json:"retrieved"`
+			} `json:"turns"`
+		} `json:"results"`
+	}
+	if data, err := os.ReadFile(jsonOut); err != nil || json.Unmarshal(data, &run) != nil || len(run.Results) != 2 || len(run.Results[0].Turns[0].Retrieved) == 0 {
+		t.Errorf("eval --server JSON lacks the retrieved passages (%v): %+v", err, run)
 	}
 
 	// SIGTERM (context cancel) closes sockets with 1001 and returns cleanly.
