@@ -59,7 +59,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) []byte {
 func TestWidgetInBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	// Text streams as soon as it is produced, as from a generating model.
-	ts := newTestServer(t, func(c *Config) { c.StreamAfter = 0 })
+	ts := newTestServer(t, func(c *Config) { c.StreamAfter = 0; c.MaxQuestionChars = 1500 })
 	ts.answerer.deltaDelay = 400 * time.Millisecond
 
 	run(t, ctx, "open the demo page", chromedp.Navigate(ts.URL+"/"))
@@ -73,6 +73,9 @@ func TestWidgetInBrowser(t *testing.T) {
 	waitJS(t, ctx, "the hello", `!`+shadow+`.querySelector('.panel').hidden && `+shadow+`.querySelector('.conn').hidden`)
 	if id := eval[string](t, ctx, shadow+`.activeElement && `+shadow+`.activeElement.id`); id != "cc-input" {
 		t.Errorf("focus after opening is on %q, want the question box", id)
+	}
+	if n := eval[int](t, ctx, shadow+`.querySelector('#cc-input').maxLength`); n != 1500 {
+		t.Errorf("question box takes %d characters, want the server's limit 1500", n)
 	}
 	if n := eval[int](t, ctx, shadow+`.querySelectorAll('.chip').length`); n != 3 {
 		t.Errorf("%d suggested questions, want 3", n)

@@ -128,6 +128,9 @@ type helloFrame struct {
 	ConversationID string        `json:"conversation_id"`
 	Disclaimer     string        `json:"disclaimer"`
 	History        []historyItem `json:"history"`
+	// MaxQuestionChars is the server's question limit, so a client can
+	// say a question is too long before sending it.
+	MaxQuestionChars int `json:"max_question_chars"`
 }
 
 // historyItem is one earlier turn of a resumed conversation.

@@ -220,7 +220,7 @@ func (c *wsConn) hello(requested string) {
 		items[i] = historyItem{Question: rec.Question, Answer: newAnswerBody(rec.AnswerID, rec.Reply), Time: rec.Time}
 	}
 	c.history = turnsOf(recs)
-	c.sendJSON(helloFrame{Type: "hello", ConversationID: c.convID, Disclaimer: c.s.cfg.Disclaimer, History: items})
+	c.sendJSON(helloFrame{Type: "hello", ConversationID: c.convID, Disclaimer: c.s.cfg.Disclaimer, History: items, MaxQuestionChars: c.s.cfg.MaxQuestionChars})
 	if err != nil {
 		c.s.logger.Error("loading conversation history failed", "conversation", c.convID, "err", err)
 		c.sendError(&protocolError{code: codeInternal, message: "Your earlier messages could not be loaded. You can keep asking."})

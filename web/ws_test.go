@@ -26,6 +26,9 @@ func TestHelloStartsNewConversation(t *testing.T) {
 	if string(c.hello.raw["history"]) != "[]" {
 		t.Errorf(`history = %s, want []`, c.hello.raw["history"])
 	}
+	if got := string(c.hello.raw["max_question_chars"]); got != "2000" {
+		t.Errorf("max_question_chars = %s, want the server's 2000", got)
+	}
 	other := ts.dial(t, "")
 	if other.hello.ConversationID == c.hello.ConversationID {
 		t.Error("two sockets got the same conversation id")

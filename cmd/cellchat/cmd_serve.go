@@ -67,7 +67,7 @@ func addServeFlags(fs interface {
 	fs.IntVar(&cfg.HistoryLimit, "history-limit", d.HistoryLimit, "earlier turns sent on resume and used for follow-up questions")
 	fs.StringVar(&cfg.ClientIPHeader, "client-ip-header", "", "header a trusted reverse proxy puts the client IP in (e.g. X-Forwarded-For); empty: the peer address")
 	fs.BoolVar(&sf.redact, "redact", false, "redact e-mail addresses, phone numbers and similar identifiers in logged questions")
-	fs.IntVar(&sf.retentionDays, "retention-days", 0, "delete conversations older than this many days, at start and daily (0: keep)")
+	fs.IntVar(&sf.retentionDays, "retention-days", 0, "delete conversations older than this many days, at start and every hour (0: keep)")
 	fs.StringVar(&sf.logLevel, "log-level", "info", "debug, info, warn or error (start and stop lines are always written)")
 	fs.StringVar(&sf.logFormat, "log-format", "json", "json or text")
 	fs.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for answers in flight")

@@ -403,6 +403,10 @@
         backoff = 1000;
         conversationID = f.conversation_id;
         save(storeKey, conversationID);
+        if (f.max_question_chars > 0) {
+          MAX_CHARS = f.max_question_chars;
+          input.setAttribute("maxlength", String(MAX_CHARS));
+        }
         pending = {};
         renderIntro(f.disclaimer);
         (f.history || []).forEach(function (h) {
