@@ -222,6 +222,7 @@ func (c *console) handleConversation() http.Handler {
 			c.renderError(w, r, http.StatusInternalServerError, "Could not read the log.")
 			return
 		}
+		c.auditView(r, id)
 		c.render(w, r, http.StatusOK, "conversation.html", data{pageData: c.page(r, "Conversation", "replies"), ID: id,
 			Turns: turns, Statuses: transcript.ReviewStatuses, Saved: r.URL.Query().Get("saved")})
 	})
@@ -326,6 +327,15 @@ func (c *console) handleAPIConversation() http.Handler {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
 			return
 		}
+		c.auditView(r, r.PathValue("id"))
 		writeJSON(w, http.StatusOK, map[string]any{"conversation_id": r.PathValue("id"), "turns": turns})
 	})
+}
+
+// auditView records who read a patient's conversation: a clinic must be
+// able to say who saw which patient's words, not only who changed what.
+func (c *console) auditView(r *http.Request, conversation string) {
+	if err := c.store.Audit(r.Context(), sessionFrom(r.Context()).Email, "view_conversation", conversation); err != nil {
+		c.log.Error("staff audit", "err", err)
+	}
 }
