@@ -62,6 +62,8 @@ type Store struct {
 	done     chan struct{}
 	ckDone   chan struct{}
 
+	commits, committed atomic.Int64 // transactions and the records they held, see CommitStats
+
 	restartFrames int         // see checkpoint
 	walLong       atomic.Bool // the checkpointer asks the writer to restart the WAL
 
@@ -183,6 +185,12 @@ func (s *Store) Record(ctx context.Context, r Record) error {
 	// Once queued the turn will be written even if ctx ends, so wait for
 	// the outcome rather than report a failure that may yet succeed.
 	return <-req.done
+}
+
+// CommitStats reports the transactions the writer has committed and the
+// records they held: records/commits is the group-commit batch size.
+func (s *Store) CommitStats() (commits, records int64) {
+	return s.commits.Load(), s.committed.Load()
 }
 
 // writer is the single goroutine that commits Records, batching whatever
@@ -397,6 +405,10 @@ func (s *Store) commit(batch []writeReq) {
 	if err != nil && len(batch) > 1 {
 		clear(errs)
 		err = s.writeBatch(ctx, batch, errs, true)
+	}
+	if err == nil {
+		s.commits.Add(1)
+		s.committed.Add(int64(len(batch)))
 	}
 	for i, req := range batch {
 		switch {

@@ -255,6 +255,16 @@ func TestRecordConcurrent(t *testing.T) {
 	for err := range errc {
 		t.Error(err)
 	}
+	// Group commit: 40 writers at once share transactions. One per
+	// record would be `writers*each` commits (and as many fsyncs).
+	commits, records := s.CommitStats()
+	if records != writers*each {
+		t.Errorf("%d records committed, want %d", records, writers*each)
+	}
+	if commits <= 0 || commits > records/2 {
+		t.Errorf("%d commits for %d concurrent records: not batched", commits, records)
+	}
+	t.Logf("group commit: %d records in %d commits (%.1f per commit)", records, commits, float64(records)/float64(commits))
 	s.Close()
 	// Everything is there after reopening.
 	s, err = Open(ctx, path, Options{})

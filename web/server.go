@@ -214,8 +214,23 @@ func NewServer(cfg Config, answerer Answerer, log Log) (*Server, error) {
 			}, func() float64 { _, m := c.ReplyCacheStats(); return float64(m) }),
 		)
 	}
+	if st, ok := log.(commitStater); ok {
+		s.metrics.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "cellchat_transcript_commits_total", Help: "Transactions the transcript log committed (each one fsync).",
+			}, func() float64 { c, _ := st.CommitStats(); return float64(c) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "cellchat_transcript_records_total", Help: "Replies committed to the transcript log; over commits, the group-commit batch size.",
+			}, func() float64 { _, r := st.CommitStats(); return float64(r) }),
+		)
+	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// commitStater is a Log that counts its commits (transcript.Store).
+type commitStater interface {
+	CommitStats() (commits, records int64)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -194,7 +194,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`cellchat_answers_total{kind="answer"} 4`, "cellchat_reply_cache_hits_total 1\n"} {
+	for _, want := range []string{`cellchat_answers_total{kind="answer"} 4`, "cellchat_reply_cache_hits_total 1\n", "cellchat_transcript_records_total 4\n"} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("metrics lack %q:\n%s", want, metrics)
 		}
