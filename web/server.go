@@ -105,15 +105,17 @@ func DefaultConfig() Config {
 		ConnBurst:        20,
 		IPRate:           20,
 		IPBurst:          60,
-		MaxSockets:       20000,
-		MaxPendingAsks:   8,
-		SendQueue:        256,
-		PingInterval:     25 * time.Second,
-		ReadTimeout:      60 * time.Second,
-		WriteTimeout:     10 * time.Second,
-		AnswerTimeout:    60 * time.Second,
-		StreamAfter:      100 * time.Millisecond,
-		HistoryLimit:     50,
+		// Under a common hard open-file limit of 20,000 (serve warns when
+		// the limit is under this plus what the log and index need).
+		MaxSockets:     16000,
+		MaxPendingAsks: 8,
+		SendQueue:      256,
+		PingInterval:   25 * time.Second,
+		ReadTimeout:    60 * time.Second,
+		WriteTimeout:   10 * time.Second,
+		AnswerTimeout:  60 * time.Second,
+		StreamAfter:    100 * time.Millisecond,
+		HistoryLimit:   50,
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cellchat/cellchat/eval"
+	"github.com/cellchat/cellchat/internal/fdlimit"
 	"github.com/cellchat/cellchat/loadtest"
 	"github.com/cellchat/cellchat/transcript"
 )
@@ -46,6 +47,11 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		for _, t := range cs.Turns {
 			qs = append(qs, t.Ask)
 		}
+	}
+	// Every socket this tool holds is a file of its own.
+	sockets := *idle + *clients + *flooders
+	if got, err := fdlimit.Ensure(uint64(sockets) + fdReserve); err != nil || got < uint64(sockets)+fdReserve {
+		return fmt.Errorf("loadtest: the open-file limit (%d) is too low for %d sockets; raise it (ulimit -n): %v", got, sockets, err)
 	}
 	if *idle > 0 {
 		res, err := loadtest.Idle(ctx, *url, *origin, *idle, qs[0])

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cellchat/cellchat/chat"
+	"github.com/cellchat/cellchat/internal/fdlimit"
 	"github.com/cellchat/cellchat/transcript"
 	"github.com/cellchat/cellchat/web"
 	"github.com/cellchat/cellchat/web/staff"
@@ -162,6 +163,15 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return &exitError{code: 2, err: err}
 	}
 	go store.RunRetention(ctx, sf.retentionDays, time.Hour, logger)
+	if cfg.MaxSockets > 0 {
+		// Each socket is a file; the log, the index and staff pages need
+		// some more. Short of that, sockets fail before the cap refuses them.
+		need := uint64(cfg.MaxSockets) + fdReserve
+		if got, err := fdlimit.Ensure(need); err != nil || got < need {
+			lifecycle.Warn("the open-file limit is under --max-sockets: sockets will fail before the cap refuses them (raise it: ulimit -n)",
+				"limit", got, "needed", need, "err", err)
+		}
+	}
 
 	ln, err := net.Listen("tcp", sf.addr)
 	if err != nil {

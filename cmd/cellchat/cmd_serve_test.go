@@ -82,7 +82,11 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Skip("indexes the real corpus (skipped with -short)")
 	}
 	data := t.TempDir()
-	addr, logs, stop := serveInProcess(t, data, map[string]string{"CELLCHAT_MAX_QUESTION_CHARS": "300"}, "--log-level", "warn", "--debug-addr", "127.0.0.1:0")
+	// More sockets allowed than any open-file limit here: serve says so.
+	addr, logs, stop := serveInProcess(t, data, map[string]string{"CELLCHAT_MAX_QUESTION_CHARS": "300"}, "--log-level", "warn", "--debug-addr", "127.0.0.1:0", "--max-sockets", "1000000000")
+	if !strings.Contains(logs.String(), "the open-file limit is under --max-sockets") {
+		t.Errorf("no warning about the open-file limit:\n%s", logs)
+	}
 
 	// The profiler is on its own listener, not on the public one.
 	var debugAddr string

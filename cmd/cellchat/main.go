@@ -162,3 +162,7 @@ func parseFlags(fs *flag.FlagSet, c *cli, args []string) ([]string, error) {
 		args = args[1:]
 	}
 }
+
+// fdReserve is the open files a process needs beside its sockets: the
+// transcript log, the index, listeners and the standard streams.
+const fdReserve = 256
