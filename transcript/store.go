@@ -62,7 +62,7 @@ type Store struct {
 	done     chan struct{}
 	ckDone   chan struct{}
 
-	commits, committed atomic.Int64 // transactions and the records they held, see CommitStats
+	commits, committed atomic.Uint64 // transactions and the records they held, see CommitStats
 
 	restartFrames int         // see checkpoint
 	walLong       atomic.Bool // the checkpointer asks the writer to restart the WAL
@@ -189,7 +189,7 @@ func (s *Store) Record(ctx context.Context, r Record) error {
 
 // CommitStats reports the transactions the writer has committed and the
 // records they held: records/commits is the group-commit batch size.
-func (s *Store) CommitStats() (commits, records int64) {
+func (s *Store) CommitStats() (commits, records uint64) {
 	return s.commits.Load(), s.committed.Load()
 }
 
@@ -408,7 +408,7 @@ func (s *Store) commit(batch []writeReq) {
 	}
 	if err == nil {
 		s.commits.Add(1)
-		s.committed.Add(int64(len(batch)))
+		s.committed.Add(uint64(len(batch)))
 	}
 	for i, req := range batch {
 		switch {

@@ -117,3 +117,14 @@ func (r *statusRecorder) Flush() { http.NewResponseController(r.ResponseWriter).
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func seconds(d time.Duration) float64 { return d.Seconds() }
+
+// registerPair exposes two counters that one call reads, such as a cache's
+// hits and misses.
+func (m *metrics) registerPair(read func() (uint64, uint64), firstName, firstHelp, secondName, secondHelp string) {
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: firstName, Help: firstHelp},
+			func() float64 { a, _ := read(); return float64(a) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: secondName, Help: secondHelp},
+			func() float64 { _, b := read(); return float64(b) }),
+	)
+}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/cellchat/cellchat/chat"
 	"github.com/cellchat/cellchat/transcript"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Answerer replies to a question in the context of a conversation;
@@ -207,24 +206,14 @@ func NewServer(cfg Config, answerer Answerer, log Log) (*Server, error) {
 		s.origins[strings.ToLower(strings.TrimRight(o, "/"))] = true
 	}
 	if c, ok := answerer.(replyCacher); ok {
-		s.metrics.reg.MustRegister(
-			prometheus.NewCounterFunc(prometheus.CounterOpts{
-				Name: "cellchat_reply_cache_hits_total", Help: "Questions answered from the engine's cache of recent replies.",
-			}, func() float64 { h, _ := c.ReplyCacheStats(); return float64(h) }),
-			prometheus.NewCounterFunc(prometheus.CounterOpts{
-				Name: "cellchat_reply_cache_misses_total", Help: "Questions the engine worked out because its reply cache did not have them.",
-			}, func() float64 { _, m := c.ReplyCacheStats(); return float64(m) }),
-		)
+		s.metrics.registerPair(c.ReplyCacheStats,
+			"cellchat_reply_cache_hits_total", "Questions answered from the engine's cache of recent replies.",
+			"cellchat_reply_cache_misses_total", "Questions the engine worked out because its reply cache did not have them.")
 	}
 	if st, ok := log.(commitStater); ok {
-		s.metrics.reg.MustRegister(
-			prometheus.NewCounterFunc(prometheus.CounterOpts{
-				Name: "cellchat_transcript_commits_total", Help: "Transactions the transcript log committed (each one fsync).",
-			}, func() float64 { c, _ := st.CommitStats(); return float64(c) }),
-			prometheus.NewCounterFunc(prometheus.CounterOpts{
-				Name: "cellchat_transcript_records_total", Help: "Replies committed to the transcript log; over commits, the group-commit batch size.",
-			}, func() float64 { _, r := st.CommitStats(); return float64(r) }),
-		)
+		s.metrics.registerPair(st.CommitStats,
+			"cellchat_transcript_commits_total", "Transactions the transcript log committed (each one fsync).",
+			"cellchat_transcript_records_total", "Replies committed to the transcript log; over commits, the group-commit batch size.")
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -232,7 +221,7 @@ func NewServer(cfg Config, answerer Answerer, log Log) (*Server, error) {
 
 // commitStater is a Log that counts its commits (transcript.Store).
 type commitStater interface {
-	CommitStats() (commits, records int64)
+	CommitStats() (commits, records uint64)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
