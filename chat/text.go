@@ -37,7 +37,10 @@ func normalize(s string) string {
 		space = false
 		b.WriteRune(unicode.ToLower(r))
 	}
-	return strings.TrimRight(b.String(), " ")
+	// Lower case can compose where upper case did not ("Y̊" has no
+	// precomposed form, "ẙ" has): normalise again, so the result is a
+	// fixed point (found by FuzzNormalize).
+	return norm.NFKC.String(strings.TrimRight(b.String(), " "))
 }
 
 // stopWords are words that say nothing about what a question is about.
