@@ -46,7 +46,6 @@ const (
 	// unanswerable one's, so the threshold is not pushed to the edge.
 	DefaultMinConfidence   = 0.5
 	DefaultTopK            = 5
-	DefaultReportK         = 10
 	DefaultMaxSentences    = 4
 	DefaultHistoryTurns    = 3
 	DefaultMaxQuestionLen  = 2000
@@ -72,9 +71,10 @@ type Config struct {
 	Lexicon Expander
 
 	TopK int // passages an answer draws on
-	// ReportK is how many ranked passages a reply reports in Retrieved
-	// (for logs and evaluation's mrr, which looks at the top 10); at
-	// least TopK.
+	// ReportK is how many ranked passages a reply reports in Retrieved;
+	// at least TopK, the default. Evaluation asks for 10 (its mrr looks
+	// at the top 10); a server keeps TopK, as every reported passage is
+	// written to the transcript log.
 	ReportK       int
 	MinConfidence float64 // no-answer threshold on Reply.Confidence; < 0 answers whatever is found
 	MaxSentences  int     // sentences in an extractive answer, 2..5
@@ -143,9 +143,6 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 	}
 	if cfg.TopK <= 0 {
 		cfg.TopK = DefaultTopK
-	}
-	if cfg.ReportK <= 0 {
-		cfg.ReportK = DefaultReportK
 	}
 	cfg.ReportK = max(cfg.ReportK, cfg.TopK)
 	if cfg.MinConfidence == 0 {

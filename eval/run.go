@@ -221,11 +221,15 @@ func (tr *TurnResult) citationHit() bool {
 	return false
 }
 
+// MRRDepth is how deep mrr looks: an answerer should report this many
+// ranked passages.
+const MRRDepth = 10
+
 // evidenceRank is the 1-based rank of the first retrieved passage that
-// contains an evidence phrase, or 0 if none in the top 10.
+// contains an evidence phrase, or 0 if none in the top MRRDepth.
 func (tr *TurnResult) evidenceRank() int {
 	for i, r := range tr.Retrieved {
-		if i >= 10 {
+		if i >= MRRDepth {
 			break
 		}
 		if containsAny(r.Text, tr.expect.Evidence) {

@@ -15,6 +15,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/cellchat/cellchat/chat"
 	"github.com/cellchat/cellchat/eval"
 )
 
@@ -109,7 +110,8 @@ flags (each also settable as CELLCHAT_<NAME>):
 		remote.MaxRetries = max(0, *serverRetries)
 		answerer = remote
 	} else {
-		eng, ix, err := openEngine(ctx, c, p)
+		// mrr looks for the first passage with the evidence in the top 10.
+		eng, ix, err := openEngine(ctx, c, p, func(ec *chat.Config) { ec.ReportK = eval.MRRDepth })
 		if err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}

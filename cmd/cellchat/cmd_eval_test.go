@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cellchat/cellchat/eval"
 )
 
 func runEvalCLI(t *testing.T, env map[string]string, args ...string) (string, string, error) {
@@ -219,7 +221,8 @@ cases:
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Results) != 2 || len(rep.Results[0].Turns[0].Retrieved) == 0 {
-		t.Errorf("in-process run reports no retrieved passages: %s", data)
+	// In-process, mrr's whole depth is reported, past the 5 answered from.
+	if len(rep.Results) != 2 || len(rep.Results[0].Turns[0].Retrieved) != eval.MRRDepth {
+		t.Errorf("in-process run does not report %d retrieved passages: %s", eval.MRRDepth, data)
 	}
 }
