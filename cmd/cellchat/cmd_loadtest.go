@@ -50,8 +50,10 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	}
 	// Every socket this tool holds is a file of its own.
 	sockets := *idle + *clients + *flooders
-	if got, err := fdlimit.Ensure(uint64(sockets) + fdReserve); err != nil || got < uint64(sockets)+fdReserve {
-		return fmt.Errorf("loadtest: the open-file limit (%d) is too low for %d sockets; raise it (ulimit -n): %v", got, sockets, err)
+	if got, err := fdlimit.Ensure(uint64(sockets) + fdReserve); err != nil {
+		return fmt.Errorf("loadtest: %w", err)
+	} else if got < uint64(sockets)+fdReserve {
+		return fmt.Errorf("loadtest: the open-file limit (%d) is too low for %d sockets; raise its hard limit (ulimit -Hn)", got, sockets)
 	}
 	if *idle > 0 {
 		res, err := loadtest.Idle(ctx, *url, *origin, *idle, qs[0])
