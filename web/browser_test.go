@@ -216,8 +216,8 @@ func TestWidgetInBrowser(t *testing.T) {
 	ts.log.mu.Lock()
 	logged := len(ts.log.convs[convID])
 	ts.log.mu.Unlock()
-	if n := logged; n != 2 {
-		t.Errorf("%d turns logged in the resumed conversation, want 2", n)
+	if logged != 2 {
+		t.Errorf("%d turns logged in the resumed conversation, want 2", logged)
 	}
 }
 
