@@ -3,6 +3,7 @@ package transcript
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"time"
 )
@@ -169,6 +170,52 @@ UPDATE turns SET
 DROP TABLE citations;
 DROP TABLE retrieved;
 `,
+	// 6: a conversation's turns are found through a chain, not an index.
+	// Every reply wrote a new entry into turns_conversation, and with many
+	// conversations going at once each entry landed on a page of its own:
+	// that index made up 60% of what each commit wrote to the WAL (5.4 of
+	// 8.7 KB a reply). Now each turn holds the rowid of its conversation's
+	// previous turn (prev) and the conversation the rowid of its newest
+	// (last_turn), written in the row updates a reply makes anyway.
+	// Without an index on turns.conversation_id, a foreign key from turns
+	// to conversations would make every deleted conversation scan all
+	// turns, so the table is rebuilt without it: the writer and retention
+	// keep the two together (see insertRecord and DeleteOlderThan).
+	// A chain runs in the order turns were written (rowid), as the writer
+	// makes it; readers order what they get by time.
+	// Migrations run with foreign keys off (see migrate): dropping the old
+	// turns table must not cascade into feedback and reviews.
+	`
+CREATE TABLE turns_v6 (
+	answer_id       TEXT PRIMARY KEY,
+	conversation_id TEXT NOT NULL,
+	time            INTEGER NOT NULL,
+	question        TEXT NOT NULL,
+	kind            TEXT NOT NULL,
+	text            TEXT NOT NULL,
+	disclaimer      TEXT NOT NULL,
+	mode            TEXT NOT NULL,
+	reason          TEXT NOT NULL,
+	confidence      REAL NOT NULL,
+	corpus_version  TEXT NOT NULL,
+	latency_ns      INTEGER NOT NULL,
+	citation_refs   TEXT NOT NULL DEFAULT '[]',
+	retrieved_refs  TEXT NOT NULL DEFAULT '[]',
+	prev            INTEGER -- rowid of the conversation's previous turn, NULL for its first
+);
+INSERT INTO turns_v6(rowid, answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason,
+		confidence, corpus_version, latency_ns, citation_refs, retrieved_refs, prev)
+	SELECT rowid, answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason,
+		confidence, corpus_version, latency_ns, citation_refs, retrieved_refs,
+		LAG(rowid) OVER (PARTITION BY conversation_id ORDER BY rowid)
+	FROM turns;
+ALTER TABLE conversations ADD COLUMN last_turn INTEGER;
+UPDATE conversations SET last_turn = (SELECT MAX(rowid) FROM turns WHERE conversation_id = conversations.id);
+DROP TABLE turns;
+ALTER TABLE turns_v6 RENAME TO turns;
+CREATE INDEX turns_time ON turns(time);
+CREATE INDEX turns_kind ON turns(kind, time);
+`,
 }
 
 // schemaVersion is the version Open migrates to.
@@ -176,15 +223,38 @@ var schemaVersion = len(migrations)
 
 // migrate brings db to version target, applying the missing migrations in
 // order. It refuses a database newer than this program knows.
-func migrate(ctx context.Context, db *sql.DB, target int) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+//
+// Migrations run on one connection with foreign keys off, as SQLite's
+// procedure for rebuilding a table asks (dropping a parent table would
+// otherwise delete its children's rows); each is checked with
+// foreign_key_check before it commits.
+func migrate(ctx context.Context, db *sql.DB, target int) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer func() {
+		// The connection goes back to the pool: with foreign keys on
+		// again, or not at all.
+		if _, ferr := conn.ExecContext(ctx, `PRAGMA foreign_keys = ON`); ferr != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			if err == nil {
+				err = fmt.Errorf("migrate: %w", ferr)
+			}
+		}
+		conn.Close()
+	}()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
 		applied INTEGER NOT NULL
 	)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	for {
-		tx, err := db.BeginTx(ctx, nil)
+		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
@@ -204,6 +274,10 @@ func migrate(ctx context.Context, db *sql.DB, target int) error {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", current+1, err)
 		}
+		if err := foreignKeyCheck(ctx, tx); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", current+1, err)
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied) VALUES (?, ?)`, current+1, time.Now().UnixNano()); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", current+1, err)
@@ -212,4 +286,23 @@ func migrate(ctx context.Context, db *sql.DB, target int) error {
 			return fmt.Errorf("migration %d: commit: %w", current+1, err)
 		}
 	}
+}
+
+// foreignKeyCheck reports the first row that breaks a foreign key.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("foreign key broken: %s row %d refers to a missing %s row", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }

@@ -3,6 +3,7 @@ package transcript
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -94,12 +95,23 @@ func (f Filter) where() (string, []any, error) {
 		args = append(args, f.MaxConfidence, string(chat.KindAnswer), string(chat.KindNoAnswer), string(chat.KindReferral))
 	}
 	if f.ConversationID != "" {
-		conds, args = append(conds, "t.conversation_id = ?"), append(args, f.ConversationID)
+		conds, args = append(conds, "t.rowid IN ("+conversationTurns+")"), append(args, f.ConversationID, math.MaxInt64)
 	}
 	if len(conds) == 0 {
 		return "", nil, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// table is the FROM clause of f's queries. A conversation's turns are
+// looked up by rowid along its chain; left to itself, the planner would
+// rather scan an index of the other filters (say every turn of a kind)
+// and test each row against the chain. NOT INDEXED still allows rowid lookups.
+func (f Filter) table() string {
+	if f.ConversationID != "" {
+		return "turns t NOT INDEXED"
+	}
+	return "turns t"
 }
 
 // ListReplies returns the replies f selects, newest first.
@@ -119,7 +131,7 @@ func (s *Store) ListReplies(ctx context.Context, f Filter) ([]ReplyRow, error) {
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'down'),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.comment <> ''),
 		COALESCE(` + latestReview + `, '')
-		FROM turns t` + where + ` ORDER BY t.time DESC, t.rowid DESC LIMIT ? OFFSET ?`
+		FROM ` + f.table() + where + ` ORDER BY t.time DESC, t.rowid DESC LIMIT ? OFFSET ?`
 	rows, err := s.db.QueryContext(ctx, q, append(args, limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, fmt.Errorf("list replies: %w", err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -288,11 +289,13 @@ func (c *passageCache) rolledBack(mark int) {
 }
 
 const (
-	sqlConversation = `INSERT INTO conversations(id, started, last) VALUES (?, ?, ?)
-		ON CONFLICT(id) DO UPDATE SET last = MAX(last, excluded.last)`
+	// A turn links to its conversation's newest turn so far (prev), and
+	// then becomes the newest itself (last_turn): see migration 6.
 	sqlTurn = `INSERT INTO turns(answer_id, conversation_id, time, question, kind, text,
-		disclaimer, mode, reason, confidence, corpus_version, latency_ns, citation_refs, retrieved_refs)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		disclaimer, mode, reason, confidence, corpus_version, latency_ns, citation_refs, retrieved_refs, prev)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT last_turn FROM conversations WHERE id = ?))`
+	sqlConversation = `INSERT INTO conversations(id, started, last, last_turn) VALUES (?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET last = MAX(last, excluded.last), last_turn = excluded.last_turn`
 	sqlAddPassage = `INSERT OR IGNORE INTO passages(chunk_id, text) VALUES (?, ?)`
 	sqlPassageID  = `SELECT id FROM passages WHERE chunk_id = ? AND text = ?`
 )
@@ -501,11 +504,17 @@ func insertRecord(ctx context.Context, st *writeStmts, r Record) error {
 	cited := string(st.refs)
 	st.refs = appendRetrievedRefs(st.refs[:0], rp.Retrieved, st.pids[nc:])
 	retrieved := string(st.refs)
-	if _, err := st.conversation.ExecContext(ctx, r.ConversationID, t, t); err != nil {
+	res, err := st.turn.ExecContext(ctx, r.AnswerID, r.ConversationID, t, r.Question, string(rp.Kind), rp.Text,
+		rp.Disclaimer, rp.Mode, rp.Reason, rp.Confidence, rp.CorpusVersion, int64(r.Latency), cited, retrieved,
+		r.ConversationID)
+	if err != nil {
 		return err
 	}
-	_, err := st.turn.ExecContext(ctx, r.AnswerID, r.ConversationID, t, r.Question, string(rp.Kind), rp.Text,
-		rp.Disclaimer, rp.Mode, rp.Reason, rp.Confidence, rp.CorpusVersion, int64(r.Latency), cited, retrieved)
+	turn, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	_, err = st.conversation.ExecContext(ctx, r.ConversationID, t, t, turn)
 	return err
 }
 
@@ -544,11 +553,10 @@ func (s *Store) History(ctx context.Context, conversationID string, limit int) (
 		return nil, ErrNotFound
 	}
 	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+		limit = math.MaxInt64
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT * FROM (
-		SELECT `+turnColumns+` FROM turns WHERE conversation_id = ? ORDER BY time DESC, rowid DESC LIMIT ?
-	) ORDER BY time, rowid`, conversationID, limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+turnColumns+` FROM turns WHERE rowid IN (`+conversationTurns+`)
+		ORDER BY time, rowid`, conversationID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
@@ -561,6 +569,17 @@ func (s *Store) History(ctx context.Context, conversationID string, limit int) (
 	}
 	return recs, nil
 }
+
+// conversationTurns selects the rowids of a conversation's newest turns,
+// at most the second parameter of them, walking its chain back from
+// last_turn (migration 6). prev is always an older rowid, so the walk ends
+// even on a damaged chain.
+const conversationTurns = `WITH RECURSIVE chain(turn, n) AS (
+		SELECT last_turn, 1 FROM conversations WHERE id = ? AND last_turn IS NOT NULL
+		UNION ALL
+		SELECT t.prev, chain.n + 1 FROM chain JOIN turns t ON t.rowid = chain.turn
+		WHERE t.prev < t.rowid AND chain.n < ?
+	) SELECT turn FROM chain`
 
 const turnColumns = `answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason, confidence, corpus_version, latency_ns, citation_refs, rowid`
 
@@ -688,15 +707,37 @@ func (s *Store) DeleteOlderThan(ctx context.Context, days int) (int64, error) {
 		return 0, nil
 	}
 	cutoff := time.Now().Add(-time.Duration(days) * 24 * time.Hour).UnixNano()
-	res, err := s.db.ExecContext(ctx, `DELETE FROM conversations WHERE last < ?`, cutoff)
+	n, err := s.deleteConversations(ctx, cutoff)
 	if err != nil {
 		return 0, fmt.Errorf("retention: %w", err)
 	}
-	n, _ := res.RowsAffected()
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires < ?`, time.Now().UnixNano()); err != nil {
 		return n, fmt.Errorf("retention: sessions: %w", err)
 	}
 	return n, nil
+}
+
+// deleteConversations deletes the conversations whose last turn is older
+// than cutoff, and their turns, in one transaction. Turns have no foreign
+// key to their conversation (migration 6): their last turn being older
+// than cutoff, all of them are, so they are found through turns_time. Their
+// feedback and reviews go with them (ON DELETE CASCADE).
+func (s *Store) deleteConversations(ctx context.Context, cutoff int64) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM turns WHERE time < ?
+		AND conversation_id IN (SELECT id FROM conversations WHERE last < ?)`, cutoff, cutoff); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM conversations WHERE last < ?`, cutoff)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return n, tx.Commit()
 }
 
 // Close flushes pending writes and closes the database.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -277,6 +278,12 @@ func TestRecordConcurrent(t *testing.T) {
 		if err != nil || len(h) != each {
 			t.Errorf("conv%d: %d turns, err %v; want %d", w, len(h), err, each)
 		}
+		for i, r := range h {
+			if want := fmt.Sprintf("conv%d-a%d", w, i); r.AnswerID != want {
+				t.Errorf("conv%d: turn %d is %s, want %s", w, i, r.AnswerID, want)
+				break
+			}
+		}
 	}
 	var cites int
 	s.db.QueryRow(`SELECT SUM(json_array_length(citation_refs)) FROM turns`).Scan(&cites)
@@ -468,6 +475,41 @@ func insertV4Record(t *testing.T, db *sql.DB, r Record) {
 	}
 }
 
+// insertV5Record writes r as schema 5 stored a turn: its citations and
+// retrieved passages as JSON arrays on its row.
+func insertV5Record(t *testing.T, db *sql.DB, r Record) {
+	t.Helper()
+	tm := r.Time.UnixNano()
+	rp := r.Reply
+	exec := func(q string, args ...any) {
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	passage := func(chunkID, text string) int64 {
+		exec(`INSERT OR IGNORE INTO passages(chunk_id, text) VALUES (?, ?)`, chunkID, text)
+		var id int64
+		if err := db.QueryRow(`SELECT id FROM passages WHERE chunk_id = ? AND text = ?`, chunkID, text).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	var cited, retrieved []int64
+	for _, c := range rp.Citations {
+		cited = append(cited, passage(c.ChunkID, c.Passage))
+	}
+	for _, p := range rp.Retrieved {
+		retrieved = append(retrieved, passage(p.ChunkID, p.Text))
+	}
+	exec(`INSERT INTO conversations(id, started, last) VALUES (?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET last = MAX(last, excluded.last)`, r.ConversationID, tm, tm)
+	exec(`INSERT INTO turns(answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason, confidence,
+		corpus_version, latency_ns, citation_refs, retrieved_refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.AnswerID, r.ConversationID, tm, r.Question, string(rp.Kind), rp.Text, rp.Disclaimer, rp.Mode, rp.Reason,
+		rp.Confidence, rp.CorpusVersion, int64(r.Latency), string(appendCitationRefs(nil, rp.Citations, cited)),
+		string(appendRetrievedRefs(nil, rp.Retrieved, retrieved)))
+}
+
 // migrationRecord is the turn TestMigrations stores in each old schema:
 // several citations and passages, scores that need all 17 digits, text
 // that JSON must escape.
@@ -494,7 +536,15 @@ func TestMigrations(t *testing.T) {
 			if err := migrate(ctx, db, from); err != nil {
 				t.Fatal(err)
 			}
+			// From v6 on, turns are chained within their conversation; an
+			// earlier log gets its chains from the turns' times. Turn a0
+			// is stored after a1 but is older.
+			older := testRecord("pre", 0)
+			older.Time = migrationRecord().Time.Add(-time.Minute)
 			switch {
+			case from >= 5:
+				insertV5Record(t, db, migrationRecord())
+				insertV5Record(t, db, older)
 			case from >= 4:
 				insertV4Record(t, db, migrationRecord())
 			case from >= 1:
@@ -539,8 +589,26 @@ func TestMigrations(t *testing.T) {
 				t.Error("index turns_kind missing after migration")
 			}
 			if from >= 1 {
+				// A turn recorded after the migration follows the old ones.
+				later := testRecord("pre", 2)
+				later.Time = migrationRecord().Time.Add(time.Minute)
+				if err := s.Record(ctx, later); err != nil {
+					t.Fatal(err)
+				}
 				d, err := s.Conversation(ctx, "pre")
-				if err != nil || len(d) != 1 || len(d[0].Feedback) != 1 || len(d[0].Reply.Citations) != 2 {
+				var ids []string
+				for _, td := range d {
+					ids = append(ids, td.AnswerID)
+				}
+				wantIDs := []string{"pre-a1", "pre-a2"}
+				if from >= 5 {
+					wantIDs = []string{"pre-a0", "pre-a1", "pre-a2"}
+				}
+				if err != nil || !slices.Equal(ids, wantIDs) {
+					t.Fatalf("conversation after migration from v%d: %v, %v; want %v", from, ids, err, wantIDs)
+				}
+				d = d[len(d)-2:]
+				if len(d[0].Feedback) != 1 || len(d[0].Reply.Citations) != 2 {
 					t.Fatalf("data from v%d lost: %+v, %v", from, d, err)
 				}
 				want := migrationRecord().Reply
