@@ -415,16 +415,32 @@ func TestDeleteOlderThan(t *testing.T) {
 }
 
 // insertV1Record writes r as schemas 1 to 3 stored a turn: passage texts
+// oldSchemaWriter returns the helpers the insertV*Record functions write
+// an earlier schema's rows with: exec runs a statement, passage returns
+// the id of a passage row (schemas 4 and 5), adding it if need be.
+func oldSchemaWriter(t *testing.T, db *sql.DB) (exec func(q string, args ...any), passage func(chunkID, text string) int64) {
+	exec = func(q string, args ...any) {
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	passage = func(chunkID, text string) int64 {
+		exec(`INSERT OR IGNORE INTO passages(chunk_id, text) VALUES (?, ?)`, chunkID, text)
+		var id int64
+		if err := db.QueryRow(`SELECT id FROM passages WHERE chunk_id = ? AND text = ?`, chunkID, text).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	return exec, passage
+}
+
 // in every citations and retrieved row.
 func insertV1Record(t *testing.T, db *sql.DB, r Record) {
 	t.Helper()
 	tm := r.Time.UnixNano()
 	rp := r.Reply
-	exec := func(q string, args ...any) {
-		if _, err := db.Exec(q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	exec, _ := oldSchemaWriter(t, db)
 	exec(`INSERT INTO conversations(id, started, last) VALUES (?, ?, ?)`, r.ConversationID, tm, tm)
 	exec(`INSERT INTO turns(answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason, confidence,
 		corpus_version, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.AnswerID, r.ConversationID, tm, r.Question,
@@ -445,19 +461,7 @@ func insertV4Record(t *testing.T, db *sql.DB, r Record) {
 	t.Helper()
 	tm := r.Time.UnixNano()
 	rp := r.Reply
-	exec := func(q string, args ...any) {
-		if _, err := db.Exec(q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	passage := func(chunkID, text string) int64 {
-		exec(`INSERT OR IGNORE INTO passages(chunk_id, text) VALUES (?, ?)`, chunkID, text)
-		var id int64
-		if err := db.QueryRow(`SELECT id FROM passages WHERE chunk_id = ? AND text = ?`, chunkID, text).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	exec, passage := oldSchemaWriter(t, db)
 	exec(`INSERT INTO conversations(id, started, last) VALUES (?, ?, ?)`, r.ConversationID, tm, tm)
 	exec(`INSERT INTO turns(answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason, confidence,
 		corpus_version, latency_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.AnswerID, r.ConversationID, tm, r.Question,
@@ -481,19 +485,7 @@ func insertV5Record(t *testing.T, db *sql.DB, r Record) {
 	t.Helper()
 	tm := r.Time.UnixNano()
 	rp := r.Reply
-	exec := func(q string, args ...any) {
-		if _, err := db.Exec(q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	passage := func(chunkID, text string) int64 {
-		exec(`INSERT OR IGNORE INTO passages(chunk_id, text) VALUES (?, ?)`, chunkID, text)
-		var id int64
-		if err := db.QueryRow(`SELECT id FROM passages WHERE chunk_id = ? AND text = ?`, chunkID, text).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	exec, passage := oldSchemaWriter(t, db)
 	var cited, retrieved []int64
 	for _, c := range rp.Citations {
 		cited = append(cited, passage(c.ChunkID, c.Passage))
