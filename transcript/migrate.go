@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -253,7 +254,8 @@ func migrate(ctx context.Context, db *sql.DB, target int) (err error) {
 	)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	for {
+	upgrade := false // an existing database, not a new one
+	for first := true; ; first = false {
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
@@ -270,6 +272,16 @@ func migrate(ctx context.Context, db *sql.DB, target int) (err error) {
 		if current >= target {
 			return tx.Rollback()
 		}
+		if first {
+			upgrade = current > 0
+		}
+		// An upgrade may rewrite a table (migration 6 rewrites turns):
+		// on a large log that takes a while, so it is said before and after.
+		// A new database is created silently.
+		start := time.Now()
+		if upgrade {
+			slog.Info("upgrading the transcript schema", "from", current, "to", current+1)
+		}
 		if _, err := tx.ExecContext(ctx, migrations[current]); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", current+1, err)
@@ -284,6 +296,9 @@ func migrate(ctx context.Context, db *sql.DB, target int) (err error) {
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migration %d: commit: %w", current+1, err)
+		}
+		if upgrade {
+			slog.Info("transcript schema upgraded", "to", current+1, "took", time.Since(start))
 		}
 	}
 }

@@ -1,10 +1,12 @@
 package transcript
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -555,11 +557,24 @@ func TestMigrations(t *testing.T) {
 			}
 			db.Close()
 
+			var logged bytes.Buffer
+			prev := slog.Default()
+			slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
 			s, err := Open(ctx, path, Options{})
+			slog.SetDefault(prev)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()
+			// An upgrade says what it does (it may take a while); a new
+			// database is created silently.
+			upgrades := strings.Count(logged.String(), "transcript schema upgraded")
+			if want := (schemaVersion - from) * min(from, 1); upgrades != want {
+				t.Errorf("%d upgrades logged, want %d:\n%s", upgrades, want, logged.String())
+			}
+			if from > 0 && !strings.Contains(logged.String(), fmt.Sprintf("from=%d to=%d", from, from+1)) {
+				t.Errorf("upgrade from v%d not logged:\n%s", from, logged.String())
+			}
 			var v int
 			s.db.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&v)
 			if v != schemaVersion {
