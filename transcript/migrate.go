@@ -254,8 +254,8 @@ func migrate(ctx context.Context, db *sql.DB, target int) (err error) {
 	)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	upgrade := false // an existing database, not a new one
-	for first := true; ; first = false {
+	from := -1 // the version the database had: 0 for a new one
+	for {
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
@@ -272,14 +272,14 @@ func migrate(ctx context.Context, db *sql.DB, target int) (err error) {
 		if current >= target {
 			return tx.Rollback()
 		}
-		if first {
-			upgrade = current > 0
+		if from < 0 {
+			from = current
 		}
 		// An upgrade may rewrite a table (migration 6 rewrites turns):
 		// on a large log that takes a while, so it is said before and after.
 		// A new database is created silently.
 		start := time.Now()
-		if upgrade {
+		if from > 0 {
 			slog.Info("upgrading the transcript schema", "from", current, "to", current+1)
 		}
 		if _, err := tx.ExecContext(ctx, migrations[current]); err != nil {
@@ -297,7 +297,7 @@ func migrate(ctx context.Context, db *sql.DB, target int) (err error) {
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migration %d: commit: %w", current+1, err)
 		}
-		if upgrade {
+		if from > 0 {
 			slog.Info("transcript schema upgraded", "to", current+1, "took", time.Since(start))
 		}
 	}
