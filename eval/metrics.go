@@ -26,6 +26,15 @@ type Metrics struct {
 	LatencyP50Ms     *float64 `json:"latency_p50_ms"`
 	LatencyP95Ms     *float64 `json:"latency_p95_ms"`
 	PassRate         *float64 `json:"pass_rate"`
+
+	// What the patient reads (see reading.go): the reply text, not the
+	// cited passages.
+	AnswerHit      *float64 `json:"answer_hit"`
+	LeadHit        *float64 `json:"lead_hit"`
+	DanglingRate   *float64 `json:"dangling_rate"`
+	DuplicateRate  *float64 `json:"duplicate_rate"`
+	AnswerWordsP50 *float64 `json:"answer_words_p50"`
+	AnswerWordsP95 *float64 `json:"answer_words_p95"`
 }
 
 // MetricInfo describes one metric for thresholds, comparisons and charts.
@@ -57,6 +66,14 @@ var MetricInfos = []MetricInfo{
 	{"latency_p50_ms", false, false, func(m *Metrics) **float64 { return &m.LatencyP50Ms }},
 	{"latency_p95_ms", false, false, func(m *Metrics) **float64 { return &m.LatencyP95Ms }},
 	{"pass_rate", true, true, func(m *Metrics) **float64 { return &m.PassRate }},
+	// Added after the original 14 so the first lines of the text summary
+	// (which CI prints) keep their place.
+	{"answer_hit", true, true, func(m *Metrics) **float64 { return &m.AnswerHit }},
+	{"lead_hit", true, true, func(m *Metrics) **float64 { return &m.LeadHit }},
+	{"dangling_rate", false, true, func(m *Metrics) **float64 { return &m.DanglingRate }},
+	{"duplicate_rate", false, true, func(m *Metrics) **float64 { return &m.DuplicateRate }},
+	{"answer_words_p50", false, false, func(m *Metrics) **float64 { return &m.AnswerWordsP50 }},
+	{"answer_words_p95", false, false, func(m *Metrics) **float64 { return &m.AnswerWordsP95 }},
 }
 
 // LookupMetric finds a metric by its name.
@@ -104,6 +121,8 @@ func computeMetrics(results []CaseResult) Metrics {
 		hit1, hit3, hit5, citation            share
 		kindOK, emergency, abstainP, abstainR share
 		disclaimer, pass                      share
+		answerHit, leadHit, dangling, dup     share
+		words                                 []float64
 		rrSum                                 float64
 		rrN                                   int
 		kindTurns, falseEmergencies           int
@@ -114,6 +133,14 @@ func computeMetrics(results []CaseResult) Metrics {
 		for i := range cr.Turns {
 			tr := &cr.Turns[i]
 			e := tr.expect
+			rd := tr.read()
+			addOpt(&answerHit, rd.answerHit)
+			addOpt(&leadHit, rd.leadHit)
+			addOpt(&dangling, rd.dangling)
+			addOpt(&dup, rd.duplicate)
+			if rd.words != nil {
+				words = append(words, float64(*rd.words))
+			}
 			replied := tr.err == nil
 			disclaimer.add(replied && tr.disclaimer != "")
 			if replied {
@@ -161,6 +188,10 @@ func computeMetrics(results []CaseResult) Metrics {
 		AbstainRecall:    abstainR.value(),
 		DisclaimerRate:   disclaimer.value(),
 		PassRate:         pass.value(),
+		AnswerHit:        answerHit.value(),
+		LeadHit:          leadHit.value(),
+		DanglingRate:     dangling.value(),
+		DuplicateRate:    dup.value(),
 	}
 	if rrN > 0 {
 		m.MRR = ptr(rrSum / float64(rrN))
@@ -172,7 +203,18 @@ func computeMetrics(results []CaseResult) Metrics {
 		m.LatencyP50Ms = ptr(percentileMs(latencies, 50))
 		m.LatencyP95Ms = ptr(percentileMs(latencies, 95))
 	}
+	if len(words) > 0 {
+		m.AnswerWordsP50 = ptr(percentile(words, 50))
+		m.AnswerWordsP95 = ptr(percentile(words, 95))
+	}
 	return m
+}
+
+// addOpt counts an optional outcome: nil is not eligible.
+func addOpt(s *share, hit *bool) {
+	if hit != nil {
+		s.add(*hit)
+	}
 }
 
 // percentileMs is the nearest-rank percentile of ds, in milliseconds.
@@ -190,6 +232,11 @@ func (r *Report) score() {
 	r.Passed = 0
 	byTag := map[string][]CaseResult{}
 	for _, cr := range r.Results {
+		for i := range cr.Turns {
+			tr := &cr.Turns[i]
+			rd := tr.read()
+			tr.AnswerHit, tr.LeadHit, tr.Dangling, tr.Duplicate, tr.AnswerWords = rd.answerHit, rd.leadHit, rd.dangling, rd.duplicate, rd.words
+		}
 		if cr.Passed {
 			r.Passed++
 		}

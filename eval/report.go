@@ -18,6 +18,8 @@ func FormatValue(mi MetricInfo, v *float64) string {
 		return "null"
 	case mi.Name == "false_emergencies":
 		return strconv.FormatFloat(*v, 'f', 0, 64)
+	case strings.HasPrefix(mi.Name, "answer_words_"):
+		return strconv.FormatFloat(*v, 'f', 0, 64)
 	case strings.HasSuffix(mi.Name, "_ms"):
 		return strconv.FormatFloat(*v, 'f', 3, 64)
 	default:

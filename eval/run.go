@@ -47,6 +47,14 @@ type TurnResult struct {
 	Retrieved []chat.Retrieved `json:"retrieved"`
 	Failures  []string         `json:"failures"`
 
+	// What the patient reads (see reading.go); null when the turn is not
+	// eligible for the figure.
+	AnswerHit   *bool `json:"answer_hit"`   // the reply text holds an evidence phrase
+	LeadHit     *bool `json:"lead_hit"`     // its first sentence does
+	Dangling    *bool `json:"dangling"`     // a sentence refers back to what is not before it
+	Duplicate   *bool `json:"duplicate"`    // two sentences say nearly the same
+	AnswerWords *int  `json:"answer_words"` // words of an answer's text, markers removed
+
 	expect     Expect
 	disclaimer string
 	latency    time.Duration

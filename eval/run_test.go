@@ -409,7 +409,7 @@ func TestJSONShape(t *testing.T) {
 		t.Errorf("result keys = %v", got)
 	}
 	turn := first["turns"].([]any)[0].(map[string]any)
-	if got := keys(turn); !slices.Equal(got, []string{"ask", "citations", "failures", "kind", "retrieved", "text"}) {
+	if got := keys(turn); !slices.Equal(got, []string{"answer_hit", "answer_words", "ask", "citations", "dangling", "duplicate", "failures", "kind", "lead_hit", "retrieved", "text"}) {
 		t.Errorf("turn keys = %v", got)
 	}
 	if turn["failures"] == nil || turn["citations"] == nil {

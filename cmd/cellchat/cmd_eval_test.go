@@ -108,6 +108,13 @@ func TestEvalCommandExitCodes(t *testing.T) {
 		{"duplicate ids across files", []string{set, set, "--server", srv.URL}, 2, "duplicate id"},
 		{"folder of sets", []string{setDir, "--server", srv.URL}, 0, "cli + second: 3 of 3 cases passed"},
 		{"empty folder", []string{t.TempDir(), "--server", srv.URL}, 2, "no question sets"},
+		// What the patient reads: the car-t answer's one sentence holds the
+		// evidence (7 words; not found in its passage, so not dangling).
+		{"reading metrics met", []string{set, "--server", srv.URL, "--min", "answer_hit=1", "--min", "lead_hit=1",
+			"--max", "dangling_rate=0", "--max", "answer_words_p50=7", "--max", "answer_words_p95=7"}, 0, "all 5 thresholds met"},
+		{"reading metric not met", []string{set, "--server", srv.URL, "--max", "answer_words_p95=6"}, 1, "answer_words_p95 is 7"},
+		{"reading metric null", []string{set, "--server", srv.URL, "--max", "duplicate_rate=0"}, 1, "duplicate_rate is null (no eligible turns)"},
+		{"reading metric misspelt", []string{set, "--server", srv.URL, "--min", "answer_hits=1"}, 2, `unknown metric "answer_hits"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,6 +163,13 @@ func TestEvalCommandOutputs(t *testing.T) {
 	if rep["name"] != "cli" || rep["cases"] != 2.0 || rep["passed"] != 2.0 {
 		t.Errorf("json = %v", rep)
 	}
+	if m := rep["metrics"].(map[string]any); m["answer_hit"] != 1.0 || m["lead_hit"] != 1.0 || m["answer_words_p50"] != 7.0 || m["duplicate_rate"] != nil {
+		t.Errorf("json metrics = %v", m)
+	}
+	carT := rep["results"].([]any)[0].(map[string]any)["turns"].([]any)[0].(map[string]any)
+	if carT["answer_hit"] != true || carT["lead_hit"] != true || carT["dangling"] != false || carT["answer_words"] != 7.0 {
+		t.Errorf("json turn = %v", carT)
+	}
 	page, err := os.ReadFile(htmlOut)
 	if err != nil || !bytes.Contains(page, []byte("<svg")) {
 		t.Errorf("html report missing or without charts: %v", err)
@@ -175,7 +189,8 @@ func TestEvalCommandOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("compare: %v", err)
 	}
-	for _, want := range []string{"compared with cli", "newly failing (1): cost", "newly passing (1): car-t", "pass_rate"} {
+	for _, want := range []string{"compared with cli", "newly failing (1): cost", "newly passing (1): car-t", "pass_rate",
+		"answer_hit", "lead_hit", "dangling_rate", "duplicate_rate", "answer_words_p50", "answer_words_p95"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("compare output lacks %q:\n%s", want, out)
 		}
@@ -185,7 +200,7 @@ func TestEvalCommandOutputs(t *testing.T) {
 func TestEvalCommandHelp(t *testing.T) {
 	_, stderr, err := runEvalCLI(t, nil, "--help")
 	// flag.ErrHelp is returned; main turns it into exit 0.
-	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "usage: cellchat eval") || !strings.Contains(stderr, "retrieval_hit@1") {
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "usage: cellchat eval") || !strings.Contains(stderr, "retrieval_hit@1") || !strings.Contains(stderr, "answer_words_p95") {
 		t.Errorf("help: err %v\n%s", err, stderr)
 	}
 }

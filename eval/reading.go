@@ -1,0 +1,384 @@
+package eval
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/cellchat/cellchat/chat"
+)
+
+// What the patient reads: the reply text itself, sentence by sentence, not
+// the passages behind the citations. These figures look at the text only.
+
+// citationMarker matches a citation marker with the space before it: " [2]",
+// and the grouped forms a generated answer may use ("[1, 3]").
+var citationMarker = regexp.MustCompile(`\s*\[\d+(?:\s*,\s*\d+)*\]`)
+
+// stripMarkers removes the citation markers from reply text.
+func stripMarkers(text string) string {
+	return citationMarker.ReplaceAllString(text, "")
+}
+
+// answerSentence is one sentence of a reply: its text without markers and
+// the citation numbers its marker names.
+type answerSentence struct {
+	text  string
+	cites []int
+}
+
+// afterMarker is what may follow a marker and still belong to its sentence:
+// a full stop or closing bracket or quote when the marker came before it
+// ("... body [1].").
+const afterMarker = `.!?)"'”’`
+
+// splitAnswer splits reply text into its sentences. Each of an answer's
+// sentences ends with a " [n]" marker, so a sentence is the text up to and
+// including its marker (and any marker or full stop right after it). Text
+// with no marker at all is split on ". ". Text after the last marker is a
+// sentence without citations.
+func splitAnswer(text string) []answerSentence {
+	locs := citationMarker.FindAllStringIndex(text, -1)
+	if len(locs) == 0 {
+		var out []answerSentence
+		parts := strings.Split(text, ". ")
+		for i, p := range parts {
+			if i < len(parts)-1 {
+				p += "."
+			}
+			if p = strings.TrimSpace(p); hasLetter(p) {
+				out = append(out, answerSentence{text: p})
+			}
+		}
+		return out
+	}
+	var out []answerSentence
+	start := 0
+	for i := 0; i < len(locs); i++ {
+		end := locs[i][1]
+		cites := markerNumbers(text[locs[i][0]:locs[i][1]])
+		// Markers one right after the other ("[1] [2]", "[1][2]") cite the
+		// same sentence.
+		for i+1 < len(locs) && locs[i+1][0] == end {
+			i++
+			end = locs[i][1]
+			cites = append(cites, markerNumbers(text[locs[i][0]:locs[i][1]])...)
+		}
+		for end < len(text) {
+			r, w := utf8.DecodeRuneInString(text[end:])
+			if !strings.ContainsRune(afterMarker, r) {
+				break
+			}
+			end += w
+		}
+		if s := strings.TrimSpace(stripMarkers(text[start:end])); hasLetter(s) {
+			out = append(out, answerSentence{text: s, cites: cites})
+		}
+		start = end
+	}
+	if s := strings.TrimSpace(text[start:]); hasLetter(s) {
+		out = append(out, answerSentence{text: s})
+	}
+	return out
+}
+
+var digits = regexp.MustCompile(`\d+`)
+
+func markerNumbers(marker string) []int {
+	var ns []int
+	for _, d := range digits.FindAllString(marker, -1) {
+		if n, err := strconv.Atoi(d); err == nil {
+			ns = append(ns, n)
+		}
+	}
+	return ns
+}
+
+func hasLetter(s string) bool {
+	return strings.IndexFunc(s, unicode.IsLetter) >= 0
+}
+
+// answerWords is the number of words the patient reads in the reply text:
+// markers removed (the disclaimer is a separate field, not in the text).
+func answerWords(text string) int {
+	return len(strings.Fields(stripMarkers(text)))
+}
+
+// referringBack lists the openings of a sentence that leans on the one
+// before it: pronouns and linking words whose meaning is in the previous
+// sentence ("It can cause ..." — what can?). Quoted out of its place in the
+// source, such a sentence leaves the patient guessing what it refers to.
+// Matched case-sensitively at the start of the sentence (after any opening
+// quote), as a whole word or phrase: "It" matches "It's" but not "Items".
+var referringBack = []string{
+	"It", "Its", "They", "Them", "Their", "This", "These", "Those", "That", "Such",
+	"However", "Therefore", "Thus", "Hence", "Also", "Then", "So", "He", "She", "Here",
+	"Similarly", "Instead", "Additionally", "Furthermore", "Moreover", "Likewise",
+	"Otherwise", "Meanwhile", "Consequently",
+	"In addition", "As a result", "For this reason", "In this case", "In that case",
+	"In these cases", "In such cases", "Because of this", "Because of that",
+	"One example of this", "For example", "For instance", "In other words",
+	"On the other hand", "Despite this", "Even so", "To do this", "After that",
+}
+
+// refersBack reports whether sentence s opens with one of referringBack.
+func refersBack(s string) bool {
+	s = strings.TrimLeft(s, " \t\n\"'“‘«„")
+	for _, w := range referringBack {
+		if !strings.HasPrefix(s, w) {
+			continue
+		}
+		next, _ := utf8.DecodeRuneInString(s[len(w):])
+		if len(s) == len(w) || !(unicode.IsLetter(next) || unicode.IsDigit(next)) {
+			return true
+		}
+	}
+	return false
+}
+
+// sourceGap is what may stand between two sentences that follow each other
+// in a passage (normalized): white space, or the bullet of a list item.
+const sourceGap = " •·-–—*▪◦‣"
+
+// minLocatedWords: a tail shorter than this is too short to be a quoted
+// source sentence (it would match anywhere).
+const minLocatedWords = 3
+
+// located is where an answer sentence was found in a cited passage.
+type located struct {
+	n       int      // the citation number
+	spans   [][2]int // every occurrence, in the normalized passage
+	partial bool     // only a tail of the sentence is in the passage
+	text    string   // the part found
+}
+
+// locate finds sentence s in the passage of a citation its marker names.
+// When the whole sentence is not there, its tails after ". ", ": ", "? "
+// or "! " are tried, longest first: a referral puts its own words and
+// "Some general background from my sources:" before the first quoted
+// sentence. ok is false when it is not found (e.g. a generated answer).
+func locate(s answerSentence, citations []chat.Citation) (located, bool) {
+	tails := []string{s.text}
+	for i := 0; i+2 <= len(s.text); i++ {
+		if strings.ContainsRune(".:?!", rune(s.text[i])) && s.text[i+1] == ' ' {
+			if t := strings.TrimSpace(s.text[i+2:]); len(strings.Fields(t)) >= minLocatedWords {
+				tails = append(tails, t)
+			}
+		}
+	}
+	for ti, t := range tails {
+		nt := Normalize(t)
+		if nt == "" {
+			continue
+		}
+		for _, n := range s.cites {
+			for _, c := range citations {
+				if c.N != n {
+					continue
+				}
+				p := Normalize(c.Passage)
+				var spans [][2]int
+				for off := 0; ; {
+					i := strings.Index(p[off:], nt)
+					if i < 0 {
+						break
+					}
+					spans = append(spans, [2]int{off + i, off + i + len(nt)})
+					off += i + 1
+				}
+				if len(spans) > 0 {
+					return located{n: n, spans: spans, partial: ti > 0, text: t}, true
+				}
+			}
+		}
+	}
+	return located{}, false
+}
+
+// follows reports whether, in the passage, prev ends right before cur
+// begins (only white space or a list bullet between).
+func follows(passage string, prev, cur located) bool {
+	p := Normalize(passage)
+	for _, a := range prev.spans {
+		for _, b := range cur.spans {
+			if a[1] <= b[0] && strings.Trim(p[a[1]:b[0]], sourceGap) == "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// danglingSentence returns the first sentence of the reply that refers back
+// to something the patient has not just read: it opens with one of
+// referringBack, and it is the answer's first sentence, or the sentence
+// before it in the answer is not the one before it in their common cited
+// passage. Sentences not found in their cited passage are not judged.
+func danglingSentence(text string, citations []chat.Citation) (string, bool) {
+	var prev located
+	prevFound := false
+	for i, s := range splitAnswer(text) {
+		loc, found := locate(s, citations)
+		if found && refersBack(loc.text) {
+			ok := i > 0 && !loc.partial && prevFound && prev.n == loc.n &&
+				follows(passageOf(citations, loc.n), prev, loc)
+			if !ok {
+				return loc.text, true
+			}
+		}
+		prev, prevFound = loc, found
+	}
+	return "", false
+}
+
+func passageOf(citations []chat.Citation, n int) string {
+	for _, c := range citations {
+		if c.N == n {
+			return c.Passage
+		}
+	}
+	return ""
+}
+
+// Two sentences say nearly the same when their content words overlap this
+// much.
+const (
+	// duplicateJaccard: 60% of the two sentences' words shared is the same
+	// statement reworded (two sources saying one thing).
+	duplicateJaccard = 0.6
+	// duplicateContainment: a sentence 80% of whose words are in the other
+	// adds next to nothing to it.
+	duplicateContainment = 0.8
+	// minContainedWords: containment is not judged for a sentence with
+	// fewer content words (one or two words are contained anywhere).
+	minContainedWords = 3
+)
+
+// contentStopWords are function words that say nothing of a sentence's
+// content (words under 3 letters are dropped anyway).
+var contentStopWords = map[string]bool{
+	"the": true, "and": true, "for": true, "are": true, "but": true, "not": true, "you": true,
+	"your": true, "with": true, "this": true, "that": true, "these": true, "those": true,
+	"from": true, "they": true, "them": true, "their": true, "can": true, "may": true,
+	"will": true, "have": true, "has": true, "had": true, "was": true, "were": true,
+	"been": true, "being": true, "its": true, "into": true, "than": true, "then": true,
+	"also": true, "more": true, "most": true, "some": true, "such": true, "what": true,
+	"which": true, "who": true, "when": true, "where": true, "how": true, "about": true,
+	"all": true, "any": true, "each": true, "other": true, "only": true, "very": true,
+	"would": true, "could": true, "should": true, "there": true, "here": true, "because": true,
+	"while": true, "after": true, "before": true, "our": true, "out": true, "use": true,
+	"used": true, "called": true, "known": true, "often": true, "many": true, "does": true,
+}
+
+// contentWords is the set of a sentence's lower-cased content words: stop
+// words and words under 3 letters dropped, a trailing "s" stripped as a
+// crude plural fold ("cells" = "cell"; not after "s": "class").
+func contentWords(s string) map[string]bool {
+	words := strings.FieldsFunc(strings.ToLower(Normalize(s)), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	set := map[string]bool{}
+	for _, w := range words {
+		if utf8.RuneCountInString(w) < 3 || contentStopWords[w] {
+			continue
+		}
+		if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+			w = w[:len(w)-1]
+		}
+		set[w] = true
+	}
+	return set
+}
+
+// nearDuplicate reports whether two content-word sets say nearly the same.
+func nearDuplicate(a, b map[string]bool) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	inter := 0
+	for w := range a {
+		if b[w] {
+			inter++
+		}
+	}
+	if float64(inter)/float64(len(a)+len(b)-inter) >= duplicateJaccard {
+		return true
+	}
+	small := min(len(a), len(b))
+	return small >= minContainedWords && float64(inter)/float64(small) >= duplicateContainment
+}
+
+// duplicatePair returns the first two sentences of the text that say nearly
+// the same, if any.
+func duplicatePair(text string) ([2]string, bool) {
+	sents := splitAnswer(text)
+	sets := make([]map[string]bool, len(sents))
+	for i, s := range sents {
+		sets[i] = contentWords(s.text)
+	}
+	for i := range sents {
+		for j := i + 1; j < len(sents); j++ {
+			if nearDuplicate(sets[i], sets[j]) {
+				return [2]string{sents[i].text, sents[j].text}, true
+			}
+		}
+	}
+	return [2]string{}, false
+}
+
+// reading is what the patient-facing figures make of one turn; nil means
+// the turn is not eligible for that figure.
+type reading struct {
+	answerHit, leadHit *bool
+	dangling           *bool
+	duplicate          *bool
+	words              *int
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+// read scores what the patient reads in a turn's reply. answer_hit and
+// lead_hit count turns whose expectation accepts an answer and has
+// evidence, when the reply is an answer or an answer was the only kind
+// accepted (a refused or failed answerable question is a miss).
+func (tr *TurnResult) read() reading {
+	var rd reading
+	e := tr.expect
+	isAnswer := tr.err == nil && tr.Kind == chat.KindAnswer
+	if len(e.Evidence) > 0 && e.accepts(chat.KindAnswer) && (isAnswer || e.only(chat.KindAnswer)) {
+		hit, lead := false, false
+		if isAnswer {
+			hit = containsAny(stripMarkers(tr.Text), e.Evidence)
+			if sents := splitAnswer(tr.Text); len(sents) > 0 {
+				lead = containsAny(sents[0].text, e.Evidence)
+			}
+		}
+		rd.answerHit, rd.leadHit = boolPtr(hit), boolPtr(lead)
+	}
+	if isAnswer || (tr.err == nil && tr.Kind == chat.KindReferral && len(tr.Citations) > 0) {
+		_, d := danglingSentence(tr.Text, tr.Citations)
+		rd.dangling = boolPtr(d)
+	}
+	if isAnswer {
+		if len(splitAnswer(tr.Text)) >= 2 {
+			_, d := duplicatePair(tr.Text)
+			rd.duplicate = boolPtr(d)
+		}
+		n := answerWords(tr.Text)
+		rd.words = &n
+	}
+	return rd
+}
+
+// percentile is the nearest-rank percentile of vs.
+func percentile(vs []float64, p float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	rank := int(math.Ceil(p / 100 * float64(len(s))))
+	rank = max(1, min(rank, len(s)))
+	return s[rank-1]
+}
