@@ -1,6 +1,12 @@
 package chat
 
-import "sync"
+import (
+	"strings"
+	"sync"
+)
+
+// maxLabelWords: a list label ("Genetic modification:") is a few words.
+const maxLabelWords = 4
 
 // analysis is what the engine needs of a passage, worked out once: its
 // quotable sentences and their stems, and the stems of the whole passage.
@@ -16,6 +22,7 @@ type sentence struct {
 	text    string
 	stems   map[string]bool
 	leans   bool
+	step    bool
 	defines []string
 }
 
@@ -36,12 +43,26 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 		return a
 	}
 	a = &analysis{section: section, text: text, stems: stemSet(section + " " + text)}
+	afterLabel, intro := false, -1
 	for i, sp := range splitSentences(text) {
 		s := text[sp.start:sp.end]
+		label := afterLabel
+		colon := strings.HasSuffix(s, ":")
+		afterLabel = colon && len(strings.Fields(s)) <= maxLabelWords
+		if intro >= 0 && !afterLabel {
+			// A clause introducing a list ("The cells work like helpers:")
+			// is quoted with the item after it, which leans on it.
+			s = text[intro:sp.end]
+		}
+		intro = -1
+		if colon && !afterLabel {
+			intro = sp.start
+		}
 		if !e.quotable(s) {
 			continue
 		}
-		a.sentences = append(a.sentences, sentence{pos: i, text: s, stems: stemSet(s), leans: anaphoricStart.MatchString(s), defines: defining(s)})
+		step := label || stepStart.MatchString(s) || stepThen.MatchString(s)
+		a.sentences = append(a.sentences, sentence{pos: i, text: s, stems: stemSet(s), leans: leansBack(s), step: step, defines: defining(s)})
 	}
 	e.cache.mu.Lock()
 	if e.cache.m == nil || len(e.cache.m) >= e.cache.limit {

@@ -277,7 +277,7 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		}
 		r.Fallback = why
 	}
-	c := cite(compose(e.candidates(q, passages), e.cfg.MaxSentences), passages, 1)
+	c := cite(e.compose(q, e.candidates(q, passages), passages, e.cfg.MaxSentences), passages, 1)
 	if len(c.sentences) == 0 {
 		r.Kind, r.Reason = KindNoAnswer, "no_answer.no_sentence"
 		r.parts = []string{e.rules.messages["no_answer"]}
@@ -301,7 +301,7 @@ func (e *Engine) referral(ctx context.Context, history []Turn, question string, 
 	if r.Confidence < e.cfg.MinConfidence {
 		return r, nil
 	}
-	c := cite(compose(e.candidates(q, passages), min(3, e.cfg.MaxSentences)), passages, 1)
+	c := cite(e.compose(q, e.candidates(q, passages), passages, min(3, e.cfg.MaxSentences)), passages, 1)
 	if len(c.sentences) == 0 {
 		return r, nil
 	}

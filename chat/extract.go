@@ -1,9 +1,10 @@
 package chat
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ type query struct {
 	// that mean the same; a passage holding one covers the stem.
 	synonyms map[string][][]string
 	focus    map[string]float64 // the same stems, weighted for judging coverage (aspect words count less)
+	asked    asked              // what the question wants to know
 	// define is set for "what is X" questions: the stems of X. A sentence
 	// that defines X ("X is ...", "X means ...") reads best first.
 	define []string
@@ -169,6 +171,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		q.focus[asked] *= answerTypeFactor
 	}
 	q.quantity = quantityQuestion.MatchString(own)
+	q.asked = askedOf(own)
 	if m := definitionQuestion.FindStringSubmatch(strings.TrimSpace(own)); m != nil {
 		q.define = contentStems(m[1])
 	}
@@ -345,22 +348,23 @@ type candidate struct {
 	rel     float64
 	// leans says the sentence starts with "It", "These", ...: it reads well
 	// only after the sentence before it.
-	leans   bool
+	leans bool
+	// step says the sentence goes on with a sequence of steps: it follows
+	// a label ("Expansion: ...") or says "then".
+	step    bool
 	defines []string // stems before a defining verb ("X is ..."), see defining
 }
 
 // Sentence selection. The limits keep fragments, headings and run-on list
 // dumps out; the weights were set by reading answers to the question sets.
 const (
-	priorWeight      = 0.25 // of the passage's retrieval score relative to the best passage's
-	defineBonus      = 0.3  // for "X is ..." when the question is "What is X?"
-	openingBonus     = 0.05 // for a passage's first sentence, which often states its topic
-	minSentenceWords = 5
-	maxSentenceWords = 70
-	maxAnswerWords   = 140
-	mmrLambda        = 0.75
-	maxSimilarity    = 0.5 // near-duplicates (the same sentence in two documents) are skipped
-	minRelShare      = 0.4 // a sentence scoring under this share of the best one is not worth adding
+	priorWeight        = 0.25 // of the passage's retrieval score relative to the best passage's
+	defineBonus        = 0.3  // for "X is ..." when the question is "What is X?"
+	openingBonus       = 0.05 // for a passage's first sentence, which often states its topic
+	aspectChoiceWeight = 0.5  // of an aspect word's weight when choosing sentences
+	minSentenceWords   = 5
+	maxSentenceWords   = 70
+	maxAnswerWords     = 140
 )
 
 // candidates splits the passages into quotable sentences and scores them.
@@ -377,15 +381,34 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		if maxScore > 0 {
 			prior = p.Score / maxScore
 		}
-		for _, s := range e.analyse(p.ID, p.Section, p.Text).sentences {
-			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, stems: s.stems, leans: s.leans, defines: s.defines}
+		var last candidate
+		for i, s := range e.analyse(p.ID, p.Section, p.Text).sentences {
+			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, stems: s.stems, leans: s.leans, step: s.step, defines: s.defines}
 			c.rel = e.relevance(q, c, prior)
-			if c.rel > 0 || c.leans {
-				out = append(out, c)
+			if c.leans && i > 0 && last.pos == c.pos-1 {
+				// "It can have side effects" is about what the sentence
+				// before it names ("CAR-T therapy"): scored with its
+				// words too, as it is quoted after it.
+				merged := c
+				merged.stems = union(last.stems, c.stems)
+				c.rel = max(c.rel, e.relevance(q, merged, prior))
 			}
+			out = append(out, c)
+			last = c
 		}
 	}
 	return out
+}
+
+func union(a, b map[string]bool) map[string]bool {
+	m := make(map[string]bool, len(a)+len(b))
+	for k := range a {
+		m[k] = true
+	}
+	for k := range b {
+		m[k] = true
+	}
+	return m
 }
 
 // quotable says whether a source sentence can stand alone in an answer.
@@ -411,10 +434,8 @@ func (e *Engine) quotable(s string) bool {
 	return !e.rules.rejectSentence(strings.ToLower(s))
 }
 
-// anaphoricStart matches sentences that lean on the one before: they start
-// with a pronoun or a linking word, or point back early on ("one example of
-// this,").
-var anaphoricStart = regexp.MustCompile(`^(?:It|Its|This|These|They|Their|Those|Such|He|She|Here|So|Therefore|However|Thus|Hence|Also|Similarly|Instead|That)\b|^(?:\S+ ){0,7}(?:of|like) (?:this|these|that)[,.]`)
+// leansBack says whether a sentence reads well only after the one before it.
+func leansBack(s string) bool { return words.RefersBack(s) }
 
 // relevance scores a sentence for the query: the weighted share of query
 // words it holds (synonyms and related words count less), plus a share of
@@ -426,6 +447,14 @@ var anaphoricStart = regexp.MustCompile(`^(?:It|Its|This|These|They|Their|Those|
 func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 	var total, hit float64
 	for st, w := range q.base {
+		if e.rules.aspect[st] || !e.stats.known(st) {
+			// What is asked about a topic ("need", "side effects") helps
+			// choose among sentences on the topic, but less than the
+			// topic; a word the sources never use ("doctor") matches
+			// only through related words, and must not outweigh the
+			// words they do use.
+			w *= aspectChoiceWeight
+		}
 		total += w
 		if c.stems[st] {
 			hit += w
@@ -446,7 +475,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 		return 0
 	}
 	rel := hit/total + priorWeight*prior
-	if len(q.define) > 0 && defines(c.defines, q.define) {
+	if len(q.define) > 0 && (defines(c.defines, q.define) || names(c.text, q.define)) {
 		rel += defineBonus
 	}
 	if c.pos == 0 {
@@ -483,12 +512,16 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 // "means", ...) near the start of a sentence, or nil if it has none.
 func defining(s string) []string {
 	var before []string
-	for i, t := range tokenize(s) {
+	toks := tokenize(s)
+	for i, t := range toks {
 		if i > 14 {
 			return nil
 		}
 		switch t.word {
 		case "is", "are", "means", "mean", "refers", "involves", "constitute", "constitutes", "stands":
+			if i+1 < len(toks) && negation[toks[i+1].word] {
+				return nil // "X is not ..." says what X is not
+			}
 			return before
 		}
 		if !stopWords[t.word] {
@@ -498,8 +531,12 @@ func defining(s string) []string {
 	return nil
 }
 
+var negation = map[string]bool{"not": true, "no": true, "never": true, "neither": true}
+
 // defines says whether a sentence whose defining subject is `subject`
-// defines at least half of the question's subject.
+// defines the question's subject: it names at least half of it, and is
+// mostly made of it ("Mesenchymal stem cells are ..." defines a kind of
+// stem cell, not stem cells).
 func defines(subject, want []string) bool {
 	found := 0
 	for _, w := range want {
@@ -507,121 +544,36 @@ func defines(subject, want []string) bool {
 			found++
 		}
 	}
-	return found > 0 && found*2 >= len(want)
+	return found > 0 && found*2 >= len(want) && found*2 > len(subject)
 }
 
-// compose picks 2 to max sentences by maximal marginal relevance and puts
-// them in reading order: passages in the order their first sentence was
-// chosen, sentences in their order within the passage.
-func compose(cands []candidate, max int) []candidate {
-	if len(cands) == 0 {
-		return nil
-	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].rel > cands[j].rel })
-	best := cands[0].rel
-	if best <= 0 {
-		return nil
-	}
-	var picked []candidate
-	used := make([]bool, len(cands))
-	// sim[i] is candidate i's greatest similarity to picked[:seen[i]]:
-	// brought up to date only when needed, and only for new picks.
-	sim := make([]float64, len(cands))
-	seen := make([]int, len(cands))
-	words := 0
-	for len(picked) < max {
-		bi, bscore := -1, 0.0
-		for i, c := range cands {
-			if used[i] {
-				continue
-			}
-			rel := c.rel
-			if c.leans {
-				// A sentence continuing a chosen one ("It involves ...")
-				// carries on its subject.
-				if p, ok := predecessor(c, picked); ok {
-					rel = maxf(rel, leanShare*p.rel)
-				}
-			}
-			if rel < minRelShare*best {
-				continue
-			}
-			for _, p := range picked[seen[i]:] {
-				sim[i] = maxf(sim[i], jaccard(c.stems, p.stems))
-			}
-			seen[i] = len(picked)
-			if sim[i] > maxSimilarity {
-				used[i] = true
-				continue
-			}
-			score := mmrLambda*rel - (1-mmrLambda)*sim[i]
-			if c.leans {
-				if _, ok := predecessor(c, picked); ok {
-					score += leanBonus
-				} else {
-					score -= leanBonus
-				}
-			}
-			if bi < 0 || score > bscore {
-				bi, bscore = i, score
-			}
-		}
-		if bi < 0 {
-			break
-		}
-		n := len(strings.Fields(cands[bi].text))
-		if len(picked) >= 2 && words+n > maxAnswerWords {
-			break
-		}
-		used[bi] = true
-		picked = append(picked, cands[bi])
-		words += n
-	}
-	if len(picked) == 1 {
-		// One strong sentence: add the sentence after it in its passage (or
-		// before it), which carries its context, rather than a weak one
-		// from elsewhere.
-		p := picked[0]
-		for _, want := range []int{p.pos + 1, p.pos - 1} {
-			for _, c := range cands {
-				if c.passage == p.passage && c.pos == want && (c.rel > 0 || want > p.pos) && jaccard(c.stems, p.stems) <= maxSimilarity {
-					picked = append(picked, c)
-					goto ordered
-				}
-			}
-		}
-	}
-ordered:
-	rank := map[int]int{}
-	for i, p := range picked {
-		if _, ok := rank[p.passage]; !ok {
-			rank[p.passage] = i
-		}
-	}
-	sort.SliceStable(picked, func(i, j int) bool {
-		a, b := picked[i], picked[j]
-		if a.passage != b.passage {
-			return rank[a.passage] < rank[b.passage]
-		}
-		return a.pos < b.pos
-	})
-	return picked
-}
+// namingCue matches the words that introduce a name ("chemical messengers
+// called cytokines"): the name that follows is defined by what precedes.
+var namingCue = map[string]bool{"called": true, "named": true, "termed": true, "known": true}
 
-// leanBonus moves a sentence that starts with "It" or "These" up when the
-// sentence it leans on is in the answer, and down when it is not.
-const (
-	leanBonus = 0.1
-	leanShare = 0.8 // of the relevance of the sentence it continues
-)
-
-func predecessor(c candidate, picked []candidate) (candidate, bool) {
-	for _, p := range picked {
-		if p.passage == c.passage && p.pos == c.pos-1 {
-			return p, true
+// names says whether the sentence introduces the term by name ("... called
+// X", "also known as X").
+func names(text string, want []string) bool {
+	toks := tokenize(text)
+	for i, t := range toks {
+		if !namingCue[t.word] {
+			continue
+		}
+		j := i + 1
+		if j < len(toks) && toks[j].word == "as" {
+			j++
+		}
+		found := 0
+		for k := j; k < len(toks) && k < j+len(want)+1; k++ {
+			if slices.Contains(want, toks[k].stem) {
+				found++
+			}
+		}
+		if found > 0 && found*2 >= len(want) {
+			return true
 		}
 	}
-	return candidate{}, false
+	return false
 }
 
 func jaccard(a, b map[string]bool) float64 {

@@ -72,6 +72,13 @@ var stopWords = func() map[string]bool {
 		basically kindly anymore ever`) {
 		m[w] = true
 	}
+	// Words that carry meaning here, as the searcher keeps them: "my own
+	// cells" is how patients say autologous, "other" and "after" tell
+	// donor cells and timing apart. ("not" and "no" stay stop words: they
+	// turn a sentence round but name no topic a source must cover.)
+	for _, w := range []string{"own", "other", "after", "before", "against"} {
+		delete(m, w)
+	}
 	return m
 }()
 

@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+
 	"math"
 	"regexp"
 	"slices"
@@ -108,37 +110,9 @@ func answerWords(text string) int {
 	return len(strings.Fields(stripMarkers(text)))
 }
 
-// referringBack lists the openings of a sentence that leans on the one
-// before it: pronouns and linking words whose meaning is in the previous
-// sentence ("It can cause ..." — what can?). Quoted out of its place in the
-// source, such a sentence leaves the patient guessing what it refers to.
-// Matched case-sensitively at the start of the sentence (after any opening
-// quote), as a whole word or phrase: "It" matches "It's" but not "Items".
-var referringBack = []string{
-	"It", "Its", "They", "Them", "Their", "This", "These", "Those", "That", "Such",
-	"However", "Therefore", "Thus", "Hence", "Also", "Then", "So", "He", "She", "Here",
-	"Similarly", "Instead", "Additionally", "Furthermore", "Moreover", "Likewise",
-	"Otherwise", "Meanwhile", "Consequently",
-	"In addition", "As a result", "For this reason", "In this case", "In that case",
-	"In these cases", "In such cases", "Because of this", "Because of that",
-	"One example of this", "For example", "For instance", "In other words",
-	"On the other hand", "Despite this", "Even so", "To do this", "After that",
-}
-
-// refersBack reports whether sentence s opens with one of referringBack.
-func refersBack(s string) bool {
-	s = strings.TrimLeft(s, " \t\n\"'“‘«„")
-	for _, w := range referringBack {
-		if !strings.HasPrefix(s, w) {
-			continue
-		}
-		next, _ := utf8.DecodeRuneInString(s[len(w):])
-		if len(s) == len(w) || !(unicode.IsLetter(next) || unicode.IsDigit(next)) {
-			return true
-		}
-	}
-	return false
-}
+// refersBack reports whether a sentence leans on the one before it (see
+// words.RefersBack, the rule the engine composes by).
+func refersBack(s string) bool { return words.RefersBack(s) }
 
 // sourceGap is what may stand between two sentences that follow each other
 // in a passage (normalized): white space, or the bullet of a list item.
