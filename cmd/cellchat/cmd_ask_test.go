@@ -30,7 +30,7 @@ func runChatCLI(t *testing.T, stdin string, env map[string]string, args ...strin
 
 func TestAskCommand(t *testing.T) {
 	data := t.TempDir()
-	out, _, err := runChatCLI(t, "", nil, "ask", "What is the difference between autologous and allogeneic cell therapy?", "--corpus", "../../corpus", "--data", data)
+	out, _, err := runChatCLI(t, "", nil, "ask", "What is conditioning before cell therapy?", "--corpus", "../../corpus", "--data", data)
 	if err != nil {
 		t.Fatal(err)
 	}
