@@ -116,12 +116,56 @@ var (
 	numberWord       = regexp.MustCompile(`(?i)\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|dozens?|half|percent|per cent)\b`)
 )
 
+// reportingClause matches the start of a clause up to a verb reporting
+// what the patient was told or read: "the nurse told us", "my hospital
+// letter says".
+var reportingClause = regexp.MustCompile(`^(.*?)\b(?:said|says|say|told|tells|mentioned|mentions|keeps? saying|wrote|writes|heard|brought up|talked about)\b`)
+
+// contextStems returns the words of a message that set the scene rather
+// than say what is asked: words the sources never use, in the sentences
+// before the question ("My son had a liver transplant and now the team
+// mentioned Ebvallo. What is that?") or naming who said something ("my
+// support group said ..."). They are the patient's situation; a word the
+// sources do use there may be what "that" points at, and keeps its weight,
+// as does any word of the question sentence itself.
+func (e *Engine) contextStems(own string) map[string]bool {
+	parts := clauses(normalize(own))
+	if len(parts) == 0 {
+		return nil
+	}
+	ctx := map[string]bool{}
+	mark := func(text string) {
+		for _, st := range contentStems(text) {
+			if !e.stats.known(st) {
+				ctx[st] = true
+			}
+		}
+	}
+	for _, p := range parts[:len(parts)-1] {
+		mark(p)
+	}
+	for _, p := range parts {
+		if m := reportingClause.FindStringSubmatch(p); m != nil {
+			mark(m[1])
+		}
+	}
+	if len(parts) > 1 {
+		for _, st := range contentStems(parts[len(parts)-1]) {
+			delete(ctx, st)
+		}
+	}
+	return ctx
+}
+
 var definitionQuestion = regexp.MustCompile(`(?i)^(?:what|who)(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?[?.! ]*$`)
 
 // newQuery analyses the question's own words and the context words a
 // follow-up carries over (stem -> weight relative to an own word).
 func (e *Engine) newQuery(search, own string, context map[string]float64, previous string) *query {
 	q := &query{search: search, topic: search, base: map[string]float64{}, related: map[string][]string{}, focus: map[string]float64{}, previous: previous}
+	// Words are weighed as the rules read them: "whats" is "what is", not
+	// a rare word the sources lack. The search keeps the question as typed.
+	own = e.rules.prepare(own)
 	add := func(st string, factor float64) string {
 		// Everyday wording is never "corrected" into a corpus word: "plain"
 		// is not a misspelt "plan".
@@ -164,6 +208,11 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	}
 	for _, st := range predicateStems(own) {
 		if _, ok := q.focus[st]; ok && st != asked && !e.stats.known(st) && !e.rules.aspect[st] {
+			q.focus[st] = q.base[st] * e.rules.aspectWeight
+		}
+	}
+	for st := range e.contextStems(own) {
+		if _, ok := q.focus[st]; ok && st != asked {
 			q.focus[st] = q.base[st] * e.rules.aspectWeight
 		}
 	}
