@@ -220,9 +220,25 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		q.focus[asked] *= answerTypeFactor
 	}
 	q.quantity = quantityQuestion.MatchString(own)
-	q.asked = askedOf(own)
-	if m := definitionQuestion.FindStringSubmatch(strings.TrimSpace(own)); m != nil {
+	// What is asked is in the question sentence, the last of a message
+	// that first sets the scene.
+	parts := clauses(own)
+	asking := own
+	if len(parts) > 0 {
+		asking = parts[len(parts)-1]
+	}
+	q.asked = askedOf(asking)
+	if m := definitionQuestion.FindStringSubmatch(strings.TrimSpace(asking)); m != nil {
 		q.define = contentStems(m[1])
+		if len(q.define) == 0 && len(parts) > 1 {
+			// "... mentioned Ebvallo. What is that?": what "that" is,
+			// is what the sources know of the sentences before.
+			for _, st := range contentStems(strings.Join(parts[:len(parts)-1], " ")) {
+				if e.stats.known(st) && !e.rules.aspect[st] {
+					q.define = append(q.define, st)
+				}
+			}
+		}
 	}
 	return q
 }
@@ -593,7 +609,7 @@ func defines(subject, want []string) bool {
 			found++
 		}
 	}
-	return found > 0 && found*2 >= len(want) && found*2 > len(subject)
+	return found > 0 && found*2 >= len(want) && found*2 >= len(subject)
 }
 
 // namingCue matches the words that introduce a name ("chemical messengers
