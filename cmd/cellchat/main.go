@@ -61,6 +61,7 @@ type command struct {
 var commands = map[string]command{
 	"ingest":   {"index the corpus into the data directory", runIngest},
 	"corpus":   {"list the corpus documents and their chunks", runCorpus},
+	"glossary": {"list the terms the corpus itself defines", runGlossary},
 	"search":   {"print the passages ranked for a question", runSearch},
 	"ask":      {"answer one question as the chat widget would", runAsk},
 	"chat":     {"an interactive conversation in the terminal", runChat},
