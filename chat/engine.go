@@ -96,6 +96,11 @@ type Config struct {
 	LLMTimeout      time.Duration // whole generation
 	LLMStallTimeout time.Duration // longest wait for the next streamed token
 
+	// Glossary maps abbreviations to what they stand for; a reply spells
+	// one out on its first use. Nil: the sources' own (corpus.BuildGlossary
+	// of Chunks); empty: none.
+	Glossary map[string]string
+
 	// ReplyCache is how many recent extractive replies are kept to answer
 	// the same question in the same context again at once (0: none).
 	ReplyCache int
@@ -118,6 +123,7 @@ type Engine struct {
 
 	expansions expansions
 	replies    *replyCache // nil when off
+	gloss      *glossary   // nil without chunks
 }
 
 // New returns an Engine answering from s.
@@ -170,6 +176,10 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 		cfg.LLMName = "unnamed"
 	}
 	e := &Engine{s: s, cfg: cfg, rules: r, stats: newTermStats(cfg.Chunks)}
+	if cfg.Glossary == nil {
+		cfg.Glossary = corpus.BuildGlossary(cfg.Chunks).Abbreviations()
+	}
+	e.gloss = newGlossary(cfg.Glossary)
 	e.cache.limit = 4*len(cfg.Chunks) + 1000
 	if cfg.LLM == nil {
 		e.replies = newReplyCache(cfg.ReplyCache)
@@ -283,7 +293,8 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		r.parts = []string{e.rules.messages["no_answer"]}
 		return r, nil
 	}
-	r.parts, r.Citations = spaced(c.sentences), c.citations
+	sentences, glosses := e.gloss.explain(c.sentences)
+	r.parts, r.Citations, r.Glosses = spaced(sentences), c.citations, glosses
 	return r, nil
 }
 
@@ -306,7 +317,9 @@ func (e *Engine) referral(ctx context.Context, history []Turn, question string, 
 		return r, nil
 	}
 	r.parts = append(r.parts, " "+e.rules.messages["referral.background"])
-	for _, s := range c.sentences {
+	sentences, glosses := e.gloss.explain(c.sentences)
+	r.Glosses = glosses
+	for _, s := range sentences {
 		r.parts = append(r.parts, " "+s)
 	}
 	r.Citations = c.citations
@@ -446,7 +459,8 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 			}
 		}
 	}
-	previous := markers.ReplaceAllString(prev.Reply.Text, "")
+	// A reply read back from the log has lost its list of glosses.
+	previous := markers.ReplaceAllString(e.gloss.strip(WithoutGlosses(prev.Reply.Text, prev.Reply.Glosses)), "")
 	search := topic
 	if len(extra) > 0 {
 		search += " " + strings.Join(extra, " ")

@@ -77,20 +77,34 @@ func checkReply(t testing.TB, e *Engine, r Reply) {
 			return
 		}
 		intro := e.rules.messages["referral.background"]
-		i := strings.Index(r.Text, intro)
+		text := quotedText(t, r)
+		i := strings.Index(text, intro)
 		if i < 0 {
 			t.Fatalf("referral with citations lacks the background intro: %q", r.Text)
 		}
-		checkCited(t, r.Text[i+len(intro)+1:], r.Citations)
+		checkCited(t, text[i+len(intro)+1:], r.Citations)
 	case KindAnswer:
 		if strings.HasPrefix(r.Mode, "llm:") {
 			checkGeneratedMarkers(t, r.Text, r.Citations)
 			return
 		}
-		checkCited(t, r.Text, r.Citations)
+		checkCited(t, quotedText(t, r), r.Citations)
 	default:
 		t.Errorf("unknown kind %q", r.Kind)
 	}
+}
+
+// quotedText is the reply's text without the abbreviations it spelled out,
+// each of which must stand in the text right after its term.
+func quotedText(t testing.TB, r Reply) string {
+	t.Helper()
+	for _, g := range r.Glosses {
+		i := strings.Index(r.Text, g.Text())
+		if i < 0 || !strings.HasSuffix(strings.TrimSuffix(r.Text[:i], "s"), g.Term) {
+			t.Errorf("gloss %+v is not right after its term in %q", g, r.Text)
+		}
+	}
+	return WithoutGlosses(r.Text, r.Glosses)
 }
 
 func checkCited(t testing.TB, text string, cits []Citation) {

@@ -192,6 +192,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		q.own[add(st, 1)] = true
 	}
 	q.synonyms = e.synonyms(own)
+	e.abbreviationSynonyms(q, own)
 	for st, f := range context {
 		add(st, f)
 	}
@@ -333,6 +334,22 @@ func (e *Engine) synonyms(text string) map[string][][]string {
 		}
 	}
 	return out
+}
+
+// abbreviationSynonyms lets the long form of an abbreviation the sources
+// define stand in for it: a passage saying "hematopoietic stem cell
+// transplantation" covers a question saying "HSCT".
+func (e *Engine) abbreviationSynonyms(q *query, own string) {
+	for _, t := range tokenize(own) {
+		long, ok := e.cfg.Glossary[strings.ToUpper(t.word)]
+		if !ok || stopWords[t.word] {
+			continue
+		}
+		if q.synonyms == nil {
+			q.synonyms = map[string][][]string{}
+		}
+		q.synonyms[t.stem] = append(q.synonyms[t.stem], contentStems(long))
+	}
 }
 
 // expansion is one synonym the lexicon gives for a word or word pair,

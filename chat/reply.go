@@ -56,6 +56,9 @@ type Reply struct {
 	Latency       time.Duration `json:"-"`
 	Query         string        `json:"query,omitempty"`    // what the sources were searched for: the question, plus topic words for a follow-up
 	Fallback      string        `json:"fallback,omitempty"` // why a generated answer was replaced by the extractive one
+	// Glosses are the abbreviations the text spells out on first use, as
+	// the sources define them ("HCT (hematopoietic cell transplantation)").
+	Glosses []Gloss `json:"glosses,omitempty"`
 }
 
 // Turn is one question and the reply given, as the conversation remembers it.

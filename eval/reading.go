@@ -323,23 +323,26 @@ func (tr *TurnResult) read() reading {
 	var rd reading
 	e := tr.expect
 	isAnswer := tr.err == nil && tr.Kind == chat.KindAnswer
+	// The quoted sentences are judged as the sources wrote them: without
+	// the spelled-out abbreviations the reply added. Length counts them.
+	quoted := chat.WithoutGlosses(tr.Text, tr.Glosses)
 	if len(e.Evidence) > 0 && e.accepts(chat.KindAnswer) && (isAnswer || e.only(chat.KindAnswer)) {
 		hit, lead := false, false
 		if isAnswer {
-			hit = containsAny(stripMarkers(tr.Text), e.Evidence)
-			if sents := splitAnswer(tr.Text); len(sents) > 0 {
+			hit = containsAny(stripMarkers(quoted), e.Evidence)
+			if sents := splitAnswer(quoted); len(sents) > 0 {
 				lead = containsAny(sents[0].text, e.Evidence)
 			}
 		}
 		rd.answerHit, rd.leadHit = boolPtr(hit), boolPtr(lead)
 	}
 	if isAnswer || (tr.err == nil && tr.Kind == chat.KindReferral && len(tr.Citations) > 0) {
-		_, d := danglingSentence(tr.Text, tr.Citations)
+		_, d := danglingSentence(quoted, tr.Citations)
 		rd.dangling = boolPtr(d)
 	}
 	if isAnswer {
-		if len(splitAnswer(tr.Text)) >= 2 {
-			_, d := duplicatePair(tr.Text)
+		if len(splitAnswer(quoted)) >= 2 {
+			_, d := duplicatePair(quoted)
 			rd.duplicate = boolPtr(d)
 		}
 		n := answerWords(tr.Text)

@@ -341,3 +341,24 @@ func TestReadingThresholdsAndCompare(t *testing.T) {
 		}
 	}
 }
+
+func TestReadingJudgesQuotedWordsWithoutGlosses(t *testing.T) {
+	passage := "HCT is used to treat leukemia. It is also used for SCID."
+	glossed := func(text string, g ...chat.Gloss) TurnResult {
+		tr := reply(chat.KindAnswer, text, passage)
+		tr.Glosses = g
+		return expecting(tr, Expect{Kinds: []chat.Kind{chat.KindAnswer}, Evidence: []string{"HCT is used to treat"}})
+	}
+	hct := chat.Gloss{Term: "HCT", Expansion: "hematopoietic cell transplantation"}
+	text := "HCT (hematopoietic cell transplantation) is used to treat leukemia. [1] It is also used for SCID. [1]"
+	m := metricsOf(glossed(text, hct))
+	if got := fmt.Sprint(*m.AnswerHit, *m.LeadHit, *m.DanglingRate); got != "1 1 0" {
+		t.Errorf("with its gloss listed: answer_hit, lead_hit, dangling = %s, want 1 1 0", got)
+	}
+	// The same text without the list of glosses: the evidence is broken
+	// up, so the figures can tell the difference.
+	m = metricsOf(glossed(text))
+	if got := fmt.Sprint(*m.AnswerHit); got != "0" {
+		t.Errorf("without its gloss listed: answer_hit = %s, want 0", got)
+	}
+}

@@ -73,6 +73,7 @@ type answerObject struct {
 	Citations      []chat.Citation  `json:"citations"`
 	Disclaimer     string           `json:"disclaimer"`
 	Retrieved      []chat.Retrieved `json:"retrieved"`
+	Glosses        []chat.Gloss     `json:"glosses"`
 	// error frames
 	Code    string `json:"code"`
 	Message string `json:"message"`
@@ -164,6 +165,7 @@ func (r *Remote) ask(ctx context.Context, body []byte) (reply chat.Reply, retryA
 		Citations:  a.Citations,
 		Disclaimer: a.Disclaimer,
 		Retrieved:  a.Retrieved,
+		Glosses:    a.Glosses,
 	}, retryAfter, nil
 }
 

@@ -46,6 +46,9 @@ type TurnResult struct {
 	Citations []chat.Citation  `json:"citations"`
 	Retrieved []chat.Retrieved `json:"retrieved"`
 	Failures  []string         `json:"failures"`
+	// Glosses are the abbreviations the reply spelled out (an extension
+	// of the reply; omitted when there are none).
+	Glosses []chat.Gloss `json:"glosses,omitempty"`
 
 	// What the patient reads (see reading.go); null when the turn is not
 	// eligible for the figure.
@@ -136,6 +139,7 @@ func runCase(ctx context.Context, a Answerer, c Case, turnDone func()) CaseResul
 			Text:       reply.Text,
 			Citations:  cmpSlice(reply.Citations),
 			Retrieved:  reply.Retrieved,
+			Glosses:    reply.Glosses,
 			expect:     t.Expect,
 			disclaimer: reply.Disclaimer,
 			latency:    elapsed(start, reply),

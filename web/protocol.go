@@ -113,6 +113,8 @@ type answerBody struct {
 	Text       string          `json:"text"`
 	Citations  []chat.Citation `json:"citations"`
 	Disclaimer string          `json:"disclaimer"`
+	// Glosses (extension) are the abbreviations the text spells out.
+	Glosses []chat.Gloss `json:"glosses,omitempty"`
 }
 
 func newAnswerBody(answerID string, r chat.Reply) answerBody {
@@ -120,7 +122,7 @@ func newAnswerBody(answerID string, r chat.Reply) answerBody {
 	if cites == nil {
 		cites = []chat.Citation{} // always a list on the wire
 	}
-	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer}
+	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer, Glosses: r.Glosses}
 }
 
 type helloFrame struct {

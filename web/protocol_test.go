@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/cellchat/cellchat/chat"
 )
 
 func TestDecodeClientMsg(t *testing.T) {
@@ -104,4 +106,19 @@ func FuzzDecodeClientMsg(f *testing.F) {
 			t.Fatalf("accepted type %q", m.Type)
 		}
 	})
+}
+
+func TestAnswerBodyCarriesGlosses(t *testing.T) {
+	g := []chat.Gloss{{Term: "HCT", Expansion: "hematopoietic cell transplantation"}}
+	b, err := json.Marshal(newAnswerBody("a1", chat.Reply{Kind: chat.KindAnswer, Text: "HCT (hematopoietic cell transplantation) is used. [1]", Glosses: g}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"glosses":[{"term":"HCT","expansion":"hematopoietic cell transplantation"}]`) {
+		t.Errorf("answer object lacks its glosses: %s", b)
+	}
+	b, _ = json.Marshal(newAnswerBody("a2", chat.Reply{Kind: chat.KindAnswer, Text: "x"}))
+	if strings.Contains(string(b), "glosses") {
+		t.Errorf("an answer without glosses names them: %s", b)
+	}
 }

@@ -1,0 +1,115 @@
+package chat
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Gloss is an abbreviation a reply spelled out on its first use, as the
+// sources define it: the reply text holds Term followed by " (Expansion)".
+// The words quoted from the sources are otherwise verbatim, so a reader
+// (or eval) that removes the glosses gets the source sentences back.
+type Gloss struct {
+	Term      string `json:"term"`
+	Expansion string `json:"expansion"`
+}
+
+// Text is what the gloss inserted after its term.
+func (g Gloss) Text() string { return " (" + g.Expansion + ")" }
+
+// glossary finds the abbreviations the sources spell out in a reply.
+type glossary struct {
+	long map[string]string // abbreviation -> long form
+	re   *regexp.Regexp    // any abbreviation (or its plural) as a whole word
+}
+
+func newGlossary(abbrevs map[string]string) *glossary {
+	if len(abbrevs) == 0 {
+		return nil
+	}
+	terms := make([]string, 0, len(abbrevs))
+	for t := range abbrevs {
+		terms = append(terms, regexp.QuoteMeta(t))
+	}
+	// Longest first, so "CAR-T" wins over "CAR".
+	sort.Slice(terms, func(i, j int) bool { return len(terms[i]) > len(terms[j]) })
+	// A term is a whole word: not part of a longer one ("CAR" in "CAR-T"
+	// is matched as CAR-T or not at all) and not a word of another case.
+	re := regexp.MustCompile(`(?:^|[^\pL\pN-])((?:` + strings.Join(terms, "|") + `)s?)(?:$|[^\pL\pN-])`)
+	return &glossary{long: abbrevs, re: re}
+}
+
+// explain spells out each abbreviation on its first use in the sentences,
+// unless the reply already says what it stands for.
+func (g *glossary) explain(sentences []string) ([]string, []Gloss) {
+	if g == nil {
+		return sentences, nil
+	}
+	seen := map[string]bool{}
+	var glosses []Gloss
+	out := make([]string, len(sentences))
+	for i, s := range sentences {
+		var b strings.Builder
+		last := 0
+		for _, m := range g.re.FindAllStringSubmatchIndex(s, -1) {
+			start, end := m[2], m[3]
+			term := s[start:end]
+			if _, ok := g.long[term]; !ok {
+				term = strings.TrimSuffix(term, "s")
+			}
+			long, ok := g.long[term]
+			if !ok || seen[term] {
+				continue
+			}
+			seen[term] = true
+			// Said already, or said here by the sources' own words: a
+			// later sentence that spells it out comes too late.
+			said := strings.ToLower(strings.Join(sentences[:i+1], " "))
+			if strings.Contains(said, strings.ToLower(long)) || strings.HasPrefix(s[end:], " (") {
+				continue
+			}
+			gl := Gloss{Term: term, Expansion: long}
+			b.WriteString(s[last:end])
+			b.WriteString(gl.Text())
+			last = end
+			glosses = append(glosses, gl)
+		}
+		b.WriteString(s[last:])
+		out[i] = b.String()
+	}
+	return out, glosses
+}
+
+// WithoutGlosses gives back the text as the sources wrote it: each gloss's
+// " (expansion)" removed from right after its term.
+func WithoutGlosses(text string, glosses []Gloss) string {
+	for _, g := range glosses {
+		ins := g.Text()
+		at := strings.Index(text, g.Term+ins)
+		if at < 0 {
+			at = strings.Index(text, g.Term+"s"+ins)
+			if at < 0 {
+				continue
+			}
+			at++
+		}
+		at += len(g.Term)
+		text = text[:at] + text[at+len(ins):]
+	}
+	return text
+}
+
+// strip removes every gloss this glossary could have added, for text whose
+// list of glosses is not known (a reply read back from the log).
+func (g *glossary) strip(text string) string {
+	if g == nil {
+		return text
+	}
+	for term, long := range g.long {
+		ins := Gloss{Term: term, Expansion: long}.Text()
+		text = strings.ReplaceAll(text, term+ins, term)
+		text = strings.ReplaceAll(text, term+"s"+ins, term+"s")
+	}
+	return text
+}
