@@ -117,3 +117,12 @@ func FuzzTokens(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkTokens is the analysis of one passage-sized text.
+func BenchmarkTokens(b *testing.B) {
+	text := strings.Repeat("CAR-T therapy uses the patient’s own T cells, grown ex vivo. HSCs come from a donor. ", 6)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		Tokens(text)
+	}
+}
