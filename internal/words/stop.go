@@ -27,8 +27,9 @@ func IsFurniture(word string) bool { return furnitureWords[word] }
 // keptWords are words of the usual English stop lists that carry meaning
 // here: "my own cells" is how patients say autologous, "someone else's" or
 // "other people's cells" allogeneic; "before" and "after" tell the stages
-// of a treatment apart, and "not" and "no" turn a statement around.
-var keptWords = []string{"own", "other", "else", "after", "before", "against", "not", "no"}
+// of a treatment apart, and "not", "no" and "without" turn a statement
+// around ("CAR-T without chemo").
+var keptWords = []string{"own", "other", "else", "after", "before", "against", "not", "no", "without"}
 
 var stopWords = func() map[string]bool {
 	m := map[string]bool{}
