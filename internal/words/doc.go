@@ -13,8 +13,9 @@
 //     ("CAR-T", "CAR T", "CART"; "T cells"; "ex vivo").
 //   - Stem is the English Snowball stemmer with this domain's exceptions
 //     and irregular word forms (wordforms.yaml).
-//   - IsStop is the single stop list; ContentStems is what is left of a
-//     text once stop words are gone.
+//   - IsStop is the one stop list; ContentStems is what is left of a text
+//     once stop words are gone. IsFurniture is a second, explicit set of
+//     question words ("type", "best") that only the answer engine drops.
 //   - Sentences cuts a passage into verbatim sentence spans.
 //   - EditDistance, WithinOneEdit and Vocabulary find the word a
 //     misspelling meant.
