@@ -14,8 +14,9 @@ import (
 // Stem returns the stem of a word as Tokens gives it (lower case): the
 // English Snowball stem, except that irregular forms are first mapped to
 // their base word ("grown" -> "grow", wordforms.yaml), a few words are
-// kept apart that Snowball would merge (stemExceptions), and words with a
-// digit are left as they are ("cd19", "2nd").
+// kept apart that Snowball would merge ("conditioning" is not
+// "condition"), and words with a digit are left as they are ("cd19",
+// "2nd"). Stems are cached, up to a bound.
 func Stem(word string) string {
 	if s, ok := stems.Load(word); ok {
 		return s.(string)
