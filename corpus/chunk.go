@@ -5,10 +5,11 @@ import (
 	"encoding/hex"
 	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/tmc/langchaingo/textsplitter"
+
+	"github.com/cellchat/cellchat/internal/words"
 )
 
 // Chunk sizes in characters (runes). A passage is what a patient reads as a
@@ -117,9 +118,24 @@ func nonEmpty(ss []string) []string {
 const minSentenceChars = 40
 
 // sentenceUnits are the sentences of a paragraph that a passage boundary
-// may fall between.
+// may fall between. Each unit runs from the end of the sentence before it
+// to the end of its own, so the units put together are the paragraph: a
+// bullet or dash that words.Sentences leaves out of a sentence stays in
+// the passage text.
 func sentenceUnits(p string) []string {
-	ss := splitSentences(p)
+	spans := words.Sentences(p)
+	ss := make([]string, 0, len(spans))
+	prev := 0
+	for i, sp := range spans {
+		end := sp.End
+		if i == len(spans)-1 {
+			end = len(p)
+		}
+		if s := strings.TrimSpace(p[prev:end]); s != "" {
+			ss = append(ss, s)
+		}
+		prev = end
+	}
 	out := ss[:0]
 	carry := ""
 	for _, s := range ss {
@@ -141,71 +157,6 @@ func sentenceUnits(p string) []string {
 		}
 	}
 	return out
-}
-
-// abbreviations end with a period but do not end a sentence.
-var abbreviations = map[string]bool{
-	"e.g": true, "i.e": true, "etc": true, "vs": true, "dr": true, "mr": true,
-	"mrs": true, "ms": true, "prof": true, "st": true, "no": true, "fig": true,
-	"approx": true, "incl": true, "cf": true, "al": true, "ca": true, "jr": true,
-	"sr": true, "inc": true, "ltd": true, "co": true, "mg": true, "ml": true,
-}
-
-// splitSentences splits a paragraph after ".", "!" or "?" (and closing
-// quotes or brackets) followed by a space and an upper-case letter, digit
-// or opening quote, except after common abbreviations and initials.
-func splitSentences(p string) []string {
-	var out []string
-	start := 0
-	runes := []rune(p)
-	for i := 0; i < len(runes); i++ {
-		r := runes[i]
-		if r != '.' && r != '!' && r != '?' && r != '…' {
-			continue
-		}
-		j := i + 1
-		for j < len(runes) && strings.ContainsRune(`"'”’)]»`, runes[j]) {
-			j++
-		}
-		if j >= len(runes) || !unicode.IsSpace(runes[j]) {
-			continue
-		}
-		k := j
-		for k < len(runes) && unicode.IsSpace(runes[k]) {
-			k++
-		}
-		if k >= len(runes) {
-			break
-		}
-		next := runes[k]
-		if !unicode.IsUpper(next) && !unicode.IsDigit(next) && !strings.ContainsRune(`"'“‘(`, next) {
-			continue
-		}
-		if r == '.' && isAbbreviation(runes[start:i]) {
-			continue
-		}
-		out = append(out, strings.TrimSpace(string(runes[start:j])))
-		start = k
-		i = k - 1
-	}
-	if rest := strings.TrimSpace(string(runes[start:])); rest != "" {
-		out = append(out, rest)
-	}
-	return out
-}
-
-// isAbbreviation reports whether the word before a period is an
-// abbreviation or a single-letter initial.
-func isAbbreviation(before []rune) bool {
-	i := len(before)
-	for i > 0 && !unicode.IsSpace(before[i-1]) && before[i-1] != '(' {
-		i--
-	}
-	word := strings.ToLower(string(before[i:]))
-	if utf8.RuneCountInString(word) == 1 && unicode.IsLetter([]rune(word)[0]) {
-		return true // an initial: "J. Smith"
-	}
-	return abbreviations[word]
 }
 
 // chunkID is stable for a given document, section and text, so a logged

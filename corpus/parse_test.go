@@ -141,21 +141,31 @@ Saved page |
 	}
 }
 
-func TestSplitSentences(t *testing.T) {
+// TestSentenceUnits: units are whole sentences (words.Sentences), short
+// labels stay with the sentence after them, and the units put together are
+// the paragraph, bullets included.
+func TestSentenceUnits(t *testing.T) {
+	long1 := "Autologous cell therapy uses the patient's own cells."
+	long2 := "Allogeneic cell therapy uses cells from a matched donor."
 	cases := []struct {
 		in   string
 		want []string
 	}{
-		{"One. Two! Three? Four", []string{"One.", "Two!", "Three?", "Four"}},
-		{"Use e.g. this one. Dr. Smith agrees. J. Doe too.", []string{"Use e.g. this one.", "Dr. Smith agrees.", "J. Doe too."}},
-		{"It said “stop.” Then it went on.", []string{"It said “stop.”", "Then it went on."}},
-		{"Version 2.5 is out. 3 cells.", []string{"Version 2.5 is out.", "3 cells."}},
-		{"lower. case stays", []string{"lower. case stays"}},
+		{long1 + " " + long2, []string{long1, long2}},
+		{"Matched donors. " + long2 + " " + long1, []string{"Matched donors. " + long2, long1}},
+		{long1 + " Dr. Smith agrees, e.g. in 2.5 cases out of ten. " + long2, []string{long1, "Dr. Smith agrees, e.g. in 2.5 cases out of ten.", long2}},
+		{long1 + " It is rare.", []string{long1 + " It is rare."}},
+		{"Here's how it works: Collection: " + long1 + " • " + long2, []string{"Here's how it works: Collection: " + long1, "• " + long2}},
+		{"lower. case stays in one sentence, however long it may be", []string{"lower. case stays in one sentence, however long it may be"}},
 		{"", nil},
 	}
 	for _, tc := range cases {
-		if got := splitSentences(tc.in); strings.Join(got, "|") != strings.Join(tc.want, "|") {
-			t.Errorf("splitSentences(%q) = %q, want %q", tc.in, got, tc.want)
+		got := sentenceUnits(tc.in)
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("sentenceUnits(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+		if strings.Join(got, " ") != tc.in {
+			t.Errorf("sentenceUnits(%q) put together is %q", tc.in, strings.Join(got, " "))
 		}
 	}
 }

@@ -3,23 +3,14 @@ package eval
 import (
 	"strings"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/cellchat/cellchat/internal/words"
 )
 
-// quoteStraightener maps typographic quotes to their ASCII forms.
-var quoteStraightener = strings.NewReplacer(
-	"\u2018", "'", "\u2019", "'", "\u201a", "'", "\u201b", "'", "\u2032", "'",
-	"\u201c", `"`, "\u201d", `"`, "\u201e", `"`, "\u201f", `"`, "\u2033", `"`,
-)
-
-// Normalize puts text in the form phrases are matched in: Unicode NFKC,
-// curly quotes straightened, every run of white space one space, lower case.
-func Normalize(s string) string {
-	s = norm.NFKC.String(s)
-	s = quoteStraightener.Replace(s)
-	s = strings.Join(strings.Fields(s), " ")
-	return strings.ToLower(s)
-}
+// Normalize puts text in the form evidence phrases are matched in:
+// words.Normalize (NFKC, lower case, straight quotes, dashes as hyphens,
+// single spaces), the form the rest of cellchat compares text in, so a phrase
+// copied from a passage matches whichever dash or quote the passage uses.
+func Normalize(s string) string { return words.Normalize(s) }
 
 // containsPhrase reports whether text contains phrase after normalizing both.
 func containsPhrase(text, phrase string) bool {

@@ -194,8 +194,9 @@ func TestNormalize(t *testing.T) {
 		{"the patient\u2019s own cells", "patient's own cells"},
 		{"\u201cmatched\u201d donor", `"matched" donor`},
 		{"Cytokine\n  Release\tSyndrome", "cytokine release syndrome"},
-		{"\uff23\uff21\uff32-T cells", "car-t cells"}, // full-width letters, NFKC
-		{"ﬁnd a donor", "find a donor"},               // ligature, NFKC
+		{"\uff23\uff21\uff32-T cells", "car-t cells"},                    // full-width letters, NFKC
+		{"ﬁnd a donor", "find a donor"},                                  // ligature, NFKC
+		{"CAR\u2013T cells \u2014 a therapy", "car-t cells - a therapy"}, // dashes as hyphens
 	}
 	for _, tt := range tests {
 		if !containsPhrase(tt.text, tt.phrase) {

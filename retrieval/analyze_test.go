@@ -19,6 +19,9 @@ func TestTerms(t *testing.T) {
 		{"the patient\u2019s own cells", []string{"patient", "own", "cell"}},
 		{"allogenic vs allogeneic", []string{"allogen", "vs", "allogen"}},
 		{"Ｆｕｌｌｗｉｄｔｈ TOXICITIES", []string{"fullwidth", "toxic"}},
+		{"cells from someone else", []string{"cell", "els"}},               // "else" means a donor
+		{"Which type of cells is best?", []string{"type", "cell", "best"}}, // furniture stays for retrieval
+		{"HSCs and a B cell", []string{"hsc", "bcell"}},
 		{"", nil},
 	}
 	for _, tt := range tests {

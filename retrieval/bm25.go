@@ -2,8 +2,9 @@ package retrieval
 
 import (
 	"math"
-	"slices"
 	"strings"
+
+	"github.com/cellchat/cellchat/internal/words"
 )
 
 // BM25 parameters: the usual defaults.
@@ -25,9 +26,9 @@ type bm25 struct {
 	postings map[string][]posting
 	docLen   []float32
 	avgLen   float64
-	// words are the indexed single-word stems by length in bytes, for
-	// finding the word a misspelled query word meant (nearWords).
-	words map[int][]string
+	// vocab are the indexed single-word stems, for finding the word a
+	// misspelled query word meant (nearWords).
+	vocab *words.Vocabulary
 }
 
 // pairKey is the index key of two adjacent content words (stop words
@@ -69,15 +70,13 @@ func newBM25(texts []string) *bm25 {
 	if ix.avgLen == 0 {
 		ix.avgLen = 1
 	}
-	ix.words = map[int][]string{}
+	stems := make([]string, 0, len(ix.postings))
 	for t := range ix.postings {
 		if !strings.Contains(t, " ") {
-			ix.words[len(t)] = append(ix.words[len(t)], t)
+			stems = append(stems, t)
 		}
 	}
-	for _, ws := range ix.words {
-		slices.Sort(ws) // a stable order, so ties rank the same every time
-	}
+	ix.vocab = words.NewVocabulary(stems)
 	return ix
 }
 
@@ -85,7 +84,7 @@ func newBM25(texts []string) *bm25 {
 // indexed words within a small edit distance ("leukaferesis" finds
 // "leukapheresis"). Short words are left alone: up to five letters one edit
 // turns many words into another real word ("watch", "match"). The first
-// letter must agree: patients rarely mistype it, and it halves false finds.
+// letter must agree (words.Vocabulary.Near).
 const (
 	fuzzyMinLen     = 6 // shortest stem looked up
 	fuzzyLongLen    = 8 // stems this long may be two edits away, shorter ones one
@@ -103,66 +102,11 @@ func (ix *bm25) nearWords(stem string) []string {
 	if n >= fuzzyLongLen {
 		maxD = 2
 	}
-	var best []string
-	bestD := maxD + 1
-	for l := n - maxD; l <= n+maxD; l++ {
-		for _, w := range ix.words[l] {
-			if w[0] != stem[0] {
-				continue
-			}
-			if d := editDistance(stem, w, min(maxD, bestD)); d < bestD {
-				best, bestD = append(best[:0], w), d
-			} else if d == bestD && d <= maxD {
-				best = append(best, w)
-			}
-		}
-	}
+	best, _ := ix.vocab.Near(stem, maxD)
 	if len(best) > fuzzyMaxMatches {
 		return nil
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b (bytes), counting an
-// adjacent transposition as one edit; any distance above limit is limit+1.
-func editDistance(a, b string, limit int) int {
-	if abs(len(a)-len(b)) > limit {
-		return limit + 1
-	}
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				v = min(v, prev2[j-2]+1)
-			}
-			cur[j] = v
-			rowMin = min(rowMin, v)
-		}
-		if rowMin > limit {
-			return limit + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return min(prev[len(b)], limit+1)
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // idf is the BM25 inverse document frequency of a stem (never negative). A

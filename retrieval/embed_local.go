@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"unicode/utf8"
+
+	"github.com/cellchat/cellchat/internal/words"
 )
 
 // LocalEmbedder is the default embedder: fully local, nothing downloaded.
@@ -31,8 +33,11 @@ func NewLocalEmbedder() *LocalEmbedder {
 }
 
 // Name identifies the embedder and every setting that changes its vectors.
+// The version counts changes to the features, including the word analysis
+// of internal/words they are built from (v3: one-letter words dropped, the
+// shared stop list), so an index built by an older version is re-embedded.
 func (e *LocalEmbedder) Name() string {
-	return fmt.Sprintf("local-hash-v2/d%d/g%d-%d/w%g-%g-%g", e.Dim, e.MinGram, e.MaxGram, e.WordWeight, e.PairWeight, e.GramsWeight)
+	return fmt.Sprintf("local-hash-v3/d%d/g%d-%d/w%g-%g-%g", e.Dim, e.MinGram, e.MaxGram, e.WordWeight, e.PairWeight, e.GramsWeight)
 }
 
 // Embed returns the document vector of text.
@@ -79,18 +84,18 @@ func (e *LocalEmbedder) vector(text string, idf func(string) float64) []float32 
 	var prevW float64
 	var offs []int
 	for _, t := range analyze(text) {
-		if t.stop {
+		if words.IsStop(t.Word) {
 			continue
 		}
-		w := weight(t.stem)
-		add(hashFeature('w', t.stem), e.WordWeight*w)
+		w := weight(t.Stem)
+		add(hashFeature('w', t.Stem), e.WordWeight*w)
 		if prev != "" {
-			// hashFeature('p', prev+" "+t.stem), without building the string
-			add(fnvAdd(fnvAdd(fnvAdd(fnvAdd(fnvOffset, "p"), prev), " "), t.stem), e.PairWeight*(w+prevW)/2)
+			// hashFeature('p', prev+" "+t.Stem), without building the string
+			add(fnvAdd(fnvAdd(fnvAdd(fnvAdd(fnvOffset, "p"), prev), " "), t.Stem), e.PairWeight*(w+prevW)/2)
 		}
-		prev, prevW = t.stem, w
-		if !utf8.ValidString(t.word) {
-			gs := charGrams(t.word, e.MinGram, e.MaxGram)
+		prev, prevW = t.Stem, w
+		if !utf8.ValidString(t.Word) {
+			gs := charGrams(t.Word, e.MinGram, e.MaxGram)
 			if len(gs) > 0 {
 				gw := e.GramsWeight * w / math.Sqrt(float64(len(gs)))
 				for _, g := range gs {
@@ -101,7 +106,7 @@ func (e *LocalEmbedder) vector(text string, idf func(string) float64) []float32 
 		}
 		// The grams of charGrams, as substrings of the marked word found
 		// by rune offsets instead of allocated strings.
-		marked := "<" + t.word + ">"
+		marked := "<" + t.Word + ">"
 		offs = offs[:0]
 		for i := range marked {
 			offs = append(offs, i)

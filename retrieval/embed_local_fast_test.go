@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/cellchat/cellchat/internal/words"
 )
 
 func TestHashFeatureIsFNV1a(t *testing.T) {
@@ -34,17 +36,17 @@ func referenceVector(e *LocalEmbedder, text string, idf func(string) float64) []
 	}
 	var prev string
 	var prevW float64
-	for _, t := range analyze(text) {
-		if t.stop {
+	for _, t := range words.Tokens(text) {
+		if words.IsStop(t.Word) {
 			continue
 		}
-		w := idf(t.stem)
-		add(hash('w', t.stem), e.WordWeight*w)
+		w := idf(t.Stem)
+		add(hash('w', t.Stem), e.WordWeight*w)
 		if prev != "" {
-			add(hash('p', prev+" "+t.stem), e.PairWeight*(w+prevW)/2)
+			add(hash('p', prev+" "+t.Stem), e.PairWeight*(w+prevW)/2)
 		}
-		prev, prevW = t.stem, w
-		gs := charGrams(t.word, e.MinGram, e.MaxGram)
+		prev, prevW = t.Stem, w
+		gs := charGrams(t.Word, e.MinGram, e.MaxGram)
 		for _, g := range gs {
 			add(hash('c', g), e.GramsWeight*w/math.Sqrt(float64(len(gs))))
 		}

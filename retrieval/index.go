@@ -367,7 +367,7 @@ func CheckQuery(q string) error {
 	if utf8.RuneCountInString(q) > MaxQueryLen {
 		return ErrQueryTooLong
 	}
-	if len(terms(q)) == 0 && len(analyze(q)) == 0 {
+	if len(analyze(q)) == 0 {
 		return ErrEmptyQuery
 	}
 	return nil

@@ -71,7 +71,7 @@ func parseLexicon(data []byte) (*Lexicon, error) {
 		for _, t := range g {
 			var stems []string
 			for _, tok := range analyze(t) {
-				stems = append(stems, tok.stem)
+				stems = append(stems, tok.Stem)
 			}
 			if len(stems) == 0 {
 				return nil, fmt.Errorf("synonym group %d: term %q has no words", i+1, t)
@@ -118,7 +118,7 @@ func (l *Lexicon) expandGroups(query string) [][]string {
 	toks := analyze(query)
 	stems := make([]string, len(toks))
 	for i, t := range toks {
-		stems[i] = t.stem
+		stems[i] = t.Stem
 	}
 	var out [][]string
 	seen := map[string]bool{}

@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cellchat/cellchat/corpus"
+	"github.com/cellchat/cellchat/internal/words"
 )
 
 // questionSet is the part of the evaluation question-set format (issue 4)
@@ -65,11 +66,8 @@ func loadQualityCases(t testing.TB, path string) []qualityCase {
 	return out
 }
 
-// foldPhrase is the phrase matching of the evaluation: case-insensitive after
-// NFKC, curly quotes straight, white space runs as one space.
-func foldPhrase(s string) string {
-	return strings.Join(strings.Fields(normalize(s)), " ")
-}
+// foldPhrase is the phrase matching of the evaluation.
+func foldPhrase(s string) string { return words.Normalize(s) }
 
 // firstHit is the 1-based rank of the first passage containing an evidence
 // phrase, 0 if none does.
