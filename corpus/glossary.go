@@ -1,6 +1,8 @@
 package corpus
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+
 	"fmt"
 	"regexp"
 	"sort"
@@ -128,14 +130,12 @@ func (g *Glossary) Notes() []Note {
 	return append([]Note(nil), g.notes...)
 }
 
-// glossarySentences cuts a passage into sentences. It is the one place
-// the glossary splits text, kept small so a shared splitter can replace it.
+// glossarySentences cuts a passage into sentences (words.Sentences, which
+// also ends one at a line break).
 func glossarySentences(text string) []string {
 	var out []string
-	for _, line := range strings.Split(text, "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			out = append(out, splitSentences(line)...)
-		}
+	for _, sp := range words.Sentences(text) {
+		out = append(out, text[sp.Start:sp.End])
 	}
 	return out
 }
