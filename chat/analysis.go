@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+
 	"strings"
 	"sync"
 )
@@ -44,19 +46,19 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 	}
 	a = &analysis{section: section, text: text, stems: stemSet(section + " " + text)}
 	afterLabel, intro := false, -1
-	for i, sp := range splitSentences(text) {
-		s := text[sp.start:sp.end]
+	for i, sp := range words.Sentences(text) {
+		s := text[sp.Start:sp.End]
 		label := afterLabel
 		colon := strings.HasSuffix(s, ":")
 		afterLabel = colon && len(strings.Fields(s)) <= maxLabelWords
 		if intro >= 0 && !afterLabel {
 			// A clause introducing a list ("The cells work like helpers:")
 			// is quoted with the item after it, which leans on it.
-			s = text[intro:sp.end]
+			s = text[intro:sp.End]
 		}
 		intro = -1
 		if colon && !afterLabel {
-			intro = sp.start
+			intro = sp.Start
 		}
 		if !e.quotable(s) {
 			continue

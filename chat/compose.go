@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+
 	"regexp"
 	"sort"
 	"strings"
@@ -366,12 +368,12 @@ func (e *Engine) askedFit(q *query, c candidate) float64 {
 // namedAsExample says whether the first word of the defined term stands in
 // the sentence right after a listing cue ("risks like X").
 func namedAsExample(text string, define []string) bool {
-	toks := tokenize(text)
+	toks := words.Tokens(text)
 	for _, t := range toks {
-		if t.stem != define[0] {
+		if t.Stem != define[0] {
 			continue
 		}
-		if exampleCue.MatchString(text[:t.start]) {
+		if exampleCue.MatchString(text[:t.Start]) {
 			return true
 		}
 	}

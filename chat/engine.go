@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+
 	"context"
 	"errors"
 	"fmt"
@@ -408,16 +410,16 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 	if prev == nil {
 		return e.newQuery(own, own, nil, "")
 	}
-	toks := tokenize(normalize(own))
+	toks := words.Tokens(words.Normalize(own))
 	pronoun, demonstrative, content := false, false, 0
 	for _, t := range toks {
-		pronoun = pronoun || pronouns[t.word]
-		demonstrative = demonstrative || demonstratives[t.word]
-		if !stopWords[t.word] {
+		pronoun = pronoun || pronouns[t.Word]
+		demonstrative = demonstrative || demonstratives[t.Word]
+		if !isStop(t.Word) {
 			content++
 		}
 	}
-	if !pronoun && content > 0 && !ellipsis.MatchString(normalize(own)) {
+	if !pronoun && content > 0 && !ellipsis.MatchString(words.Normalize(own)) {
 		return e.newQuery(own, own, nil, "")
 	}
 	ownStems := map[string]bool{}
@@ -428,22 +430,22 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 	// its query carried: in "What is CAR-T?", "What are its side effects?",
 	// "How is that treated?", the last is about side effects of CAR-T.
 	context := map[string]float64{}
-	var words []string
+	var carried []string
 	carry := func(text string, weight float64) {
-		for _, t := range tokenize(text) {
-			if stopWords[t.word] || ownStems[t.stem] || context[t.stem] > 0 {
+		for _, t := range words.Tokens(text) {
+			if isStop(t.Word) || ownStems[t.Stem] || context[t.Stem] > 0 {
 				continue
 			}
-			context[t.stem] = weight
-			words = append(words, t.word)
+			context[t.Stem] = weight
+			carried = append(carried, t.Word)
 		}
 	}
 	last := e.rules.stripInjection(e.rules.retrievalQuery(prev.Question))
 	carry(last, lastQuestionWeight)
 	carry(prev.Reply.Query, olderTopicWeight)
 	topic := own
-	if len(words) > 0 {
-		topic += " " + strings.Join(words, " ")
+	if len(carried) > 0 {
+		topic += " " + strings.Join(carried, " ")
 	}
 	// A follow-up's own words are few ("How is that treated?"): the
 	// related words of its and the last question's words ("therapy",
@@ -451,8 +453,8 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 	// searched for, not carried on to the next turn.
 	var extra []string
 	seen := map[string]bool{}
-	for _, t := range tokenize(own + " " + last) {
-		for _, w := range e.rules.relatedWords[t.stem] {
+	for _, t := range words.Tokens(own + " " + last) {
+		for _, w := range e.rules.relatedWords[t.Stem] {
 			if !seen[w] {
 				seen[w] = true
 				extra = append(extra, w)
@@ -475,9 +477,9 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 		// The rarer words of the last answer ("cytokine release
 		// syndrome") are what "that" may point at.
 		q.referent = map[string]bool{}
-		for _, t := range tokenize(previous) {
-			if !stopWords[t.word] && q.base[t.stem] == 0 && e.stats.rare(t.stem) {
-				q.referent[t.stem] = true
+		for _, t := range words.Tokens(previous) {
+			if !isStop(t.Word) && q.base[t.Stem] == 0 && e.stats.rare(t.Stem) {
+				q.referent[t.Stem] = true
 			}
 		}
 	}

@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+
 	"context"
 	"errors"
 	"regexp"
@@ -163,12 +165,12 @@ func checkGeneratedMarkers(t testing.TB, text string, cits []Citation) {
 // isSentenceOf says whether s is a sentence of passage, or a clause ending
 // in a colon with the sentence after it (an introduced list item).
 func isSentenceOf(s, passage string) bool {
-	spans := splitSentences(passage)
+	spans := words.Sentences(passage)
 	for i, sp := range spans {
-		if passage[sp.start:sp.end] == s {
+		if passage[sp.Start:sp.End] == s {
 			return true
 		}
-		if i+1 < len(spans) && strings.HasSuffix(passage[sp.start:sp.end], ":") && passage[sp.start:spans[i+1].end] == s {
+		if i+1 < len(spans) && strings.HasSuffix(passage[sp.Start:sp.End], ":") && passage[sp.Start:spans[i+1].End] == s {
 			return true
 		}
 	}

@@ -74,29 +74,29 @@ const answerTypeFactor = 2
 // weight.
 func predicateStems(question string) []string {
 	// Split by hand: tokenize drops one-letter words, and "I" matters here.
-	words := strings.FieldsFunc(strings.ToLower(question), func(r rune) bool {
-		return !isWordRune(r) && r != '\''
+	ws := strings.FieldsFunc(strings.ToLower(question), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
 	})
 	var out []string
-	for i, w := range words {
+	for i, w := range ws {
 		w = strings.TrimSuffix(w, "'s")
-		if stopWords[w] || len(w) < 2 {
+		if isStop(w) || len(w) < 2 {
 			continue
 		}
 		prev, prev2, next := "", "", ""
 		if i > 0 {
-			prev = words[i-1]
+			prev = ws[i-1]
 		}
 		if i > 1 {
-			prev2 = words[i-2]
+			prev2 = ws[i-2]
 		}
-		if i+1 < len(words) {
-			next = words[i+1]
+		if i+1 < len(ws) {
+			next = ws[i+1]
 		}
 		switch {
 		case subjectPronoun[prev], prev == "to", next == "than",
 			copula[prev2] && (prev == "it" || prev == "that" || prev == "this" || prev == "they"):
-			out = append(out, stem(w))
+			out = append(out, words.Stem(w))
 		}
 	}
 	return out
@@ -129,7 +129,7 @@ var reportingClause = regexp.MustCompile(`^(.*?)\b(?:said|says|say|told|tells|me
 // sources do use there may be what "that" points at, and keeps its weight,
 // as does any word of the question sentence itself.
 func (e *Engine) contextStems(own string) map[string]bool {
-	parts := clauses(normalize(own))
+	parts := clauses(words.Normalize(own))
 	if len(parts) == 0 {
 		return nil
 	}
@@ -204,8 +204,8 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		}
 	}
 	asked := ""
-	if m := answerType.FindStringSubmatch(own); m != nil && !stopWords[strings.ToLower(m[1])] {
-		asked = stem(strings.ToLower(m[1]))
+	if m := answerType.FindStringSubmatch(own); m != nil && !isStop(strings.ToLower(m[1])) {
+		asked = words.Stem(strings.ToLower(m[1]))
 	}
 	for _, st := range predicateStems(own) {
 		if _, ok := q.focus[st]; ok && st != asked && !e.stats.known(st) && !e.rules.aspect[st] {
@@ -298,13 +298,13 @@ func (e *Engine) synonyms(text string) map[string][][]string {
 		return nil
 	}
 	out := map[string][][]string{}
-	toks := tokenize(text)
+	toks := words.Tokens(text)
 	single := make([][]expansion, len(toks)) // what each word alone expands to
 	for i, t := range toks {
-		single[i] = e.expand(t.word)
+		single[i] = e.expand(t.Word)
 		for _, x := range single[i] {
-			if len(x.stems) > 0 && !stopWords[t.word] {
-				out[t.stem] = append(out[t.stem], x.stems)
+			if len(x.stems) > 0 && !isStop(t.Word) {
+				out[t.Stem] = append(out[t.Stem], x.stems)
 			}
 		}
 	}
@@ -312,7 +312,7 @@ func (e *Engine) synonyms(text string) map[string][][]string {
 	// only what the pair adds is credited to both its words.
 	for i := 0; i+1 < len(toks); i++ {
 	pair:
-		for _, x := range e.expand(toks[i].word + " " + toks[i+1].word) {
+		for _, x := range e.expand(toks[i].Word + " " + toks[i+1].Word) {
 			if len(x.stems) == 0 {
 				continue
 			}
@@ -327,8 +327,8 @@ func (e *Engine) synonyms(text string) map[string][][]string {
 				}
 			}
 			for _, t := range toks[i : i+2] {
-				if !stopWords[t.word] {
-					out[t.stem] = append(out[t.stem], x.stems)
+				if !isStop(t.Word) {
+					out[t.Stem] = append(out[t.Stem], x.stems)
 				}
 			}
 		}
@@ -340,15 +340,15 @@ func (e *Engine) synonyms(text string) map[string][][]string {
 // define stand in for it: a passage saying "hematopoietic stem cell
 // transplantation" covers a question saying "HSCT".
 func (e *Engine) abbreviationSynonyms(q *query, own string) {
-	for _, t := range tokenize(own) {
-		long, ok := e.cfg.Glossary[strings.ToUpper(t.word)]
-		if !ok || stopWords[t.word] {
+	for _, t := range words.Tokens(own) {
+		long, ok := e.cfg.Glossary[strings.ToUpper(t.Word)]
+		if !ok || isStop(t.Word) {
 			continue
 		}
 		if q.synonyms == nil {
 			q.synonyms = map[string][][]string{}
 		}
-		q.synonyms[t.stem] = append(q.synonyms[t.stem], contentStems(long))
+		q.synonyms[t.Stem] = append(q.synonyms[t.Stem], contentStems(long))
 	}
 }
 
@@ -412,9 +412,9 @@ func (e *Engine) confidence(q *query, passages []retrieval.Passage, top int) flo
 
 func stemSet(text string) map[string]bool {
 	m := map[string]bool{}
-	for _, t := range tokenize(text) {
-		if !stopWords[t.word] {
-			m[t.stem] = true
+	for _, t := range words.Tokens(text) {
+		if !isStop(t.Word) {
+			m[t.Stem] = true
 		}
 	}
 	return m
@@ -594,20 +594,20 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 // "means", ...) near the start of a sentence, or nil if it has none.
 func defining(s string) []string {
 	var before []string
-	toks := tokenize(s)
+	toks := words.Tokens(s)
 	for i, t := range toks {
 		if i > 14 {
 			return nil
 		}
-		switch t.word {
+		switch t.Word {
 		case "is", "are", "means", "mean", "refers", "involves", "constitute", "constitutes", "stands":
-			if i+1 < len(toks) && negation[toks[i+1].word] {
+			if i+1 < len(toks) && negation[toks[i+1].Word] {
 				return nil // "X is not ..." says what X is not
 			}
 			return before
 		}
-		if !stopWords[t.word] {
-			before = append(before, t.stem)
+		if !isStop(t.Word) {
+			before = append(before, t.Stem)
 		}
 	}
 	return nil
@@ -636,18 +636,18 @@ var namingCue = map[string]bool{"called": true, "named": true, "termed": true, "
 // names says whether the sentence introduces the term by name ("... called
 // X", "also known as X").
 func names(text string, want []string) bool {
-	toks := tokenize(text)
+	toks := words.Tokens(text)
 	for i, t := range toks {
-		if !namingCue[t.word] {
+		if !namingCue[t.Word] {
 			continue
 		}
 		j := i + 1
-		if j < len(toks) && toks[j].word == "as" {
+		if j < len(toks) && toks[j].Word == "as" {
 			j++
 		}
 		found := 0
 		for k := j; k < len(toks) && k < j+len(want)+1; k++ {
-			if slices.Contains(want, toks[k].stem) {
+			if slices.Contains(want, toks[k].Stem) {
 				found++
 			}
 		}

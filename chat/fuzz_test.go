@@ -5,32 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
-
-// FuzzSplitSentences checks the sentence splitter on any text: spans lie in
-// the text, in order, without overlap, and hold no leading or trailing
-// white space.
-func FuzzSplitSentences(f *testing.F) {
-	for _, c := range fixtureChunks {
-		f.Add(c.Text)
-	}
-	f.Add("Dr. Smith said e.g. 3.5 mg (i.e. a lot). Then: Collection: First, cells.\n\n• In autologous treatment, you use cells.")
-	f.Add("“Quoted.” Next one! And? (Open paren. never closed")
-	f.Fuzz(func(t *testing.T, text string) {
-		prev := 0
-		for _, sp := range splitSentences(text) {
-			if sp.start < prev || sp.end <= sp.start || sp.end > len(text) {
-				t.Fatalf("bad span %v after %d in %q", sp, prev, text)
-			}
-			s := text[sp.start:sp.end]
-			if strings.TrimSpace(s) != s && utf8.ValidString(s) {
-				t.Fatalf("span %q not trimmed", s)
-			}
-			prev = sp.end
-		}
-	})
-}
 
 // FuzzAnswer asks the engine anything: it never panics, refuses only empty
 // or too-long questions, and every reply keeps its invariants (see

@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+
 	"context"
 	"errors"
 	"fmt"
@@ -188,8 +190,8 @@ func validate(text string, passages []retrieval.Passage) (cited, string) {
 	// Deltas sentence by sentence, so the answer streams like an
 	// extractive one; together they are exactly the text.
 	prev := 0
-	for _, sp := range splitSentences(text) {
-		end := sp.end
+	for _, sp := range words.Sentences(text) {
+		end := sp.End
 		// A marker after the full stop belongs to the sentence before it.
 		for end < len(text) {
 			if loc := citationGroup.FindStringIndex(text[end:]); loc != nil && strings.TrimSpace(text[end:end+loc[0]]) == "" {

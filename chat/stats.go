@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+
 	"math"
 	"strings"
 
@@ -21,10 +23,10 @@ func newTermStats(chunks []corpus.Chunk) *termStats {
 	ts := &termStats{n: len(chunks), df: map[string]int{}, byLen: map[int][]string{}}
 	for _, c := range chunks {
 		seen := map[string]bool{}
-		for _, t := range tokenize(c.Section + " " + c.Text) {
-			if !seen[t.stem] {
-				seen[t.stem] = true
-				ts.df[t.stem]++
+		for _, t := range words.Tokens(c.Section + " " + c.Text) {
+			if !seen[t.Stem] {
+				seen[t.Stem] = true
+				ts.df[t.Stem]++
 			}
 		}
 	}
@@ -68,7 +70,7 @@ func (ts *termStats) correct(s string) string {
 	}
 	for l := len(s) - 1; l <= len(s)+1; l++ {
 		for _, cand := range ts.byLen[l] {
-			if withinOneEdit(s, cand) {
+			if words.WithinOneEdit(s, cand) {
 				consider(cand)
 			}
 		}
@@ -84,7 +86,7 @@ func (ts *termStats) correct(s string) string {
 			switch {
 			case strings.HasPrefix(cand, s), strings.HasPrefix(s, cand) && len(s)-len(cand) <= 3:
 				consider(cand)
-			case len(s) >= 8 && abs(l-len(s)) <= 2 && editDistance(s, cand) <= 2:
+			case len(s) >= 8 && abs(l-len(s)) <= 2 && words.EditDistance(s, cand, 2) <= 2:
 				consider(cand)
 			}
 		}
@@ -97,53 +99,6 @@ func abs(n int) int {
 		return -n
 	}
 	return n
-}
-
-// editDistance is the Levenshtein distance of two short ASCII-ish strings.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-// withinOneEdit reports whether a and b differ by at most one insertion,
-// deletion, substitution or swap of neighbouring letters.
-func withinOneEdit(a, b string) bool {
-	if a == b {
-		return true
-	}
-	la, lb := len(a), len(b)
-	if la > lb {
-		a, b, la, lb = b, a, lb, la
-	}
-	if lb-la > 1 {
-		return false
-	}
-	i := 0
-	for i < la && a[i] == b[i] {
-		i++
-	}
-	if la == lb {
-		if a[i+1:] == b[i+1:] {
-			return true // substitution
-		}
-		return i+1 < la && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:] // swap
-	}
-	return a[i:] == b[i+1:] // insertion
 }
 
 // rare says whether the stem occurs in at most a quarter of the passages.

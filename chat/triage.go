@@ -1,6 +1,10 @@
 package chat
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+	"maps"
+	"slices"
+
 	_ "embed"
 	"errors"
 	"fmt"
@@ -192,10 +196,12 @@ func parseRules(data []byte) (*rules, error) {
 	if r.sentenceReject, err = compile("sentence_reject", f.SentenceReject); err != nil {
 		return nil, err
 	}
-	for from, tos := range f.Related {
-		key := stem(strings.ToLower(from))
-		for _, to := range tos {
-			r.related[key] = append(r.related[key], stem(strings.ToLower(to)))
+	// Two words may share a stem ("come", "came"): merged in the file's
+	// sorted order, so every engine searches the same words in one order.
+	for _, from := range slices.Sorted(maps.Keys(f.Related)) {
+		key := words.Stem(strings.ToLower(from))
+		for _, to := range f.Related[from] {
+			r.related[key] = append(r.related[key], words.Stem(strings.ToLower(to)))
 			r.relatedWords[key] = append(r.relatedWords[key], to)
 		}
 	}
@@ -205,7 +211,7 @@ func parseRules(data []byte) (*rules, error) {
 	}
 	r.aspect = map[string]bool{}
 	for _, w := range f.Aspect {
-		r.aspect[stem(strings.ToLower(w))] = true
+		r.aspect[words.Stem(strings.ToLower(w))] = true
 	}
 	if f.AspectWeight < 0 || f.AspectWeight > 1 {
 		return nil, fmt.Errorf("aspect_weight %v is not within 0..1", f.AspectWeight)
@@ -294,7 +300,7 @@ func matchAny(res []pattern, s string) bool {
 
 // prepare normalises a question for the rules and expands contractions.
 func (r *rules) prepare(question string) string {
-	text := normalize(question)
+	text := words.Normalize(question)
 	if r.contractionRe == nil {
 		return text
 	}
@@ -376,7 +382,7 @@ func clauses(text string) []string {
 func (r *rules) retrievalQuery(question string) string {
 	q := strings.TrimSpace(question)
 	for _, re := range r.stripPrefix {
-		lower := normalize(q)
+		lower := words.Normalize(q)
 		if loc := re.FindStringIndex(lower); loc != nil && loc[0] == 0 && loc[1] < len(lower) {
 			// normalize keeps the byte length for ASCII; fall back to the
 			// original for anything else.
@@ -397,12 +403,12 @@ func (r *rules) rejectSentence(lower string) bool {
 // stripInjection removes instructions aimed at the bot ("ignore your
 // instructions and") from a question, leaving what it asks about.
 func (r *rules) stripInjection(q string) string {
-	if !matchAny(r.injection, normalize(q)) {
+	if !matchAny(r.injection, words.Normalize(q)) {
 		return q
 	}
 	// The patterns match normalised text; the searcher and scorer
 	// lower-case anyway.
-	q = normalize(q)
+	q = words.Normalize(q)
 	for _, re := range r.injection {
 		q = re.ReplaceAllString(q, " ")
 	}

@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+
 	"context"
 	"slices"
 	"testing"
@@ -79,9 +81,9 @@ func TestPredicateStems(t *testing.T) {
 		q    string
 		want []string
 	}{
-		{"I heard CAR-T uses your own immune cells. Is that true?", []string{stem("heard"), stem("true")}},
-		{"Are my own cells safer than a donor's?", []string{stem("safer")}},
-		{"Do they grow the cells in a lab?", []string{stem("grow")}},
+		{"I heard CAR-T uses your own immune cells. Is that true?", []string{words.Stem("heard"), words.Stem("true")}},
+		{"Are my own cells safer than a donor's?", []string{words.Stem("safer")}},
+		{"Do they grow the cells in a lab?", []string{words.Stem("grow")}},
 		{"Does CAR-T make your hair fall out?", nil},
 		{"Is asthma treated with stem cells?", nil},
 	}

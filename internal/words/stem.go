@@ -41,10 +41,31 @@ func stemUncached(word string) string {
 		return base
 	}
 	if s := english.Stem(base, false); s != "" {
+		if f, ok := formStems[s]; ok {
+			return f // "donates" is stemmed as its family's "donation" is
+		}
 		return s
 	}
 	return word
 }
+
+// formStems carries wordForms over to the other inflections of a listed
+// form: the Snowball stem of each form ("donation" -> "donat", shared by
+// "donates", "donated") maps to the stem of its base ("donor").
+var formStems = func() map[string]string {
+	m := map[string]string{}
+	for form, base := range wordForms {
+		fs, bs := english.Stem(form, false), english.Stem(base, false)
+		if _, exception := stemExceptions[form]; exception || fs == bs || fs == "" {
+			continue
+		}
+		if _, isWord := wordForms[fs]; isWord {
+			continue
+		}
+		m[fs] = bs
+	}
+	return m
+}()
 
 // Stemming is the costliest step of analysing text; the words of the corpus
 // and of questions repeat, so stems are remembered, up to a bound so that a
