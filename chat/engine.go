@@ -60,9 +60,10 @@ type Config struct {
 	Disclaimer    string // consult-your-clinician text on every reply
 	CorpusVersion string
 
-	// Chunks are the corpus's passages, for the word statistics that weigh
-	// question words (rare words weigh most) and correct misspellings.
-	// Without them every word weighs the same.
+	// Chunks are the corpus's passages: the abbreviations they define, and,
+	// when the searcher does not report its own (TermCounter), the word
+	// statistics that weigh question words (rare words weigh most) and
+	// correct misspellings. Without either every word weighs the same.
 	Chunks []corpus.Chunk
 	// RulesPath replaces the built-in triage rules and lexicons (rules.yaml).
 	RulesPath string
@@ -177,7 +178,15 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 	if cfg.LLM != nil && cfg.LLMName == "" {
 		cfg.LLMName = "unnamed"
 	}
-	e := &Engine{s: s, cfg: cfg, rules: r, stats: newTermStats(cfg.Chunks)}
+	e := &Engine{s: s, cfg: cfg, rules: r}
+	if tc, ok := s.(TermCounter); ok {
+		if n, df := tc.TermStats(); n > 0 {
+			e.stats = termStatsOf(n, df)
+		}
+	}
+	if e.stats == nil {
+		e.stats = newTermStats(cfg.Chunks)
+	}
 	if cfg.Glossary == nil {
 		cfg.Glossary = corpus.BuildGlossary(cfg.Chunks).Abbreviations()
 	}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"github.com/cellchat/cellchat/internal/words"
+	"maps"
 
 	"regexp"
 	"slices"
@@ -26,6 +27,9 @@ type query struct {
 	synonyms map[string][][]string
 	focus    map[string]float64 // the same stems, weighted for judging coverage (aspect words count less)
 	asked    asked              // what the question wants to know
+	// terms are base's stems in sorted order: weights are summed in it, so
+	// equal sentences score exactly equal every time.
+	terms []string
 	// define is set for "what is X" questions: the stems of X. A sentence
 	// that defines X ("X is ...", "X means ...") reads best first.
 	define []string
@@ -221,6 +225,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		q.focus[asked] *= answerTypeFactor
 	}
 	q.quantity = quantityQuestion.MatchString(own)
+	q.terms = slices.Sorted(maps.Keys(q.base))
 	// What is asked is in the question sentence, the last of a message
 	// that first sets the scene.
 	parts := clauses(own)
@@ -247,7 +252,8 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 // coverage is the share of the query's focus weight that text matches.
 func (q *query) coverage(stems map[string]bool) float64 {
 	var total, hit float64
-	for st, w := range q.focus {
+	for _, st := range q.terms {
+		w := q.focus[st]
 		total += w
 		switch {
 		case stems[st] || q.synonymIn(st, stems):
@@ -528,7 +534,8 @@ func leansBack(s string) bool { return words.RefersBack(s) }
 // are weighed in compose, which knows what else was chosen.)
 func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 	var total, hit float64
-	for st, w := range q.base {
+	for _, st := range q.terms {
+		w := q.base[st]
 		if e.rules.aspect[st] || !e.stats.known(st) {
 			// What is asked about a topic ("need", "side effects") helps
 			// choose among sentences on the topic, but less than the

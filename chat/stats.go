@@ -19,17 +19,30 @@ type termStats struct {
 	byLen map[int][]string // vocabulary by length, for spelling correction
 }
 
+// TermCounter gives the document frequencies the searcher ranks by;
+// *retrieval.Index is one. An engine whose searcher is one weighs words by
+// the index's statistics rather than counting the chunks again.
+type TermCounter interface {
+	TermStats() (chunks int, df map[string]int)
+}
+
+// newTermStats counts stems over the chunks' sections and texts.
 func newTermStats(chunks []corpus.Chunk) *termStats {
-	ts := &termStats{n: len(chunks), df: map[string]int{}, byLen: map[int][]string{}}
+	df := map[string]int{}
 	for _, c := range chunks {
 		seen := map[string]bool{}
 		for _, t := range words.Tokens(c.Section + " " + c.Text) {
 			if !seen[t.Stem] {
 				seen[t.Stem] = true
-				ts.df[t.Stem]++
+				df[t.Stem]++
 			}
 		}
 	}
+	return termStatsOf(len(chunks), df)
+}
+
+func termStatsOf(n int, df map[string]int) *termStats {
+	ts := &termStats{n: n, df: df, byLen: map[int][]string{}}
 	for s := range ts.df {
 		ts.byLen[len(s)] = append(ts.byLen[len(s)], s)
 	}

@@ -17,3 +17,34 @@ func TestQuotable(t *testing.T) {
 		}
 	}
 }
+
+// countingSearcher is a searcher whose index reports its own term counts.
+type countingSearcher struct {
+	fakeSearcher
+	n  int
+	df map[string]int
+}
+
+func (c *countingSearcher) TermStats() (int, map[string]int) { return c.n, c.df }
+
+func TestTermStatsComeFromTheIndex(t *testing.T) {
+	s := &countingSearcher{fakeSearcher: fakeSearcher{chunks: fixtureChunks}, n: 10, df: map[string]int{"zebra": 2, "cell": 10}}
+	e, err := New(s, Config{Chunks: fixtureChunks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.stats.known("zebra") || e.stats.known("therapi") {
+		t.Errorf("the engine did not weigh words by the index's counts: zebra known %v, therapi known %v", e.stats.known("zebra"), e.stats.known("therapi"))
+	}
+	if e.stats.idf("cell") >= e.stats.idf("zebra") {
+		t.Errorf("idf(cell) %v >= idf(zebra) %v: a word in every chunk must weigh least", e.stats.idf("cell"), e.stats.idf("zebra"))
+	}
+	// Without the counts, the chunks are counted.
+	plain, err := New(&fakeSearcher{chunks: fixtureChunks}, Config{Chunks: fixtureChunks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.stats.known("zebra") || !plain.stats.known("therapi") {
+		t.Error("an engine without index counts does not count its chunks")
+	}
+}

@@ -109,6 +109,17 @@ func (ix *bm25) nearWords(stem string) []string {
 	return best
 }
 
+// docFreqs is how many chunks hold each single-word stem (pairs left out).
+func (ix *bm25) docFreqs() map[string]int {
+	m := make(map[string]int, len(ix.postings))
+	for k, ps := range ix.postings {
+		if !strings.Contains(k, " ") {
+			m[k] = len(ps)
+		}
+	}
+	return m
+}
+
 // idf is the BM25 inverse document frequency of a stem (never negative). A
 // stem no chunk has gets the highest idf: a rare or misspelled word should
 // count for a lot in the vector query, where its character n-grams may match.

@@ -379,6 +379,15 @@ func (ix *Index) Version() string { return ix.snap.Load().version }
 // Len is the number of searchable chunks.
 func (ix *Index) Len() int { return len(ix.snap.Load().chunks) }
 
+// TermStats are the statistics the index ranks by: the number of searchable
+// chunks, and how many of them hold each stem (words.Stem of a word that is
+// not a stop word, in a chunk's title, section or text). The map is the
+// caller's own.
+func (ix *Index) TermStats() (chunks int, df map[string]int) {
+	s := ix.snap.Load()
+	return len(s.chunks), s.lex.docFreqs()
+}
+
 // Embedder is the embedder the index embeds with.
 func (ix *Index) Embedder() Embedder { return ix.emb }
 
