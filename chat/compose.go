@@ -50,7 +50,7 @@ func askedOf(question string) asked {
 // Cues in a source sentence that fit what was asked.
 var (
 	// A reason or purpose: what a "why" question wants.
-	causalCue = regexp.MustCompile(`(?i)\b(?:because|so that|in order to|to (?:prevent|avoid|decrease|reduce|help|make|allow|ensure|protect|destroy|kill|treat)|for better|due to|since|reason|aims? to|helps?)\b`)
+	causalCue = regexp.MustCompile(`(?i)\b(?:because|so that|in order to|results? in|resulting in|leads? to|causes?|caused by|to (?:prevent|avoid|decrease|reduce|help|make|allow|ensure|protect|destroy|kill|treat)|for better|due to|since|reason|aims? to|helps?)\b`)
 	// A sentence that names X only as an example in a list ("risks like
 	// X or Y", "including X") is about something else: it does not say
 	// what X is.
@@ -67,7 +67,7 @@ const (
 	exampleMention     = 1    // subtracted when "what is X" finds X only as a listed example
 	weakAntecedentCost = 0.15 // when the sentence leaned on is off the question
 	maxAntecedents     = 2    // "It ..." after "They ..." after the sentence that names them
-	antecedentCost     = 0.03 // leading with the sentence before the best one costs a little length
+	antecedentCost     = 0.3  // a sentence that answers by itself beats one that needs the sentence before it
 	antecedentShare    = 0.5  // and that sentence must score this share of the best one
 	addShare           = 0.75 // a sentence from elsewhere must score this share of the lead's
 	fillShare          = 0.5  // or this share when it holds a word of the question the answer lacks
