@@ -37,15 +37,11 @@ const (
 	// DefaultMinConfidence is the no-answer threshold: below it, the best
 	// passage covers too little of the question's weight to answer from.
 	// Calibrated by TestCalibrateNoAnswerThreshold, which sweeps it over the
-	// 165 questions of eval/questions.yaml, eval/tuning-extra.yaml and
-	// testdata/questions.yaml that reach retrieval (126 answerable, 39 not),
-	// with rules.yaml's aspect_weight 0.15. Balanced accuracy: 0.979 at
-	// 0.475 (answers 124/126, declines 38/39), 0.975 at 0.5 (123/126,
-	// 38/39), 0.971 at 0.525, 0.967 at 0.55, 0.954 at 0.45 (36/39), 0.902
-	// at 0.4. 0.5 sits mid-plateau rather than at its lower edge, where the
-	// next unanswerable questions lie (0.467, 0.452): unseen wording lowers
-	// an answerable question's confidence more often than it raises an
-	// unanswerable one's, so the threshold is not pushed to the edge.
+	// questions of the tuning sets that reach retrieval (figures in
+	// docs/answers.md). It sits inside the plateau of best balanced
+	// accuracy rather than at its lower edge: unseen wording lowers an
+	// answerable question's confidence more often than it raises an
+	// unanswerable one's.
 	DefaultMinConfidence   = 0.5
 	DefaultTopK            = 5
 	DefaultMaxSentences    = 4

@@ -126,31 +126,32 @@ var (
 var reportingClause = regexp.MustCompile(`^(.*?)\b(?:said|says|say|told|tells|mentioned|mentions|keeps? saying|wrote|writes|heard|brought up|talked about)\b`)
 
 // contextStems returns the words of a message that set the scene rather
-// than say what is asked: words the sources never use, in the sentences
+// than say what is asked: words the sources never use in the sentences
 // before the question ("My son had a liver transplant and now the team
-// mentioned Ebvallo. What is that?") or naming who said something ("my
-// support group said ..."). They are the patient's situation; a word the
-// sources do use there may be what "that" points at, and keeps its weight,
-// as does any word of the question sentence itself.
+// mentioned Ebvallo. What is that?"), and every word naming who said
+// something ("my support group said ..."). They are the patient's
+// situation; a word the sources do use before the question may be what
+// "that" points at, and keeps its weight, as does any word of the question
+// sentence itself.
 func (e *Engine) contextStems(own string) map[string]bool {
 	parts := clauses(words.Normalize(own))
 	if len(parts) == 0 {
 		return nil
 	}
 	ctx := map[string]bool{}
-	mark := func(text string) {
+	mark := func(text string, all bool) {
 		for _, st := range contentStems(text) {
-			if !e.stats.known(st) {
+			if all || !e.stats.known(st) {
 				ctx[st] = true
 			}
 		}
 	}
 	for _, p := range parts[:len(parts)-1] {
-		mark(p)
+		mark(p, false)
 	}
 	for _, p := range parts {
 		if m := reportingClause.FindStringSubmatch(p); m != nil {
-			mark(m[1])
+			mark(m[1], true) // who said it is never what is asked
 		}
 	}
 	if len(parts) > 1 {
@@ -177,6 +178,9 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			if c := e.stats.correct(st); c != "" {
 				st = c
 			}
+		}
+		if keptStems[st] && !e.stats.known(st) {
+			return st // "against", "without": meaningful only where the sources use them
 		}
 		w := e.stats.idf(st) * factor
 		if len(q.base) >= maxQueryTerms || w <= q.base[st] {
@@ -225,6 +229,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		q.focus[asked] *= answerTypeFactor
 	}
 	q.quantity = quantityQuestion.MatchString(own)
+	q.capDiscounted()
 	q.terms = slices.Sorted(maps.Keys(q.base))
 	// What is asked is in the question sentence, the last of a message
 	// that first sets the scene.
@@ -247,6 +252,47 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		}
 	}
 	return q
+}
+
+// keptStems are the stems of the function words that are not stop words
+// (words.IsKept).
+var keptStems = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range words.Kept() {
+		m[words.Stem(w)] = true
+	}
+	return m
+}()
+
+// maxDiscounted is the most that the words discounted in judging coverage
+// (aspect words, the patient's wording and scene) may weigh together,
+// relative to the words that name the topic: one lay word weighs little,
+// but six of them ("walk me through it from start to finish, step by
+// step") must not outweigh the topic they are about.
+const maxDiscounted = 0.5
+
+// capDiscounted scales the discounted focus weights down to maxDiscounted
+// of the topic words' weight. A question with no topic word the sources
+// lack keeps its weights: a word they never use ("sushi") is a topic word
+// and is not discounted.
+func (q *query) capDiscounted() {
+	var topic, disc float64
+	for st, w := range q.focus {
+		if w < q.base[st] {
+			disc += w
+		} else {
+			topic += w
+		}
+	}
+	if topic == 0 || disc <= maxDiscounted*topic {
+		return
+	}
+	f := maxDiscounted * topic / disc
+	for st, w := range q.focus {
+		if w < q.base[st] {
+			q.focus[st] = w * f
+		}
+	}
 }
 
 // coverage is the share of the query's focus weight that text matches.

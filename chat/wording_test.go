@@ -27,6 +27,13 @@ func TestConfidenceFollowsTopicNotWording(t *testing.T) {
 		{"What is cytokine release syndrome after CAR-T?", KindAnswer},
 		{"I heard CAR-T uses your own immune cells. Is that true?", KindAnswer},
 		{"Are my own cells safer than a donor's?", KindAnswer},
+		// Many lay words together still do not outweigh the topic; who said
+		// something is not what is asked; "against" names nothing here.
+		{"Can you explain, step by step and from start to finish, how CAR-T is done?", KindAnswer},
+		{"A lady at my church told me CAR-T causes brain problems. Is that real?", KindAnswer},
+		{"How does CAR-T fight against lymphoma?", KindAnswer},
+		{"Can I eat sushi after CAR-T?", KindNoAnswer},
+		{"My nurse said to ask you: is CAR-T covered by insurance?", KindNoAnswer},
 		{"Where do I park when I come for my infusion?", KindNoAnswer},
 		{"What steroids are used to treat graft-versus-host disease?", KindNoAnswer},
 		{"How do I register as a bone marrow donor?", KindNoAnswer},

@@ -31,6 +31,10 @@ func IsFurniture(word string) bool { return furnitureWords[word] }
 // around ("CAR-T without chemo").
 var keptWords = []string{"own", "other", "else", "after", "before", "against", "not", "no", "without"}
 
+// Kept returns the words of the usual stop lists that are not stop words
+// here (see keptWords).
+func Kept() []string { return append([]string(nil), keptWords...) }
+
 var stopWords = func() map[string]bool {
 	m := map[string]bool{}
 	// The Snowball English stop list, its contractions, and closed-class
@@ -51,7 +55,7 @@ var stopWords = func() map[string]bool {
 		rather since via per within whatever whenever wherever whichever whoever anyway anyhow somehow onto
 		toward towards among across along around beyond behind besides though although unless yet even still
 		already always sometimes perhaps maybe quite enough almost simply basically kindly anymore ever
-		especially`) {
+		especially every everybody everyone everything everywhere`) {
 		m[w] = true
 	}
 	for _, w := range keptWords {
