@@ -319,10 +319,11 @@ func (e *Engine) referral(ctx context.Context, history []Turn, question string, 
 	if r.Confidence < e.cfg.MinConfidence {
 		return r, nil
 	}
-	c := cite(e.compose(q, e.candidates(q, passages), passages, min(3, e.cfg.MaxSentences)), passages, 1)
-	if len(c.sentences) == 0 {
-		return r, nil
+	picked := e.compose(q, e.candidates(q, passages), passages, min(3, e.cfg.MaxSentences))
+	if !e.onSubject(q, picked) {
+		return r, nil // background on something else would only distract
 	}
+	c := cite(picked, passages, 1)
 	r.parts = append(r.parts, " "+e.rules.messages["referral.background"])
 	sentences, glosses := e.gloss.explain(c.sentences)
 	r.Glosses = glosses
@@ -331,6 +332,25 @@ func (e *Engine) referral(ctx context.Context, history []Turn, question string, 
 	}
 	r.Citations = c.citations
 	return r, nil
+}
+
+// onSubject says whether the first sentence chosen names what the question
+// is about: one of its topic words (not the patient's wording or an aspect
+// word), itself or by a synonym.
+func (e *Engine) onSubject(q *query, picked []candidate) bool {
+	if len(picked) == 0 {
+		return false
+	}
+	first := picked[0]
+	for _, st := range q.terms {
+		if !q.own[st] || e.rules.aspect[st] || q.focus[st] < q.base[st] {
+			continue
+		}
+		if first.stems[st] || q.synonymIn(st, first.stems) {
+			return true
+		}
+	}
+	return false
 }
 
 // search ranks up to ReportK passages for a reply to report and returns

@@ -100,3 +100,22 @@ func TestPredicateStems(t *testing.T) {
 		}
 	}
 }
+
+// A referral's background must name what the question is about: a sentence
+// sharing only a stem-alike ("medical" for "medication") or the patient's
+// wording is off the subject.
+func TestReferralBackgroundOnSubject(t *testing.T) {
+	e := realEngine(t, Config{})
+	q := e.newQuery("my medication", "my medication", nil, "")
+	on := candidate{stems: stemSet("The medications used to suppress an individual's immune system can be hard on the body.")}
+	off := candidate{stems: stemSet("Cellular therapies are applied across various medical specialties, including orthopedics.")}
+	if !e.onSubject(q, []candidate{on}) {
+		t.Error("a sentence on medications is not on the subject of 'my medication'")
+	}
+	if e.onSubject(q, []candidate{off}) {
+		t.Error("a sentence on medical specialties counts as on the subject of 'my medication'")
+	}
+	if e.onSubject(q, nil) {
+		t.Error("no sentence is on the subject")
+	}
+}

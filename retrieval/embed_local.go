@@ -36,9 +36,10 @@ func NewLocalEmbedder() *LocalEmbedder {
 // The version counts changes to the features, including the word analysis
 // of internal/words they are built from (v3: one-letter words dropped, the
 // shared stop list; v4: every inflection of a listed word form; v5: "every"
-// a stop word), so an index built by an older version is re-embedded.
+// a stop word; v6: "medication" kept apart from "medical"), so an index
+// built by an older version is re-embedded.
 func (e *LocalEmbedder) Name() string {
-	return fmt.Sprintf("local-hash-v5/d%d/g%d-%d/w%g-%g-%g", e.Dim, e.MinGram, e.MaxGram, e.WordWeight, e.PairWeight, e.GramsWeight)
+	return fmt.Sprintf("local-hash-v6/d%d/g%d-%d/w%g-%g-%g", e.Dim, e.MinGram, e.MaxGram, e.WordWeight, e.PairWeight, e.GramsWeight)
 }
 
 // Embed returns the document vector of text.

@@ -83,6 +83,9 @@ const maxCachedStems = 200_000
 var stemExceptions = map[string]string{
 	"conditioning": "conditioning",
 	"conditioned":  "conditioning",
+	// A "medication" (a drug a patient takes) is not "medical".
+	"medication":  "medication",
+	"medications": "medication",
 }
 
 //go:embed wordforms.yaml
