@@ -282,6 +282,12 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		r.parts = []string{e.rules.messages["no_answer"]}
 		return r, nil
 	}
+	picked := e.compose(q, e.candidates(q, passages), passages, e.cfg.MaxSentences)
+	if !q.holdsFocus(picked) {
+		r.Kind, r.Reason = KindNoAnswer, "no_answer.off_focus"
+		r.parts = []string{e.rules.messages["no_answer"]}
+		return r, nil
+	}
 	r.Kind, r.Reason = KindAnswer, "answer"
 	if v.injection {
 		r.Reason = "answer.injection_ignored"
@@ -294,7 +300,7 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		}
 		r.Fallback = why
 	}
-	c := cite(e.compose(q, e.candidates(q, passages), passages, e.cfg.MaxSentences), passages, 1)
+	c := cite(picked, passages, 1)
 	if len(c.sentences) == 0 {
 		r.Kind, r.Reason = KindNoAnswer, "no_answer.no_sentence"
 		r.parts = []string{e.rules.messages["no_answer"]}

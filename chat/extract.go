@@ -27,6 +27,9 @@ type query struct {
 	synonyms map[string][][]string
 	focus    map[string]float64 // the same stems, weighted for judging coverage (aspect words count less)
 	asked    asked              // what the question wants to know
+	// anyOf and allOf are what a yes/no question hinges on beyond its
+	// topic (see hinges).
+	anyOf, allOf []string
 	// terms are base's stems in sorted order: weights are summed in it, so
 	// equal sentences score exactly equal every time.
 	terms []string
@@ -239,6 +242,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		asking = parts[len(parts)-1]
 	}
 	q.asked = askedOf(asking)
+	e.hinges(q, asking)
 	if m := definitionQuestion.FindStringSubmatch(strings.TrimSpace(asking)); m != nil {
 		q.define = contentStems(m[1])
 		if len(q.define) == 0 && len(parts) > 1 {

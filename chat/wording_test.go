@@ -119,3 +119,30 @@ func TestReferralBackgroundOnSubject(t *testing.T) {
 		t.Error("no sentence is on the subject")
 	}
 }
+
+// A yes/no question that hinges on a quality ("safe") or on the patient's
+// own activity ("keep working") is answered only by sentences that say it,
+// not by sentences sharing its topic's words.
+func TestAnswersHoldWhatTheQuestionHingesOn(t *testing.T) {
+	e := realEngine(t, Config{})
+	for _, tt := range []struct {
+		q        string
+		kind     Kind
+		offFocus bool // declined for want of what it hinges on
+	}{
+		{"Is cell therapy safe for children?", KindNoAnswer, true},
+		{"Can I keep working during my treatment?", KindNoAnswer, true},
+		{"Could my husband go back to work after CAR-T?", KindNoAnswer, true},
+		{"Is CAR-T safe?", KindAnswer, false},
+		{"Can I use my own cells?", KindAnswer, false},
+		{"Will I catch infections more easily?", KindAnswer, false},
+	} {
+		r, err := e.Answer(context.Background(), nil, tt.q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Kind != tt.kind || (r.Reason == "no_answer.off_focus") != tt.offFocus {
+			t.Errorf("%q: %s (%s), want %s, declined off focus %v", tt.q, r.Kind, r.Reason, tt.kind, tt.offFocus)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package chat
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/cellchat/cellchat/internal/words"
+)
+
+// A yes/no question may hinge on more than its topic: the quality asked
+// about ("Is cell therapy safe for children?") or the patient's own
+// activity ("Can I keep working during treatment?"). A reply that does not
+// say it answers another question that merely shares the topic's words
+// (children's ages, cells "not working properly").
+var (
+	qualityQuestion  = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|isn't|aren't|would it be|will it be)\b`)
+	returnTo         = regexp.MustCompile(`\b(?:go(?:ing)? back to|get(?:ting)? back to|return(?:ing)? to) ([a-z]+)`)
+	activityQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:can|could|may|should|will|would|do|does|did) (?:i|we|he|she|my \w+|our \w+) (?:still |ever |also |even |really |safely )?([a-z]+)(?: ([a-z]+ing))?\b`)
+)
+
+// genericVerbs say nothing of what the patient would do ("Can I have ...",
+// "Do I need ...", "Can I get ...").
+var genericVerbs = map[string]bool{"have": true, "has": true, "get": true, "go": true, "do": true, "be": true,
+	"need": true, "want": true, "take": true, "make": true, "give": true, "come": true, "see": true,
+	"know": true, "ask": true, "find": true, "expect": true, "receive": true, "undergo": true, "start": true}
+
+// hinges sets what the question hinges on beyond its topic (see above):
+// anyOf, aspect words with related words in rules.yaml, one of which (or
+// a related word) an answer must hold; allOf, the words of the patient's
+// activity (the patient's or a relative's, not what "they", the staff, do;
+// lay wording such as "catch" aside), all of which one sentence of an
+// answer must hold.
+func (e *Engine) hinges(q *query, asking string) {
+	a := strings.TrimSpace(strings.ToLower(asking))
+	if qualityQuestion.MatchString(a) {
+		for _, t := range words.Tokens(a) {
+			if e.rules.aspect[t.Stem] && len(e.rules.related[t.Stem]) > 0 {
+				q.anyOf = append(q.anyOf, t.Stem)
+			}
+		}
+	}
+	m := activityQuestion.FindStringSubmatch(a)
+	if m == nil {
+		return
+	}
+	if r := returnTo.FindStringSubmatch(a); r != nil && !isStop(r[1]) {
+		q.allOf = append(q.allOf, words.Stem(r[1])) // "go back to work": the activity is work
+		return
+	}
+	// A verb with a gerund is one activity ("keep working"), lay words or
+	// not; a verb alone that is lay wording ("catch infections") names none.
+	verb, gerund := m[1], m[2]
+	if gerund == "" && e.rules.aspect[words.Stem(verb)] {
+		return
+	}
+	for _, w := range []string{verb, gerund} {
+		if w != "" && !isStop(w) && !genericVerbs[w] {
+			q.allOf = append(q.allOf, words.Stem(w))
+		}
+	}
+}
+
+// holdsFocus says whether the chosen sentences say what the question
+// hinges on (true when it hinges on its topic alone).
+func (q *query) holdsFocus(picked []candidate) bool {
+	if len(q.anyOf) > 0 {
+		found := false
+		for _, c := range picked {
+			for _, st := range q.anyOf {
+				found = found || c.stems[st] || q.synonymIn(st, c.stems) || q.relatedIn(st, c.stems)
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	if len(q.allOf) == 0 {
+		return true
+	}
+	for _, c := range picked {
+		all := true
+		for _, st := range q.allOf {
+			all = all && (c.stems[st] || q.synonymIn(st, c.stems))
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
