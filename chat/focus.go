@@ -18,6 +18,8 @@ var (
 	activityQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:can|could|may|should|will|would|do|does|did) (?:i|we|he|she|my \w+|our \w+) (?:still |ever |also |even |really |safely )?([a-z]+)(?: ([a-z]+ing))?\b`)
 )
 
+var afterArticle = regexp.MustCompile(`\b(?:a|an|the|one|any|some)\s+$`)
+
 // genericVerbs say nothing of what the patient would do ("Can I have ...",
 // "Do I need ...", "Can I get ...").
 var genericVerbs = map[string]bool{"have": true, "has": true, "get": true, "go": true, "do": true, "be": true,
@@ -34,6 +36,12 @@ func (e *Engine) hinges(q *query, asking string) {
 	a := strings.TrimSpace(strings.ToLower(asking))
 	if qualityQuestion.MatchString(a) {
 		for _, t := range words.Tokens(a) {
+			// A quality is an adjective ("safe"), not a noun after an
+			// article ("Is fever a symptom of CRS?" hinges on fever and
+			// CRS, its topic).
+			if afterArticle.MatchString(a[:t.Start]) {
+				continue
+			}
 			if e.rules.aspect[t.Stem] && len(e.rules.related[t.Stem]) > 0 {
 				q.anyOf = append(q.anyOf, t.Stem)
 			}

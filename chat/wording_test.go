@@ -136,6 +136,7 @@ func TestAnswersHoldWhatTheQuestionHingesOn(t *testing.T) {
 		{"Is CAR-T safe?", KindAnswer, false},
 		{"Can I use my own cells?", KindAnswer, false},
 		{"Will I catch infections more easily?", KindAnswer, false},
+		{"Is a fever a sign of cytokine release syndrome?", KindAnswer, false}, // a noun, not a quality
 	} {
 		r, err := e.Answer(context.Background(), nil, tt.q, nil)
 		if err != nil {
