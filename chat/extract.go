@@ -661,6 +661,9 @@ func defining(s string) []string {
 			if i+1 < len(toks) && negation[toks[i+1].Word] {
 				return nil // "X is not ..." says what X is not
 			}
+			if (t.Word == "is" || t.Word == "are") && passive(toks[i+1:]) {
+				return nil // "T cells are collected ..." says what is done to X
+			}
 			return before
 		}
 		if !isStop(t.Word) {
@@ -669,6 +672,28 @@ func defining(s string) []string {
 	}
 	return nil
 }
+
+// passive says whether words after "is" or "are" make a passive verb
+// ("are then collected", "is used to treat"), which tells what happens to
+// the subject rather than what it is.
+func passive(after []words.Token) bool {
+	for _, t := range after {
+		switch {
+		case adverbs[t.Word] || strings.HasSuffix(t.Word, "ly"):
+			continue
+		case irregularParticiples[t.Word]:
+			return true
+		default:
+			return strings.HasSuffix(t.Word, "ed") && len(t.Word) >= 4
+		}
+	}
+	return false
+}
+
+var (
+	adverbs              = map[string]bool{"often": true, "usually": true, "also": true, "sometimes": true, "typically": true, "generally": true, "then": true, "now": true, "mostly": true, "mainly": true, "commonly": true}
+	irregularParticiples = map[string]bool{"given": true, "grown": true, "taken": true, "made": true, "done": true, "seen": true, "shown": true, "chosen": true, "found": true, "known": true, "put": true, "sent": true, "kept": true, "held": true, "led": true}
+)
 
 var negation = map[string]bool{"not": true, "no": true, "never": true, "neither": true}
 

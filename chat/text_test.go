@@ -1,6 +1,9 @@
 package chat
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestQuotable(t *testing.T) {
 	e, _ := newFakeEngine(t, Config{})
@@ -46,5 +49,21 @@ func TestTermStatsComeFromTheIndex(t *testing.T) {
 	}
 	if plain.stats.known("zebra") || !plain.stats.known("therapi") {
 		t.Error("an engine without index counts does not count its chunks")
+	}
+}
+
+func TestDefiningSubject(t *testing.T) {
+	for s, want := range map[string]string{
+		"HCT is a type of stem cell transplantation.":                   "hct",
+		"Conditioning is often a chemotherapy, which can be hard.":      "conditioning",
+		"Cell therapy means that living cells are used as a treatment.": "cell therapi",
+		"First, T cells are collected from the patient's blood.":        "",
+		"The collected T cells are then genetically modified in a lab.": "",
+		"HCT is used to treat a variety of medical conditions.":         "",
+		"Ebvallo is not recommended by the Danish Medicines Council.":   "",
+	} {
+		if got := strings.Join(defining(s), " "); got != want {
+			t.Errorf("defining(%q) = %q, want %q", s, got, want)
+		}
 	}
 }
