@@ -24,7 +24,9 @@ const (
 )
 
 var (
-	stepsQuestion = regexp.MustCompile(`(?i)\b(?:steps?|stages?|process|procedure|what happens (?:during|in|when|at)|how (?:is|are|do|does|will) (?:\S+ ){0,6}(?:made|done|given|produced|prepared|manufactured|created|performed|carried out|collected|taken|work|works|happen|get|make))\b`)
+	// "How does CAR-T work?" asks for the mechanism and "What happens when
+	// ..." for a consequence: neither is a sequence of steps.
+	stepsQuestion = regexp.MustCompile(`(?i)\b(?:steps?|stages?|process|procedure|what happens (?:during|in|at)|how (?:is|are|do|does|will) (?:\S+ ){0,6}(?:made|done|produced|prepared|manufactured|created|performed|carried out|collected|get|make))\b`)
 	whyQuestion   = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:why\b|what (?:is|are) the (?:reasons?|point|purpose)\b|how come\b)`)
 	yesNoQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|may|might|must)\b`)
 )

@@ -165,12 +165,58 @@ func (e *Engine) contextStems(own string) map[string]bool {
 	return ctx
 }
 
-var definitionQuestion = regexp.MustCompile(`(?i)^(?:what|who)(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?[?.! ]*$`)
+// definitionQuestion matches the ways a patient asks what something is:
+// "What is X?", "What does X mean/stand for?", "X meaning", "meaning of X",
+// "define X", "X is short for what?". The term is the one group matched.
+var definitionQuestion = regexp.MustCompile(`(?i)^(?:(?:what|who)(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?|(?:the )?(?:meaning|definition) of (?:an?|the )?(.+?)|define (?:an?|the )?(.+?)|(.+?) (?:meaning|definition|means what|is short for what|stands for what|short for what))[?.! ]*$`)
+
+// dropFraming keeps, of a definition question's own words, only the
+// term's: "meaning", "stand for", "short" say how it is asked, and would
+// otherwise find sentences that use them ("autologous, meaning the
+// patient's own"). A question searched on its own with such words is
+// searched for the term.
+func (q *query) dropFraming(alone bool, asking, term string) {
+	if len(q.define) == 0 {
+		return
+	}
+	inTerm := map[string]bool{}
+	for _, st := range q.define {
+		inTerm[st] = true
+	}
+	framed := false
+	for _, st := range contentStems(asking) {
+		if !inTerm[st] && !strings.Contains(strings.ToLower(term), st) {
+			delete(q.own, st)
+			delete(q.base, st)
+			delete(q.focus, st)
+			framed = true
+		}
+	}
+	if alone && framed {
+		q.search = term
+	}
+}
+
+// definedTerm returns the term a definition question asks about, and
+// whether it is one.
+func definedTerm(q string) (string, bool) {
+	m := definitionQuestion.FindStringSubmatch(strings.TrimSpace(q))
+	if m == nil {
+		return "", false
+	}
+	for _, g := range m[1:] {
+		if g != "" {
+			return g, true
+		}
+	}
+	return "", true
+}
 
 // newQuery analyses the question's own words and the context words a
 // follow-up carries over (stem -> weight relative to an own word).
 func (e *Engine) newQuery(search, own string, context map[string]float64, previous string) *query {
 	q := &query{search: search, topic: search, base: map[string]float64{}, related: map[string][]string{}, focus: map[string]float64{}, previous: previous}
+	alone := search == own // not a follow-up searched with its context
 	// Words are weighed as the rules read them: "whats" is "what is", not
 	// a rare word the sources lack. The search keeps the question as typed.
 	own = e.rules.prepare(own)
@@ -232,8 +278,6 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		q.focus[asked] *= answerTypeFactor
 	}
 	q.quantity = quantityQuestion.MatchString(own)
-	q.capDiscounted()
-	q.terms = slices.Sorted(maps.Keys(q.base))
 	// What is asked is in the question sentence, the last of a message
 	// that first sets the scene.
 	parts := clauses(own)
@@ -243,8 +287,16 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	}
 	q.asked = askedOf(asking)
 	e.hinges(q, asking)
-	if m := definitionQuestion.FindStringSubmatch(strings.TrimSpace(asking)); m != nil {
-		q.define = contentStems(m[1])
+	if term, ok := definedTerm(asking); ok {
+		for _, st := range contentStems(term) {
+			if !e.stats.known(st) {
+				if c := e.stats.correct(st); c != "" {
+					st = c // "leukaferesis" defines as "leukapheresis" does
+				}
+			}
+			q.define = append(q.define, st)
+		}
+		q.dropFraming(alone, asking, term)
 		if len(q.define) == 0 && len(parts) > 1 {
 			// "... mentioned Ebvallo. What is that?": what "that" is,
 			// is what the sources know of the sentences before.
@@ -255,6 +307,8 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			}
 		}
 	}
+	q.capDiscounted()
+	q.terms = slices.Sorted(maps.Keys(q.base))
 	return q
 }
 

@@ -67,3 +67,28 @@ func TestDefiningSubject(t *testing.T) {
 		}
 	}
 }
+
+func TestAskedOf(t *testing.T) {
+	for q, want := range map[string]asked{
+		"How are CAR-T cells made?":             askSteps,
+		"What are the steps of CAR-T therapy?":  askSteps,
+		"How does CAR-T work?":                  askOther,
+		"What happens when donor cells attack?": askOther,
+		"What is GVHD?":                         askDefine,
+		"cell therapy meaning":                  askDefine,
+		"CRS is short for what?":                askDefine,
+		"define leukapheresis":                  askDefine,
+		"Why do I need chemo first?":            askWhy,
+		"How long does CRS last?":               askQuantity,
+		"Do I need a donor for CAR-T?":          askYesNo,
+	} {
+		if got := askedOf(q); got != want {
+			t.Errorf("askedOf(%q) = %d, want %d", q, got, want)
+		}
+	}
+	for q, want := range map[string]string{"What does HSCT stand for?": "HSCT", "cell therapy meaning": "cell therapy", "the meaning of conditioning": "conditioning", "CRS is short for what?": "CRS"} {
+		if got, _ := definedTerm(q); got != want {
+			t.Errorf("definedTerm(%q) = %q, want %q", q, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 
 	"context"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -144,6 +145,26 @@ func TestAnswersHoldWhatTheQuestionHingesOn(t *testing.T) {
 		}
 		if r.Kind != tt.kind || (r.Reason == "no_answer.off_focus") != tt.offFocus {
 			t.Errorf("%q: %s (%s), want %s, declined off focus %v", tt.q, r.Kind, r.Reason, tt.kind, tt.offFocus)
+		}
+	}
+}
+
+// However a definition is asked, the answer leads with what the term is;
+// the words of the asking ("meaning", "stand for") find nothing.
+func TestDefinitionAskedAnyWay(t *testing.T) {
+	e := realEngine(t, Config{})
+	for q, lead := range map[string]string{
+		"cell therapy meaning":         "Cell therapy is",
+		"What is the meaning of GVHD?": "Graft-versus-host disease (GVHD)",
+		"define leukapheresis":         "leukapheresis",
+	} {
+		r, err := e.Answer(context.Background(), nil, q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, _, _ := strings.Cut(r.Text, " [")
+		if r.Kind != KindAnswer || !strings.Contains(first, lead) {
+			t.Errorf("%q: %s, first sentence %q lacks %q", q, r.Kind, first, lead)
 		}
 	}
 }
