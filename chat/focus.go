@@ -13,9 +13,11 @@ import (
 // say it answers another question that merely shares the topic's words
 // (children's ages, cells "not working properly").
 var (
-	qualityQuestion  = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|isn't|aren't|would it be|will it be)\b`)
-	returnTo         = regexp.MustCompile(`\b(?:go(?:ing)? back to|get(?:ting)? back to|return(?:ing)? to) ([a-z]+)`)
-	activityQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:can|could|may|should|will|would|do|does|did) (?:i|we|he|she|my \w+|our \w+) (?:still |ever |also |even |really |safely )?([a-z]+)(?: ([a-z]+ing))?\b`)
+	qualityQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|isn't|aren't|would it be|will it be)\b`)
+	returnTo        = regexp.MustCompile(`\b(?:go(?:ing)? back to|get(?:ting)? back to|return(?:ing)? to) ([a-z]+)`)
+	// "Can I keep working", "am I allowed to drive", "is it ok for me to
+	// fly": the verb, and the gerund or object after it.
+	activityQuestion = regexp.MustCompile(`(?i)^(?:and |but |so |when |how soon |how long until )?(?:(?:can|could|may|should|will|would|do|does|did) (?:i|we|he|she|my \w+|our \w+)|(?:am i|are we|is he|is she|is my \w+) (?:allowed|able|ok|okay|safe) to|is it (?:ok|okay|safe|fine|possible|allowed) (?:for (?:me|him|her|us) )?to) (?:be able to |be allowed to |still |ever |also |even |really |safely )?([a-z]+)(?: ([a-z]+))?\b`)
 )
 
 var afterArticle = regexp.MustCompile(`\b(?:a|an|the|one|any|some)\s+$`)
@@ -55,16 +57,24 @@ func (e *Engine) hinges(q *query, asking string) {
 		q.allOf = append(q.allOf, words.Stem(r[1])) // "go back to work": the activity is work
 		return
 	}
-	// A verb with a gerund is one activity ("keep working"), lay words or
-	// not; a verb alone that is lay wording ("catch infections") names none.
-	verb, gerund := m[1], m[2]
-	if gerund == "" && e.rules.aspect[words.Stem(verb)] {
+	// A verb with a gerund or an object is one activity ("keep working",
+	// "give blood"), lay words or not; a verb alone that is lay wording
+	// ("catch infections" aside) names none, nor does one that is a stop
+	// word ("Can I have CAR-T again?").
+	verb, next := m[1], m[2]
+	if words.IsStop(verb) {
 		return
 	}
-	for _, w := range []string{verb, gerund} {
-		if w != "" && !isStop(w) && !genericVerbs[w] {
-			q.allOf = append(q.allOf, words.Stem(w))
-		}
+	object := ""
+	if next != "" && !isStop(next) && (strings.HasSuffix(next, "ing") || genericVerbs[verb] || words.IsFurniture(verb)) {
+		object = next
+	}
+	if object == "" && (genericVerbs[verb] || words.IsFurniture(verb) || e.rules.aspect[words.Stem(verb)]) {
+		return
+	}
+	q.allOf = append(q.allOf, words.Stem(verb))
+	if object != "" {
+		q.allOf = append(q.allOf, words.Stem(object))
 	}
 }
 

@@ -67,11 +67,12 @@ func (ts *termStats) known(stem string) bool {
 
 // correct returns the corpus stem an unknown stem most likely means, or ""
 // if none: one edit away ("lukemia" -> "leukemia"), two for long words
-// ("leukaferesis" -> "leukapheresis"), or a shortening of it ("chemo" ->
-// "chemotherapi", "autologus" -> "autolog"). The most frequent wins. Short
-// words are left alone: an edit or two changes them into other words.
+// ("leukaferesis" -> "leukapheresis"), or a shortening of it ("autologus"
+// -> "autolog"). The most frequent wins. Words under six letters are left
+// alone: an edit changes them into other words ("liver" is not a misspelt
+// "live"); lay shortenings such as "chemo" are in the lexicon.
 func (ts *termStats) correct(s string) string {
-	if ts == nil || len(s) < 5 {
+	if ts == nil || len(s) < 6 {
 		return ""
 	}
 	best, bestDF := "", 0

@@ -3,6 +3,8 @@ package chat
 import (
 	"strings"
 	"testing"
+
+	"github.com/cellchat/cellchat/internal/words"
 )
 
 func TestQuotable(t *testing.T) {
@@ -89,6 +91,22 @@ func TestAskedOf(t *testing.T) {
 	for q, want := range map[string]string{"What does HSCT stand for?": "HSCT", "cell therapy meaning": "cell therapy", "the meaning of conditioning": "conditioning", "CRS is short for what?": "CRS"} {
 		if got, _ := definedTerm(q); got != want {
 			t.Errorf("definedTerm(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+// Misspellings of long words are corrected to the corpus's; short real
+// words are not turned into corpus words a letter away ("liver" is not
+// "live").
+func TestSpellingCorrection(t *testing.T) {
+	e := realEngine(t, Config{})
+	for word, want := range map[string]string{"lukemia": "leukemia", "liver": "", "drive": "", "leukaferesis": "leukapheresis"} {
+		got := e.stats.correct(words.Stem(word))
+		if want != "" {
+			want = words.Stem(want)
+		}
+		if got != want {
+			t.Errorf("correct(%q) = %q, want %q", word, got, want)
 		}
 	}
 }
