@@ -68,12 +68,17 @@ func (ts *termStats) known(stem string) bool {
 // correct returns the corpus stem an unknown stem most likely means, or ""
 // if none: one edit away ("lukemia" -> "leukemia"), two for long words
 // ("leukaferesis" -> "leukapheresis"), or a shortening of it ("autologus"
-// -> "autolog"). The most frequent wins. Words under six letters are left
-// alone: an edit changes them into other words ("liver" is not a misspelt
-// "live"); lay shortenings such as "chemo" are in the lexicon.
+// -> "autolog"). The most frequent wins. A stem of five letters is only
+// corrected for a doubled or swapped letter ("efects" -> "effect"): other
+// edits change short words into other words ("liver" is not a misspelt
+// "live"); shorter stems are left alone, and lay shortenings such as
+// "chemo" are in the lexicon.
 func (ts *termStats) correct(s string) string {
-	if ts == nil || len(s) < 6 {
+	if ts == nil || len(s) < 5 {
 		return ""
+	}
+	if len(s) < 6 {
+		return ts.correctTypo(s)
 	}
 	best, bestDF := "", 0
 	consider := func(cand string) {
@@ -106,6 +111,45 @@ func (ts *termStats) correct(s string) string {
 		}
 	}
 	return best
+}
+
+// correctTypo finds the corpus stem a short stem is a doubled, undoubled
+// or swapped letter away from.
+func (ts *termStats) correctTypo(s string) string {
+	best, bestDF := "", 0
+	for l := len(s) - 1; l <= len(s)+1; l++ {
+		for _, cand := range ts.byLen[l] {
+			if ts.df[cand] > bestDF && doublingOrSwap(s, cand) {
+				best, bestDF = cand, ts.df[cand]
+			}
+		}
+	}
+	return best
+}
+
+// doublingOrSwap says whether a and b differ by one letter doubled (or
+// undoubled) or by two neighbouring letters swapped.
+func doublingOrSwap(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(b) == len(a)+1 {
+		for i := 1; i < len(b); i++ {
+			if b[i] == b[i-1] && b[:i]+b[i+1:] == a {
+				return true
+			}
+		}
+		return false
+	}
+	if len(a) != len(b) || a == b {
+		return false
+	}
+	for i := 0; i+1 < len(a); i++ {
+		if a[i] != b[i] {
+			return a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+		}
+	}
+	return false
 }
 
 func abs(n int) int {

@@ -100,7 +100,7 @@ func TestAskedOf(t *testing.T) {
 // "live").
 func TestSpellingCorrection(t *testing.T) {
 	e := realEngine(t, Config{})
-	for word, want := range map[string]string{"lukemia": "leukemia", "liver": "", "drive": "", "leukaferesis": "leukapheresis"} {
+	for word, want := range map[string]string{"lukemia": "leukemia", "liver": "", "drive": "", "leukaferesis": "leukapheresis", "efects": "effects", "efect": "effect"} {
 		got := e.stats.correct(words.Stem(word))
 		if want != "" {
 			want = words.Stem(want)
