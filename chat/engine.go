@@ -123,6 +123,7 @@ type Engine struct {
 	expansions expansions
 	replies    *replyCache // nil when off
 	gloss      *glossary   // nil without chunks
+	chunks     chunkIndex
 }
 
 // New returns an Engine answering from s.
@@ -187,6 +188,7 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 		cfg.Glossary = corpus.BuildGlossary(cfg.Chunks).Abbreviations()
 	}
 	e.gloss = newGlossary(cfg.Glossary)
+	e.chunks = newChunkIndex(cfg.Chunks)
 	e.cache.limit = 4*len(cfg.Chunks) + 1000
 	if cfg.LLM == nil {
 		e.replies = newReplyCache(cfg.ReplyCache)
@@ -277,6 +279,17 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 	}
 	r := draft{Reply: Reply{Query: q.topic, Retrieved: retrieved(ranked)}}
 	r.Confidence = e.confidence(q, passages, 3)
+	if q.after != nil {
+		// "What happens after that?": what follows the last answer in
+		// its source, however few words the question has of its own.
+		if next, ps := e.continuation(q, *q.after); len(next) > 0 {
+			c := cite(next, ps, 1)
+			sentences, glosses := e.gloss.explain(c.sentences)
+			r.Kind, r.Reason = KindAnswer, "answer.continued"
+			r.parts, r.Citations, r.Glosses = spaced(sentences), c.citations, glosses
+			return r, nil
+		}
+	}
 	if r.Confidence < e.cfg.MinConfidence {
 		r.Kind, r.Reason = KindNoAnswer, "no_answer.low_confidence"
 		r.parts = []string{e.rules.messages["no_answer"]}
@@ -450,7 +463,7 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 			content++
 		}
 	}
-	if !pronoun && content > 0 && !ellipsis.MatchString(words.Normalize(own)) {
+	if !pronoun && content > 0 && !ellipsis.MatchString(words.Normalize(own)) && !nextQuestion.MatchString(own) {
 		return e.newQuery(own, own, nil, "")
 	}
 	ownStems := map[string]bool{}
@@ -500,6 +513,9 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 	}
 	q := e.newQuery(search, own, context, previous)
 	q.topic = topic
+	if prev.Reply.Kind == KindAnswer && nextQuestion.MatchString(own) {
+		q.after = &prev.Reply
+	}
 	q.cited = map[string]bool{}
 	for _, c := range prev.Reply.Citations {
 		q.cited[c.ChunkID] = true

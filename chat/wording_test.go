@@ -171,3 +171,32 @@ func TestDefinitionAskedAnyWay(t *testing.T) {
 		}
 	}
 }
+
+// "What happens after that?" goes on where the last answer stopped, in its
+// source, rather than searching the few words of its own.
+func TestWhatHappensNext(t *testing.T) {
+	e := realEngine(t, Config{})
+	var history []Turn
+	for _, step := range []struct{ q, want string }{
+		{"what is leukapheresis", "leukapheresis"},
+		{"and what do they do with the cells after that?", "genetically modified in a laboratory"},
+		{"what happens next?", "grown in large numbers"},
+	} {
+		r, err := e.Answer(context.Background(), history, step.q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first, _, _ := strings.Cut(r.Text, " ["); !strings.Contains(first, step.want) {
+			t.Errorf("%q: first sentence %q lacks %q", step.q, first, step.want)
+		}
+		history = append(history, Turn{Question: step.q, Reply: r})
+	}
+	// Without an answer before it, the question is an ordinary one.
+	r, err := e.Answer(context.Background(), nil, "what happens next?", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Reason == "answer.continued" {
+		t.Errorf("a first question was answered as a continuation: %q", r.Text)
+	}
+}
