@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -15,15 +13,7 @@ import (
 // runGlossaryCmd runs `cellchat glossary args...` in-process.
 func runGlossaryCmd(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	c := &cli{
-		getenv: func(k string) string { return env[k] },
-		stdin:  strings.NewReader(""),
-		stdout: &out,
-		stderr: &errOut,
-	}
-	err = run(context.Background(), append([]string{"cellchat", "glossary"}, args...), c)
-	return out.String(), errOut.String(), err
+	return runChatCLI(t, "", env, append([]string{"glossary"}, args...)...)
 }
 
 func TestGlossaryJSON(t *testing.T) {
