@@ -21,6 +21,7 @@ const (
 	askWhy            // "Why ...?"
 	askQuantity       // "How long ...?", "How many ...?"
 	askYesNo          // "Do I need ...?", "Can the cells ...?"
+	askWhich          // "Which cancers ...?", "What kinds of cells ...?"
 )
 
 var (
@@ -28,6 +29,7 @@ var (
 	// ..." for a consequence: neither is a sequence of steps.
 	stepsQuestion = regexp.MustCompile(`(?i)\b(?:steps?|stages?|process|procedure|what happens (?:during|in|at)|how (?:is|are|do|does|will) (?:\S+ ){0,6}(?:made|done|produced|prepared|manufactured|created|performed|carried out|collected|get|make))\b`)
 	whyQuestion   = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:why\b|what (?:is|are) the (?:reasons?|point|purpose)\b|how come\b)`)
+	whichQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:which|what (?:kinds?|types?|sorts?) of)\b`)
 	yesNoQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|may|might|must)\b`)
 )
 
@@ -43,6 +45,8 @@ func askedOf(question string) asked {
 		return askSteps
 	case definitionQuestion.MatchString(q):
 		return askDefine
+	case whichQuestion.MatchString(q):
+		return askWhich
 	case yesNoQuestion.MatchString(q):
 		return askYesNo
 	}
@@ -53,6 +57,9 @@ func askedOf(question string) asked {
 var (
 	// A reason or purpose: what a "why" question wants.
 	causalCue = regexp.MustCompile(`(?i)\b(?:because|so that|in order to|results? in|resulting in|leads? to|causes?|caused by|to (?:prevent|avoid|decrease|reduce|help|make|allow|ensure|protect|destroy|kill|treat)|for better|due to|since|reason|aims? to|helps?)\b`)
+	// Examples named, for "which": what a "which X" question wants are
+	// the Xs ("blood cancers, such as ...").
+	whichCue = regexp.MustCompile(`(?i)\b(?:such as|including|like|e\.g\.|for example|for instance)\b`)
 	// A sentence that names X only as an example in a list ("risks like
 	// X or Y", "including X") is about something else: it does not say
 	// what X is.
@@ -65,7 +72,7 @@ var (
 // Composition. The shares are of the lead sentence's score; they were set
 // by reading answers to the tuning sets.
 const (
-	askedBonus         = 0.2  // a sentence fitting what was asked (a reason for "why", a number for "how long")
+	askedBonus         = 0.3  // a sentence fitting what was asked (a reason for "why", a number for "how long")
 	exampleMention     = 1    // subtracted when "what is X" finds X only as a listed example
 	weakAntecedentCost = 0.15 // when the sentence leaned on is off the question
 	maxAntecedents     = 2    // "It ..." after "They ..." after the sentence that names them
@@ -361,6 +368,10 @@ func (e *Engine) askedFit(q *query, c candidate) float64 {
 		}
 	case askSteps:
 		if stepStart.MatchString(c.text) {
+			return askedBonus
+		}
+	case askWhich:
+		if whichCue.MatchString(c.text) {
 			return askedBonus
 		}
 	}

@@ -60,7 +60,7 @@ const (
 	synonymWeight      = 0.8  // synonyms from the lay-term lexicon
 	maxQueryTerms      = 64   // a question's words beyond this add nothing but work
 	citedAgainPenalty  = 0.15 // for a sentence from a passage the previous answer cited
-	repeatPenalty      = 0.2 // for a sentence the previous answer said
+	repeatPenalty      = 0.2  // for a sentence the previous answer said
 	referentBonus      = 0.1  // per word shared with the answer "that" points at, up to 3
 )
 

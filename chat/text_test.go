@@ -83,6 +83,7 @@ func TestAskedOf(t *testing.T) {
 		"Why do I need chemo first?":            askWhy,
 		"How long does CRS last?":               askQuantity,
 		"Do I need a donor for CAR-T?":          askYesNo,
+		"Which cancers can CAR-T treat?":        askWhich,
 	} {
 		if got := askedOf(q); got != want {
 			t.Errorf("askedOf(%q) = %d, want %d", q, got, want)
