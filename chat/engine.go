@@ -124,6 +124,7 @@ type Engine struct {
 	replies    *replyCache // nil when off
 	gloss      *glossary   // nil without chunks
 	chunks     chunkIndex
+	spell      *speller
 }
 
 // New returns an Engine answering from s.
@@ -189,6 +190,7 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 	}
 	e.gloss = newGlossary(cfg.Glossary)
 	e.chunks = newChunkIndex(cfg.Chunks)
+	e.spell = newSpeller(cfg.Chunks)
 	e.cache.limit = 4*len(cfg.Chunks) + 1000
 	if cfg.LLM == nil {
 		e.replies = newReplyCache(cfg.ReplyCache)

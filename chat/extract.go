@@ -222,12 +222,16 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	// Words are weighed as the rules read them: "whats" is "what is", not
 	// a rare word the sources lack. The search keeps the question as typed.
 	own = e.rules.prepare(own)
+	written := map[string]string{} // stem -> the word as the question wrote it
+	for _, t := range words.Tokens(own) {
+		written[t.Stem] = t.Word
+	}
 	add := func(st string, factor float64) string {
 		// Everyday wording is never "corrected" into a corpus word: "plain"
 		// is not a misspelt "plan".
 		if !e.stats.known(st) && !e.rules.aspect[st] {
-			if c := e.stats.correct(st); c != "" {
-				st = c
+			if c := e.spell.correct(written[st]); c != "" {
+				st = words.Stem(c)
 			}
 		}
 		if keptStems[st] && !e.stats.known(st) {
@@ -292,8 +296,8 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	if term, ok := definedTerm(asking); ok {
 		for _, st := range contentStems(term) {
 			if !e.stats.known(st) {
-				if c := e.stats.correct(st); c != "" {
-					st = c // "leukaferesis" defines as "leukapheresis" does
+				if c := e.spell.correct(written[st]); c != "" {
+					st = words.Stem(c) // "leukaferesis" defines as "leukapheresis" does
 				}
 			}
 			q.define = append(q.define, st)

@@ -232,38 +232,14 @@ const (
 	minContainedWords = 3
 )
 
-// contentStopWords are function words that say nothing of a sentence's
-// content (words under 3 letters are dropped anyway).
-var contentStopWords = map[string]bool{
-	"the": true, "and": true, "for": true, "are": true, "but": true, "not": true, "you": true,
-	"your": true, "with": true, "this": true, "that": true, "these": true, "those": true,
-	"from": true, "they": true, "them": true, "their": true, "can": true, "may": true,
-	"will": true, "have": true, "has": true, "had": true, "was": true, "were": true,
-	"been": true, "being": true, "its": true, "into": true, "than": true, "then": true,
-	"also": true, "more": true, "most": true, "some": true, "such": true, "what": true,
-	"which": true, "who": true, "when": true, "where": true, "how": true, "about": true,
-	"all": true, "any": true, "each": true, "other": true, "only": true, "very": true,
-	"would": true, "could": true, "should": true, "there": true, "here": true, "because": true,
-	"while": true, "after": true, "before": true, "our": true, "out": true, "use": true,
-	"used": true, "called": true, "known": true, "often": true, "many": true, "does": true,
-}
-
-// contentWords is the set of a sentence's lower-cased content words: stop
-// words and words under 3 letters dropped, a trailing "s" stripped as a
-// crude plural fold ("cells" = "cell"; not after "s": "class").
+// contentWords is the set of a sentence's content stems (words.Tokens
+// less stop words), as the engine compares sentences.
 func contentWords(s string) map[string]bool {
-	words := strings.FieldsFunc(strings.ToLower(Normalize(s)), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
 	set := map[string]bool{}
-	for _, w := range words {
-		if utf8.RuneCountInString(w) < 3 || contentStopWords[w] {
-			continue
+	for _, t := range words.Tokens(s) {
+		if !words.IsStop(t.Word) {
+			set[t.Stem] = true
 		}
-		if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
-			w = w[:len(w)-1]
-		}
-		set[w] = true
 	}
 	return set
 }
