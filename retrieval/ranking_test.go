@@ -68,3 +68,24 @@ func TestPairsRankPhraseFirst(t *testing.T) {
 		t.Errorf("scores %v: want the passage with the phrase first", scores)
 	}
 }
+
+// A word of the language is never read as a misspelling of an indexed word;
+// a British spelling finds the American one.
+func TestQueryKeepsEnglishWords(t *testing.T) {
+	ix := newBM25([]string{"Saving cells in the laboratory.", "Patients with leukemia."})
+	s := &snapshot{lex: ix}
+	has := func(q []weightedTerm, stem string) bool {
+		for _, w := range q {
+			if w.stem == stem {
+				return true
+			}
+		}
+		return false
+	}
+	if q := s.lexicalQuery("I keep saying it", nil); has(q, words.Stem("saving")) {
+		t.Errorf("'saying' searched as 'saving': %v", q)
+	}
+	if q := s.lexicalQuery("does it treat leukaemia", nil); !has(q, words.Stem("leukemia")) {
+		t.Errorf("'leukaemia' does not search 'leukemia': %v", q)
+	}
+}

@@ -1,6 +1,8 @@
 package retrieval
 
 import (
+	"github.com/cellchat/cellchat/internal/words"
+
 	"container/heap"
 	"context"
 	"fmt"
@@ -158,8 +160,19 @@ func (s *snapshot) lexicalQuery(query string, expansions [][]string) []weightedT
 		}
 	}
 	add(query, 1, true)
-	for _, t := range terms(query) {
-		for _, near := range s.lex.nearWords(t) {
+	for _, t := range words.Tokens(query) {
+		if words.IsStop(t.Word) || len(s.lex.postings[t.Stem]) > 0 {
+			continue
+		}
+		for _, v := range words.AmericanSpellings(t.Word) {
+			if st := words.Stem(v); len(s.lex.postings[st]) > 0 {
+				put(st, 1) // "leukaemia" is the sources' "leukemia"
+			}
+		}
+		if words.IsEnglish(t.Word) {
+			continue // a word of the language is no misspelling ("saying" is not "saving")
+		}
+		for _, near := range s.lex.nearWords(t.Stem) {
 			put(near, fuzzyWeight)
 		}
 	}
