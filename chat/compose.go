@@ -22,6 +22,7 @@ const (
 	askQuantity       // "How long ...?", "How many ...?"
 	askYesNo          // "Do I need ...?", "Can the cells ...?"
 	askWhich          // "Which cancers ...?", "What kinds of cells ...?"
+	askWhere          // "Where do the cells come from?"
 )
 
 var (
@@ -30,6 +31,7 @@ var (
 	stepsQuestion = regexp.MustCompile(`(?i)\b(?:steps?|stages?|process|procedure|what happens (?:during|in|at)|how (?:is|are|do|does|will) (?:\S+ ){0,6}(?:made|done|produced|prepared|manufactured|created|performed|carried out|collected|get|make))\b`)
 	whyQuestion   = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:why\b|what (?:is|are) the (?:reasons?|point|purpose)\b|how come\b)`)
 	whichQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:which|what (?:kinds?|types?|sorts?) of)\b`)
+	whereQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?where\b`)
 	yesNoQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|may|might|must)\b`)
 )
 
@@ -47,6 +49,8 @@ func askedOf(question string) asked {
 		return askDefine
 	case whichQuestion.MatchString(q):
 		return askWhich
+	case whereQuestion.MatchString(q):
+		return askWhere
 	case yesNoQuestion.MatchString(q):
 		return askYesNo
 	}
@@ -60,6 +64,9 @@ var (
 	// Examples named, for "which": what a "which X" question wants are
 	// the Xs ("blood cancers, such as ...").
 	whichCue = regexp.MustCompile(`(?i)\b(?:such as|including|like|e\.g\.|for example|for instance)\b`)
+	// A place or source, for "where": "from the bone marrow", "in
+	// specialized departments".
+	whereCue = regexp.MustCompile(`(?i)\b(?:from|in|at|inside) (?:the|a|an|your|their|our|specialized|special)\b`)
 	// A sentence that names X only as an example in a list ("risks like
 	// X or Y", "including X") is about something else: it does not say
 	// what X is.
@@ -372,6 +379,10 @@ func (e *Engine) askedFit(q *query, c candidate) float64 {
 		}
 	case askWhich:
 		if whichCue.MatchString(c.text) {
+			return askedBonus
+		}
+	case askWhere:
+		if whereCue.MatchString(c.text) {
 			return askedBonus
 		}
 	}

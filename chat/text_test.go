@@ -82,6 +82,7 @@ func TestAskedOf(t *testing.T) {
 		"How long does CRS last?":               askQuantity,
 		"Do I need a donor for CAR-T?":          askYesNo,
 		"Which cancers can CAR-T treat?":        askWhich,
+		"Where do the stem cells come from?":    askWhere,
 	} {
 		if got := askedOf(q); got != want {
 			t.Errorf("askedOf(%q) = %d, want %d", q, got, want)
