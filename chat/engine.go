@@ -125,6 +125,9 @@ type Engine struct {
 	gloss      *glossary   // nil without chunks
 	chunks     chunkIndex
 	spell      *speller
+	// terms are the stems of the terms the sources define (their
+	// glossary): the jargon a patient asks about.
+	terms map[string]bool
 }
 
 // New returns an Engine answering from s.
@@ -185,9 +188,11 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 	if e.stats == nil {
 		e.stats = newTermStats(cfg.Chunks)
 	}
+	g := corpus.BuildGlossary(cfg.Chunks)
 	if cfg.Glossary == nil {
-		cfg.Glossary = corpus.BuildGlossary(cfg.Chunks).Abbreviations()
+		cfg.Glossary = g.Abbreviations()
 	}
+	e.terms = termStemsOf(g)
 	e.gloss = newGlossary(cfg.Glossary)
 	e.chunks = newChunkIndex(cfg.Chunks)
 	e.spell = newSpeller(cfg.Chunks)

@@ -170,7 +170,7 @@ func (e *Engine) contextStems(own string) map[string]bool {
 // definitionQuestion matches the ways a patient asks what something is:
 // "What is X?", "What does X mean/stand for?", "X meaning", "meaning of X",
 // "define X", "X is short for what?". The term is the one group matched.
-var definitionQuestion = regexp.MustCompile(`(?i)^(?:(?:what|who)(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?|(?:the )?(?:meaning|definition) of (?:an?|the )?(.+?)|define (?:an?|the )?(.+?)|(.+?) (?:meaning|definition|means what|is short for what|stands for what|short for what))[?.! ]*$`)
+var definitionQuestion = regexp.MustCompile(`(?i)^(?:(?:and |so )?(?:what|who)(?: exactly| actually| really)?(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?|(?:the )?(?:meaning|definition) of (?:an?|the )?(.+?)|define (?:an?|the )?(.+?)|(.+?) (?:meaning|definition|means what|is short for what|stands for what|short for what))[?.! ]*$`)
 
 // dropFraming keeps, of a definition question's own words, only the
 // term's: "meaning", "stand for", "short" say how it is asked, and would
@@ -306,10 +306,20 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		if len(q.define) == 0 && len(parts) > 1 {
 			// "... mentioned Ebvallo. What is that?": what "that" is,
 			// is what the sources know of the sentences before.
+			// A term the sources define is the likelier referent
+			// ("getting CAR-T for his lymphoma. What is it?").
+			var known, defined []string
 			for _, st := range contentStems(strings.Join(parts[:len(parts)-1], " ")) {
 				if e.stats.known(st) && !e.rules.aspect[st] {
-					q.define = append(q.define, st)
+					known = append(known, st)
+					if e.terms[st] {
+						defined = append(defined, st)
+					}
 				}
+			}
+			q.define = known
+			if len(defined) > 0 {
+				q.define = defined
 			}
 		}
 	}
@@ -712,9 +722,13 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 func defining(s string) []string {
 	var before []string
 	toks := words.Tokens(s)
+	appositive := false // past a comma or bracket: "X, also known as Y, is ..."
 	for i, t := range toks {
 		if i > 14 {
 			return nil
+		}
+		if i > 0 && strings.ContainsAny(s[toks[i-1].End:t.Start], ",(") {
+			appositive = true
 		}
 		switch t.Word {
 		case "is", "are", "means", "mean", "refers", "involves", "constitute", "constitutes", "stands":
@@ -726,7 +740,7 @@ func defining(s string) []string {
 			}
 			return before
 		}
-		if !isStop(t.Word) {
+		if !isStop(t.Word) && !appositive {
 			before = append(before, t.Stem)
 		}
 	}
@@ -768,7 +782,9 @@ func defines(subject, want []string) bool {
 			found++
 		}
 	}
-	return found > 0 && found*2 >= len(want) && found*2 >= len(subject)
+	// A word before the term names a kind of it ("Mesenchymal stem
+	// cells"), which the sentence defines instead.
+	return found > 0 && found*2 >= len(want) && found*2 >= len(subject) && slices.Contains(want, subject[0])
 }
 
 // namingCue matches the words that introduce a name ("chemical messengers

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/cellchat/cellchat/corpus"
 )
 
 // Gloss is an abbreviation a reply spelled out on its first use, as the
@@ -112,4 +114,16 @@ func (g *glossary) strip(text string) string {
 		text = strings.ReplaceAll(text, term+"s"+ins, term+"s")
 	}
 	return text
+}
+
+// termStemsOf returns the stems of the words of the terms a glossary
+// defines and of its abbreviations.
+func termStemsOf(g *corpus.Glossary) map[string]bool {
+	m := map[string]bool{}
+	for _, e := range g.Entries() {
+		for _, st := range contentStems(e.Term) {
+			m[st] = true
+		}
+	}
+	return m
 }
