@@ -567,7 +567,7 @@ type candidate struct {
 // dumps out; the weights were set by reading answers to the question sets.
 const (
 	priorWeight        = 0.25 // of the passage's retrieval score relative to the best passage's
-	defineBonus        = 0.3  // for "X is ..." when the question is "What is X?"
+	defineBonus        = 0.5  // for "X is ..." when the question is "What is X?"
 	openingBonus       = 0.05 // for a passage's first sentence, which often states its topic
 	aspectChoiceWeight = 0.5  // of an aspect word's weight when choosing sentences
 	minSentenceWords   = 5
