@@ -101,175 +101,134 @@ func (e *Engine) compose(q *query, cands []candidate, passages []retrieval.Passa
 	if len(cands) == 0 {
 		return nil
 	}
-	sort.SliceStable(cands, func(i, j int) bool {
-		a, b := cands[i], cands[j]
-		if a.passage != b.passage {
-			return a.passage < b.passage
-		}
-		return a.pos < b.pos
-	})
-	// A passage's sentences are in source order; the passage after it in
-	// its document (if retrieved) goes on where it stops.
-	type docOrd struct {
-		doc string
-		ord int
-	}
-	byOrd := map[docOrd]int{}
-	for i, p := range passages {
-		byOrd[docOrd{p.DocID, p.Ord}] = i
-	}
-	firstOf := map[int]int{} // passage -> index of its first candidate
-	for i := len(cands) - 1; i >= 0; i-- {
-		firstOf[cands[i].passage] = i
-	}
-	index := func(c candidate) int {
-		return sort.Search(len(cands), func(i int) bool {
-			return cands[i].passage > c.passage || cands[i].passage == c.passage && cands[i].pos >= c.pos
-		})
-	}
-	// prev is the sentence right before c in its passage, when quotable.
-	prev := func(c candidate) (candidate, bool) {
-		if i := index(c); i > 0 && cands[i-1].passage == c.passage && cands[i-1].pos == c.pos-1 {
-			return cands[i-1], true
-		}
-		return candidate{}, false
-	}
-	// antecedents are the sentences a leaning sentence needs before it
-	// (none for one that does not lean); ok is false when they cannot be
-	// quoted.
-	antecedents := func(c candidate) (before []candidate, ok bool) {
-		for c.leans {
-			p, found := prev(c)
-			if !found || len(before) == maxAntecedents {
-				return nil, false
-			}
-			before = append([]candidate{p}, before...)
-			c = p
-		}
-		return before, true
-	}
-	next := func(c candidate) (candidate, bool) {
-		if i := index(c); i+1 < len(cands) && cands[i+1].passage == c.passage {
-			return cands[i+1], true
-		}
-		return candidate{}, false
-	}
-	nextAcross := func(c candidate) (candidate, bool) {
-		if n, ok := next(c); ok {
-			return n, true
-		}
-		p := passages[c.passage]
-		if pi, ok := byOrd[docOrd{p.DocID, p.Ord + 1}]; ok && passages[pi].Section == p.Section {
-			if i, ok := firstOf[pi]; ok {
-				return cands[i], true
-			}
-		}
-		return candidate{}, false
-	}
-
+	src := newSourceOrder(cands, passages)
 	if q.asked == askSteps {
-		if opener, ok := e.opener(q, cands, passages); ok {
-			return e.steps([]candidate{opener}, nextAcross)
+		if opener, ok := e.opener(q, src.cands, passages); ok {
+			return e.steps([]candidate{opener}, src.nextAcross)
 		}
 	}
-	// The lead: the sentence scoring best for what was asked. One that
-	// leans on the sentence before it brings that sentence along.
-	lead, leadScore := -1, 0.0
-	for i, c := range cands {
+	first, ok := e.lead(q, src)
+	if !ok {
+		return nil
+	}
+	before, _ := src.antecedents(first)
+	d := newComposition(q, max)
+	d.add(append(before, first)...)
+	e.carryOn(q, src, d, first.rel)
+	e.addFromElsewhere(q, src, d, first)
+	return readingOrder(d.picked)
+}
+
+// lead picks the sentence that answers first: the one scoring best for
+// what was asked, a sentence leaning on the one before it (brought along)
+// counting less, and one whose antecedent cannot be quoted not at all.
+func (e *Engine) lead(q *query, src *sourceOrder) (candidate, bool) {
+	best, bestScore := -1, 0.0
+	for i, c := range src.cands {
 		if c.rel <= 0 {
 			continue
 		}
 		s := c.rel + e.askedFit(q, c)
-		if before, ok := antecedents(c); !ok {
+		before, ok := src.antecedents(c)
+		if !ok {
 			continue // it would dangle
-		} else if len(before) > 0 {
-			// What it leans on comes first: better when that is on the
-			// question too.
+		}
+		if len(before) > 0 {
 			s -= antecedentCost * float64(len(before))
 			if before[0].rel < antecedentShare*c.rel {
-				s -= weakAntecedentCost
+				s -= weakAntecedentCost // what it leans on is off the question
 			}
 		}
-		if lead < 0 || s > leadScore {
-			lead, leadScore = i, s
+		if best < 0 || s > bestScore {
+			best, bestScore = i, s
 		}
 	}
-	if lead < 0 {
-		return nil
+	if best < 0 {
+		return candidate{}, false
 	}
-	first := cands[lead]
-	picked, _ := antecedents(first)
-	picked = append(picked, first)
-	bar := first.rel
+	return src.cands[best], true
+}
 
-	words := 0
-	for _, p := range picked {
-		words += len(strings.Fields(p.text))
+// carryOn adds the sentence after the lead when it goes on about the
+// lead's subject ("It involves ...") or about the question.
+func (e *Engine) carryOn(q *query, src *sourceOrder, d *composition, bar float64) {
+	last := d.picked[len(d.picked)-1]
+	n, ok := src.next(last)
+	if !ok || !d.fits(n) {
+		return
 	}
-	covered := map[string]bool{}
-	for _, p := range picked {
-		for st := range q.base {
-			if p.stems[st] || q.synonymIn(st, p.stems) {
-				covered[st] = true
-			}
-		}
+	goesOn := n.leans && n.pos == last.pos+1 || !n.leans && n.rel >= continueShare*bar
+	if goesOn && !duplicate(n, d.picked) && !e.onlyAside(n) {
+		d.add(n)
 	}
-	// One continuation: the sentence after the lead, when it goes on about
-	// the lead's subject ("It involves ...") or about the question.
-	if n, ok := next(picked[len(picked)-1]); ok && len(picked) < max && words+len(strings.Fields(n.text)) <= maxAnswerWords {
-		if (n.leans && n.pos == picked[len(picked)-1].pos+1 || !n.leans && n.rel >= continueShare*bar) && !duplicate(n, picked) && !e.onlyAside(n) {
-			picked = append(picked, n)
-			words += len(strings.Fields(n.text))
-			for st := range q.base {
-				if n.stems[st] || q.synonymIn(st, n.stems) {
-					covered[st] = true
-				}
-			}
-		}
-	}
-	// Then sentences from elsewhere that score nearly as well and say
-	// something on the question the answer has not said yet.
-	order := make([]int, len(cands))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return cands[order[a]].rel > cands[order[b]].rel })
-	for _, i := range order {
-		c := cands[i]
-		if len(picked) >= max || c.rel < fillShare*bar {
-			break
+}
+
+// addFromElsewhere adds sentences that score nearly as well as the lead
+// and say something on the question the answer has not said yet (with the
+// sentences they lean on).
+func (e *Engine) addFromElsewhere(q *query, src *sourceOrder, d *composition, first candidate) {
+	bar := first.rel
+	order := make([]candidate, len(src.cands))
+	copy(order, src.cands)
+	sort.SliceStable(order, func(a, b int) bool { return order[a].rel > order[b].rel })
+	for _, c := range order {
+		if len(d.picked) >= d.max || c.rel < fillShare*bar {
+			return
 		}
 		share := addShare
-		if e.fills(q, c, covered) {
+		if e.fills(q, c, d.covered) {
 			share = fillShare
 		}
-		if c.rel+e.askedFit(q, c) < share*bar || isPicked(c, picked) || duplicate(c, picked) || (c.passage == first.passage && c.pos < first.pos) {
+		if c.rel+e.askedFit(q, c) < share*bar || isPicked(c, d.picked) || duplicate(c, d.picked) || (c.passage == first.passage && c.pos < first.pos) {
 			continue
 		}
-		before, ok := antecedents(c)
+		before, ok := src.antecedents(c)
 		if !ok {
 			continue
 		}
 		block := append(before, c)
-		n := 0
-		for _, b := range block {
-			n += len(strings.Fields(b.text))
-			if b.pos != c.pos && (isPicked(b, picked) || duplicate(b, picked)) {
-				ok = false
-			}
+		for _, b := range before {
+			ok = ok && !isPicked(b, d.picked) && !duplicate(b, d.picked)
 		}
-		if !ok || len(picked)+len(block) > max || words+n > maxAnswerWords || !e.adds(q, c, covered, picked) {
-			continue
+		if ok && d.fits(block...) && e.adds(q, c, d.covered, d.picked) {
+			d.add(block...)
 		}
-		picked = append(picked, block...)
-		words += n
-		for st := range q.base {
-			if c.stems[st] || q.synonymIn(st, c.stems) {
-				covered[st] = true
+	}
+}
+
+// composition is an answer being composed: its sentences, their words, and the
+// question's stems they say.
+type composition struct {
+	q       *query
+	max     int
+	picked  []candidate
+	words   int
+	covered map[string]bool
+}
+
+func newComposition(q *query, max int) *composition {
+	return &composition{q: q, max: max, covered: map[string]bool{}}
+}
+
+// fits says whether the sentences can be added within the answer's limits.
+func (d *composition) fits(cs ...candidate) bool {
+	n := 0
+	for _, c := range cs {
+		n += len(strings.Fields(c.text))
+	}
+	return len(d.picked)+len(cs) <= d.max && d.words+n <= maxAnswerWords
+}
+
+func (d *composition) add(cs ...candidate) {
+	for _, c := range cs {
+		d.picked = append(d.picked, c)
+		d.words += len(strings.Fields(c.text))
+		for st := range d.q.base {
+			if c.stems[st] || d.q.synonymIn(st, c.stems) {
+				d.covered[st] = true
 			}
 		}
 	}
-	return readingOrder(picked)
 }
 
 // fills says whether c holds a word of the question that the answer lacks
