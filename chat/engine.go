@@ -290,23 +290,17 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		// "What happens after that?": what follows the last answer in
 		// its source, however few words the question has of its own.
 		if next, ps := e.continuation(q, *q.after); len(next) > 0 {
-			c := cite(next, ps, 1)
-			sentences, glosses := e.gloss.explain(c.sentences)
 			r.Kind, r.Reason = KindAnswer, "answer.continued"
-			r.parts, r.Citations, r.Glosses = spaced(sentences), c.citations, glosses
+			e.quote(&r, cite(next, ps, 1))
 			return r, nil
 		}
 	}
 	if r.Confidence < e.cfg.MinConfidence {
-		r.Kind, r.Reason = KindNoAnswer, "no_answer.low_confidence"
-		r.parts = []string{e.rules.messages["no_answer"]}
-		return r, nil
+		return e.decline(r, "no_answer.low_confidence"), nil
 	}
 	picked := e.compose(q, e.candidates(q, passages), passages, e.cfg.MaxSentences)
 	if !q.holdsFocus(picked) {
-		r.Kind, r.Reason = KindNoAnswer, "no_answer.off_focus"
-		r.parts = []string{e.rules.messages["no_answer"]}
-		return r, nil
+		return e.decline(r, "no_answer.off_focus"), nil
 	}
 	r.Kind, r.Reason = KindAnswer, "answer"
 	if v.injection {
@@ -322,13 +316,23 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 	}
 	c := cite(picked, passages, 1)
 	if len(c.sentences) == 0 {
-		r.Kind, r.Reason = KindNoAnswer, "no_answer.no_sentence"
-		r.parts = []string{e.rules.messages["no_answer"]}
-		return r, nil
+		return e.decline(r, "no_answer.no_sentence"), nil
 	}
+	e.quote(&r, c)
+	return r, nil
+}
+
+// decline makes r the honest "I can't answer that", for the reason given.
+func (e *Engine) decline(r draft, reason string) draft {
+	r.Kind, r.Reason = KindNoAnswer, reason
+	r.parts = []string{e.rules.messages["no_answer"]}
+	return r
+}
+
+// quote sets r's text to the cited sentences, abbreviations spelled out.
+func (e *Engine) quote(r *draft, c cited) {
 	sentences, glosses := e.gloss.explain(c.sentences)
 	r.parts, r.Citations, r.Glosses = spaced(sentences), c.citations, glosses
-	return r, nil
 }
 
 // referral says the question is for the care team and adds general, cited
