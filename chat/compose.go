@@ -125,7 +125,7 @@ func (e *Engine) compose(q *query, cands []candidate, passages []retrieval.Passa
 func (e *Engine) lead(q *query, src *sourceOrder) (candidate, bool) {
 	best, bestScore := -1, 0.0
 	for i, c := range src.cands {
-		if c.rel <= 0 {
+		if c.rel <= 0 || e.onlyAside(c) {
 			continue
 		}
 		s := c.rel + e.askedFit(q, c)
@@ -369,7 +369,7 @@ func (e *Engine) onlyAside(c candidate) bool {
 	return consultAside.MatchString(c.text)
 }
 
-var consultAside = regexp.MustCompile(`(?i)\b(?:consult|talk to|speak (?:to|with)|discuss (?:with|it with))\b.{0,40}\b(?:doctor|healthcare|professional|care team|physician|specialist)`)
+var consultAside = regexp.MustCompile(`(?i)\b(?:consult|talk to|speak (?:to|with)|discuss (?:with|it with)|explained by)\b.{0,40}\b(?:doctor|healthcare|professional|care team|physician|specialist)`)
 
 func isPicked(c candidate, picked []candidate) bool {
 	for _, p := range picked {
