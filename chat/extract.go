@@ -131,18 +131,13 @@ var (
 var reportingClause = regexp.MustCompile(`^(.*?)\b(?:said|says|say|told|tells|mentioned|mentions|keeps? saying|wrote|writes|heard|brought up|talked about)\b`)
 
 // contextStems returns the words of a message that set the scene rather
-// than say what is asked: words the sources never use in the sentences
-// before the question ("My son had a liver transplant and now the team
-// mentioned Ebvallo. What is that?"), and every word naming who said
-// something ("my support group said ..."). They are the patient's
-// situation; a word the sources do use before the question may be what
-// "that" points at, and keeps its weight, as does any word of the question
-// sentence itself.
-func (e *Engine) contextStems(own string) map[string]bool {
-	parts := clauses(words.Normalize(own))
-	if len(parts) == 0 {
-		return nil
-	}
+// than say what is asked (see splitMessage): all the scene's words when
+// the question names its own topic ("whats EBV? it keeps coming up in my
+// son's notes"); when it does not ("... mentioned Ebvallo. What is
+// that?"), only the scene's words the sources never use, since one they
+// do use may be what "that" points at. Who said something is scene
+// either way ("my support group said ...").
+func (e *Engine) contextStems(m message) map[string]bool {
 	ctx := map[string]bool{}
 	mark := func(text string, all bool) {
 		for _, st := range contentStems(text) {
@@ -151,18 +146,20 @@ func (e *Engine) contextStems(own string) map[string]bool {
 			}
 		}
 	}
-	for _, p := range parts[:len(parts)-1] {
-		mark(p, false)
+	ownTopic := false
+	for _, st := range contentStems(m.question) {
+		ownTopic = ownTopic || e.stats.known(st) && !e.rules.aspect[st]
 	}
-	for _, p := range parts {
-		if m := reportingClause.FindStringSubmatch(p); m != nil {
-			mark(m[1], true) // who said it is never what is asked
+	for _, p := range m.scene {
+		mark(p, ownTopic)
+	}
+	for _, p := range append(m.scene, m.question) {
+		if r := reportingClause.FindStringSubmatch(words.Normalize(p)); r != nil {
+			mark(r[1], true) // who said it is never what is asked
 		}
 	}
-	if len(parts) > 1 {
-		for _, st := range contentStems(parts[len(parts)-1]) {
-			delete(ctx, st)
-		}
+	for _, st := range contentStems(m.question) {
+		delete(ctx, st)
 	}
 	return ctx
 }
@@ -275,7 +272,8 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			q.focus[st] = q.base[st] * e.rules.aspectWeight
 		}
 	}
-	for st := range e.contextStems(own) {
+	msg := splitMessage(own)
+	for st := range e.contextStems(msg) {
 		if _, ok := q.focus[st]; ok && st != asked {
 			q.focus[st] = q.base[st] * e.rules.aspectWeight
 		}
@@ -284,13 +282,8 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		q.focus[asked] *= answerTypeFactor
 	}
 	q.quantity = quantityQuestion.MatchString(own)
-	// What is asked is in the question sentence, the last of a message
-	// that first sets the scene.
-	parts := clauses(own)
-	asking := own
-	if len(parts) > 0 {
-		asking = parts[len(parts)-1]
-	}
+	// What is asked is in the question, not in the scene around it.
+	asking := msg.question
 	q.asked = askedOf(asking)
 	e.hinges(q, asking)
 	if term, ok := definedTerm(asking); ok {
@@ -303,13 +296,13 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			q.define = append(q.define, st)
 		}
 		q.dropFraming(alone, asking, term)
-		if len(q.define) == 0 && len(parts) > 1 {
+		if len(q.define) == 0 && len(msg.scene) > 0 {
 			// "... mentioned Ebvallo. What is that?": what "that" is,
 			// is what the sources know of the sentences before.
 			// A term the sources define is the likelier referent
 			// ("getting CAR-T for his lymphoma. What is it?").
 			var known, defined []string
-			for _, st := range contentStems(strings.Join(parts[:len(parts)-1], " ")) {
+			for _, st := range contentStems(strings.Join(msg.scene, " ")) {
 				if e.stats.known(st) && !e.rules.aspect[st] {
 					known = append(known, st)
 					if e.terms[st] {

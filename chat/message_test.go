@@ -1,0 +1,22 @@
+package chat
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSplitMessage(t *testing.T) {
+	for _, tt := range []struct{ text, question, scene string }{
+		{"What is GVHD?", "What is GVHD", ""},
+		{"My son had a liver transplant and now the team mentioned Ebvallo. What is that?", "What is that", "My son had a liver transplant and now the team mentioned Ebvallo"},
+		{"whats EBV? it keeps coming up in my son's notes ever since his liver transplant", "whats EBV", "it keeps coming up in my son's notes ever since his liver transplant"},
+		{"my consent form has neurotoxicity on it as a risk, how do they watch for that?", "how do they watch for that", "my consent form has neurotoxicity on it as a risk"},
+		{"i read that you can get stem cells out of fat?? is that true or rubbish", "is that true or rubbish", "i read that you can get stem cells out of fat"},
+		{"cell therapy meaning", "cell therapy meaning", ""},
+	} {
+		m := splitMessage(tt.text)
+		if m.question != tt.question || strings.Join(m.scene, " | ") != tt.scene {
+			t.Errorf("splitMessage(%q) = %q / %q, want %q / %q", tt.text, m.question, m.scene, tt.question, tt.scene)
+		}
+	}
+}
