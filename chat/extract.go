@@ -218,7 +218,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	alone := search == own // not a follow-up searched with its context
 	// Words are weighed as the rules read them: "whats" is "what is", not
 	// a rare word the sources lack. The search keeps the question as typed.
-	own = e.rules.prepare(own)
+	own = keepAcronymPlurals(own, e.rules.prepare(own))
 	written := map[string]string{} // stem -> the word as the question wrote it
 	for _, t := range words.Tokens(own) {
 		written[t.Stem] = t.Word
@@ -313,12 +313,34 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			q.define = known
 			if len(defined) > 0 {
 				q.define = defined
+				// The term is what "it" is; the rest of the scene
+				// ("the consultant kept saying it in clinic") is not.
+				for _, st := range known {
+					if !e.terms[st] {
+						if _, ok := q.focus[st]; ok {
+							q.focus[st] = q.base[st] * e.rules.aspectWeight
+						}
+					}
+				}
 			}
 		}
 	}
 	q.capDiscounted()
 	q.terms = slices.Sorted(maps.Keys(q.base))
 	return q
+}
+
+// keepAcronymPlurals redoes, in the lower-cased text, what Tokens does to
+// an acronym's plural while it has its capitals ("HSCs" is "hsc", not
+// "hscs").
+func keepAcronymPlurals(original, lowered string) string {
+	for _, t := range words.Tokens(original) {
+		lw := strings.ToLower(original[t.Start:t.End])
+		if lw != t.Word && lw == t.Word+"s" {
+			lowered = regexp.MustCompile(`\b`+regexp.QuoteMeta(lw)+`\b`).ReplaceAllString(lowered, t.Word)
+		}
+	}
+	return lowered
 }
 
 // keptStems are the stems of the function words that are not stop words

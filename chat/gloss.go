@@ -57,10 +57,14 @@ func (g *glossary) explain(sentences []string) ([]string, []Gloss) {
 		for _, m := range g.re.FindAllStringSubmatchIndex(s, -1) {
 			start, end := m[2], m[3]
 			term := s[start:end]
+			plural := false
 			if _, ok := g.long[term]; !ok {
-				term = strings.TrimSuffix(term, "s")
+				term, plural = strings.TrimSuffix(term, "s"), true
 			}
 			long, ok := g.long[term]
+			if plural {
+				long += "s" // "HSCs (hematopoietic stem cells)"
+			}
 			if !ok || seen[term] {
 				continue
 			}
@@ -109,9 +113,8 @@ func (g *glossary) strip(text string) string {
 		return text
 	}
 	for term, long := range g.long {
-		ins := Gloss{Term: term, Expansion: long}.Text()
-		text = strings.ReplaceAll(text, term+ins, term)
-		text = strings.ReplaceAll(text, term+"s"+ins, term+"s")
+		text = strings.ReplaceAll(text, term+Gloss{Term: term, Expansion: long}.Text(), term)
+		text = strings.ReplaceAll(text, term+"s"+Gloss{Term: term, Expansion: long + "s"}.Text(), term+"s")
 	}
 	return text
 }

@@ -18,7 +18,7 @@ func TestGlossExplainsFirstUse(t *testing.T) {
 			[]string{"Hematopoietic cell transplantation (HCT) involves cells. [1]", "HCT is used widely. [2]"}, nil},
 		// "CAR" inside "CAR-T" is CAR-T, a plural takes the singular's long form.
 		{[]string{"CAR-T cells attack cancer. [1]", "HSCs come from marrow. [2]"},
-			[]string{"CAR-T (chimeric antigen receptor T-cell) cells attack cancer. [1]", "HSCs (hematopoietic stem cell) come from marrow. [2]"}, []string{"CAR-T", "HSC"}},
+			[]string{"CAR-T (chimeric antigen receptor T-cell) cells attack cancer. [1]", "HSCs (hematopoietic stem cells) come from marrow. [2]"}, []string{"CAR-T", "HSC"}},
 		// Lower-case words are not abbreviations.
 		{[]string{"The car is parked. [1]"}, []string{"The car is parked. [1]"}, nil},
 	}

@@ -20,3 +20,12 @@ func TestSplitMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestKeepAcronymPlurals(t *testing.T) {
+	if got := keepAcronymPlurals("What are HSCs?", "what are hscs?"); got != "what are hsc?" {
+		t.Errorf("keepAcronymPlurals = %q, want %q", got, "what are hsc?")
+	}
+	if got := keepAcronymPlurals("what are cells?", "what are cells?"); got != "what are cells?" {
+		t.Errorf("keepAcronymPlurals changed an ordinary plural: %q", got)
+	}
+}
