@@ -1,10 +1,10 @@
 package chat
 
 import (
-	"github.com/cellchat/cellchat/internal/words"
-
 	"strings"
 	"sync"
+
+	"github.com/cellchat/cellchat/internal/words"
 )
 
 // maxLabelWords: a list label ("Genetic modification:") is a few words.

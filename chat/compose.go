@@ -1,12 +1,11 @@
 package chat
 
 import (
-	"github.com/cellchat/cellchat/internal/words"
-
 	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/cellchat/cellchat/internal/words"
 	"github.com/cellchat/cellchat/retrieval"
 )
 

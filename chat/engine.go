@@ -1,8 +1,6 @@
 package chat
 
 import (
-	"github.com/cellchat/cellchat/internal/words"
-
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cellchat/cellchat/corpus"
+	"github.com/cellchat/cellchat/internal/words"
 	"github.com/cellchat/cellchat/retrieval"
 	"github.com/tmc/langchaingo/llms"
 )
@@ -487,12 +486,21 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 	context := map[string]float64{}
 	var carried []string
 	carry := func(text string, weight float64) {
+		// Read as the question's own words are: "whats" is "what is",
+		// "alogeneic" is "allogeneic".
+		text = keepAcronymPlurals(text, e.rules.prepare(text))
 		for _, t := range words.Tokens(text) {
-			if isStop(t.Word) || ownStems[t.Stem] || context[t.Stem] > 0 {
+			word, st := t.Word, t.Stem
+			if !e.stats.known(st) {
+				if c := e.spell.correct(word); c != "" {
+					word, st = c, words.Stem(c)
+				}
+			}
+			if isStop(word) || ownStems[st] || context[st] > 0 {
 				continue
 			}
-			context[t.Stem] = weight
-			carried = append(carried, t.Word)
+			context[st] = weight
+			carried = append(carried, word)
 		}
 	}
 	last := e.rules.stripInjection(e.rules.retrievalQuery(prev.Question))

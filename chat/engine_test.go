@@ -1,8 +1,6 @@
 package chat
 
 import (
-	"github.com/cellchat/cellchat/internal/words"
-
 	"context"
 	"errors"
 	"regexp"
@@ -11,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cellchat/cellchat/internal/words"
 	"github.com/cellchat/cellchat/retrieval"
 )
 

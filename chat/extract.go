@@ -1,9 +1,7 @@
 package chat
 
 import (
-	"github.com/cellchat/cellchat/internal/words"
 	"maps"
-
 	"regexp"
 	"slices"
 	"strconv"
@@ -12,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cellchat/cellchat/internal/words"
 	"github.com/cellchat/cellchat/retrieval"
 )
 

@@ -1,8 +1,6 @@
 package chat
 
 import (
-	"github.com/cellchat/cellchat/internal/words"
-
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cellchat/cellchat/internal/words"
 	"github.com/cellchat/cellchat/retrieval"
 	"github.com/tmc/langchaingo/llms"
 	"github.com/tmc/langchaingo/llms/ollama"

@@ -1,11 +1,10 @@
 package chat
 
 import (
-	"github.com/cellchat/cellchat/internal/words"
-
 	"math"
 
 	"github.com/cellchat/cellchat/corpus"
+	"github.com/cellchat/cellchat/internal/words"
 )
 
 // termStats holds document frequencies of stems over the corpus's chunks.

@@ -1,18 +1,17 @@
 package chat
 
 import (
-	"github.com/cellchat/cellchat/internal/words"
-	"maps"
-	"slices"
-
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/cellchat/cellchat/internal/words"
 	"gopkg.in/yaml.v3"
 )
 

@@ -1,12 +1,12 @@
 package chat
 
 import (
-	"github.com/cellchat/cellchat/internal/words"
-
 	"context"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cellchat/cellchat/internal/words"
 )
 
 // The no-answer confidence weighs what a question is about, not how it is
@@ -198,5 +198,23 @@ func TestWhatHappensNext(t *testing.T) {
 	}
 	if r.Reason == "answer.continued" {
 		t.Errorf("a first question was answered as a continuation: %q", r.Text)
+	}
+}
+
+// A follow-up carries the last question's words as that question's own
+// were read: spellings corrected, "whats" a stop word.
+func TestFollowUpCarriesCorrectedWords(t *testing.T) {
+	e := realEngine(t, Config{})
+	first, err := e.Answer(context.Background(), nil, "alogeneic cell therapy?", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := e.followUp([]Turn{{Question: "alogeneic cell therapy?", Reply: first}}, "what are the risks with that?")
+	if q.base[words.Stem("allogeneic")] == 0 || q.base[words.Stem("alogeneic")] != 0 {
+		t.Errorf("follow-up weights %v: want allogeneic carried, not alogeneic", q.base)
+	}
+	q = e.followUp([]Turn{{Question: "whats conditioning?", Reply: first}}, "and what does it do?")
+	if q.base["what"] != 0 {
+		t.Errorf("'whats' carried as a topic word: %v", q.base)
 	}
 }
