@@ -33,6 +33,8 @@ func TestConfidenceFollowsTopicNotWording(t *testing.T) {
 		{"Can you explain, step by step and from start to finish, how CAR-T is done?", KindAnswer},
 		{"A lady at my church told me CAR-T causes brain problems. Is that real?", KindAnswer},
 		{"How does CAR-T fight against lymphoma?", KindAnswer},
+		{"I read that stem cells come from fat. Is that true or a myth?", KindAnswer},
+		{"can ebvallo be used when other treatment hasnt worked?", KindAnswer},
 		{"Can I eat sushi after CAR-T?", KindNoAnswer},
 		{"My nurse said to ask you: is CAR-T covered by insurance?", KindNoAnswer},
 		{"Where do I park when I come for my infusion?", KindNoAnswer},
