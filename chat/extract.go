@@ -140,7 +140,9 @@ func (e *Engine) contextStems(m message) map[string]bool {
 	ctx := map[string]bool{}
 	mark := func(text string, all bool) {
 		for _, st := range contentStems(text) {
-			if all || !e.stats.known(st) {
+			// A term the sources define ("CAR-T", "GVHD") is the
+			// domain's, not the scene's, wherever it stands.
+			if (all || !e.stats.known(st)) && !e.terms[st] {
 				ctx[st] = true
 			}
 		}
