@@ -168,7 +168,7 @@ func (e *Engine) contextStems(m message) map[string]bool {
 // definitionQuestion matches the ways a patient asks what something is:
 // "What is X?", "What does X mean/stand for?", "X meaning", "meaning of X",
 // "define X", "X is short for what?". The term is the one group matched.
-var definitionQuestion = regexp.MustCompile(`(?i)^(?:(?:and |so )?(?:what|who)(?: exactly| actually| really)?(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?|(?:the )?(?:meaning|definition) of (?:an?|the )?(.+?)|define (?:an?|the )?(.+?)|(.+?) (?:meaning|definition|means what|is short for what|stands for what|short for what))[?.! ]*$`)
+var definitionQuestion = regexp.MustCompile(`(?i)^(?:(?:and |so )?what (?:exactly |actually )?does (?:an? |the )?(.+?) (?:mean|stand for)\b.*|(?:and |so )?(?:what|who)(?: exactly| actually| really)?(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?|(?:the )?(?:meaning|definition) of (?:an?|the )?(.+?)|define (?:an?|the )?(.+?)|(.+?) (?:meaning|definition|means what|is short for what|stands for what|short for what))[?.! ]*$`)
 
 // dropFraming keeps, of a definition question's own words, only the
 // term's: "meaning", "stand for", "short" say how it is asked, and would
@@ -234,6 +234,9 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		}
 		if keptStems[st] && !e.stats.known(st) {
 			return st // "against", "without": meaningful only where the sources use them
+		}
+		if !e.stats.known(st) && misspeltStop(written[st]) {
+			return st
 		}
 		w := e.stats.idf(st) * factor
 		if len(q.base) >= maxQueryTerms || w <= q.base[st] {

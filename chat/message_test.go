@@ -29,3 +29,11 @@ func TestKeepAcronymPlurals(t *testing.T) {
 		t.Errorf("keepAcronymPlurals changed an ordinary plural: %q", got)
 	}
 }
+
+func TestMisspeltStop(t *testing.T) {
+	for w, want := range map[string]bool{"evryone": true, "becuase": true, "everyone": false, "lymphoma": false, "sushi": false, "cytokin": false} {
+		if got := misspeltStop(w); got != want {
+			t.Errorf("misspeltStop(%q) = %v, want %v", w, got, want)
+		}
+	}
+}

@@ -125,3 +125,31 @@ func abs(n int) int {
 	}
 	return n
 }
+
+// misspeltStop says whether a word that is no word of the language is one
+// edit from a stop word ("evryone", "becuase"): the patient's typing, not a
+// topic the sources lack.
+func misspeltStop(word string) bool {
+	if len(word) < minCorrected || words.IsStop(word) || words.IsEnglish(word) {
+		return false
+	}
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	try := func(w string) bool { return words.IsStop(w) }
+	for i := 0; i <= len(word); i++ {
+		for _, r := range letters {
+			if try(word[:i] + string(r) + word[i:]) {
+				return true // a letter left out
+			}
+			if i < len(word) && try(word[:i]+string(r)+word[i+1:]) {
+				return true // a letter mistyped
+			}
+		}
+		if i < len(word) && try(word[:i]+word[i+1:]) {
+			return true // a letter too many
+		}
+		if i+1 < len(word) && try(word[:i]+string(word[i+1])+string(word[i])+word[i+2:]) {
+			return true // two letters swapped
+		}
+	}
+	return false
+}

@@ -88,7 +88,7 @@ func TestAskedOf(t *testing.T) {
 			t.Errorf("askedOf(%q) = %d, want %d", q, got, want)
 		}
 	}
-	for q, want := range map[string]string{"What does HSCT stand for?": "HSCT", "cell therapy meaning": "cell therapy", "the meaning of conditioning": "conditioning", "CRS is short for what?": "CRS"} {
+	for q, want := range map[string]string{"What does HSCT stand for?": "HSCT", "what does differentiation mean when people talk about stem cells?": "differentiation", "cell therapy meaning": "cell therapy", "the meaning of conditioning": "conditioning", "CRS is short for what?": "CRS"} {
 		if got, _ := definedTerm(q); got != want {
 			t.Errorf("definedTerm(%q) = %q, want %q", q, got, want)
 		}
