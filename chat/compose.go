@@ -316,33 +316,26 @@ func (e *Engine) opener(q *query, cands []candidate, passages []retrieval.Passag
 	return cands[best], true
 }
 
+// askedCue is, for each kind of question, what a sentence that answers it
+// holds: a reason, a number, the start of a sequence, examples, a place.
+var askedCue = map[asked]*regexp.Regexp{
+	askWhy:      causalCue,
+	askQuantity: numberWord,
+	askSteps:    stepStart,
+	askWhich:    whichCue,
+	askWhere:    whereCue,
+}
+
 // askedFit is how much a sentence's form fits what the question asks.
 func (e *Engine) askedFit(q *query, c candidate) float64 {
-	switch q.asked {
-	case askDefine:
+	if q.asked == askDefine {
 		if len(q.define) > 0 && namedAsExample(c.text, q.define) {
 			return -exampleMention
 		}
-	case askWhy:
-		if causalCue.MatchString(c.text) {
-			return askedBonus
-		}
-	case askQuantity:
-		if numberWord.MatchString(c.text) {
-			return askedBonus
-		}
-	case askSteps:
-		if stepStart.MatchString(c.text) {
-			return askedBonus
-		}
-	case askWhich:
-		if whichCue.MatchString(c.text) {
-			return askedBonus
-		}
-	case askWhere:
-		if whereCue.MatchString(c.text) {
-			return askedBonus
-		}
+		return 0
+	}
+	if cue, ok := askedCue[q.asked]; ok && cue.MatchString(c.text) {
+		return askedBonus
 	}
 	return 0
 }
