@@ -19,6 +19,8 @@ import (
 //	CELLCHAT_MAX_QUESTION_CHARS  the longest question accepted (as for serve)
 //	CELLCHAT_LLM, _URL, _MODEL, _API_KEY   the generative mode, see LLMFromEnv
 //	CELLCHAT_LLM_TIMEOUT, CELLCHAT_LLM_STALL_TIMEOUT   durations such as 30s
+//	CELLCHAT_LLM_MIN_SUPPORT     share of a generated sentence's content words its passages must hold (0..1]
+//	CELLCHAT_LLM_KEEP_SUPPORTED  true: show a generated answer's supported sentences, not the extractive answer
 //
 // Corpus statistics (Chunks) and CorpusVersion are the caller's to set.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -58,6 +60,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			*d.to = t
 		}
+	}
+	if v := getenv("CELLCHAT_LLM_MIN_SUPPORT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f > 1 {
+			return Config{}, fmt.Errorf("CELLCHAT_LLM_MIN_SUPPORT=%q: want a number above 0 and at most 1", v)
+		}
+		cfg.MinSupport = f
+	}
+	if v := getenv("CELLCHAT_LLM_KEEP_SUPPORTED"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("CELLCHAT_LLM_KEEP_SUPPORTED=%q: want true or false", v)
+		}
+		cfg.KeepSupported = b
 	}
 	m, name, err := LLMFromEnv(getenv)
 	if err != nil {

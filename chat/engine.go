@@ -93,6 +93,14 @@ type Config struct {
 	LLMName         string
 	LLMTimeout      time.Duration // whole generation
 	LLMStallTimeout time.Duration // longest wait for the next streamed token
+	// MinSupport is the share of a generated sentence's content words the
+	// passages it cites must hold (see support.go), above 0 and at most 1;
+	// 0 means DefaultMinSupport.
+	MinSupport float64
+	// KeepSupported, when some sentences of a generated answer are not
+	// supported by their passages, shows the supported ones if they still
+	// answer the question, instead of the extractive answer.
+	KeepSupported bool
 
 	// Glossary maps abbreviations to what they stand for; a reply spells
 	// one out on its first use. Nil: the sources' own (corpus.BuildGlossary
@@ -174,6 +182,12 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 	}
 	if cfg.LLMStallTimeout <= 0 {
 		cfg.LLMStallTimeout = DefaultLLMStallTimeout
+	}
+	if cfg.MinSupport == 0 {
+		cfg.MinSupport = DefaultMinSupport
+	}
+	if cfg.MinSupport < 0 || cfg.MinSupport > 1 {
+		return nil, fmt.Errorf("chat.New: MinSupport %g is not above 0 and at most 1", cfg.MinSupport)
 	}
 	if cfg.LLM != nil && cfg.LLMName == "" {
 		cfg.LLMName = "unnamed"
@@ -306,7 +320,8 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		r.Reason = "answer.injection_ignored"
 	}
 	if e.cfg.LLM != nil && !v.injection {
-		g, why := e.generate(ctx, history, question, passages)
+		g, why := e.generate(ctx, history, q, question, passages)
+		r.Unsupported = g.unsupported
 		if why == "" {
 			r.Mode, r.parts, r.Citations = "llm:"+e.cfg.LLMName, g.sentences, g.citations
 			return r, nil

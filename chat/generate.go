@@ -81,18 +81,26 @@ Rules:
   do not say.
 - If the passages do not answer the question, reply exactly: NO_ANSWER`
 
+// generated is a generated answer fit to show, and how many of the
+// model's sentences the support check refused.
+type generated struct {
+	cited
+	unsupported int
+}
+
 // generate asks the language model for an answer from the passages. It
 // returns the answer split into deltas, or the reason it could not be used
-// (the model failed, stalled, or cited a passage that does not exist or
-// none at all), in which case the caller answers extractively.
+// (the model failed, stalled, cited a passage that does not exist or none
+// at all, or said what its passages do not support), in which case the
+// caller answers extractively.
 //
 // The model's output is buffered, not streamed as it arrives: its
-// citations can only be checked once it is complete, and text a patient
-// has seen cannot be taken back. Tokens are still read as a stream, so a
-// stalled server is noticed within LLMStallTimeout.
-func (e *Engine) generate(ctx context.Context, history []Turn, question string, passages []retrieval.Passage) (cited, string) {
+// citations and support can only be checked once it is complete, and text
+// a patient has seen cannot be taken back. Tokens are still read as a
+// stream, so a stalled server is noticed within LLMStallTimeout.
+func (e *Engine) generate(ctx context.Context, history []Turn, q *query, question string, passages []retrieval.Passage) (generated, string) {
 	if len(passages) == 0 {
-		return cited{}, "no_passages"
+		return generated{}, "no_passages"
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.LLMTimeout)
 	defer cancel()
@@ -115,13 +123,17 @@ func (e *Engine) generate(ctx context.Context, history []Turn, question string, 
 	watchdog.Stop()
 	switch {
 	case stalled.Load():
-		return cited{}, "llm_stalled"
+		return generated{}, "llm_stalled"
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return cited{}, "llm_timeout"
+		return generated{}, "llm_timeout"
 	case err != nil:
-		return cited{}, "llm_error: " + err.Error()
+		return generated{}, "llm_error: " + err.Error()
 	}
-	return validate(buf.String(), passages)
+	c, why := validate(buf.String(), passages)
+	if why != "" {
+		return generated{}, why
+	}
+	return e.supported(q, c)
 }
 
 func (e *Engine) prompt(history []Turn, question string, passages []retrieval.Passage) []llms.MessageContent {

@@ -56,6 +56,10 @@ type Reply struct {
 	Latency       time.Duration `json:"-"`
 	Query         string        `json:"query,omitempty"`    // what the sources were searched for: the question, plus topic words for a follow-up
 	Fallback      string        `json:"fallback,omitempty"` // why a generated answer was replaced by the extractive one
+	// Unsupported counts the generated sentences their cited passages do
+	// not support: the cause of an "unsupported" Fallback, or, with
+	// Config.KeepSupported, the sentences left out of a generated answer.
+	Unsupported int `json:"unsupported,omitempty"`
 	// Glosses are the abbreviations the text spells out on first use, as
 	// the sources define them ("HCT (hematopoietic cell transplantation)").
 	Glosses []Gloss `json:"glosses,omitempty"`
