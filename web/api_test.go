@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -222,3 +224,66 @@ func TestDemoPageAndWidgetServed(t *testing.T) {
 		t.Errorf("unknown path: %d", status)
 	}
 }
+
+func TestGeneratedAnswersNotShownAreLoggedAndCounted(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	ts := newTestServer(t, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logs.Write(p)
+		}), nil))
+	})
+	c := ts.dial(t, "")
+	c.askOK("c1", "What is CAR-T? (hostile model)")
+	c.askOK("c2", "What is CAR-T? (timid model)")
+	postAsk(t, ts, `{"question":"What is CAR-T? (careless model)"}`, nil)
+	postAsk(t, ts, `{"question":"What is CAR-T? (hostile model)"}`, nil)
+	for series, want := range map[string]float64{
+		`cellchat_llm_rejected_total{reason="unsupported"}`: 2,
+		`cellchat_llm_rejected_total{reason="llm_timeout"}`: 1,
+		`cellchat_llm_rejected_total{reason="llm_error"}`:   0,
+		`cellchat_llm_rejected_total{reason="other"}`:       0,
+		`cellchat_llm_unsupported_sentences_total`:          5,
+		`cellchat_answers_total{kind="answer"}`:             4,
+	} {
+		if got := metricValue(t, ts, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+	mu.Lock()
+	out := logs.String()
+	mu.Unlock()
+	for _, want := range []string{
+		`level=WARN msg="generated answer not shown; extractive answer sent"`,
+		`fallback="unsupported: \"CAR-T therapy cures every cancer within one week.\" (absolute \"cures\" not in [1])"`,
+		`fallback=llm_timeout`,
+		`level=INFO msg="generated answer shown without its unsupported sentences"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "What is CAR-T") {
+		t.Errorf("a patient's question was logged:\n%s", out)
+	}
+}
+
+func TestRejectReason(t *testing.T) {
+	for fallback, want := range map[string]string{
+		`unsupported: "x" (y)`:                         "unsupported",
+		"invalid_citation: [9]":                        "invalid_citation",
+		"llm_error: Post http://x: connection refused": "llm_error",
+		"llm_stalled":                                  "llm_stalled",
+		"something new":                                "other",
+	} {
+		if got := rejectReason(fallback); got != want {
+			t.Errorf("rejectReason(%q) = %q, want %q", fallback, got, want)
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

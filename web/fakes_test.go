@@ -152,6 +152,16 @@ func (f *fakeAnswerer) Answer(ctx context.Context, history []chat.Turn, question
 		reply.Kind = chat.KindEmergency
 		reply.Citations = nil
 		sentences = []string{"This sounds like it could be an emergency. Call 911 or your local emergency number now, or go to the nearest emergency room."}
+	case strings.Contains(q, "hostile model"):
+		// The engine refused what a model wrote and answered extractively.
+		reply.Fallback = `unsupported: "CAR-T therapy cures every cancer within one week." (absolute "cures" not in [1])`
+		reply.Unsupported = 2
+	case strings.Contains(q, "timid model"):
+		reply.Fallback = "llm_timeout"
+	case strings.Contains(q, "careless model"):
+		// The engine showed what a model wrote, less a sentence.
+		reply.Mode = "llm:fake"
+		reply.Unsupported = 1
 	case strings.Contains(q, "weather"):
 		reply.Kind = chat.KindNoAnswer
 		reply.Citations = nil

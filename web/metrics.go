@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +26,24 @@ type metrics struct {
 	dropped       *prometheus.CounterVec // reason: slow_reader | write_error | read_limit
 	feedback      *prometheus.CounterVec // rating
 	panics        prometheus.Counter
+	// Generated (LLM) answers: those not shown, by reason, and the
+	// sentences the support check refused.
+	llmRejected    *prometheus.CounterVec // reason
+	llmUnsupported prometheus.Counter
+}
+
+// llmRejectReasons are the reasons a generated answer is not shown (the
+// part of chat.Reply.Fallback before any colon); others count as "other",
+// so a model's error text never becomes a label.
+var llmRejectReasons = []string{"unsupported", "invalid_citation", "no_citation", "llm_no_answer", "llm_error", "llm_timeout", "llm_stalled", "no_passages"}
+
+// rejectReason is the label for a reply's Fallback.
+func rejectReason(fallback string) string {
+	head, _, _ := strings.Cut(fallback, ":")
+	if slices.Contains(llmRejectReasons, head) {
+		return head
+	}
+	return "other"
 }
 
 func newMetrics() *metrics {
@@ -55,13 +75,25 @@ func newMetrics() *metrics {
 		panics: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cellchat_panics_recovered_total", Help: "Panics recovered in handlers.",
 		}),
+		llmRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cellchat_llm_rejected_total",
+			Help: "Generated (LLM) answers not shown, the extractive answer sent instead, by reason: unsupported (a sentence its cited passages do not support), invalid_citation, no_citation, llm_no_answer, llm_error, llm_timeout, llm_stalled, no_passages, other.",
+		}, []string{"reason"}),
+		llmUnsupported: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cellchat_llm_unsupported_sentences_total",
+			Help: "Generated sentences their cited passages do not support, whether their answer was replaced or they were left out of it.",
+		}),
 	}
 	m.reg.MustRegister(m.requests, m.answers, m.answerLatency, m.openSockets, m.errors, m.dropped, m.feedback, m.panics,
+		m.llmRejected, m.llmUnsupported,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 	)
 	for _, code := range []string{codeBadRequest, codeTooLarge, codeRateLimited, codeBusy, codeInternal} {
 		m.errors.WithLabelValues(code) // every series exists from the start
+	}
+	for _, reason := range append(llmRejectReasons, "other") {
+		m.llmRejected.WithLabelValues(reason)
 	}
 	return m
 }

@@ -299,7 +299,26 @@ func (s *Server) answer(ctx context.Context, transport, convID string, history [
 	s.metrics.answerLatency.WithLabelValues(transport).Observe(seconds(elapsed))
 	s.logger.DebugContext(ctx, "answered", "transport", transport, "conversation", convID, "answer_id", id,
 		"kind", reply.Kind, "citations", len(reply.Citations), "latency", elapsed)
+	s.noteGenerated(ctx, convID, id, reply)
 	return answered{body: newAnswerBody(id, reply), reply: reply}, nil
+}
+
+// noteGenerated logs and counts a generated answer that was not shown as
+// the model wrote it: operators must see when their model says what its
+// sources do not, or fails.
+func (s *Server) noteGenerated(ctx context.Context, convID, answerID string, reply chat.Reply) {
+	if reply.Unsupported > 0 {
+		s.metrics.llmUnsupported.Add(float64(reply.Unsupported))
+	}
+	switch {
+	case reply.Fallback != "":
+		s.metrics.llmRejected.WithLabelValues(rejectReason(reply.Fallback)).Inc()
+		s.logger.WarnContext(ctx, "generated answer not shown; extractive answer sent", "conversation", convID, "answer_id", answerID,
+			"fallback", reply.Fallback, "unsupported_sentences", reply.Unsupported)
+	case reply.Unsupported > 0:
+		s.logger.InfoContext(ctx, "generated answer shown without its unsupported sentences", "conversation", convID, "answer_id", answerID,
+			"mode", reply.Mode, "unsupported_sentences", reply.Unsupported)
+	}
 }
 
 // recordFeedback stores a patient's rating of one of their answers.
