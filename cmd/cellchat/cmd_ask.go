@@ -18,15 +18,19 @@ func runAsk(ctx context.Context, c *cli, args []string) error {
 	fs := newFlagSet(c, "ask", `"question"`)
 	p := addPathFlags(fs)
 	asJSON := fs.Bool("json", false, "print the reply object as JSON")
+	lf := addLLMFlags(fs)
 	rest, err := parseFlags(fs, c, args)
 	if err != nil {
+		return err
+	}
+	if err := lf.check(); err != nil {
 		return err
 	}
 	question := strings.TrimSpace(strings.Join(rest, " "))
 	if question == "" {
 		return &exitError{code: 2, err: errors.New(`ask: missing question (usage: cellchat ask "question" [--json])`)}
 	}
-	eng, ix, err := openEngine(ctx, c, p)
+	eng, ix, err := openEngine(ctx, c, p, lf.tune)
 	if err != nil {
 		return fmt.Errorf("ask: %w", err)
 	}
@@ -40,6 +44,7 @@ func runAsk(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return answerError("ask", err)
 	}
+	noteGenerated(c.stderr, r)
 	if *asJSON {
 		return printJSON(c.stdout, r)
 	}

@@ -25,14 +25,18 @@ func runChat(ctx context.Context, c *cli, args []string) error {
 	fs := newFlagSet(c, "chat", "")
 	p := addPathFlags(fs)
 	asJSON := fs.Bool("json", false, "print each reply as one line of JSON (JSON Lines)")
+	lf := addLLMFlags(fs)
 	rest, err := parseFlags(fs, c, args)
 	if err != nil {
+		return err
+	}
+	if err := lf.check(); err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return &exitError{code: 2, err: fmt.Errorf("chat: unexpected arguments %q (questions are read from stdin)", rest)}
 	}
-	eng, ix, err := openEngine(ctx, c, p)
+	eng, ix, err := openEngine(ctx, c, p, lf.tune)
 	if err != nil {
 		return fmt.Errorf("chat: %w", err)
 	}
@@ -103,6 +107,7 @@ func runChat(ctx context.Context, c *cli, args []string) error {
 		case err != nil:
 			return fmt.Errorf("chat: %w", err)
 		}
+		noteGenerated(c.stderr, r)
 		if *asJSON {
 			if err := enc.Encode(r); err != nil {
 				return err

@@ -90,8 +90,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	var cfg web.Config
 	var sf serveFlags
 	addServeFlags(fs, &cfg, &sf)
+	lf := addLLMFlags(fs)
 	rest, err := parseFlags(fs, c, args)
 	if err != nil {
+		return err
+	}
+	if err := lf.check(); err != nil {
 		return err
 	}
 	if len(rest) > 0 {
@@ -123,7 +127,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if sf.replyCache < 0 {
 		return &exitError{code: 2, err: fmt.Errorf("--reply-cache %d: want 0 (off) or more", sf.replyCache)}
 	}
-	eng, ix, err := openEngine(ctx, c, p, func(ec *chat.Config) {
+	eng, ix, err := openEngine(ctx, c, p, lf.tune, func(ec *chat.Config) {
 		ec.MaxQuestionLen = cfg.MaxQuestionChars
 		ec.ReplyCache = sf.replyCache
 	})

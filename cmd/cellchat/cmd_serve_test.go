@@ -272,6 +272,8 @@ func TestServeRejectsBadLimits(t *testing.T) {
 		{"--log-level", "loud"},
 		{"extra-argument"},
 		{"--reply-cache", "-1"},
+		{"--llm-min-support", "0"},
+		{"--llm-min-support", "2"},
 	} {
 		c := &cli{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
 		err := runServe(context.Background(), c, append([]string{"--data", t.TempDir()}, args...))

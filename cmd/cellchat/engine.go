@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 
 	"github.com/cellchat/cellchat/chat"
@@ -69,4 +71,43 @@ func openEngine(ctx context.Context, c *cli, p *paths, tune ...func(*chat.Config
 		return nil, nil, err
 	}
 	return eng, ix, nil
+}
+
+// llmFlags are the settings of the generative mode's support check, taken
+// by the subcommands that answer questions.
+type llmFlags struct {
+	minSupport    float64
+	keepSupported bool
+}
+
+func addLLMFlags(fs *flag.FlagSet) *llmFlags {
+	f := &llmFlags{}
+	fs.Float64Var(&f.minSupport, "llm-min-support", chat.DefaultMinSupport,
+		"with an LLM: share of a generated sentence's content words that the passages it cites must hold (above 0, at most 1)")
+	fs.BoolVar(&f.keepSupported, "llm-keep-supported", false,
+		"with an LLM: when some generated sentences are not supported by their passages, show the supported ones if they still answer the question, instead of the extractive answer")
+	return f
+}
+
+// check reports a setting out of range as a bad flag.
+func (f *llmFlags) check() error {
+	if f.minSupport <= 0 || f.minSupport > 1 {
+		return &exitError{code: 2, err: fmt.Errorf("--llm-min-support %g: want a number above 0 and at most 1", f.minSupport)}
+	}
+	return nil
+}
+
+func (f *llmFlags) tune(ec *chat.Config) {
+	ec.MinSupport, ec.KeepSupported = f.minSupport, f.keepSupported
+}
+
+// noteGenerated tells, on w, why a generated answer was not shown as the
+// model wrote it; the reply itself is for the patient.
+func noteGenerated(w io.Writer, r chat.Reply) {
+	switch {
+	case r.Fallback != "":
+		fmt.Fprintf(w, "cellchat: the generated answer was not shown, the extractive answer was: %s\n", r.Fallback)
+	case r.Unsupported > 0:
+		fmt.Fprintf(w, "cellchat: %d generated sentence(s) not supported by their passages were left out\n", r.Unsupported)
+	}
 }
