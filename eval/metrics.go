@@ -35,6 +35,11 @@ type Metrics struct {
 	DuplicateRate  *float64 `json:"duplicate_rate"`
 	AnswerWordsP50 *float64 `json:"answer_words_p50"`
 	AnswerWordsP95 *float64 `json:"answer_words_p95"`
+
+	// Generated answers (an LLM configured): null when no turn went to
+	// the model.
+	LLMRejectedRate      *float64 `json:"llm_rejected_rate"`     // share of the turns the model was asked whose answer was not shown
+	UnsupportedSentences *float64 `json:"unsupported_sentences"` // generated sentences their cited passages do not support
 }
 
 // MetricInfo describes one metric for thresholds, comparisons and charts.
@@ -74,6 +79,8 @@ var MetricInfos = []MetricInfo{
 	{"duplicate_rate", false, true, func(m *Metrics) **float64 { return &m.DuplicateRate }},
 	{"answer_words_p50", false, false, func(m *Metrics) **float64 { return &m.AnswerWordsP50 }},
 	{"answer_words_p95", false, false, func(m *Metrics) **float64 { return &m.AnswerWordsP95 }},
+	{"llm_rejected_rate", false, true, func(m *Metrics) **float64 { return &m.LLMRejectedRate }},
+	{"unsupported_sentences", false, false, func(m *Metrics) **float64 { return &m.UnsupportedSentences }},
 }
 
 // LookupMetric finds a metric by its name.
@@ -122,6 +129,8 @@ func computeMetrics(results []CaseResult) Metrics {
 		kindOK, emergency, abstainP, abstainR share
 		disclaimer, pass                      share
 		answerHit, leadHit, dangling, dup     share
+		llmRejected                           share
+		unsupported                           int
 		words                                 []float64
 		rrSum                                 float64
 		rrN                                   int
@@ -142,6 +151,10 @@ func computeMetrics(results []CaseResult) Metrics {
 				words = append(words, float64(*rd.words))
 			}
 			replied := tr.err == nil
+			if replied && tr.askedModel() {
+				llmRejected.add(tr.Fallback != "")
+				unsupported += tr.Unsupported
+			}
 			disclaimer.add(replied && tr.disclaimer != "")
 			if replied {
 				latencies = append(latencies, tr.latency)
@@ -192,6 +205,10 @@ func computeMetrics(results []CaseResult) Metrics {
 		LeadHit:          leadHit.value(),
 		DanglingRate:     dangling.value(),
 		DuplicateRate:    dup.value(),
+		LLMRejectedRate:  llmRejected.value(),
+	}
+	if llmRejected.n > 0 {
+		m.UnsupportedSentences = ptr(float64(unsupported))
 	}
 	if rrN > 0 {
 		m.MRR = ptr(rrSum / float64(rrN))

@@ -16,7 +16,7 @@ func FormatValue(mi MetricInfo, v *float64) string {
 	switch {
 	case v == nil:
 		return "null"
-	case mi.Name == "false_emergencies":
+	case mi.Name == "false_emergencies" || mi.Name == "unsupported_sentences":
 		return strconv.FormatFloat(*v, 'f', 0, 64)
 	case strings.HasPrefix(mi.Name, "answer_words_"):
 		return strconv.FormatFloat(*v, 'f', 0, 64)

@@ -58,6 +58,13 @@ type TurnResult struct {
 	Duplicate   *bool `json:"duplicate"`    // two sentences say nearly the same
 	AnswerWords *int  `json:"answer_words"` // words of an answer's text, markers removed
 
+	// With an LLM (extensions, omitted otherwise): how the reply was made
+	// ("extractive" or "llm:<model>"), why a generated answer was not
+	// shown, and how many generated sentences were not supported.
+	Mode        string `json:"mode,omitempty"`
+	Fallback    string `json:"fallback,omitempty"`
+	Unsupported int    `json:"unsupported_sentences,omitempty"`
+
 	expect     Expect
 	disclaimer string
 	latency    time.Duration
@@ -140,10 +147,14 @@ func runCase(ctx context.Context, a Answerer, c Case, turnDone func()) CaseResul
 			Citations:  cmpSlice(reply.Citations),
 			Retrieved:  reply.Retrieved,
 			Glosses:    reply.Glosses,
+			Fallback:   reply.Fallback,
 			expect:     t.Expect,
 			disclaimer: reply.Disclaimer,
 			latency:    elapsed(start, reply),
 			err:        err,
+		}
+		if reply.Fallback != "" || strings.HasPrefix(reply.Mode, "llm:") {
+			tr.Mode, tr.Unsupported = reply.Mode, reply.Unsupported
 		}
 		if !hidesRetrieval(a) && err == nil && tr.Retrieved == nil {
 			// In-process, no passages means none were retrieved (e.g. triage
@@ -222,6 +233,12 @@ func (tr *TurnResult) check() []string {
 		}
 	}
 	return failures
+}
+
+// askedModel says whether the turn's reply went to a language model: it
+// was generated, or a generated answer was refused (Fallback).
+func (tr *TurnResult) askedModel() bool {
+	return strings.HasPrefix(tr.Mode, "llm:") || tr.Fallback != ""
 }
 
 func (tr *TurnResult) citationHit() bool {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,9 @@ func runEval(ctx context.Context, c *cli, args []string) error {
 	server := fs.String("server", "", "score a running server (base URL, e.g. http://127.0.0.1:8080) through POST /api/ask instead of the engine in-process")
 	serverTimeout := fs.Duration("server-timeout", 30*time.Second, "with --server: time limit for each question")
 	serverRetries := fs.Int("server-retries", 30, "with --server: how often a rate-limited or busy question is asked again (after the server's Retry-After)")
+	var useLLM llmSwitch
+	fs.Var(&useLLM, "llm", "answer with the model configured by CELLCHAT_LLM (CELLCHAT_LLM_URL, _MODEL, _API_KEY), as serve would, and report llm_rejected_rate and unsupported_sentences; set by CELLCHAT_LLM itself, so --llm=false answers extractively whatever it says")
+	lf := addLLMFlags(fs)
 	var mins, maxes repeatedFlag
 	fs.Var(&mins, "min", "METRIC=VALUE: fail (exit 1) when METRIC is below VALUE or null; repeatable")
 	fs.Var(&maxes, "max", "METRIC=VALUE: fail (exit 1) when METRIC is above VALUE or null; repeatable")
@@ -67,6 +71,17 @@ flags (each also settable as CELLCHAT_<NAME>):
 	if len(files) == 0 {
 		fs.Usage()
 		return &exitError{code: 2, err: errors.New("eval: no question set given")}
+	}
+	if err := lf.check(); err != nil {
+		return err
+	}
+	if useLLM.on {
+		if *server != "" {
+			return &exitError{code: 2, err: errors.New("eval: --llm scores the engine in-process; a server (--server) answers with its own model")}
+		}
+		if m, _, err := chat.LLMFromEnv(c.getenv); err != nil || m == nil {
+			return &exitError{code: 2, err: fmt.Errorf("eval: --llm needs a model: set CELLCHAT_LLM=ollama|openai, CELLCHAT_LLM_MODEL and, as needed, CELLCHAT_LLM_URL and CELLCHAT_LLM_API_KEY (%v)", err)}
+		}
 	}
 	var thresholds []eval.Threshold
 	for _, group := range []struct {
@@ -111,7 +126,12 @@ flags (each also settable as CELLCHAT_<NAME>):
 		answerer = remote
 	} else {
 		// mrr looks for the first passage with the evidence in the top 10.
-		eng, ix, err := openEngine(ctx, c, p, func(ec *chat.Config) { ec.ReportK = eval.MRRDepth })
+		eng, ix, err := openEngine(ctx, c, p, lf.tune, func(ec *chat.Config) {
+			ec.ReportK = eval.MRRDepth
+			if !useLLM.on {
+				ec.LLM = nil
+			}
+		})
 		if err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
@@ -157,6 +177,37 @@ flags (each also settable as CELLCHAT_<NAME>):
 	if len(thresholds) > 0 {
 		fmt.Fprintf(c.stdout, "\nall %d thresholds met\n", len(thresholds))
 	}
+	return nil
+}
+
+// llmSwitch is eval's --llm. Its variable is CELLCHAT_LLM itself: a model
+// configured there is used, as serve uses it, unless --llm=false says not
+// to; --llm with none configured is an error, not a silent extractive run.
+type llmSwitch struct{ on bool }
+
+func (s *llmSwitch) String() string {
+	if s == nil {
+		return "false"
+	}
+	return strconv.FormatBool(s.on)
+}
+
+func (s *llmSwitch) IsBoolFlag() bool { return true }
+
+func (s *llmSwitch) Set(v string) error {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "ollama", "openai":
+		s.on = true
+		return nil
+	case "none", "off":
+		s.on = false
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("want true or false (or, as CELLCHAT_LLM, ollama, openai or none)")
+	}
+	s.on = b
 	return nil
 }
 
