@@ -225,8 +225,9 @@ func (e *Engine) Disclaimer() string { return e.cfg.Disclaimer }
 // Answer replies to question given the conversation so far (oldest first).
 // onDelta, if not nil, receives the reply text as it is produced; the
 // concatenation of the deltas is the reply's Text. A generated (LLM) answer
-// is buffered until its citations are checked, then streamed, so that text
-// the patient has seen is never taken back.
+// is buffered until its citations and the support of every sentence in the
+// passages it cites are checked, then streamed, so that text the patient
+// has seen is never taken back.
 func (e *Engine) Answer(ctx context.Context, history []Turn, question string, onDelta func(string)) (Reply, error) {
 	start := time.Now()
 	// Broken bytes are dropped rather than refused: the rest of the
