@@ -58,6 +58,12 @@ func (s *Server) handleAsk() http.Handler {
 				fail(&protocolError{code: codeTooLarge, message: fmt.Sprintf("The request body is larger than %d bytes.", s.cfg.MaxBodyBytes)})
 				return
 			}
+			if isTimeout(err) {
+				s.metrics.refused.WithLabelValues("body_timeout").Inc()
+				s.metrics.errors.WithLabelValues(codeBadRequest).Inc()
+				writeError(w, http.StatusRequestTimeout, &protocolError{code: codeBadRequest, message: "The request body took too long to arrive."})
+				return
+			}
 			fail(&protocolError{code: codeBadRequest, message: "The request body could not be read."})
 			return
 		}

@@ -26,6 +26,7 @@ type metrics struct {
 	dropped       *prometheus.CounterVec // reason: slow_reader | write_error | read_limit
 	feedback      *prometheus.CounterVec // rating
 	panics        prometheus.Counter
+	refused       *prometheus.CounterVec // reason: conn_cap | ip_socket_cap | body_timeout
 	// Generated (LLM) answers: those not shown, by reason, and the
 	// sentences the support check refused.
 	llmRejected    *prometheus.CounterVec // reason
@@ -72,6 +73,9 @@ func newMetrics() *metrics {
 		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cellchat_feedback_total", Help: "Patient feedback recorded, by rating.",
 		}, []string{"rating"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cellchat_refused_total", Help: "Connections, sockets and requests refused to protect other clients, by reason: conn_cap (over --max-conns-per-ip, closed unanswered), ip_socket_cap (over --max-sockets-per-ip), body_timeout (body slower than --body-timeout).",
+		}, []string{"reason"}),
 		panics: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cellchat_panics_recovered_total", Help: "Panics recovered in handlers.",
 		}),
@@ -84,13 +88,16 @@ func newMetrics() *metrics {
 			Help: "Generated sentences their cited passages do not support, whether their answer was replaced or they were left out of it.",
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.answers, m.answerLatency, m.openSockets, m.errors, m.dropped, m.feedback, m.panics,
+	m.reg.MustRegister(m.requests, m.answers, m.answerLatency, m.openSockets, m.errors, m.dropped, m.feedback, m.panics, m.refused,
 		m.llmRejected, m.llmUnsupported,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 	)
 	for _, code := range []string{codeBadRequest, codeTooLarge, codeRateLimited, codeBusy, codeInternal} {
 		m.errors.WithLabelValues(code) // every series exists from the start
+	}
+	for _, reason := range []string{"conn_cap", "ip_socket_cap", "body_timeout"} {
+		m.refused.WithLabelValues(reason)
 	}
 	for _, reason := range append(llmRejectReasons, "other") {
 		m.llmRejected.WithLabelValues(reason)

@@ -8,7 +8,7 @@ import (
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	handle := func(pattern, route string, h http.Handler) {
-		mux.Handle(pattern, s.logRequests(route, s.metrics.instrument(route, s.recoverHTTP(h))))
+		mux.Handle(pattern, s.withBodyDeadline(s.logRequests(route, s.metrics.instrument(route, s.recoverHTTP(h)))))
 	}
 	handle("GET /{$}", "/", s.handleStatic("index.html", "text/html; charset=utf-8", map[string]string{
 		"Content-Security-Policy": demoCSP, "Referrer-Policy": "no-referrer"}))

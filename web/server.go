@@ -59,6 +59,13 @@ type Config struct {
 	MaxCommentChars  int   // characters in a feedback comment
 	MaxFrameBytes    int   // bytes in a client websocket frame; larger gets too_large
 	MaxBodyBytes     int64 // bytes in a POST /api/ask body; larger gets 413 too_large
+	// BodyTimeout is how long any request body may take to arrive once
+	// its headers are in (0: no limit); slower gets 408.
+	BodyTimeout time.Duration
+	// MaxConnsPerIP caps the TCP connections open at once from one peer
+	// address, on the listener Server.Listener wraps (0: no limit; off
+	// behind a proxy, see Listener).
+	MaxConnsPerIP int
 
 	ConnRate  float64 // client frames per second per websocket (0: no limit)
 	ConnBurst int
@@ -100,10 +107,14 @@ func DefaultConfig() Config {
 		MaxCommentChars:  2000,
 		MaxFrameBytes:    16 << 10,
 		MaxBodyBytes:     16 << 10,
-		ConnRate:         5,
-		ConnBurst:        20,
-		IPRate:           20,
-		IPBurst:          60,
+		BodyTimeout:      10 * time.Second,
+		// Enough for a household or a small clinic behind one NAT address
+		// with every tab holding a socket, far from the open-file limit.
+		MaxConnsPerIP: 256,
+		ConnRate:      5,
+		ConnBurst:     20,
+		IPRate:        20,
+		IPBurst:       60,
 		// Under a common hard open-file limit of 20,000 (serve warns when
 		// the limit is under this plus what the log and index need).
 		MaxSockets:     16000,
@@ -133,6 +144,10 @@ func (c Config) Validate() error {
 		return errors.New("rates must not be negative (0 means no limit)")
 	case c.ConnRate > 0 && c.ConnBurst < 1, c.IPRate > 0 && c.IPBurst < 1:
 		return errors.New("a rate limit needs a burst of at least 1")
+	case c.BodyTimeout < 0:
+		return errors.New("body timeout must not be negative (0 means no limit)")
+	case c.MaxConnsPerIP < 0:
+		return errors.New("max conns per IP must not be negative (0 means no limit)")
 	case c.MaxSockets < 0:
 		return errors.New("max sockets must not be negative (0 means no limit)")
 	case c.MaxPendingAsks < 1:

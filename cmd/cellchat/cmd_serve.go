@@ -53,6 +53,8 @@ func addServeFlags(fs interface {
 	fs.IntVar(&cfg.MaxCommentChars, "max-comment-chars", d.MaxCommentChars, "longest feedback comment, in characters")
 	fs.IntVar(&cfg.MaxFrameBytes, "max-frame-bytes", d.MaxFrameBytes, "largest websocket frame from a client; larger gets too_large, over 4x the socket is closed with 1009")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", d.MaxBodyBytes, "largest POST /api/ask body")
+	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", d.BodyTimeout, "longest time a request body may take to arrive once its headers are in; slower gets 408 (0: no limit)")
+	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", d.MaxConnsPerIP, "TCP connections open at once from one peer address; more are closed unanswered (0: no limit; off with --client-ip-header, where the proxy is the peer: cap connections there)")
 	fs.Float64Var(&cfg.ConnRate, "conn-rate", d.ConnRate, "frames per second one websocket may send (0: no limit)")
 	fs.IntVar(&cfg.ConnBurst, "conn-burst", d.ConnBurst, "burst of frames one websocket may send")
 	fs.Float64Var(&cfg.IPRate, "ip-rate", d.IPRate, "frames, /api/ask requests and new sockets per second per client IP (0: no limit)")
@@ -181,6 +183,10 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if cfg.ClientIPHeader != "" && cfg.MaxConnsPerIP > 0 {
+		lifecycle.Info("--max-conns-per-ip is off behind a proxy (every peer is the proxy): cap connections per client there")
+	}
+	ln = srv.Listener(ln)
 	if sf.debugAddr != "" {
 		dl, err := net.Listen("tcp", sf.debugAddr)
 		if err != nil {
