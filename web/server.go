@@ -72,9 +72,17 @@ type Config struct {
 	IPRate    float64 // client frames, /api/ask requests and new sockets per second per client IP (0: no limit)
 	IPBurst   int
 
-	MaxSockets     int // open websockets; more get HTTP 503 before the upgrade (0: no limit)
-	MaxPendingAsks int // asks and feedback queued on one socket behind the one being answered; more get busy
-	SendQueue      int // frames queued for one socket's writer; a client that lets it fill is dropped
+	MaxSockets int // open websockets; more get HTTP 503 before the upgrade (0: no limit)
+	// MaxSocketsPerIP caps one client IP's open websockets (by the same
+	// client-IP rule as the rate limits), so one address cannot hold every
+	// MaxSockets slot; more get HTTP 429 (0: no limit).
+	MaxSocketsPerIP int
+	// MaxSocketLifetime, if set, closes a socket this long after it opened
+	// as shutdown does (asks in flight answered, then 1001), so no client
+	// holds a slot for ever; the widget reconnects to its conversation.
+	MaxSocketLifetime time.Duration
+	MaxPendingAsks    int // asks and feedback queued on one socket behind the one being answered; more get busy
+	SendQueue         int // frames queued for one socket's writer; a client that lets it fill is dropped
 
 	PingInterval  time.Duration // how often the server pings an idle socket
 	ReadTimeout   time.Duration // a socket silent (no frame, no pong) this long is closed
@@ -117,15 +125,18 @@ func DefaultConfig() Config {
 		IPBurst:       60,
 		// Under a common hard open-file limit of 20,000 (serve warns when
 		// the limit is under this plus what the log and index need).
-		MaxSockets:     16000,
-		MaxPendingAsks: 8,
-		SendQueue:      256,
-		PingInterval:   25 * time.Second,
-		ReadTimeout:    60 * time.Second,
-		WriteTimeout:   10 * time.Second,
-		AnswerTimeout:  60 * time.Second,
-		StreamAfter:    100 * time.Millisecond,
-		HistoryLimit:   50,
+		MaxSockets: 16000,
+		// A clinic behind one NAT address may have many patients, each
+		// with a tab or two open.
+		MaxSocketsPerIP: 200,
+		MaxPendingAsks:  8,
+		SendQueue:       256,
+		PingInterval:    25 * time.Second,
+		ReadTimeout:     60 * time.Second,
+		WriteTimeout:    10 * time.Second,
+		AnswerTimeout:   60 * time.Second,
+		StreamAfter:     100 * time.Millisecond,
+		HistoryLimit:    50,
 	}
 }
 
@@ -150,6 +161,10 @@ func (c Config) Validate() error {
 		return errors.New("max conns per IP must not be negative (0 means no limit)")
 	case c.MaxSockets < 0:
 		return errors.New("max sockets must not be negative (0 means no limit)")
+	case c.MaxSocketsPerIP < 0:
+		return errors.New("max sockets per IP must not be negative (0 means no limit)")
+	case c.MaxSocketLifetime < 0:
+		return errors.New("max socket lifetime must not be negative (0 means no limit)")
 	case c.MaxPendingAsks < 1:
 		return errors.New("max pending asks must be at least 1")
 	case c.SendQueue < 4:
@@ -185,10 +200,11 @@ type Server struct {
 
 	sockets atomic.Int64 // open websockets
 
-	mu       sync.Mutex
-	draining bool
-	conns    map[*wsConn]struct{}
-	handlers sync.WaitGroup // websocket handlers still running
+	mu        sync.Mutex
+	ipSockets map[string]int // open websockets by client IP, when capped
+	draining  bool
+	conns     map[*wsConn]struct{}
+	handlers  sync.WaitGroup // websocket handlers still running
 }
 
 // NewServer returns the server answering with answerer and logging every
@@ -205,14 +221,15 @@ func NewServer(cfg Config, answerer Answerer, log Log) (*Server, error) {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{
-		cfg:      cfg,
-		answerer: answerer,
-		log:      log,
-		logger:   logger,
-		metrics:  newMetrics(),
-		ipLimits: newIPLimiters(cfg.IPRate, cfg.IPBurst),
-		origins:  map[string]bool{},
-		conns:    map[*wsConn]struct{}{},
+		cfg:       cfg,
+		answerer:  answerer,
+		log:       log,
+		logger:    logger,
+		metrics:   newMetrics(),
+		ipLimits:  newIPLimiters(cfg.IPRate, cfg.IPBurst),
+		origins:   map[string]bool{},
+		conns:     map[*wsConn]struct{}{},
+		ipSockets: map[string]int{},
 	}
 	for _, o := range cfg.AllowedOrigins {
 		if o == "*" {

@@ -63,11 +63,22 @@ func (s *Server) handleWS() http.Handler {
 			http.Error(w, "busy: the server is shutting down", http.StatusServiceUnavailable)
 			return
 		}
+		if max := s.cfg.MaxSocketsPerIP; max > 0 && s.ipSockets[ip] >= max {
+			s.mu.Unlock()
+			s.releaseSocket()
+			s.metrics.refused.WithLabelValues("ip_socket_cap").Inc()
+			s.metrics.errors.WithLabelValues(codeRateLimited).Inc()
+			w.Header().Set("Retry-After", "5")
+			http.Error(w, "rate_limited: too many open connections from your address", http.StatusTooManyRequests)
+			return
+		}
+		s.ipSockets[ip]++
 		s.handlers.Add(1)
 		s.mu.Unlock()
 
 		ws, err := upgrader.Upgrade(w, r, nil)
 		if err != nil {
+			s.releaseIPSocket(ip)
 			s.releaseSocket()
 			s.handlers.Done()
 			return // the upgrader has answered with the HTTP error
@@ -94,6 +105,7 @@ func (s *Server) handleWS() http.Handler {
 				s.mu.Lock()
 				delete(s.conns, c)
 				s.mu.Unlock()
+				s.releaseIPSocket(ip)
 			}()
 			c.serve(ctx, conversation)
 		}()
@@ -110,6 +122,14 @@ func (s *Server) acquireSocket() bool {
 }
 
 func (s *Server) releaseSocket() { s.sockets.Add(-1) }
+
+func (s *Server) releaseIPSocket(ip string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ipSockets[ip]--; s.ipSockets[ip] <= 0 {
+		delete(s.ipSockets, ip)
+	}
+}
 
 // wsConn is one patient's socket. The handler goroutine reads; one writer
 // goroutine owns all writes, fed by a bounded queue; asks and feedback run
@@ -133,7 +153,7 @@ type wsConn struct {
 	history []chat.Turn // only the worker touches it once serving
 
 	send      chan *outFrame
-	stop      chan int // close code for the writer's last frame
+	stop      chan closeMsg // the writer's last frame
 	stopOnce  sync.Once
 	writeDone chan struct{}
 	streaming string // the writer's: the ask id whose deltas it has begun to send
@@ -164,7 +184,7 @@ func newWSConn(s *Server, ws *websocket.Conn, ip string) *wsConn {
 		rate:      rate.NewLimiter(rateLimit(s.cfg.ConnRate), s.cfg.ConnBurst),
 		notices:   rate.NewLimiter(rateLimit(s.cfg.ConnRate), s.cfg.ConnBurst),
 		send:      make(chan *outFrame, s.cfg.SendQueue),
-		stop:      make(chan int, 1),
+		stop:      make(chan closeMsg, 1),
 		writeDone: make(chan struct{}),
 	}
 }
@@ -189,6 +209,10 @@ func (c *wsConn) serve(ctx context.Context, conversation string) {
 		return nil
 	})
 	go c.writeLoop()
+	if lt := cfg.MaxSocketLifetime; lt > 0 {
+		t := time.AfterFunc(lt, func() { c.drainWith(closeMsg{websocket.CloseGoingAway, "socket lifetime reached, reconnect"}) })
+		defer t.Stop()
+	}
 
 	c.hello(conversation)
 	reason := c.readLoop()
@@ -202,7 +226,7 @@ func (c *wsConn) serve(ctx context.Context, conversation string) {
 	if c.flooded.Load() {
 		code = websocket.ClosePolicyViolation
 	}
-	c.stopWriter(code)
+	c.stopWriter(closeMsg{code: code})
 	<-c.writeDone
 	c.s.logger.Debug("socket closed", "conversation", c.convID, "ip", c.ip, "reason", reason)
 }
@@ -461,20 +485,30 @@ func (c *wsConn) kill(reason string) {
 	})
 }
 
+// closeMsg is the close frame the writer ends with.
+type closeMsg struct {
+	code   int
+	reason string
+}
+
 // stopWriter makes the writer flush its queue, send a close frame with
-// code, and exit.
-func (c *wsConn) stopWriter(code int) {
-	c.stopOnce.Do(func() { c.stop <- code })
+// m, and exit.
+func (c *wsConn) stopWriter(m closeMsg) {
+	c.stopOnce.Do(func() { c.stop <- m })
 }
 
 // drain is the graceful shutdown of one socket: no new asks, the accepted
 // ones answered and flushed, then a 1001 close frame and a short wait for
 // the client's close.
 func (c *wsConn) drain() {
+	c.drainWith(closeMsg{websocket.CloseGoingAway, "server shutting down"})
+}
+
+func (c *wsConn) drainWith(m closeMsg) {
 	c.closeJobs()
 	c.jobWG.Wait()
 	c.closing.Store(true)
-	c.stopWriter(websocket.CloseGoingAway)
+	c.stopWriter(m)
 	<-c.writeDone
 	c.ws.SetReadDeadline(time.Now().Add(closeGrace))
 }
@@ -500,7 +534,7 @@ func (c *wsConn) writeLoop() {
 				c.kill("write_error")
 				return
 			}
-		case code := <-c.stop:
+		case m := <-c.stop:
 			for {
 				select {
 				case f := <-c.send:
@@ -512,10 +546,7 @@ func (c *wsConn) writeLoop() {
 				}
 				break
 			}
-			msg := websocket.FormatCloseMessage(code, "")
-			if code == websocket.CloseGoingAway {
-				msg = websocket.FormatCloseMessage(code, "server shutting down")
-			}
+			msg := websocket.FormatCloseMessage(m.code, m.reason)
 			c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.s.cfg.WriteTimeout))
 			return
 		}

@@ -60,6 +60,8 @@ func addServeFlags(fs interface {
 	fs.Float64Var(&cfg.IPRate, "ip-rate", d.IPRate, "frames, /api/ask requests and new sockets per second per client IP (0: no limit)")
 	fs.IntVar(&cfg.IPBurst, "ip-burst", d.IPBurst, "burst per client IP")
 	fs.IntVar(&cfg.MaxSockets, "max-sockets", d.MaxSockets, "open websockets; more are refused with HTTP 503 (0: no limit)")
+	fs.IntVar(&cfg.MaxSocketsPerIP, "max-sockets-per-ip", d.MaxSocketsPerIP, "open websockets from one client IP (by --client-ip-header when set); more are refused with HTTP 429 (0: no limit)")
+	fs.DurationVar(&cfg.MaxSocketLifetime, "max-socket-lifetime", d.MaxSocketLifetime, "close a websocket this long after it opened, as shutdown does (answers in flight sent, then 1001); the widget reconnects to its conversation (0: no limit)")
 	fs.IntVar(&cfg.MaxPendingAsks, "max-pending-asks", d.MaxPendingAsks, "questions one socket may queue behind the one being answered; more get busy")
 	fs.IntVar(&cfg.SendQueue, "send-queue", d.SendQueue, "frames queued for one socket; a client that lets it fill is dropped")
 	fs.DurationVar(&cfg.PingInterval, "ping-interval", d.PingInterval, "how often idle sockets are pinged")
