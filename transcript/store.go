@@ -63,7 +63,8 @@ type Store struct {
 	done     chan struct{}
 	ckDone   chan struct{}
 
-	commits, committed atomic.Uint64 // transactions and the records they held, see CommitStats
+	commits, committed atomic.Uint64         // transactions and the records they held, see CommitStats
+	commitErr          atomic.Pointer[error] // why the last commit stored nothing, nil once one succeeds
 
 	restartFrames int         // see checkpoint
 	walLong       atomic.Bool // the checkpointer asks the writer to restart the WAL
@@ -75,6 +76,9 @@ type Store struct {
 type writeReq struct {
 	rec  Record
 	done chan error
+	// probe: rec is written and rolled back, and the transaction commits
+	// anyway, to learn whether the log can commit (see ProbeCommit).
+	probe bool
 }
 
 // Open opens (creating and migrating as needed) the log at path.
@@ -82,6 +86,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	db, err := openDB(path, opts)
 	if err != nil {
 		return nil, err
+	}
+	if err := quickCheck(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("the transcript log %s is corrupt (%w): refusing to start on it; restore it from a backup, or move it (with its -wal file) aside to start a new log", path, err)
 	}
 	if err := migrate(ctx, db, schemaVersion); err != nil {
 		db.Close()
@@ -170,7 +178,11 @@ func (s *Store) Record(ctx context.Context, r Record) error {
 	if s.redact {
 		r.Question = Redact(r.Question)
 	}
-	req := writeReq{rec: r, done: make(chan error, 1)}
+	return s.send(ctx, writeReq{rec: r, done: make(chan error, 1)})
+}
+
+// send hands req to the writer and waits for its outcome.
+func (s *Store) send(ctx context.Context, req writeReq) error {
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
@@ -413,6 +425,7 @@ func (s *Store) commit(batch []writeReq) {
 		s.commits.Add(1)
 		s.committed.Add(uint64(len(batch)))
 	}
+	s.noteCommit(err, errs)
 	for i, req := range batch {
 		switch {
 		case err != nil:
@@ -443,7 +456,15 @@ func (s *Store) writeBatch(ctx context.Context, batch []writeReq, errs []error, 
 		}
 	}()
 	st := s.wstmts
+	probed := false
 	for i, req := range batch {
+		if req.probe {
+			probed = true
+			if errs[i] = s.probeInsert(ctx, req.rec); errs[i] != nil && !isolate {
+				return errs[i]
+			}
+			continue
+		}
 		if !isolate {
 			if err := insertRecord(ctx, st, req.rec); err != nil {
 				return err
@@ -461,6 +482,11 @@ func (s *Store) writeBatch(ctx context.Context, batch []writeReq, errs []error, 
 			cache.rolledBack(mark)
 		}
 		if _, err := c.ExecContext(ctx, `RELEASE rec`); err != nil {
+			return err
+		}
+	}
+	if probed {
+		if err := touchHeader(ctx, c); err != nil {
 			return err
 		}
 	}

@@ -23,6 +23,8 @@ type memLog struct {
 	// recordGate, when set, is waited on by Record before it stores:
 	// tests hold a reply in the "commit" to see that no answer is sent.
 	recordGate chan struct{}
+	commitErr  error // the last Record's or probe's failure
+	probes     int
 }
 
 func newMemLog() *memLog { return &memLog{convs: map[string][]transcript.Record{}} }
@@ -37,6 +39,7 @@ func (l *memLog) Record(ctx context.Context, r transcript.Record) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.commitErr = l.failRecord
 	if l.failRecord != nil {
 		return l.failRecord
 	}
@@ -196,4 +199,20 @@ func (f *fakeAnswerer) waitStarted() string {
 	case <-time.After(10 * time.Second):
 		panic("blocked question never reached the answerer")
 	}
+}
+
+// CommitErr and ProbeCommit make memLog report commit failures as
+// transcript.Store does: the last Record's failure, until one succeeds.
+func (l *memLog) CommitErr() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.commitErr
+}
+
+func (l *memLog) ProbeCommit(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.probes++
+	l.commitErr = l.failRecord
+	return l.failRecord
 }

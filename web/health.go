@@ -21,7 +21,7 @@ func (s *Server) handleHealthz() http.Handler {
 }
 
 // handleReadyz is 200 when the index is loaded (cfg.Ready) and the log
-// answers, 503 otherwise and while draining, so a load balancer stops
+// answers and commits, 503 otherwise and while draining, so a load balancer stops
 // sending patients here before shutdown.
 func (s *Server) handleReadyz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -35,12 +35,28 @@ func (s *Server) handleReadyz() http.Handler {
 	})
 }
 
+// commitChecker is a Log that knows whether its commits fail
+// (transcript.Store): a log that answers queries may still lose every
+// answer.
+type commitChecker interface {
+	CommitErr() error
+	ProbeCommit(ctx context.Context) error
+}
+
 func (s *Server) ready(ctx context.Context) error {
 	if s.isDraining() {
 		return errors.New("shutting down")
 	}
 	if _, err := s.log.History(ctx, readyProbeID, 1); err != nil && !errors.Is(err, transcript.ErrNotFound) {
 		return errors.New("transcript store: " + err.Error())
+	}
+	if c, ok := s.log.(commitChecker); ok && c.CommitErr() != nil {
+		// Only a commit can tell that commits work again; without this
+		// probe a server taken out of rotation would never get the
+		// question that proves it.
+		if err := c.ProbeCommit(ctx); err != nil {
+			return errors.New("transcript store cannot commit: " + err.Error())
+		}
 	}
 	if s.cfg.Ready != nil {
 		if err := s.cfg.Ready(ctx); err != nil {
