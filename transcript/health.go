@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -105,4 +108,58 @@ func quickCheck(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("quick_check: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// checkExisting reports whether the log file is already there, and refuses
+// an empty one: SQLite would take it for a new database, and a log that
+// was truncated (every turn and staff account gone) would be silently
+// started over. Right after the file is first created, its pages may all
+// be in the -wal file, which SQLite reads.
+func checkExisting(path string) (existed bool, err error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("open transcript %s: %w", path, err)
+	case fi.Size() > 0:
+		return true, nil
+	}
+	if wi, err := os.Stat(path + "-wal"); err == nil && wi.Size() > 0 {
+		return true, nil
+	}
+	return true, fmt.Errorf("the transcript log %s is empty (0 bytes): refusing to take it for a new log, as a truncated log would lose every turn and staff account; restore it from a backup, or delete it to start a new log", path)
+}
+
+// checkOurs refuses an existing file that is not a transcript log: not an
+// SQLite database, or one with tables but not the migrations table every
+// cellchat log has. One with no tables holds nothing to lose and becomes a
+// new log. It reads without writing, so a refused file is left as it was
+// (opening for the log would turn on WAL in its header); what it cannot
+// read is left to the full open to report.
+func checkOurs(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro")
+	if err != nil {
+		return nil
+	}
+	defer db.Close()
+	var tables, ours int
+	err = db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE name = 'schema_migrations')
+		FROM sqlite_master WHERE type = 'table'`).Scan(&tables, &ours)
+	switch {
+	case err != nil && isNotADB(err):
+		return notOurs(path, "it is not an SQLite database")
+	case err == nil && tables > 0 && ours == 0:
+		return notOurs(path, fmt.Sprintf("it is an SQLite database with %d tables, none of them cellchat's", tables))
+	}
+	return nil
+}
+
+func notOurs(path, why string) error {
+	return fmt.Errorf("%s is not a cellchat transcript log (%s): refusing to start on it; point --data at the directory of the log, or move the file aside to start a new log", path, why)
+}
+
+// isNotADB: SQLite's SQLITE_NOTADB, "file is not a database".
+func isNotADB(err error) bool {
+	return strings.Contains(err.Error(), "file is not a database")
 }

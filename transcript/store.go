@@ -83,6 +83,15 @@ type writeReq struct {
 
 // Open opens (creating and migrating as needed) the log at path.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	existed, err := checkExisting(path)
+	if err != nil {
+		return nil, err
+	}
+	if existed {
+		if err := checkOurs(ctx, path); err != nil {
+			return nil, err
+		}
+	}
 	db, err := openDB(path, opts)
 	if err != nil {
 		return nil, err
