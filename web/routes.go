@@ -16,7 +16,9 @@ func (s *Server) routes() http.Handler {
 	handle("GET /widget.js", "/widget.js", s.handleStatic("widget.js", "text/javascript; charset=utf-8", nil))
 	handle("GET /healthz", "/healthz", s.handleHealthz())
 	handle("GET /readyz", "/readyz", s.handleReadyz())
-	handle("GET /metrics", "/metrics", s.metrics.handler())
+	if !s.cfg.MetricsOwnListener {
+		handle("GET /metrics", "/metrics", s.metrics.handler())
+	}
 	handle("GET /ws", "/ws", s.handleWS())
 	handle("POST /api/ask", "/api/ask", s.handleAsk())
 	handle("OPTIONS /api/ask", "/api/ask", s.handleAskPreflight())
@@ -24,5 +26,14 @@ func (s *Server) routes() http.Handler {
 		handle("/staff/", "/staff", s.cfg.Staff)
 		handle("/staff", "/staff", s.cfg.Staff)
 	}
+	return mux
+}
+
+// MetricsHandler serves /metrics alone, for a listener apart from the
+// patients' one: what the server counts (traffic, errors, rejected
+// answers) is for operators, not for anyone who can reach the widget.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.logRequests("/metrics", s.metrics.handler()))
 	return mux
 }

@@ -100,6 +100,10 @@ type Config struct {
 	// the client's IP (e.g. X-Forwarded-For); empty: the peer address.
 	ClientIPHeader string
 
+	// MetricsOwnListener takes /metrics off the patient-facing routes:
+	// the caller serves MetricsHandler on an address of its own.
+	MetricsOwnListener bool
+
 	// Staff, if set, is mounted at /staff/ (and /staff).
 	Staff http.Handler
 	// Ready, if set, is part of GET /readyz (e.g. "the index is loaded").

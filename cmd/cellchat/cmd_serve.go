@@ -31,6 +31,7 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	gcPercent       int
 	debugAddr       string
+	metricsAddr     string
 	replyCache      int
 	staff           staff.Config
 }
@@ -79,6 +80,7 @@ func addServeFlags(fs interface {
 	fs.IntVar(&sf.gcPercent, "gc-percent", defaultGCPercent, "Go garbage collector target, as GOGC: heap growth in percent before a collection; higher spends less CPU on collection and more memory (0: the runtime's setting, GOGC or 100)")
 	fs.IntVar(&sf.replyCache, "reply-cache", 1000, "recent replies kept to answer the same question in the same conversation context again without recomputing it (0: off; generated LLM replies are never kept)")
 	fs.StringVar(&sf.debugAddr, "debug-addr", "", "address for Go's profiler (/debug/pprof/) on its own listener, e.g. 127.0.0.1:6060; empty: off. Never expose it publicly")
+	fs.StringVar(&sf.metricsAddr, "metrics-addr", "", "address for /metrics (Prometheus) on its own listener, e.g. 127.0.0.1:9090; when set, the main address no longer serves /metrics (empty: /metrics on the main address)")
 	fs.DurationVar(&sf.staff.SessionTTL, "staff-session-ttl", 8*time.Hour, "how long a staff sign-in lasts")
 	fs.IntVar(&sf.staff.MaxFailures, "staff-max-failures", 5, "failed sign-ins for one e-mail before it is locked out")
 	fs.IntVar(&sf.staff.MaxFailuresPerIP, "staff-max-failures-per-ip", 20, "failed sign-ins from one client IP before it is locked out")
@@ -166,6 +168,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		}
 		return nil
 	}
+	cfg.MetricsOwnListener = sf.metricsAddr != ""
 	srv, err := web.NewServer(cfg, eng, store)
 	if err != nil {
 		return &exitError{code: 2, err: err}
@@ -197,6 +200,15 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		defer dl.Close()
 		lifecycle.Info("profiler", "addr", dl.Addr().String(), "url", "http://"+dl.Addr().String()+"/debug/pprof/")
 		go (&http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}).Serve(dl)
+	}
+	if sf.metricsAddr != "" {
+		ml, err := net.Listen("tcp", sf.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("serve: --metrics-addr: %w", err)
+		}
+		defer ml.Close()
+		lifecycle.Info("metrics", "addr", ml.Addr().String(), "url", "http://"+ml.Addr().String()+"/metrics")
+		go (&http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}).Serve(ml)
 	}
 	hs := &http.Server{
 		Handler:           srv,

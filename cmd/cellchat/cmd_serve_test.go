@@ -287,3 +287,27 @@ func TestServeRejectsBadLimits(t *testing.T) {
 		t.Errorf("bad env value: %v", err)
 	}
 }
+
+func TestServeMetricsAddr(t *testing.T) {
+	addr, logs, _ := serveInProcess(t, t.TempDir(), nil, "--log-level", "warn", "--metrics-addr", "127.0.0.1:0")
+	var metricsAddr string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var l struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "metrics" {
+			metricsAddr = l.Addr
+		}
+	}
+	if metricsAddr == "" {
+		t.Fatalf("no metrics line in the log:\n%s", logs)
+	}
+	for base, want := range map[string]int{metricsAddr: 200, addr: 404} {
+		resp, err := http.Get("http://" + base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s/metrics = %d, want %d", base, resp.StatusCode, want)
+		}
+	}
+}
