@@ -274,6 +274,10 @@ func TestServeRejectsBadLimits(t *testing.T) {
 		{"--reply-cache", "-1"},
 		{"--llm-min-support", "0"},
 		{"--llm-min-support", "2"},
+		{"--body-timeout", "-1s"},
+		{"--max-conns-per-ip", "-1"},
+		{"--max-sockets-per-ip", "-1"},
+		{"--max-socket-lifetime", "-1s"},
 	} {
 		c := &cli{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
 		err := runServe(context.Background(), c, append([]string{"--data", t.TempDir()}, args...))
@@ -308,6 +312,27 @@ func TestServeMetricsAddr(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != want {
 			t.Errorf("GET %s/metrics = %d, want %d", base, resp.StatusCode, want)
+		}
+	}
+}
+
+func TestServeRefusesEmptyOrForeignLog(t *testing.T) {
+	for name, content := range map[string]string{
+		"is empty":                      "",
+		"not a cellchat transcript log": strings.Repeat("these are someone's notes, not a database\n", 200),
+	} {
+		data := t.TempDir()
+		path := filepath.Join(data, "transcript.db")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c := &cli{getenv: func(k string) string { return map[string]string{"CELLCHAT_ADDR": "127.0.0.1:0"}[k] }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+		err := runServe(context.Background(), c, []string{"--corpus", "../../corpus", "--data", data})
+		if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), path) {
+			t.Errorf("serve on a log that %s: %v", name, err)
+		}
+		if got, _ := os.ReadFile(path); string(got) != content {
+			t.Errorf("serve changed the refused log that %s", name)
 		}
 	}
 }
