@@ -37,13 +37,15 @@ func TestSlowBodyTimesOut(t *testing.T) {
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	start := time.Now()
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err == nil {
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusRequestTimeout {
-			t.Errorf("slow body got HTTP %d, want 408", resp.StatusCode)
-		}
-	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		t.Fatalf("the server still waits for the body after %v", time.Since(start))
+	}
+	if err != nil {
+		t.Fatalf("no answer to a slow body: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Errorf("slow body got HTTP %d, want 408", resp.StatusCode)
 	}
 }
 
