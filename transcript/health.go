@@ -34,7 +34,16 @@ func (s *Store) CommitErr() error {
 // seen to without waiting for a patient's question.
 func (s *Store) ProbeCommit(ctx context.Context) error {
 	rec := Record{AnswerID: probeConversation, ConversationID: probeConversation, Time: time.Now(), Question: "probe"}
-	return s.send(ctx, writeReq{rec: rec, probe: true, done: make(chan error, 1)})
+	// Unlike Record's caller, a readiness check must not wait on a writer
+	// stuck on a hung disk: that is an answer too.
+	done := make(chan error, 1)
+	go func() { done <- s.send(ctx, writeReq{rec: rec, probe: true, done: make(chan error, 1)}) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("probe commit: %w", ctx.Err())
+	}
 }
 
 // noteCommit records the outcome of a commit for CommitErr: it stored
