@@ -350,9 +350,9 @@
     if (!on) { conn.textContent = message; }
   }
 
-  function connect() {
+  function connect(quiet) {
     if (ws || reconnectTimer) { return; }
-    setOnline(false, "Connecting…");
+    if (!quiet) { setOnline(false, "Connecting…"); }
     var url = wsURL + (conversationID ? "?conversation=" + encodeURIComponent(conversationID) : "");
     var sock;
     try { sock = new WebSocket(url); } catch (e) { scheduleReconnect(); return; }
@@ -362,13 +362,16 @@
       try { f = JSON.parse(ev.data); } catch (e) { return; }
       handle(f);
     };
-    sock.onclose = function () {
+    sock.onclose = function (ev) {
       if (ws !== sock) { return; }
       ws = null;
       Object.keys(pending).forEach(function (id) {
         renderError(pending[id].bubble, "The connection was lost before the answer arrived. Please ask again.");
         delete pending[id];
       });
+      // A socket closed for its age (the server answered everything first)
+      // is replaced at once, without telling the patient they are offline.
+      if (ev && ev.code === 1001 && /lifetime/.test(ev.reason || "")) { backoff = 1000; connect(true); return; }
       scheduleReconnect();
     };
   }
