@@ -47,6 +47,9 @@ func TestSlowBodyTimesOut(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestTimeout {
 		t.Errorf("slow body got HTTP %d, want 408", resp.StatusCode)
 	}
+	if n := metricValue(t, ts, `cellchat_refused_total{reason="body_timeout"}`); n != 1 {
+		t.Errorf("body timeouts counted %v, want 1", n)
+	}
 }
 
 func TestSlowAnswerOutlivesTheBodyDeadline(t *testing.T) {
@@ -104,7 +107,7 @@ func refused(t *testing.T, conn net.Conn) bool {
 }
 
 func TestConnectionCapPerIP(t *testing.T) {
-	_, addr := connCapServer(t, func(c *Config) { c.MaxConnsPerIP = 2 })
+	ts, addr := connCapServer(t, func(c *Config) { c.MaxConnsPerIP = 2 })
 	var held []net.Conn
 	for i := 0; i < 2; i++ {
 		conn, err := net.Dial("tcp", addr)
@@ -124,6 +127,9 @@ func TestConnectionCapPerIP(t *testing.T) {
 	defer third.Close()
 	if !refused(t, third) {
 		t.Fatal("a third connection from one IP was served, cap 2")
+	}
+	if n := metricValue(t, ts, `cellchat_refused_total{reason="conn_cap"}`); n != 1 {
+		t.Errorf("capped connections counted %v, want 1", n)
 	}
 	held[0].Close()
 	eventually(t, "a freed connection slot", func() bool {

@@ -16,6 +16,9 @@ func TestSocketCapPerIP(t *testing.T) {
 	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("third socket from one IP: %v, %v; want HTTP 429", err, resp)
 	}
+	if n := metricValue(t, ts, `cellchat_refused_total{reason="ip_socket_cap"}`); n != 1 {
+		t.Errorf("sockets refused by the per-IP cap counted %v, want 1", n)
+	}
 	a.ws.Close()
 	eventually(t, "a freed per-IP socket slot", func() bool {
 		ws, _, err := websocket.DefaultDialer.Dial(ts.wsURL(""), nil)
