@@ -21,8 +21,8 @@ func (s *Server) handleHealthz() http.Handler {
 }
 
 // handleReadyz is 200 when the index is loaded (cfg.Ready) and the log
-// answers and commits, 503 otherwise and while draining, so a load balancer stops
-// sending patients here before shutdown.
+// answers and commits, 503 otherwise and while draining, so a load
+// balancer stops sending patients here before shutdown.
 func (s *Server) handleReadyz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

@@ -205,7 +205,7 @@ type Server struct {
 	sockets atomic.Int64 // open websockets
 
 	mu        sync.Mutex
-	ipSockets map[string]int // open websockets by client IP, when capped
+	ipSockets map[string]int // open websockets by client IP
 	draining  bool
 	conns     map[*wsConn]struct{}
 	handlers  sync.WaitGroup // websocket handlers still running
