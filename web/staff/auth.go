@@ -134,6 +134,23 @@ func (c *console) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 
 func (c *console) handleSignIn() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Everything that can refuse an attempt by its address alone runs
+		// before the body is read, so a locked or crowding address cannot
+		// hold the server with slow bodies.
+		ip := clientIP(r, c.cfg.ClientIPHeader)
+		if wait := c.limiter.ipBlocked(ip, time.Now()); wait > 0 {
+			w.Header().Set("Connection", "close") // else net/http waits to drain the unread body
+			c.refuseLocked(w, r, wait, "", "", ip)
+			return
+		}
+		release, ok := c.signins.acquire(slot{"*", c.cfg.MaxConcurrentSignIns}, slot{"i:" + ip, c.cfg.MaxConcurrentSignInsPerIP})
+		if !ok {
+			w.Header().Set("Connection", "close")
+			c.refuseBusy(w)
+			return
+		}
+		defer release()
+
 		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 		email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 		if len(email) > 254 { // longer is no e-mail address; keep the audit log and limiter keys small
@@ -146,26 +163,32 @@ func (c *console) handleSignIn() http.Handler {
 			http.Error(w, "Forbidden: the sign-in form has expired or did not come from this site. Reload it and try again.", http.StatusForbidden)
 			return
 		}
-		ip := clientIP(r, c.cfg.ClientIPHeader)
-		if wait := c.limiter.blocked(email, ip, time.Now()); wait > 0 {
-			c.store.Audit(r.Context(), email, "sign_in_locked", "ip "+ip)
-			w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-			c.renderSignIn(w, r, http.StatusTooManyRequests, next, email,
-				fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minutes.", int(wait.Minutes())+1))
+		releaseEmail, ok := c.signins.acquire(slot{"e:" + email, c.cfg.MaxConcurrentSignInsPerEmail})
+		if !ok {
+			c.refuseBusy(w)
 			return
 		}
-		if err := c.store.Authenticate(r.Context(), email, password); err != nil {
+		defer releaseEmail()
+		// The attempt counts as a failure from here on, before its password
+		// is checked: concurrent attempts each see the ones before them.
+		res, wait := c.limiter.reserve(email, ip, time.Now())
+		if wait > 0 {
+			c.refuseLocked(w, r, wait, next, email, ip)
+			return
+		}
+		err = c.checkPassword(r.Context(), email, password)
+		if err != nil {
 			if !errors.Is(err, transcript.ErrBadCredentials) {
+				c.limiter.cancel(res)
 				c.log.Error("staff sign-in", "err", err)
 				http.Error(w, "internal error", http.StatusInternalServerError)
 				return
 			}
-			c.limiter.fail(email, ip, time.Now())
 			c.store.Audit(r.Context(), email, "sign_in_failed", "ip "+ip)
 			c.renderSignIn(w, r, http.StatusUnauthorized, next, email, "Wrong e-mail or password.")
 			return
 		}
-		c.limiter.succeed(email)
+		c.limiter.succeed(res)
 		sess, err := c.store.CreateSession(r.Context(), email, c.cfg.SessionTTL)
 		if err != nil {
 			c.log.Error("staff sign-in", "err", err)
@@ -177,6 +200,69 @@ func (c *console) handleSignIn() http.Handler {
 		c.setCookie(w, r, loginCookie, "", time.Time{})
 		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 	})
+}
+
+// checkPassword runs the password check on one of the few hashing slots:
+// bcrypt is CPU-bound, and unbounded it would starve patients' questions.
+func (c *console) checkPassword(ctx context.Context, email, password string) error {
+	select {
+	case c.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-c.hashing }()
+	return c.store.Authenticate(ctx, email, password)
+}
+
+func (c *console) refuseLocked(w http.ResponseWriter, r *http.Request, wait time.Duration, next, email, ip string) {
+	c.store.Audit(r.Context(), email, "sign_in_locked", "ip "+ip)
+	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+	c.renderSignIn(w, r, http.StatusTooManyRequests, next, email,
+		fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minutes.", int(wait.Minutes())+1))
+}
+
+func (c *console) refuseBusy(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "Too many sign-in attempts at once. Try again in a moment.", http.StatusTooManyRequests)
+}
+
+// inflight counts requests in progress by key, to cap them.
+type inflight struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func newInflight() *inflight { return &inflight{n: map[string]int{}} }
+
+type slot struct {
+	key   string
+	limit int
+}
+
+// acquire takes a place under each slot given, all or none; release gives
+// them back.
+func (f *inflight) acquire(slots ...slot) (release func(), ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var keys []string
+	for _, s := range slots {
+		if f.n[s.key] >= s.limit {
+			return nil, false
+		}
+		keys = append(keys, s.key)
+	}
+	for _, k := range keys {
+		f.n[k]++
+	}
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, k := range keys {
+			if f.n[k]--; f.n[k] <= 0 {
+				delete(f.n, k)
+			}
+		}
+	}, true
 }
 
 func (c *console) handleSignOut() http.Handler {
@@ -211,10 +297,8 @@ func newFailureLimiter(perEmail, perIP int, lockout time.Duration) *failureLimit
 }
 
 // blocked returns how long sign-in stays refused for this e-mail or
-// address, 0 if it is allowed.
+// address, 0 if it is allowed. l.mu must be held.
 func (l *failureLimiter) blocked(email, ip string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var wait time.Duration
 	for key, limit := range map[string]int{"e:" + email: l.perEmail, "i:" + ip: l.perIP} {
 		f := l.entries[key]
@@ -228,9 +312,31 @@ func (l *failureLimiter) blocked(email, ip string, now time.Time) time.Duration 
 	return wait
 }
 
-func (l *failureLimiter) fail(email, ip string, now time.Time) {
+// ipBlocked is blocked for the address alone: all that is known before the
+// request body is read.
+func (l *failureLimiter) ipBlocked(ip string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	f := l.entries["i:"+ip]
+	if f == nil || now.Sub(f.last) >= l.lockout || f.count < l.perIP {
+		return 0
+	}
+	return l.lockout - now.Sub(f.last)
+}
+
+// reservation is an attempt counted as a failure until it proves otherwise.
+type reservation struct {
+	email, ip string
+}
+
+// reserve counts an attempt as failed before its password is checked, or
+// returns how long sign-in stays refused without counting it.
+func (l *failureLimiter) reserve(email, ip string, now time.Time) (reservation, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if wait := l.blocked(email, ip, now); wait > 0 {
+		return reservation{}, wait
+	}
 	if len(l.entries) > 100_000 { // bound memory under a spray of addresses
 		for k, f := range l.entries {
 			if now.Sub(f.last) >= l.lockout {
@@ -247,12 +353,29 @@ func (l *failureLimiter) fail(email, ip string, now time.Time) {
 		f.count++
 		f.last = now
 	}
+	return reservation{email, ip}, 0
 }
 
-// succeed forgets an e-mail's failures; the address's stay, so one good
-// account does not reset guessing at others from the same address.
-func (l *failureLimiter) succeed(email string) {
+// cancel uncounts an attempt that was never decided (the store failed).
+func (l *failureLimiter) cancel(r reservation) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.entries, "e:"+email)
+	l.uncount("e:" + r.email)
+	l.uncount("i:" + r.ip)
+}
+
+func (l *failureLimiter) uncount(key string) {
+	if f := l.entries[key]; f != nil && f.count > 0 {
+		f.count--
+	}
+}
+
+// succeed forgets an e-mail's failures; the address's earlier ones stay,
+// so one good account does not reset guessing at others from the same
+// address.
+func (l *failureLimiter) succeed(r reservation) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.entries, "e:"+r.email)
+	l.uncount("i:" + r.ip)
 }

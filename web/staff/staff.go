@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/cellchat/cellchat/chat"
@@ -54,6 +55,17 @@ type Config struct {
 	MaxFailures      int           // default 5
 	MaxFailuresPerIP int           // default 20
 	Lockout          time.Duration // default 15m
+	// Sign-ins being handled at once, in total, per client address and
+	// per e-mail; more are refused with 429 rather than queued, so a burst
+	// cannot pile up password checks.
+	MaxConcurrentSignIns         int // default 16
+	MaxConcurrentSignInsPerIP    int // default 4
+	MaxConcurrentSignInsPerEmail int // default 2
+	// HashWorkers is how many password checks (bcrypt, about a quarter of a
+	// second of one CPU each) run at once; kept below GOMAXPROCS so patients'
+	// questions keep CPU during a sign-in flood. Default: half of
+	// GOMAXPROCS, at least 1.
+	HashWorkers int
 	// LowConfidence is the retrieval confidence (0..1) under which a reply
 	// counts as low-confidence in the filter. Default: the engine's default
 	// no-answer threshold plus 0.15, so the filter shows every no-answer and
@@ -84,6 +96,18 @@ func (c Config) withDefaults() Config {
 	if c.Lockout <= 0 {
 		c.Lockout = 15 * time.Minute
 	}
+	if c.MaxConcurrentSignIns <= 0 {
+		c.MaxConcurrentSignIns = 16
+	}
+	if c.MaxConcurrentSignInsPerIP <= 0 {
+		c.MaxConcurrentSignInsPerIP = 4
+	}
+	if c.MaxConcurrentSignInsPerEmail <= 0 {
+		c.MaxConcurrentSignInsPerEmail = 2
+	}
+	if c.HashWorkers <= 0 {
+		c.HashWorkers = max(1, runtime.GOMAXPROCS(0)/2)
+	}
 	if c.LowConfidence <= 0 {
 		c.LowConfidence = chat.DefaultMinConfidence + 0.15
 	}
@@ -101,6 +125,8 @@ type console struct {
 	store   Store
 	cfg     Config
 	limiter *failureLimiter
+	signins *inflight
+	hashing chan struct{} // a slot per password check allowed at once
 	log     *slog.Logger
 }
 
@@ -112,6 +138,8 @@ func NewHandler(store Store, cfg Config) http.Handler {
 		store:   store,
 		cfg:     cfg,
 		limiter: newFailureLimiter(cfg.MaxFailures, cfg.MaxFailuresPerIP, cfg.Lockout),
+		signins: newInflight(),
+		hashing: make(chan struct{}, cfg.HashWorkers),
 		log:     cfg.Logger,
 	}
 	return c.routes()

@@ -441,19 +441,20 @@ func TestClientIP(t *testing.T) {
 func TestFailureLimiterExpires(t *testing.T) {
 	l := newFailureLimiter(2, 10, time.Minute)
 	t0 := time.Unix(1_700_000_000, 0)
-	l.fail("a", "ip1", t0)
-	if l.blocked("a", "ip1", t0) != 0 {
+	l.reserve("a", "ip1", t0)
+	if _, w := l.reserve("a", "ip1", t0.Add(time.Second)); w != 0 {
 		t.Error("blocked after one failure")
 	}
-	l.fail("a", "ip1", t0.Add(time.Second))
-	if w := l.blocked("a", "ip1", t0.Add(2*time.Second)); w <= 0 || w > time.Minute {
+	_, w := l.reserve("a", "ip1", t0.Add(2*time.Second))
+	if w <= 0 || w > time.Minute {
 		t.Errorf("after two failures: wait %v", w)
 	}
-	if l.blocked("a", "ip1", t0.Add(62*time.Second)) != 0 {
+	res, w := l.reserve("a", "ip1", t0.Add(62*time.Second))
+	if w != 0 {
 		t.Error("still blocked after the lockout")
 	}
-	l.succeed("a")
-	if l.blocked("a", "ip1", t0.Add(2*time.Second)) != 0 {
+	l.succeed(res)
+	if _, w := l.reserve("a", "ip1", t0.Add(63*time.Second)); w != 0 {
 		t.Error("blocked after success")
 	}
 }
