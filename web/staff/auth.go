@@ -185,6 +185,12 @@ func (c *console) handleSignIn() http.Handler {
 				return
 			}
 			c.store.Audit(r.Context(), email, "sign_in_failed", "ip "+ip)
+			if res.lockedPair > 0 {
+				c.store.Audit(r.Context(), email, "sign_in_lockout", fmt.Sprintf("ip %s: this e-mail locked from this address for %s", ip, res.lockedPair))
+			}
+			if res.lockedIP > 0 {
+				c.store.Audit(r.Context(), email, "sign_in_lockout", fmt.Sprintf("ip %s: address locked for every e-mail for %s", ip, res.lockedIP))
+			}
 			c.renderSignIn(w, r, http.StatusUnauthorized, next, email, "Wrong e-mail or password.")
 			return
 		}
@@ -277,56 +283,60 @@ func (c *console) handleSignOut() http.Handler {
 	})
 }
 
-// failureLimiter locks out sign-in after repeated failures, per e-mail and
-// per client address. It is in memory: a restart forgets it, which only
-// gives an attacker a fresh handful of guesses against bcrypt.
+// failureLimiter locks out sign-in after repeated failures, per pair of
+// e-mail and client address and per address. Locking the e-mail alone
+// would let anyone lock a staff member out from anywhere; the pair leaves
+// them a way in from their own address. Each further lock of the same key
+// lasts twice as long, up to maxLockout, so patient guessing gains little.
+// It is in memory: a restart forgets it, which only gives an attacker a
+// fresh handful of guesses against bcrypt.
 type failureLimiter struct {
-	mu              sync.Mutex
-	perEmail, perIP int
-	lockout         time.Duration
-	entries         map[string]*failures
+	mu             sync.Mutex
+	perPair, perIP int
+	lockout        time.Duration
+	entries        map[string]*failures
 }
+
+// maxLockout caps the growing lock, and is also how long a key's earlier
+// locks are remembered after its last failure.
+const maxLockout = 24 * time.Hour
 
 type failures struct {
-	count int
-	last  time.Time
+	count int       // failures since the last lock, within lockout of each other
+	last  time.Time // the latest failure
+	locks int       // locks so far, for the backoff
+	until time.Time // locked until then
 }
 
-func newFailureLimiter(perEmail, perIP int, lockout time.Duration) *failureLimiter {
-	return &failureLimiter{perEmail: perEmail, perIP: perIP, lockout: lockout, entries: map[string]*failures{}}
+func newFailureLimiter(perPair, perIP int, lockout time.Duration) *failureLimiter {
+	return &failureLimiter{perPair: perPair, perIP: perIP, lockout: lockout, entries: map[string]*failures{}}
 }
 
-// blocked returns how long sign-in stays refused for this e-mail or
-// address, 0 if it is allowed. l.mu must be held.
-func (l *failureLimiter) blocked(email, ip string, now time.Time) time.Duration {
-	var wait time.Duration
-	for key, limit := range map[string]int{"e:" + email: l.perEmail, "i:" + ip: l.perIP} {
-		f := l.entries[key]
-		if f == nil || now.Sub(f.last) >= l.lockout {
-			continue
-		}
-		if f.count >= limit {
-			wait = max(wait, l.lockout-now.Sub(f.last))
-		}
+func pairKey(email, ip string) string { return "p:" + email + "\x00" + ip }
+
+// wait is how long key stays locked, 0 if it is not. l.mu must be held.
+func (l *failureLimiter) wait(key string, now time.Time) time.Duration {
+	if f := l.entries[key]; f != nil && now.Before(f.until) {
+		return f.until.Sub(now)
 	}
-	return wait
+	return 0
 }
 
-// ipBlocked is blocked for the address alone: all that is known before the
-// request body is read.
+// ipBlocked is how long the address stays locked: all that is known
+// before the request body is read.
 func (l *failureLimiter) ipBlocked(ip string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f := l.entries["i:"+ip]
-	if f == nil || now.Sub(f.last) >= l.lockout || f.count < l.perIP {
-		return 0
-	}
-	return l.lockout - now.Sub(f.last)
+	return l.wait("i:"+ip, now)
 }
 
-// reservation is an attempt counted as a failure until it proves otherwise.
+// reservation is an attempt counted as a failure until it proves
+// otherwise, and the locks counting it started.
 type reservation struct {
-	email, ip string
+	email, ip   string
+	lockedPair  time.Duration
+	lockedIP    time.Duration
+	ipPrevUntil time.Time
 }
 
 // reserve counts an attempt as failed before its password is checked, or
@@ -334,48 +344,83 @@ type reservation struct {
 func (l *failureLimiter) reserve(email, ip string, now time.Time) (reservation, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if wait := l.blocked(email, ip, now); wait > 0 {
-		return reservation{}, wait
+	pk, ik := pairKey(email, ip), "i:"+ip
+	if w := max(l.wait(pk, now), l.wait(ik, now)); w > 0 {
+		return reservation{}, w
 	}
 	if len(l.entries) > 100_000 { // bound memory under a spray of addresses
 		for k, f := range l.entries {
-			if now.Sub(f.last) >= l.lockout {
+			if !now.Before(f.until) && now.Sub(f.last) >= l.lockout {
 				delete(l.entries, k)
 			}
 		}
 	}
-	for _, key := range []string{"e:" + email, "i:" + ip} {
-		f := l.entries[key]
-		if f == nil || now.Sub(f.last) >= l.lockout {
-			f = &failures{}
-			l.entries[key] = f
-		}
-		f.count++
-		f.last = now
+	res := reservation{email: email, ip: ip}
+	res.lockedPair, _ = l.count(pk, l.perPair, now)
+	res.lockedIP, res.ipPrevUntil = l.count(ik, l.perIP, now)
+	return res, 0
+}
+
+// count adds a failure to key and locks it when it reaches limit,
+// returning the new lock's length (0: none) and the lock it replaced.
+func (l *failureLimiter) count(key string, limit int, now time.Time) (time.Duration, time.Time) {
+	f := l.entries[key]
+	if f == nil {
+		f = &failures{}
+		l.entries[key] = f
 	}
-	return reservation{email, ip}, 0
+	if now.Sub(f.last) >= maxLockout {
+		f.locks = 0
+	}
+	if now.Sub(f.last) >= l.lockout {
+		f.count = 0
+	}
+	f.count++
+	f.last = now
+	if f.count < limit {
+		return 0, f.until
+	}
+	prev := f.until
+	f.count = 0
+	f.locks++
+	d := l.lockout
+	for i := 1; i < f.locks && d < maxLockout; i++ {
+		d *= 2
+	}
+	d = min(d, maxLockout)
+	f.until = now.Add(d)
+	return d, prev
 }
 
 // cancel uncounts an attempt that was never decided (the store failed).
 func (l *failureLimiter) cancel(r reservation) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.uncount("e:" + r.email)
-	l.uncount("i:" + r.ip)
+	l.uncount(pairKey(r.email, r.ip), r.lockedPair, time.Time{})
+	l.uncount("i:"+r.ip, r.lockedIP, r.ipPrevUntil)
 }
 
-func (l *failureLimiter) uncount(key string) {
-	if f := l.entries[key]; f != nil && f.count > 0 {
+func (l *failureLimiter) uncount(key string, locked time.Duration, prevUntil time.Time) {
+	f := l.entries[key]
+	if f == nil {
+		return
+	}
+	if locked > 0 {
+		f.locks--
+		f.until = prevUntil
+		return
+	}
+	if f.count > 0 {
 		f.count--
 	}
 }
 
-// succeed forgets an e-mail's failures; the address's earlier ones stay,
-// so one good account does not reset guessing at others from the same
-// address.
+// succeed forgets the pair's failures: the right password from this
+// address. The address's other failures stay, so one good account does
+// not reset guessing at others from the same address.
 func (l *failureLimiter) succeed(r reservation) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.entries, "e:"+r.email)
-	l.uncount("i:" + r.ip)
+	delete(l.entries, pairKey(r.email, r.ip))
+	l.uncount("i:"+r.ip, r.lockedIP, r.ipPrevUntil)
 }

@@ -212,3 +212,78 @@ func TestSignInLockedAddressRefusedBeforeBody(t *testing.T) {
 		t.Errorf("locked address: %d, want 429", resp.StatusCode)
 	}
 }
+
+// signInFrom signs in through the form from the given client address (as
+// a trusted proxy would report it).
+func (f *fixture) signInFrom(t *testing.T, email, password, ip string) *http.Response {
+	t.Helper()
+	c := newClient()
+	_, page := f.get(t, c, "/staff/signin")
+	m := csrfRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no form token")
+	}
+	form := url.Values{"email": {email}, "password": {password}, "csrf": {m[1]}}
+	req, _ := http.NewRequest("POST", f.srv.URL+"/staff/signin", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-For", ip)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// Failures from one address lock that address out of that account only:
+// the staff member still signs in from elsewhere, and the lock is in the
+// audit log.
+func TestLockoutIsPerAddress(t *testing.T) {
+	f := newFixture(t, Config{MaxFailures: 3, MaxFailuresPerIP: 20, Lockout: time.Hour, ClientIPHeader: "X-Forwarded-For"})
+	for i := range 3 {
+		if r := f.signInFrom(t, testEmail, fmt.Sprintf("wrong %d", i), "6.6.6.6"); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i, r.StatusCode)
+		}
+	}
+	if r := f.signInFrom(t, testEmail, testPassword, "6.6.6.6"); r.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("from the guessing address: %d, want 429", r.StatusCode)
+	}
+	if r := f.signInFrom(t, testEmail, testPassword, "10.0.0.7"); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("the staff member from a clean address: %d, want 303 (signed in)", r.StatusCode)
+	}
+	log, _ := f.store.AuditLog(context.Background(), 100)
+	found := false
+	for _, e := range log {
+		if e.Action == "sign_in_lockout" && e.Actor == testEmail && strings.Contains(e.Detail, "6.6.6.6") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no sign_in_lockout audit row for %s from 6.6.6.6: %+v", testEmail, log)
+	}
+}
+
+// Each lock of the same pair lasts longer than the one before.
+func TestLockoutBackoffGrows(t *testing.T) {
+	l := newFailureLimiter(2, 100, time.Minute)
+	t0 := time.Unix(1_700_000_000, 0)
+	var waits []time.Duration
+	now := t0
+	for range 3 {
+		l.reserve("a", "ip1", now)
+		l.reserve("a", "ip1", now)
+		_, w := l.reserve("a", "ip1", now)
+		if w <= 0 {
+			t.Fatalf("not locked after two failures")
+		}
+		waits = append(waits, w)
+		now = now.Add(w + time.Second)
+	}
+	if !(waits[0] == time.Minute && waits[1] == 2*time.Minute && waits[2] == 4*time.Minute) {
+		t.Errorf("lock lengths %v, want 1m, 2m, 4m", waits)
+	}
+	if _, w := l.reserve("a", "ip2", now.Add(-time.Second)); w != 0 {
+		t.Errorf("another address for the same e-mail blocked: %v", w)
+	}
+}

@@ -50,8 +50,10 @@ type Store interface {
 type Config struct {
 	SessionTTL time.Duration // how long a sign-in lasts; default 8h
 	// Sign-in failures: after MaxFailures failed attempts for one e-mail
-	// (or MaxFailuresPerIP from one client address) within Lockout, further
-	// attempts are refused until Lockout has passed since the last failure.
+	// from one client address (or MaxFailuresPerIP from one address), each
+	// within Lockout of the last, that pair (or address) is refused for
+	// Lockout; each further lock of it lasts twice as long, up to a day.
+	// The same e-mail from another address is not locked.
 	MaxFailures      int           // default 5
 	MaxFailuresPerIP int           // default 20
 	Lockout          time.Duration // default 15m
