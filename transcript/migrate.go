@@ -217,6 +217,17 @@ ALTER TABLE turns_v6 RENAME TO turns;
 CREATE INDEX turns_time ON turns(time);
 CREATE INDEX turns_kind ON turns(kind, time);
 `,
+	// 7: repeated audit events are one row with a count (merge_key names
+	// the event, actor, detail and minute; NULL for rows never merged), and
+	// audit retention deletes by time.
+	`
+ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit ADD COLUMN last INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audit ADD COLUMN merge_key TEXT;
+UPDATE audit SET last = time;
+CREATE UNIQUE INDEX audit_merge ON audit(merge_key);
+CREATE INDEX audit_time ON audit(time);
+`,
 }
 
 // schemaVersion is the version Open migrates to.

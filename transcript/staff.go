@@ -65,12 +65,17 @@ type Review struct {
 	Time      time.Time `json:"time"`
 }
 
-// AuditEntry is one row of the staff audit log.
+// AuditEntry is one row of the staff audit log. A row merging repeats of
+// one event (see AuditMerged) has Count > 1, Time the first and Last the
+// latest of them.
 type AuditEntry struct {
+	ID     int64     `json:"id"`
 	Time   time.Time `json:"time"`
 	Actor  string    `json:"actor"`
 	Action string    `json:"action"`
 	Detail string    `json:"detail"`
+	Count  int       `json:"count"`
+	Last   time.Time `json:"last"`
 }
 
 // NormalizeEmail checks an e-mail address and returns it lower-cased.
@@ -287,8 +292,9 @@ func (s *Store) Reviews(ctx context.Context, answerID string) ([]Review, error) 
 
 // Audit appends a row to the audit log of staff actions.
 func (s *Store) Audit(ctx context.Context, actor, action, detail string) error {
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO audit(time, actor, action, detail) VALUES (?, ?, ?, ?)`,
-		time.Now().UnixNano(), actor, action, detail); err != nil {
+	now := time.Now().UnixNano()
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO audit(time, actor, action, detail, last) VALUES (?, ?, ?, ?, ?)`,
+		now, actor, action, detail, now); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil
@@ -299,20 +305,5 @@ func (s *Store) AuditLog(ctx context.Context, limit int) ([]AuditEntry, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT time, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("audit log: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var t int64
-		if err := rows.Scan(&t, &e.Actor, &e.Action, &e.Detail); err != nil {
-			return nil, fmt.Errorf("audit log: %w", err)
-		}
-		e.Time = time.Unix(0, t)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return s.AuditQuery(ctx, AuditFilter{Limit: limit})
 }

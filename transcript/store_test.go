@@ -539,6 +539,16 @@ func TestMigrations(t *testing.T) {
 			case from >= 5:
 				insertV5Record(t, db, migrationRecord())
 				insertV5Record(t, db, older)
+				if from >= 6 { // what the v6 writer adds: each turn chained to the one before
+					for _, q := range []string{
+						`UPDATE turns SET prev = (SELECT MAX(p.rowid) FROM turns p WHERE p.conversation_id = turns.conversation_id AND p.rowid < turns.rowid)`,
+						`UPDATE conversations SET last_turn = (SELECT MAX(rowid) FROM turns WHERE conversation_id = conversations.id)`,
+					} {
+						if _, err := db.Exec(q); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
 			case from >= 4:
 				insertV4Record(t, db, migrationRecord())
 			case from >= 1:

@@ -26,6 +26,7 @@ type serveFlags struct {
 	origins         string
 	redact          bool
 	retentionDays   int
+	auditRetention  int
 	logLevel        string
 	logFormat       string
 	shutdownTimeout time.Duration
@@ -74,6 +75,7 @@ func addServeFlags(fs interface {
 	fs.StringVar(&cfg.ClientIPHeader, "client-ip-header", "", "header a trusted reverse proxy puts the client IP in (e.g. X-Forwarded-For); empty: the peer address")
 	fs.BoolVar(&sf.redact, "redact", false, "redact e-mail addresses, phone numbers and similar identifiers in logged questions")
 	fs.IntVar(&sf.retentionDays, "retention-days", 0, "delete conversations older than this many days, at start and every hour (0: keep)")
+	fs.IntVar(&sf.auditRetention, "audit-retention-days", 0, "delete staff audit rows older than this many days, at start and every hour (0: keep)")
 	fs.StringVar(&sf.logLevel, "log-level", "info", "debug, info, warn or error (start and stop lines are always written)")
 	fs.StringVar(&sf.logFormat, "log-format", "json", "json or text")
 	fs.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for answers in flight")
@@ -178,6 +180,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return &exitError{code: 2, err: err}
 	}
 	go store.RunRetention(ctx, sf.retentionDays, time.Hour, logger)
+	go store.RunAuditRetention(ctx, sf.auditRetention, time.Hour, logger)
 	if cfg.MaxSockets > 0 {
 		// Each socket is a file; the log, the index and staff pages need
 		// some more. Short of that, sockets fail before the cap refuses them.

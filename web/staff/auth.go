@@ -184,7 +184,7 @@ func (c *console) handleSignIn() http.Handler {
 				http.Error(w, "internal error", http.StatusInternalServerError)
 				return
 			}
-			c.store.Audit(r.Context(), email, "sign_in_failed", "ip "+ip)
+			c.store.AuditMerged(r.Context(), email, "sign_in_failed", "ip "+ip)
 			if res.lockedPair > 0 {
 				c.store.Audit(r.Context(), email, "sign_in_lockout", fmt.Sprintf("ip %s: this e-mail locked from this address for %s", ip, res.lockedPair))
 			}
@@ -221,7 +221,7 @@ func (c *console) checkPassword(ctx context.Context, email, password string) err
 }
 
 func (c *console) refuseLocked(w http.ResponseWriter, r *http.Request, wait time.Duration, next, email, ip string) {
-	c.store.Audit(r.Context(), email, "sign_in_locked", "ip "+ip)
+	c.store.AuditMerged(r.Context(), email, "sign_in_locked", "ip "+ip)
 	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 	c.renderSignIn(w, r, http.StatusTooManyRequests, next, email,
 		fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minutes.", int(wait.Minutes())+1))

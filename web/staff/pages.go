@@ -273,21 +273,6 @@ func (c *console) handleReview() http.Handler {
 	})
 }
 
-func (c *console) handleAudit() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		entries, err := c.store.AuditLog(r.Context(), 500)
-		if err != nil {
-			c.log.Error("staff audit", "err", err)
-			c.renderError(w, r, http.StatusInternalServerError, "Could not read the audit log.")
-			return
-		}
-		c.render(w, r, http.StatusOK, "audit.html", struct {
-			pageData
-			Entries []transcript.AuditEntry
-		}{c.page(r, "Audit log", "audit"), entries})
-	})
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

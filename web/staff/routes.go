@@ -23,6 +23,7 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /staff/api/replies", api(c.handleAPIReplies()))
 	mux.Handle("GET /staff/api/conversations/{id}", api(c.handleAPIConversation()))
 	mux.Handle("GET /staff/api/stats", api(c.handleAPIStats()))
+	mux.Handle("GET /staff/api/audit", api(c.handleAPIAudit()))
 	mux.Handle("/staff/api/", api(http.NotFoundHandler()))
 	mux.Handle("/staff/", page(http.NotFoundHandler()))
 	return securityHeaders(mux)

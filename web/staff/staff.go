@@ -36,6 +36,10 @@ type Replies interface {
 type AuditLog interface {
 	Audit(ctx context.Context, actor, action, detail string) error
 	AuditLog(ctx context.Context, limit int) ([]transcript.AuditEntry, error)
+	// AuditMerged records an event anyone can repeat (failed sign-ins),
+	// merging repeats into one row with a count.
+	AuditMerged(ctx context.Context, actor, action, detail string) error
+	AuditQuery(ctx context.Context, f transcript.AuditFilter) ([]transcript.AuditEntry, error)
 }
 
 // Store is everything the console needs; *transcript.Store is one, and a

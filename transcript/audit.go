@@ -1,0 +1,125 @@
+package transcript
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// AuditMerged records an event that may repeat in floods (failed or
+// refused sign-ins, which anyone can cause): repeats of the same action,
+// actor and detail within one clock minute add to one row's count instead
+// of adding rows.
+func (s *Store) AuditMerged(ctx context.Context, actor, action, detail string) error {
+	now := time.Now()
+	key := fmt.Sprintf("%s\x00%s\x00%s\x00%d", action, actor, detail, now.Unix()/60)
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO audit(time, actor, action, detail, last, merge_key) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(merge_key) DO UPDATE SET count = count + 1, last = excluded.last`,
+		now.UnixNano(), actor, action, detail, now.UnixNano(), key); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// AuditFilter selects audit rows; zero fields select everything.
+type AuditFilter struct {
+	Actor    string    // exact (e-mails are stored lower-case)
+	Action   string    // exact
+	Text     string    // contained in the detail
+	From, To time.Time // From inclusive, To exclusive
+	Limit    int       // default 100, at most 1000
+	Offset   int
+}
+
+// AuditQuery returns the audit rows f selects, newest first.
+func (s *Store) AuditQuery(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	f.Limit = min(f.Limit, 1000)
+	var where []string
+	var args []any
+	if f.Actor != "" {
+		where, args = append(where, "actor = ?"), append(args, strings.ToLower(strings.TrimSpace(f.Actor)))
+	}
+	if f.Action != "" {
+		where, args = append(where, "action = ?"), append(args, f.Action)
+	}
+	if f.Text != "" {
+		where, args = append(where, "instr(lower(detail), lower(?)) > 0"), append(args, f.Text)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "last >= ?"), append(args, f.From.UnixNano())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "time < ?"), append(args, f.To.UnixNano())
+	}
+	q := `SELECT id, time, actor, action, detail, count, last FROM audit`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id DESC LIMIT ? OFFSET ?`
+	rows, err := s.db.QueryContext(ctx, q, append(args, f.Limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var t, last int64
+		if err := rows.Scan(&e.ID, &t, &e.Actor, &e.Action, &e.Detail, &e.Count, &last); err != nil {
+			return nil, fmt.Errorf("audit log: %w", err)
+		}
+		e.Time, e.Last = time.Unix(0, t), time.Unix(0, max(last, t))
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// DeleteAuditOlderThan deletes audit rows whose latest event is more than
+// days days old; days <= 0 keeps everything.
+func (s *Store) DeleteAuditOlderThan(ctx context.Context, days int) (int64, error) {
+	if days <= 0 {
+		return 0, nil
+	}
+	cutoff := time.Now().Add(-time.Duration(days) * 24 * time.Hour).UnixNano()
+	res, err := s.db.ExecContext(ctx, `DELETE FROM audit WHERE max(time, last) < ?`, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("audit retention: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// RunAuditRetention deletes audit rows older than days days now and then
+// every interval (default: hourly) until ctx ends; days <= 0 keeps
+// everything and returns at once. Run it in its own goroutine.
+func (s *Store) RunAuditRetention(ctx context.Context, days int, every time.Duration, log *slog.Logger) {
+	if days <= 0 {
+		return
+	}
+	if every <= 0 {
+		every = time.Hour
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := s.DeleteAuditOlderThan(ctx, days)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("audit retention", "days", days, "err", err)
+		case n > 0:
+			log.Info("audit retention: deleted old audit rows", "days", days, "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
