@@ -83,3 +83,31 @@ func TestAuditViewFiltersAndPages(t *testing.T) {
 		t.Errorf("api without a session: %d", r.StatusCode)
 	}
 }
+
+// Reading patients' words through the list, its search or its API is in
+// the audit log, one row per request with the filter, as opening a
+// conversation and exporting are.
+func TestListReadsAreAudited(t *testing.T) {
+	f := newFixture(t, Config{})
+	c := f.signedIn(t)
+	ctx := context.Background()
+	before, _ := f.store.AuditQuery(ctx, transcript.AuditFilter{Action: "list_replies"})
+	f.get(t, c, "/staff/?q=fever&kind=emergency")
+	f.get(t, c, "/staff/?q=fever&kind=emergency")
+	f.get(t, c, "/staff/api/replies?feedback=down&page=0")
+	f.get(t, c, "/staff/export.csv?q=car")
+	log, _ := f.store.AuditQuery(ctx, transcript.AuditFilter{Action: "list_replies"})
+	if len(log)-len(before) != 3 {
+		t.Fatalf("%d list_replies rows for 3 list reads, want 3: %+v", len(log)-len(before), log)
+	}
+	if e := log[0]; e.Actor != testEmail || !strings.Contains(e.Detail, "feedback=down") || !strings.Contains(e.Detail, "api") {
+		t.Errorf("api read audited as %+v", e)
+	}
+	if e := log[1]; !strings.Contains(e.Detail, "q=fever") || !strings.Contains(e.Detail, "kind=emergency") || !strings.Contains(e.Detail, "1 rows") {
+		t.Errorf("search audited as %+v", e)
+	}
+	exp, _ := f.store.AuditQuery(ctx, transcript.AuditFilter{Action: "export"})
+	if len(exp) != 1 || !strings.Contains(exp[0].Detail, "q=car") {
+		t.Errorf("export audit %+v", exp)
+	}
+}

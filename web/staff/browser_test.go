@@ -205,7 +205,7 @@ func TestBrowserConsole(t *testing.T) {
 	for _, e := range log {
 		actions = append(actions, e.Action)
 	}
-	if got := strings.Join(actions, ","); got != "sign_out,export,export,view_conversation,review,view_conversation,sign_in" {
+	if got := strings.Join(actions, ","); got != "sign_out,export,export,list_replies,view_conversation,review,view_conversation,list_replies,list_replies,sign_in" {
 		t.Errorf("audit log: %s", got)
 	}
 }

@@ -195,6 +195,7 @@ func (c *console) handleReplies() http.Handler {
 		if len(rows) > pageSize {
 			rows, d.HasNext = rows[:pageSize], true
 		}
+		c.auditList(r, "page", ff, len(rows))
 		d.Rows, d.HasPrev = rows, ff.Page > 0
 		d.Query, d.PrevPage, d.NextPage = template.URL(ff.query(0)), template.URL(ff.query(ff.Page-1)), template.URL(ff.query(ff.Page+1))
 		d.First, d.Last = ff.Page*pageSize+1, ff.Page*pageSize+len(rows)
@@ -293,6 +294,7 @@ func (c *console) handleAPIReplies() http.Handler {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
 			return
 		}
+		c.auditList(r, "api", ff, len(rows))
 		if rows == nil {
 			rows = []transcript.ReplyRow{}
 		}
@@ -315,6 +317,16 @@ func (c *console) handleAPIConversation() http.Handler {
 		c.auditView(r, r.PathValue("id"))
 		writeJSON(w, http.StatusOK, map[string]any{"conversation_id": r.PathValue("id"), "turns": turns})
 	})
+}
+
+// auditList records who listed or searched patients' words, and with
+// which filter: the list shows questions and replies as a conversation
+// does.
+func (c *console) auditList(r *http.Request, via string, ff filterForm, rows int) {
+	detail := fmt.Sprintf("%s, page %d, %d rows, filter %q", via, ff.Page, rows, ff.query(0))
+	if err := c.store.Audit(r.Context(), sessionFrom(r.Context()).Email, "list_replies", detail); err != nil {
+		c.log.Error("staff audit", "err", err)
+	}
 }
 
 // auditView records who read a patient's conversation: a clinic must be

@@ -296,7 +296,7 @@ func TestSignInAndOut(t *testing.T) {
 	for _, e := range log {
 		actions = append(actions, e.Action)
 	}
-	if got := strings.Join(actions, ","); got != "sign_out,sign_in,sign_in_failed" {
+	if got := strings.Join(actions, ","); got != "sign_out,list_replies,list_replies,sign_in,sign_in_failed" {
 		t.Errorf("audit actions (newest first) = %s", got)
 	}
 }
