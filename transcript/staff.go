@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"strings"
 	"time"
@@ -94,13 +95,10 @@ func (s *Store) AddStaff(ctx context.Context, email, password string) error {
 	if err != nil {
 		return err
 	}
-	if len([]rune(password)) < MinPasswordLength {
-		return fmt.Errorf("password too short: at least %d characters", MinPasswordLength)
+	if err := CheckPassword(password); err != nil {
+		return err
 	}
-	if len(password) > 72 {
-		return errors.New("password too long: at most 72 bytes (bcrypt)")
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
@@ -149,7 +147,7 @@ func (s *Store) ListStaff(ctx context.Context) ([]Staff, error) {
 
 // dummyHash is compared against when the e-mail is unknown, so a sign-in
 // takes as long for an unknown account as for a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password, never matches"), bcrypt.DefaultCost)
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password, never matches"), PasswordCost)
 
 // Authenticate checks a staff member's password; ErrBadCredentials if wrong.
 func (s *Store) Authenticate(ctx context.Context, email, password string) error {
@@ -165,6 +163,16 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) error 
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
 		return ErrBadCredentials
+	}
+	// The password is known only now: the one moment a hash from before
+	// the cost was raised can be replaced.
+	if cost, err := bcrypt.Cost([]byte(hash)); err == nil && cost < PasswordCost {
+		if better, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost); err == nil {
+			if _, err := s.db.ExecContext(ctx, `UPDATE staff SET password_hash = ? WHERE email = ? AND password_hash = ?`,
+				string(better), email, hash); err != nil {
+				slog.Default().Warn("staff password hash not upgraded; it will be at the next sign-in", "err", err)
+			}
+		}
 	}
 	return nil
 }

@@ -21,7 +21,8 @@ const staffUsage = `usage: cellchat staff add EMAIL [--data DIR]
 Manages the accounts that sign in to the staff console at /staff. The
 accounts live in the transcript log, DATA/transcript.db. "add" reads the
 password from a prompt on a terminal, or one line from stdin otherwise
-(at least %d characters).
+(at least %d characters; common passwords, repeated characters and runs
+along the keyboard are refused).
 `
 
 func runStaff(ctx context.Context, c *cli, args []string) error {
@@ -130,8 +131,8 @@ func readPassword(c *cli) (string, error) {
 		}
 		pw = strings.TrimRight(line, "\r\n")
 	}
-	if len([]rune(pw)) < transcript.MinPasswordLength {
-		return "", fmt.Errorf("password too short: at least %d characters", transcript.MinPasswordLength)
+	if err := transcript.CheckPassword(pw); err != nil {
+		return "", err
 	}
 	return pw, nil
 }

@@ -33,6 +33,8 @@ func TestStaffCommand(t *testing.T) {
 		{"flags before args", "another fine password\n", []string{"add", "--data", data, "doc@clinic.org"}, "added doc@clinic.org", "", 0},
 		{"duplicate", "correct horse battery\n", []string{"add", "nurse@clinic.org", "--data", data}, "", "already exists", 1},
 		{"short password", "short\n", []string{"add", "x@clinic.org", "--data", data}, "", "too short", 1},
+		{"common password", "Password1234!\n", []string{"add", "x@clinic.org", "--data", data}, "", "common password", 1},
+		{"repeated password", "aaaaaaaaaaaaaaaa\n", []string{"add", "x@clinic.org", "--data", data}, "", "too easy to guess", 1},
 		{"no password", "", []string{"add", "x@clinic.org", "--data", data}, "", "no password", 1},
 		{"bad email", "correct horse battery\n", []string{"add", "not-an-email", "--data", data}, "", "not an e-mail", 2},
 		{"list", "", []string{"list", "--data", data}, "doc@clinic.org", "", 0},
