@@ -185,6 +185,9 @@ func (c *console) handleSignIn() http.Handler {
 				return
 			}
 			c.store.AuditMerged(r.Context(), email, "sign_in_failed", "ip "+ip)
+			if res.lockedPair > 0 || res.lockedIP > 0 {
+				c.log.Warn("staff sign-in locked", "email", email, "ip", ip, "pair_lock", res.lockedPair, "ip_lock", res.lockedIP)
+			}
 			if res.lockedPair > 0 {
 				c.store.Audit(r.Context(), email, "sign_in_lockout", fmt.Sprintf("ip %s: this e-mail locked from this address for %s", ip, res.lockedPair))
 			}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -285,5 +286,17 @@ func TestLockoutBackoffGrows(t *testing.T) {
 	}
 	if _, w := l.reserve("a", "ip2", now.Add(-time.Second)); w != 0 {
 		t.Errorf("another address for the same e-mail blocked: %v", w)
+	}
+}
+
+// By default password checks leave at least half the CPUs to patients.
+func TestHashWorkersDefaultBelowGOMAXPROCS(t *testing.T) {
+	for _, procs := range []int{1, 2, 4, 8} {
+		prev := runtime.GOMAXPROCS(procs)
+		n := Config{}.withDefaults().HashWorkers
+		runtime.GOMAXPROCS(prev)
+		if n < 1 || (procs > 1 && n >= procs) {
+			t.Errorf("GOMAXPROCS %d: %d hash workers, want at least 1 and fewer than GOMAXPROCS", procs, n)
+		}
 	}
 }
