@@ -11,13 +11,14 @@ import (
 // AuditMerged records an event that may repeat in floods (failed or
 // refused sign-ins, which anyone can cause): repeats of the same action,
 // actor and detail within one clock minute add to one row's count instead
-// of adding rows.
-func (s *Store) AuditMerged(ctx context.Context, actor, action, detail string) error {
+// of adding rows. n is how many times the event happened (at least 1).
+func (s *Store) AuditMerged(ctx context.Context, actor, action, detail string, n int) error {
+	n = max(n, 1)
 	now := time.Now()
 	key := fmt.Sprintf("%s\x00%s\x00%s\x00%d", action, actor, detail, now.Unix()/60)
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO audit(time, actor, action, detail, last, merge_key) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT(merge_key) DO UPDATE SET count = count + 1, last = excluded.last`,
-		now.UnixNano(), actor, action, detail, now.UnixNano(), key); err != nil {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO audit(time, actor, action, detail, last, merge_key, count) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(merge_key) DO UPDATE SET count = count + excluded.count, last = excluded.last`,
+		now.UnixNano(), actor, action, detail, now.UnixNano(), key, n); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil

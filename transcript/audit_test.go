@@ -13,11 +13,11 @@ func TestAuditMergesRepeats(t *testing.T) {
 	s := openTest(t, Options{})
 	ctx := context.Background()
 	for range 50 {
-		if err := s.AuditMerged(ctx, "nurse@clinic.org", "sign_in_locked", "ip 6.6.6.6"); err != nil {
+		if err := s.AuditMerged(ctx, "nurse@clinic.org", "sign_in_locked", "ip 6.6.6.6", 1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.AuditMerged(ctx, "nurse@clinic.org", "sign_in_locked", "ip 7.7.7.7")
+	s.AuditMerged(ctx, "nurse@clinic.org", "sign_in_locked", "ip 7.7.7.7", 1)
 	s.Audit(ctx, "nurse@clinic.org", "sign_in", "ip 7.7.7.7")
 	s.Audit(ctx, "nurse@clinic.org", "sign_in", "ip 7.7.7.7")
 	log, err := s.AuditLog(ctx, 100)

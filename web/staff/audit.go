@@ -1,11 +1,13 @@
 package staff
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/cellchat/cellchat/transcript"
@@ -115,3 +117,46 @@ func (c *console) handleAPIAudit() http.Handler {
 // auditActions are the actions the console records, for the filter's list.
 var auditActions = []string{"sign_in", "sign_in_failed", "sign_in_locked", "sign_in_lockout", "sign_out",
 	"review", "export", "view_conversation", "list_replies"}
+
+// auditFlushDelay is how long repeats of an event are counted in memory
+// before they are written as one.
+var auditFlushDelay = 5 * time.Second
+
+type auditKey struct{ actor, action, detail string }
+
+// auditRepeats counts repeats of events anyone can cause, between writes.
+type auditRepeats struct {
+	mu      sync.Mutex
+	pending map[auditKey]int
+}
+
+// auditRepeated records an event anyone can cause at will (failed or
+// refused sign-ins). The first is written at once; repeats within
+// auditFlushDelay are counted in memory and written together, so a flood
+// costs the log a write every few seconds instead of one per request,
+// and patients' replies keep the writer.
+func (c *console) auditRepeated(ctx context.Context, actor, action, detail string) {
+	k := auditKey{actor, action, detail}
+	c.repeats.mu.Lock()
+	if _, waiting := c.repeats.pending[k]; waiting {
+		c.repeats.pending[k]++
+		c.repeats.mu.Unlock()
+		return
+	}
+	c.repeats.pending[k] = 0
+	c.repeats.mu.Unlock()
+	if err := c.store.AuditMerged(ctx, actor, action, detail, 1); err != nil {
+		c.log.Error("staff audit", "err", err)
+	}
+	time.AfterFunc(auditFlushDelay, func() {
+		c.repeats.mu.Lock()
+		n := c.repeats.pending[k]
+		delete(c.repeats.pending, k)
+		c.repeats.mu.Unlock()
+		if n > 0 {
+			if err := c.store.AuditMerged(context.Background(), actor, action, detail, n); err != nil {
+				c.log.Error("staff audit", "err", err)
+			}
+		}
+	})
+}

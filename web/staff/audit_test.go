@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 // A flood of attempts on a locked account adds a row or two, not one per
 // request.
 func TestAuditFloodIsMerged(t *testing.T) {
+	prev := auditFlushDelay
+	auditFlushDelay = 100 * time.Millisecond
+	defer func() { auditFlushDelay = prev }()
 	f := newFixture(t, Config{MaxFailures: 2, MaxFailuresPerIP: 1000, Lockout: time.Hour})
 	for range 2 {
 		f.signIn(t, newClient(), testEmail, "wrong guess")
@@ -24,6 +28,7 @@ func TestAuditFloodIsMerged(t *testing.T) {
 			t.Fatalf("locked: %d", r.StatusCode)
 		}
 	}
+	time.Sleep(4 * auditFlushDelay)
 	log, _ := f.store.AuditLog(context.Background(), 1000)
 	rows, total := 0, 0
 	for _, e := range log {
@@ -109,5 +114,52 @@ func TestListReadsAreAudited(t *testing.T) {
 	exp, _ := f.store.AuditQuery(ctx, transcript.AuditFilter{Action: "export"})
 	if len(exp) != 1 || !strings.Contains(exp[0].Detail, "q=car") {
 		t.Errorf("export audit %+v", exp)
+	}
+}
+
+// countingAudit counts the audit writes that reach the store.
+type countingAudit struct {
+	Store
+	merged atomic.Int64
+}
+
+func (s *countingAudit) AuditMerged(ctx context.Context, actor, action, detail string, n int) error {
+	s.merged.Add(1)
+	return s.Store.AuditMerged(ctx, actor, action, detail, n)
+}
+
+// A flood of refused sign-ins costs the log a write now and then, not a
+// write per request, and no attempt goes uncounted.
+func TestAuditFloodWritesRarely(t *testing.T) {
+	prev := auditFlushDelay
+	auditFlushDelay = 300 * time.Millisecond
+	defer func() { auditFlushDelay = prev }()
+	cfg := Config{MaxFailures: 2, MaxFailuresPerIP: 1000, Lockout: time.Hour}
+	f := newFixture(t, cfg)
+	ca := &countingAudit{Store: f.store}
+	f.withStore(t, ca, cfg)
+	for range 2 {
+		f.signIn(t, newClient(), testEmail, "wrong guess")
+	}
+	for range 100 {
+		f.signIn(t, newClient(), testEmail, "wrong guess")
+	}
+	if n := ca.merged.Load(); n > 20 {
+		t.Errorf("%d audit writes for 102 attempts, want a few", n)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		total := 0
+		log, _ := f.store.AuditQuery(context.Background(), transcript.AuditFilter{Action: "sign_in_locked"})
+		for _, e := range log {
+			total += e.Count
+		}
+		if total == 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sign_in_locked counts add up to %d, want 100", total)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

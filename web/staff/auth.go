@@ -184,7 +184,7 @@ func (c *console) handleSignIn() http.Handler {
 				http.Error(w, "internal error", http.StatusInternalServerError)
 				return
 			}
-			c.store.AuditMerged(r.Context(), email, "sign_in_failed", "ip "+ip)
+			c.auditRepeated(r.Context(), email, "sign_in_failed", "ip "+ip)
 			if res.lockedPair > 0 || res.lockedIP > 0 {
 				c.log.Warn("staff sign-in locked", "email", email, "ip", ip, "pair_lock", res.lockedPair, "ip_lock", res.lockedIP)
 			}
@@ -224,7 +224,7 @@ func (c *console) checkPassword(ctx context.Context, email, password string) err
 }
 
 func (c *console) refuseLocked(w http.ResponseWriter, r *http.Request, wait time.Duration, next, email, ip string) {
-	c.store.AuditMerged(r.Context(), email, "sign_in_locked", "ip "+ip)
+	c.auditRepeated(r.Context(), email, "sign_in_locked", "ip "+ip)
 	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 	c.renderSignIn(w, r, http.StatusTooManyRequests, next, email,
 		fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minutes.", int(wait.Minutes())+1))

@@ -36,9 +36,9 @@ type Replies interface {
 type AuditLog interface {
 	Audit(ctx context.Context, actor, action, detail string) error
 	AuditLog(ctx context.Context, limit int) ([]transcript.AuditEntry, error)
-	// AuditMerged records an event anyone can repeat (failed sign-ins),
-	// merging repeats into one row with a count.
-	AuditMerged(ctx context.Context, actor, action, detail string) error
+	// AuditMerged records n repeats of an event anyone can cause (failed
+	// sign-ins), merging repeats into one row with a count.
+	AuditMerged(ctx context.Context, actor, action, detail string, n int) error
 	AuditQuery(ctx context.Context, f transcript.AuditFilter) ([]transcript.AuditEntry, error)
 }
 
@@ -133,6 +133,7 @@ type console struct {
 	limiter *failureLimiter
 	signins *inflight
 	hashing chan struct{} // a slot per password check allowed at once
+	repeats auditRepeats
 	log     *slog.Logger
 }
 
@@ -146,6 +147,7 @@ func NewHandler(store Store, cfg Config) http.Handler {
 		limiter: newFailureLimiter(cfg.MaxFailures, cfg.MaxFailuresPerIP, cfg.Lockout),
 		signins: newInflight(),
 		hashing: make(chan struct{}, cfg.HashWorkers),
+		repeats: auditRepeats{pending: map[auditKey]int{}},
 		log:     cfg.Logger,
 	}
 	return c.routes()
