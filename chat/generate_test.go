@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cellchat/cellchat/internal/llmtest"
 )
 
 // llmServer is an httptest server speaking the real Ollama (/api/chat,
@@ -41,8 +43,8 @@ func newOllamaServer(t *testing.T, b llmBehaviour) *llmServer {
 			return
 		}
 		w.Header().Set("Content-Type", "application/x-ndjson")
-		for i, piece := range pieces(b.answer) {
-			fmt.Fprintf(w, `{"model":"llama3.2","created_at":"2026-11-22T03:00:00.000Z","message":{"role":"assistant","content":%s},"done":false}`+"\n", jsonString(piece))
+		for i, piece := range llmtest.Pieces(b.answer) {
+			fmt.Fprintf(w, `{"model":"llama3.2","created_at":"2026-11-22T03:00:00.000Z","message":{"role":"assistant","content":%s},"done":false}`+"\n", llmtest.JSONString(piece))
 			w.(http.Flusher).Flush()
 			if i == 0 && b.stall > 0 {
 				select {
@@ -82,8 +84,8 @@ func newOpenAIServer(t *testing.T, b llmBehaviour) *llmServer {
 			w.(http.Flusher).Flush()
 		}
 		chunk(`{"role":"assistant","content":""}`, "null")
-		for i, piece := range pieces(b.answer) {
-			chunk(`{"content":`+jsonString(piece)+`}`, "null")
+		for i, piece := range llmtest.Pieces(b.answer) {
+			chunk(`{"content":`+llmtest.JSONString(piece)+`}`, "null")
 			if i == 0 && b.stall > 0 {
 				select {
 				case <-time.After(b.stall):
@@ -117,22 +119,6 @@ func (s *llmServer) lastRequest(t *testing.T) map[string]any {
 		t.Fatal("the LLM server got no request")
 	}
 	return s.requests[len(s.requests)-1]
-}
-
-// pieces cuts text into the few-character tokens a server streams.
-func pieces(text string) []string {
-	var out []string
-	for len(text) > 0 {
-		n := min(7, len(text))
-		out = append(out, text[:n])
-		text = text[n:]
-	}
-	return out
-}
-
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 func llmEngine(t *testing.T, kind, url string, cfg Config) *Engine {
@@ -247,8 +233,8 @@ func TestGenerativeTimeout(t *testing.T) {
 	srv := newOllamaServer(t, llmBehaviour{answer: slow, stall: 0})
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-ndjson")
-		for _, p := range pieces(slow) {
-			fmt.Fprintf(w, `{"model":"llama3.2","created_at":"2026-11-22T03:00:00Z","message":{"role":"assistant","content":%s},"done":false}`+"\n", jsonString(p))
+		for _, p := range llmtest.Pieces(slow) {
+			fmt.Fprintf(w, `{"model":"llama3.2","created_at":"2026-11-22T03:00:00Z","message":{"role":"assistant","content":%s},"done":false}`+"\n", llmtest.JSONString(p))
 			w.(http.Flusher).Flush()
 			select {
 			case <-time.After(20 * time.Millisecond):

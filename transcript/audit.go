@@ -98,29 +98,5 @@ func (s *Store) DeleteAuditOlderThan(ctx context.Context, days int) (int64, erro
 // every interval (default: hourly) until ctx ends; days <= 0 keeps
 // everything and returns at once. Run it in its own goroutine.
 func (s *Store) RunAuditRetention(ctx context.Context, days int, every time.Duration, log *slog.Logger) {
-	if days <= 0 {
-		return
-	}
-	if every <= 0 {
-		every = time.Hour
-	}
-	if log == nil {
-		log = slog.Default()
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		n, err := s.DeleteAuditOlderThan(ctx, days)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("audit retention", "days", days, "err", err)
-		case n > 0:
-			log.Info("audit retention: deleted old audit rows", "days", days, "rows", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	runRetention(ctx, days, every, log, "audit retention", "rows", s.DeleteAuditOlderThan)
 }

@@ -10,6 +10,12 @@ import (
 // every interval (default: hourly) until ctx ends. days <= 0 keeps
 // everything and returns at once. Run it in its own goroutine.
 func (s *Store) RunRetention(ctx context.Context, days int, every time.Duration, log *slog.Logger) {
+	runRetention(ctx, days, every, log, "transcript retention", "conversations", s.DeleteOlderThan)
+}
+
+// runRetention runs del(days) now and then every interval (default: hourly)
+// until ctx ends, logging what it deleted; days <= 0 returns at once.
+func runRetention(ctx context.Context, days int, every time.Duration, log *slog.Logger, what, unit string, del func(context.Context, int) (int64, error)) {
 	if days <= 0 {
 		return
 	}
@@ -22,12 +28,12 @@ func (s *Store) RunRetention(ctx context.Context, days int, every time.Duration,
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := s.DeleteOlderThan(ctx, days)
+		n, err := del(ctx, days)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			log.Error("transcript retention", "days", days, "err", err)
+			log.Error(what, "days", days, "err", err)
 		case n > 0:
-			log.Info("transcript retention: deleted old conversations", "days", days, "conversations", n)
+			log.Info(what+": deleted old "+unit, "days", days, unit, n)
 		}
 		select {
 		case <-ctx.Done():

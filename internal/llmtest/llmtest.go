@@ -170,8 +170,8 @@ func (p Prompt) Cite(text string) (string, []string) {
 	return out, missing
 }
 
-// pieces cuts text into the few-character tokens a server streams.
-func pieces(text string) []string {
+// Pieces cuts text into the few-character tokens a server streams.
+func Pieces(text string) []string {
 	var out []string
 	for len(text) > 0 {
 		n := min(7, len(text))
@@ -181,7 +181,8 @@ func pieces(text string) []string {
 	return out
 }
 
-func jsonString(s string) string {
+// JSONString is s as a JSON string literal.
+func JSONString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
@@ -207,8 +208,8 @@ func (s *Server) openAI(w http.ResponseWriter, r *http.Request) {
 		w.(http.Flusher).Flush()
 	}
 	chunk(`{"role":"assistant","content":""}`, "null")
-	for _, piece := range pieces(answer) {
-		chunk(`{"content":`+jsonString(piece)+`}`, "null")
+	for _, piece := range Pieces(answer) {
+		chunk(`{"content":`+JSONString(piece)+`}`, "null")
 	}
 	chunk(`{}`, `"stop"`)
 	fmt.Fprint(w, "data: [DONE]\n\n")
@@ -225,8 +226,8 @@ func (s *Server) ollama(w http.ResponseWriter, r *http.Request) {
 	}
 	answer := s.reply(p)
 	w.Header().Set("Content-Type", "application/x-ndjson")
-	for _, piece := range pieces(answer) {
-		fmt.Fprintf(w, `{"model":"llama3.2","created_at":"2026-11-22T03:00:00.000Z","message":{"role":"assistant","content":%s},"done":false}`+"\n", jsonString(piece))
+	for _, piece := range Pieces(answer) {
+		fmt.Fprintf(w, `{"model":"llama3.2","created_at":"2026-11-22T03:00:00.000Z","message":{"role":"assistant","content":%s},"done":false}`+"\n", JSONString(piece))
 		w.(http.Flusher).Flush()
 	}
 	fmt.Fprint(w, `{"model":"llama3.2","created_at":"2026-11-22T03:00:01.000Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","total_duration":123456,"load_duration":1000,"prompt_eval_count":300,"prompt_eval_duration":1000,"eval_count":40,"eval_duration":1000}`+"\n")
