@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -217,6 +218,9 @@ func parseDocument(data []byte, format string, s source, r *rules) (*Document, e
 	if len(sections) == 0 {
 		return nil, errors.New("no article text found (empty, or only page furniture)")
 	}
+	for i := range sections {
+		sections[i].Heading = plainHeading(sections[i].Heading)
+	}
 	d := &Document{
 		ID:        s.ID,
 		Title:     s.Title,
@@ -227,7 +231,7 @@ func parseDocument(data []byte, format string, s source, r *rules) (*Document, e
 		Sections:  sections,
 	}
 	if d.Title == "" {
-		d.Title = derivedTitle(sections, pageTitle, s.ID)
+		d.Title = derivedTitle(sections, plainHeading(pageTitle), s.ID)
 	}
 	d.Hash = docHash(d)
 	return d, cleanErr
@@ -244,4 +248,27 @@ func derivedTitle(sections []Section, pageTitle, id string) string {
 		return t
 	}
 	return id
+}
+
+// markupTag is a complete tag or comment; tagOpening a "<" that an HTML
+// parser would take as the start of one, with or without its ">".
+var (
+	markupTag  = regexp.MustCompile(`<[a-zA-Z/!?][^<>]*>`)
+	tagOpening = regexp.MustCompile(`<[a-zA-Z/!?].*$`)
+)
+
+// plainHeading removes markup from a heading or page title taken from a
+// document's text (an entity-escaped tag in HTML, a tag in a .txt file).
+// These reach clients as titles and section names, and a client that puts
+// them into a page as HTML must not run them. Unlike manifest fields, which
+// the operator writes and are refused with markup, a heading is part of a
+// document received from elsewhere: the document still loads. A "<" that
+// opens no tag ("age < 18") is kept.
+func plainHeading(s string) string {
+	if !strings.Contains(s, "<") {
+		return s
+	}
+	s = markupTag.ReplaceAllString(s, "")
+	s = tagOpening.ReplaceAllString(s, "")
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"path"
 	"regexp"
 	"strings"
@@ -119,6 +120,14 @@ func parseManifest(data []byte) (*manifest, []error, error) {
 				problems = append(problems, fmt.Errorf("%s: reviewed %q is not YYYY-MM-DD", where, s.Reviewed))
 			}
 		}
+		if err := checkURL(s.URL); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", where, err))
+		}
+		for _, f := range []struct{ name, value string }{{"title", s.Title}, {"publisher", s.Publisher}} {
+			if tagOpening.MatchString(f.value) {
+				problems = append(problems, fmt.Errorf("%s: %s %q contains markup (a tag): write it as plain text", where, f.name, f.value))
+			}
+		}
 		if err := s.cleaning.validate(); err != nil {
 			problems = append(problems, fmt.Errorf("%s: %w", where, err))
 		}
@@ -142,6 +151,25 @@ func parseManifest(data []byte) (*manifest, []error, error) {
 	}
 	m.Documents = docs
 	return &m, entryErrs, nil
+}
+
+// checkURL accepts an empty url or an absolute http(s) one. The url is
+// sent to clients as a link to the source; any other scheme (javascript:,
+// data:) or a relative one would be followed in the widget's or a third
+// party's page, and quotes or spaces could break out of an attribute.
+func checkURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	bad := fmt.Errorf("url %q is not an http(s) URL (want https://host/path)", raw)
+	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f || strings.ContainsRune(`"'<>\`+"`", r) }) {
+		return bad
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" || u.User != nil {
+		return bad
+	}
+	return nil
 }
 
 func (c cleaning) validate() error {
