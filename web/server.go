@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -100,6 +101,12 @@ type Config struct {
 	// the client's IP (e.g. X-Forwarded-For); empty: the peer address.
 	ClientIPHeader string
 
+	// HSTSMaxAge, when positive, sends Strict-Transport-Security with this
+	// max-age on every response. Set it only when clients reach the server
+	// over HTTPS alone (a TLS-terminating proxy): a browser that sees it
+	// refuses plain HTTP to the host for that long. Zero sends none.
+	HSTSMaxAge time.Duration
+
 	// MetricsOwnListener takes /metrics off the patient-facing routes:
 	// the caller serves MetricsHandler on an address of its own.
 	MetricsOwnListener bool
@@ -167,6 +174,8 @@ func (c Config) Validate() error {
 		return errors.New("max sockets must not be negative (0 means no limit)")
 	case c.MaxSocketsPerIP < 0:
 		return errors.New("max sockets per IP must not be negative (0 means no limit)")
+	case c.HSTSMaxAge < 0 || (c.HSTSMaxAge > 0 && c.HSTSMaxAge < time.Second):
+		return errors.New("HSTS max-age must be 0 (off) or at least 1s")
 	case c.MaxSocketLifetime < 0:
 		return errors.New("max socket lifetime must not be negative (0 means no limit)")
 	case c.MaxPendingAsks < 1:
@@ -252,6 +261,9 @@ func NewServer(cfg Config, answerer Answerer, log Log) (*Server, error) {
 			"cellchat_transcript_records_total", "Replies committed to the transcript log; over commits, the group-commit batch size.")
 	}
 	s.handler = s.routes()
+	if c := s.cfg.HSTSMaxAge; c > 0 {
+		s.handler = strictTransport(s.handler, c)
+	}
 	return s, nil
 }
 
@@ -261,6 +273,16 @@ type commitStater interface {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// strictTransport adds HSTS before any route writes, so 404s, errors and
+// the websocket upgrade carry it too.
+func strictTransport(h http.Handler, maxAge time.Duration) http.Handler {
+	v := "max-age=" + strconv.FormatInt(int64(maxAge/time.Second), 10)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", v)
+		h.ServeHTTP(w, r)
+	})
+}
 
 // Shutdown stops taking new sockets and questions, lets every socket finish
 // the asks it already accepted (their answers are logged and sent), closes

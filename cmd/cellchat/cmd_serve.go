@@ -34,6 +34,7 @@ type serveFlags struct {
 	debugAddr       string
 	metricsAddr     string
 	replyCache      int
+	hstsMaxAge      time.Duration
 	staff           staff.Config
 }
 
@@ -93,7 +94,8 @@ func addServeFlags(fs interface {
 	fs.IntVar(&sf.staff.HashWorkers, "staff-hash-workers", 0, "staff password checks (bcrypt) run at once (0: half of GOMAXPROCS, at least 1), so sign-ins cannot take patients' CPU")
 	fs.Float64Var(&sf.staff.LowConfidence, "staff-low-confidence", 0, "retrieval confidence (0..1) under which the console's filter counts a reply as low-confidence (0: the engine's no-answer threshold + 0.15)")
 	fs.IntVar(&sf.staff.ExportLimit, "staff-export-limit", 100000, "most rows one staff export returns")
-	fs.BoolVar(&sf.staff.SecureCookies, "secure-cookies", false, "mark staff cookies Secure even without TLS (behind a TLS-terminating proxy)")
+	fs.BoolVar(&sf.staff.SecureCookies, "secure-cookies", false, "mark staff cookies Secure even without TLS (behind a TLS-terminating proxy), and send HSTS")
+	fs.DurationVar(&sf.hstsMaxAge, "hsts-max-age", 365*24*time.Hour, "with --secure-cookies, the max-age of the Strict-Transport-Security header on every response (0: no header)")
 }
 
 func runServe(ctx context.Context, c *cli, args []string) error {
@@ -117,6 +119,14 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		if o = strings.TrimSpace(o); o != "" {
 			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
 		}
+	}
+	if sf.staff.SecureCookies {
+		// Secure cookies say the site is HTTPS only; HSTS makes browsers
+		// hold to that, so a later plain-HTTP link cannot expose a cookie.
+		cfg.HSTSMaxAge = sf.hstsMaxAge
+	}
+	if sf.hstsMaxAge < 0 || (sf.hstsMaxAge > 0 && sf.hstsMaxAge < time.Second) {
+		return &exitError{code: 2, err: fmt.Errorf("--hsts-max-age %v: want 0 (no header) or at least 1s", sf.hstsMaxAge)}
 	}
 	if err := cfg.Validate(); err != nil {
 		return &exitError{code: 2, err: err}
@@ -194,6 +204,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	ln, err := net.Listen("tcp", sf.addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if cfg.ClientIPHeader != "" && !sf.staff.SecureCookies {
+		// A proxy usually terminates TLS, and then r.TLS is nil here: staff
+		// session cookies would be sent without Secure, so a browser could
+		// send them over plain HTTP.
+		lifecycle.Warn("--client-ip-header is set without --secure-cookies: if the proxy terminates TLS, staff cookies lack Secure and no HSTS is sent; add --secure-cookies (CELLCHAT_SECURE_COOKIES=true)")
 	}
 	if cfg.ClientIPHeader != "" && cfg.MaxConnsPerIP > 0 {
 		lifecycle.Info("--max-conns-per-ip is off behind a proxy (every peer is the proxy): cap connections per client there")

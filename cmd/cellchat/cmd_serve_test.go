@@ -336,3 +336,54 @@ func TestServeRefusesEmptyOrForeignLog(t *testing.T) {
 		}
 	}
 }
+
+// Behind a proxy (--client-ip-header) without --secure-cookies, staff
+// cookies go out without Secure: serve says so at start. With it, every
+// response carries HSTS, for --hsts-max-age (a year unless set).
+func TestServeSecureCookiesWarningAndHSTS(t *testing.T) {
+	data := t.TempDir()
+	warned := func(logs string) bool {
+		for _, line := range strings.Split(logs, "\n") {
+			var l struct{ Level, Msg string }
+			if json.Unmarshal([]byte(line), &l) == nil && l.Level == "WARN" && strings.Contains(l.Msg, "--secure-cookies") {
+				return true
+			}
+		}
+		return false
+	}
+	hsts := func(addr string) string {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header.Get("Strict-Transport-Security")
+	}
+	cases := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		wantWarn bool
+		wantHSTS string
+	}{
+		{"proxy without secure cookies", nil, []string{"--client-ip-header", "X-Forwarded-For"}, true, ""},
+		{"proxy with secure cookies", nil, []string{"--client-ip-header", "X-Forwarded-For", "--secure-cookies"}, false, "max-age=31536000"},
+		{"no proxy", nil, nil, false, ""},
+		{"max-age by env", map[string]string{"CELLCHAT_SECURE_COOKIES": "true", "CELLCHAT_HSTS_MAX_AGE": "24h"}, nil, false, "max-age=86400"},
+		{"hsts off", nil, []string{"--secure-cookies", "--hsts-max-age", "0"}, false, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, logs, stop := serveInProcess(t, data, tc.env, tc.args...)
+			if got := warned(logs.String()); got != tc.wantWarn {
+				t.Errorf("warning %v, want %v:\n%s", got, tc.wantWarn, logs)
+			}
+			if got := hsts(addr); got != tc.wantHSTS {
+				t.Errorf("Strict-Transport-Security %q, want %q", got, tc.wantHSTS)
+			}
+			if err := stop(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
