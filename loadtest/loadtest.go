@@ -37,6 +37,10 @@ type Config struct {
 	// Think is how long a client pauses after each answer, as a patient
 	// reading it would (0: ask again at once).
 	Think time.Duration
+	// Attack, when set, runs beside the clients from the moment they are
+	// all connected (so its caps do not take their places) until the run
+	// ends; the server must be on loopback.
+	Attack *Attack
 }
 
 // Result is what a load run measured.
@@ -53,6 +57,7 @@ type Result struct {
 	AnswerIDs    []string       `json:"-"`
 	ConnectFails int            `json:"connect_failures"`
 	Flood        *FloodResult   `json:"flood,omitempty"`
+	Attack       *AttackResult  `json:"attack,omitempty"`
 }
 
 // ErrorCount is the number of errors of every kind.
@@ -90,6 +95,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
+	var attack Attack
+	if cfg.Attack != nil {
+		attack = *cfg.Attack
+		if err := attack.validate(); err != nil {
+			return Result{}, err
+		}
+		if err := CheckLoopback(ctx, cfg.URL); err != nil {
+			return Result{}, err
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 
@@ -110,11 +125,25 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Flooders > 0 {
 		wg.Go(func() { floodRes = flood(ctx, cfg, cfg.Flooders) })
 	}
+	var (
+		connected sync.WaitGroup
+		attackRes AttackResult
+	)
+	connected.Add(cfg.Clients)
+	if cfg.Attack != nil {
+		wg.Go(func() {
+			connected.Wait()
+			attackRes = runAttack(ctx, attack, cfg.URL, cfg.Origin)
+		})
+	}
 	start := time.Now()
 	for i := range cfg.Clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var once sync.Once
+			ready := func() { once.Do(connected.Done) }
+			defer ready()
 			conn, err := dial(ctx, cfg.URL, cfg.Origin, askerReadBuffer)
 			if err != nil {
 				if ctx.Err() == nil {
@@ -133,6 +162,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 				}
 				return
 			}
+			ready()
 			for n := i; ctx.Err() == nil; n++ {
 				q := cfg.Questions[n%len(cfg.Questions)]
 				id := "q" + strconv.Itoa(n)
@@ -189,6 +219,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.P50, res.P95, res.P99, res.Max = percentiles(latencies)
 	if cfg.Flooders > 0 {
 		res.Flood = &floodRes
+	}
+	if cfg.Attack != nil {
+		res.Attack = &attackRes
 	}
 	return res, nil
 }

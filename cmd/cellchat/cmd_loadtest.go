@@ -29,6 +29,12 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	think := fs.Duration("think", 0, "pause after each answer before a client's next question")
 	timeout := fs.Duration("timeout", 30*time.Second, "longest wait for one answer")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	attack := fs.String("attack", "", "while the clients ask, attack the same server (loopback only): "+strings.Join(loadtest.Attacks, ", ")+"; the report says what the attacker got")
+	attackMax := fs.Int("attack-max", 0, "most requests (signin-burst 3000, audit-flood 20000) or connections (slow-body 300, socket-hog 500) the attack makes (0: that default)")
+	attackConc := fs.Int("attack-concurrency", 0, "attack requests or connections in flight at once (0: signin-burst 150, slow-body 300, socket-hog 50, audit-flood 2)")
+	attackEmail := fs.String("attack-email", "loadtest-target@example.org", "staff e-mail the sign-in attacks try wrong passwords for")
+	attackEvery := fs.Duration("attack-byte-every", 2*time.Second, "slow-body: time between bytes of the body")
+	attackPath := fs.String("attack-path", "/api/ask", "slow-body: where the body is sent, /api/ask or /staff/signin")
 	if _, err := parseFlags(fs, c, args); err != nil {
 		return err
 	}
@@ -37,6 +43,16 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	// server it measures (GOGC, when set, still rules).
 	if c.getenv("GOGC") == "" {
 		setGCPercent(defaultGCPercent)
+	}
+	var atk *loadtest.Attack
+	if *attack != "" {
+		if *idle > 0 {
+			return &exitError{code: 2, err: errors.New("loadtest: --attack runs beside asking clients, not with --idle")}
+		}
+		if err := loadtest.CheckLoopback(ctx, *url); err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		atk = &loadtest.Attack{Name: *attack, Max: *attackMax, Concurrency: *attackConc, Email: *attackEmail, ByteEvery: *attackEvery, Path: *attackPath}
 	}
 	set, err := eval.Load(*questions)
 	if err != nil {
@@ -50,6 +66,9 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	}
 	// Every socket this tool holds is a file of its own.
 	sockets := *idle + *clients + *flooders
+	if atk != nil {
+		sockets += max(*attackMax, 500)
+	}
 	if got, err := fdlimit.Ensure(uint64(sockets) + fdReserve); err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	} else if got < uint64(sockets)+fdReserve {
@@ -79,17 +98,28 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		return nil
 	}
 
-	res, err := loadtest.Run(ctx, loadtest.Config{URL: *url, Origin: *origin, Clients: *clients, Duration: *duration, Questions: qs, Timeout: *timeout, Flooders: *flooders, Think: *think})
+	start := time.Now()
+	res, err := loadtest.Run(ctx, loadtest.Config{URL: *url, Origin: *origin, Clients: *clients, Duration: *duration, Questions: qs, Timeout: *timeout, Flooders: *flooders, Think: *think, Attack: atk})
 	if err != nil {
 		return err
 	}
 	var missing []string
+	var audit *auditCount
 	if *verifyLog != "" {
 		store, err := transcript.Open(ctx, transcript.PathIn(*verifyLog), transcript.Options{})
 		if err != nil {
 			return fmt.Errorf("verify log: %w", err)
 		}
 		missing, err = store.MissingAnswers(ctx, res.AnswerIDs)
+		if err == nil && atk != nil && (atk.Name == "signin-burst" || atk.Name == "audit-flood") {
+			// The server writes repeats of a failed sign-in together, up to
+			// auditFlushDelay after the first: count once they are in.
+			select {
+			case <-ctx.Done():
+			case <-time.After(auditSettle):
+			}
+			audit, err = countAudit(ctx, store, *attackEmail, start)
+		}
 		store.Close()
 		if err != nil {
 			return fmt.Errorf("verify log: %w", err)
@@ -98,9 +128,10 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	if *asJSON {
 		out := struct {
 			loadtest.Result
-			Verified *int     `json:"verified,omitempty"`
-			Missing  []string `json:"missing,omitempty"`
-		}{Result: res, Missing: missing}
+			Verified *int        `json:"verified,omitempty"`
+			Missing  []string    `json:"missing,omitempty"`
+			Audit    *auditCount `json:"audit,omitempty"`
+		}{Result: res, Missing: missing, Audit: audit}
 		if *verifyLog != "" {
 			n := len(res.AnswerIDs) - len(missing)
 			out.Verified = &n
@@ -120,6 +151,12 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		if f := res.Flood; f != nil {
 			fmt.Fprintf(c.stdout, "flood: %d clients sent %d asks; got %s; %d sockets closed by the server\n", f.Clients, f.Sent, countsString(f.Frames), f.Closed)
 		}
+		if a := res.Attack; a != nil {
+			fmt.Fprintf(c.stdout, "attack %s: %d attempts; got %s; %d through (%s)\n", a.Name, a.Attempts, countsString(a.Outcomes), a.Through, a.ThroughWhat)
+		}
+		if audit != nil {
+			fmt.Fprintf(c.stdout, "audit log: %d rows for %s since the run began, recording %d events\n", audit.Rows, *attackEmail, audit.Events)
+		}
 		if *verifyLog != "" {
 			fmt.Fprintf(c.stdout, "log check: %d of %d answers in the log\n", len(res.AnswerIDs)-len(missing), len(res.AnswerIDs))
 		}
@@ -133,6 +170,34 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("%d errors", res.ErrorCount())
 	}
 	return nil
+}
+
+// auditSettle outlasts the staff console's 5 s delay before it writes the
+// merged repeats of a sign-in event.
+var auditSettle = 6 * time.Second
+
+// auditCount is what an attack on sign-in cost the audit log.
+type auditCount struct {
+	Rows   int `json:"rows"`
+	Events int `json:"events"` // merged rows count several events each
+}
+
+func countAudit(ctx context.Context, store *transcript.Store, email string, since time.Time) (*auditCount, error) {
+	var n auditCount
+	for off := 0; ; {
+		rows, err := store.AuditQuery(ctx, transcript.AuditFilter{Actor: email, From: since, Limit: 1000, Offset: off})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			n.Rows++
+			n.Events += r.Count
+		}
+		if len(rows) < 1000 {
+			return &n, nil
+		}
+		off += len(rows)
+	}
 }
 
 func printIndentedJSON(c *cli, v any) error {
