@@ -74,7 +74,7 @@ func addServeFlags(fs interface {
 	fs.DurationVar(&cfg.StreamAfter, "stream-after", d.StreamAfter, "how long an answer may be in the making before its text is streamed in delta frames; a faster answer is sent whole, once logged (0: stream at once)")
 	fs.IntVar(&cfg.HistoryLimit, "history-limit", d.HistoryLimit, "earlier turns sent on resume and used for follow-up questions")
 	fs.StringVar(&cfg.ClientIPHeader, "client-ip-header", "", "header a trusted reverse proxy puts the client IP in (e.g. X-Forwarded-For); empty: the peer address")
-	fs.BoolVar(&sf.redact, "redact", false, "redact e-mail addresses, phone numbers and similar identifiers in logged questions")
+	fs.BoolVar(&sf.redact, "redact", false, "redact e-mail addresses, phone numbers and similar identifiers in logged questions and feedback comments")
 	fs.IntVar(&sf.retentionDays, "retention-days", 0, "delete conversations older than this many days, at start and every hour (0: keep)")
 	fs.IntVar(&sf.auditRetention, "audit-retention-days", 0, "delete staff audit rows older than this many days, at start and every hour (0: keep)")
 	fs.StringVar(&sf.logLevel, "log-level", "info", "debug, info, warn or error (start and stop lines are always written)")

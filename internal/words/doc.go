@@ -8,6 +8,9 @@
 //
 //   - Normalize folds text for comparison: NFKC, lower case, straight
 //     quotes, dashes as hyphens, single spaces.
+//   - Fold is Normalize for text that is stored, not only compared: NFKC,
+//     format characters dropped, straight quotes and dashes, case and
+//     spacing kept (redaction matches on it).
 //   - Tokens splits text into words with their stems and byte offsets in
 //     the original text, joining the spellings patients use for one term
 //     ("CAR-T", "CAR T", "CART"; "T cells"; "ex vivo").

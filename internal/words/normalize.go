@@ -51,3 +51,22 @@ func foldPunct(r rune) rune {
 
 // isDash reports whether r is a hyphen, dash or minus sign.
 func isDash(r rune) bool { return r == '-' || foldPunct(r) == '-' }
+
+// Fold is Normalize for text that is kept, not only compared: NFKC
+// (full-width digits and letters become ASCII, a non-breaking space a
+// space), format characters dropped (zero-width spaces and joiners, soft
+// hyphens, direction marks: invisible, but they split a number or address
+// in two for a pattern), quotes and dashes as in Normalize. Case and spacing
+// are kept.
+func Fold(s string) string {
+	s = norm.NFKC.String(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if unicode.Is(unicode.Cf, r) {
+			continue
+		}
+		b.WriteRune(foldPunct(r))
+	}
+	return norm.NFKC.String(b.String())
+}

@@ -52,3 +52,20 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestFold(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Call ５５５－１２３", "Call 555-123"},
+		{"555\u200b123\u200c45\u200d67\u2060", "5551234567"},
+		{"jane\u00ad@example.com\ufeff", "jane@example.com"},
+		{"07700\u00a0900123", "07700 900123"},
+		{"555\u2013123\u2014 4567", "555-123- 4567"},
+		{"jane＠ＥＸＡＭＰＬＥ.com", "jane@EXAMPLE.com"},
+		{"\u200fRTL mark", "RTL mark"},
+	}
+	for _, tt := range tests {
+		if got := Fold(tt.in); got != tt.want {
+			t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
