@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -48,7 +49,8 @@ type AttackResult struct {
 	Name     string `json:"name"`
 	Attempts int    `json:"attempts"` // requests sent, or connections tried
 	// Outcomes counts attempts by how they ended: an HTTP status
-	// ("http:429"), a websocket close code ("close:1001"), "cut" for a
+	// ("http:408"; a sign-in's 429 as "http:429-busy" or
+	// "http:429-locked", by which cap refused it), a websocket close code ("close:1001"), "cut" for a
 	// connection the server closed without an answer, "held" for one still
 	// open at the end of the run, "error" for anything else.
 	Outcomes map[string]int `json:"outcomes"`
@@ -57,6 +59,9 @@ type AttackResult struct {
 	// open to the end of the run.
 	Through     int    `json:"through"`
 	ThroughWhat string `json:"through_what"`
+	// Elapsed is how long the attack ran: less than the run when Max was
+	// spent first.
+	Elapsed time.Duration `json:"elapsed_ns"`
 }
 
 // attackDefaults are Max, Concurrency for each attack: enough to pass every
@@ -64,7 +69,7 @@ type AttackResult struct {
 // exhaust the load tool's own machine.
 var attackDefaults = map[string][2]int{
 	"signin-burst": {3000, 150},
-	"slow-body":    {300, 300},
+	"slow-body":    {3000, 300},
 	"socket-hog":   {500, 50},
 	"audit-flood":  {20000, 2},
 }
@@ -158,6 +163,7 @@ func runAttack(ctx context.Context, a Attack, wsURL, origin string) AttackResult
 	base = strings.TrimSuffix(base, "/metrics")
 	at := &attacker{a: a, base: base, wsURL: wsURL, origin: origin, outcomes: map[string]int{}}
 	var what string
+	start := time.Now()
 	switch a.Name {
 	case "signin-burst", "audit-flood":
 		what = "passwords checked (401) or sign-ins (303)"
@@ -169,7 +175,7 @@ func runAttack(ctx context.Context, a Attack, wsURL, origin string) AttackResult
 		what = "sockets held open to the end of the run"
 		at.hogSockets(ctx)
 	}
-	return AttackResult{Name: a.Name, Attempts: int(at.attempts.Load()), Outcomes: at.outcomes, Through: int(at.through.Load()), ThroughWhat: what}
+	return AttackResult{Name: a.Name, Attempts: int(at.attempts.Load()), Outcomes: at.outcomes, Through: int(at.through.Load()), ThroughWhat: what, Elapsed: time.Since(start)}
 }
 
 var signInTokenRE = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
@@ -207,9 +213,9 @@ func (at *attacker) signIns(ctx context.Context) {
 					at.count(connError(err))
 					continue
 				}
-				io.Copy(io.Discard, resp.Body)
+				body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 				resp.Body.Close()
-				at.count("http:" + strconv.Itoa(resp.StatusCode))
+				at.count(signInOutcome(resp.StatusCode, body))
 				if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusSeeOther {
 					at.through.Add(1)
 				}
@@ -217,6 +223,21 @@ func (at *attacker) signIns(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+}
+
+// signInOutcome names a sign-in response; a 429 says by its text which cap
+// refused it: too many at once, or a lock after failures.
+func signInOutcome(status int, body []byte) string {
+	o := "http:" + strconv.Itoa(status)
+	if status == http.StatusTooManyRequests {
+		switch {
+		case bytes.Contains(body, []byte("at once")):
+			o += "-busy"
+		case bytes.Contains(body, []byte("failed sign-in attempts")):
+			o += "-locked"
+		}
+	}
+	return o
 }
 
 // signInForm loads the sign-in page for its login cookie and token.

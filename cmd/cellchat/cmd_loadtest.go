@@ -30,7 +30,7 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	timeout := fs.Duration("timeout", 30*time.Second, "longest wait for one answer")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	attack := fs.String("attack", "", "while the clients ask, attack the same server (loopback only): "+strings.Join(loadtest.Attacks, ", ")+"; the report says what the attacker got")
-	attackMax := fs.Int("attack-max", 0, "most requests (signin-burst 3000, audit-flood 20000) or connections (slow-body 300, socket-hog 500) the attack makes (0: that default)")
+	attackMax := fs.Int("attack-max", 0, "most requests (signin-burst 3000, audit-flood 20000) or connections (slow-body 3000, socket-hog 500) the attack makes (0: that default)")
 	attackConc := fs.Int("attack-concurrency", 0, "attack requests or connections in flight at once (0: signin-burst 150, slow-body 300, socket-hog 50, audit-flood 2)")
 	attackEmail := fs.String("attack-email", "loadtest-target@example.org", "staff e-mail the sign-in attacks try wrong passwords for")
 	attackEvery := fs.Duration("attack-byte-every", 2*time.Second, "slow-body: time between bytes of the body")
@@ -67,7 +67,7 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	// Every socket this tool holds is a file of its own.
 	sockets := *idle + *clients + *flooders
 	if atk != nil {
-		sockets += max(*attackMax, 500)
+		sockets += max(*attackConc, 500) // the most any attack holds at once by default
 	}
 	if got, err := fdlimit.Ensure(uint64(sockets) + fdReserve); err != nil {
 		return fmt.Errorf("loadtest: %w", err)
@@ -152,7 +152,7 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintf(c.stdout, "flood: %d clients sent %d asks; got %s; %d sockets closed by the server\n", f.Clients, f.Sent, countsString(f.Frames), f.Closed)
 		}
 		if a := res.Attack; a != nil {
-			fmt.Fprintf(c.stdout, "attack %s: %d attempts; got %s; %d through (%s)\n", a.Name, a.Attempts, countsString(a.Outcomes), a.Through, a.ThroughWhat)
+			fmt.Fprintf(c.stdout, "attack %s for %s: %d attempts; got %s; %d through (%s)\n", a.Name, a.Elapsed.Round(time.Millisecond), a.Attempts, countsString(a.Outcomes), a.Through, a.ThroughWhat)
 		}
 		if audit != nil {
 			fmt.Fprintf(c.stdout, "audit log: %d rows for %s since the run began, recording %d events\n", audit.Rows, *attackEmail, audit.Events)

@@ -60,8 +60,8 @@ func TestAttackSignInBurst(t *testing.T) {
 	if a.Attempts != 40 {
 		t.Errorf("attempts = %d, want 40 (the cap)", a.Attempts)
 	}
-	if a.Outcomes["http:429"] == 0 {
-		t.Errorf("no attempt refused with 429: %v", a.Outcomes)
+	if a.Outcomes["http:429-busy"] == 0 {
+		t.Errorf("outcomes %v: want 429s from the concurrency cap", a.Outcomes)
 	}
 	if a.Through == 0 || a.Through > 3 || a.Outcomes["http:303"] > 0 {
 		t.Errorf("%d passwords checked (outcomes %v); want 1 to 3 (the pair's limit) and no sign-in", a.Through, a.Outcomes)
@@ -94,7 +94,7 @@ func TestAttackAuditFlood(t *testing.T) {
 		t.Fatalf("no attack or audit in the report:\n%s", out.String())
 	}
 	t.Logf("audit-flood: %+v; audit %+v", *a, *res.Audit)
-	if a.Attempts < 20 || a.Outcomes["http:429"] == 0 || a.Through > 3 {
+	if a.Attempts < 20 || a.Outcomes["http:429-locked"] == 0 || a.Through > 3 {
 		t.Errorf("attack %+v: want many attempts, refused with 429 after at most 3 checked", *a)
 	}
 	if res.Audit.Rows > 6 || res.Audit.Rows >= a.Attempts {
