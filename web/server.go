@@ -97,6 +97,12 @@ type Config struct {
 
 	HistoryLimit int // earlier turns sent in hello and given to the answerer
 
+	// ResumeIdle bounds how long a conversation id opens its history: a
+	// resume whose last turn is older starts a new conversation, so an id
+	// left in a shared browser or a log does not reveal the turns for ever
+	// (0: never expires).
+	ResumeIdle time.Duration
+
 	// ClientIPHeader names a header set by a trusted reverse proxy holding
 	// the client's IP (e.g. X-Forwarded-For); empty: the peer address.
 	ClientIPHeader string
@@ -148,6 +154,9 @@ func DefaultConfig() Config {
 		AnswerTimeout:   60 * time.Second,
 		StreamAfter:     100 * time.Millisecond,
 		HistoryLimit:    50,
+		// A day lets a patient come back to a question the same day or the
+		// next morning without the history lingering on a shared computer.
+		ResumeIdle: 24 * time.Hour,
 	}
 }
 
@@ -188,6 +197,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("ping interval (%v) must be shorter than the read timeout (%v)", c.PingInterval, c.ReadTimeout)
 	case c.HistoryLimit < 0:
 		return errors.New("history limit must not be negative")
+	case c.ResumeIdle < 0:
+		return errors.New("resume idle must not be negative (0 means never)")
 	case c.StreamAfter < 0:
 		return errors.New("stream-after must not be negative (0 streams at once)")
 	}
@@ -396,7 +407,8 @@ func (s *Server) recordFeedback(ctx context.Context, convID string, m clientMsg)
 }
 
 // loadHistory returns a conversation's earlier turns, or ok=false when the
-// id is malformed or unknown (the caller starts a new conversation).
+// id is malformed, unknown or idle past ResumeIdle (the caller starts a new
+// conversation).
 func (s *Server) loadHistory(ctx context.Context, convID string) (recs []transcript.Record, ok bool, err error) {
 	if !validID(convID) {
 		return nil, false, nil
@@ -407,6 +419,9 @@ func (s *Server) loadHistory(ctx context.Context, convID string) (recs []transcr
 		return nil, false, nil
 	case err != nil:
 		return nil, true, err
+	}
+	if idle := s.cfg.ResumeIdle; idle > 0 && len(recs) > 0 && time.Since(recs[len(recs)-1].Time) > idle {
+		return nil, false, nil
 	}
 	return recs, true, nil
 }

@@ -73,6 +73,7 @@ func addServeFlags(fs interface {
 	fs.DurationVar(&cfg.AnswerTimeout, "answer-timeout", d.AnswerTimeout, "longest time one answer may take")
 	fs.DurationVar(&cfg.StreamAfter, "stream-after", d.StreamAfter, "how long an answer may be in the making before its text is streamed in delta frames; a faster answer is sent whole, once logged (0: stream at once)")
 	fs.IntVar(&cfg.HistoryLimit, "history-limit", d.HistoryLimit, "earlier turns sent on resume and used for follow-up questions")
+	fs.DurationVar(&cfg.ResumeIdle, "resume-idle", d.ResumeIdle, "a conversation whose last turn is older than this cannot be resumed: its id starts a new conversation (0: never expires)")
 	fs.StringVar(&cfg.ClientIPHeader, "client-ip-header", "", "header a trusted reverse proxy puts the client IP in (e.g. X-Forwarded-For); empty: the peer address")
 	fs.BoolVar(&sf.redact, "redact", false, "redact e-mail addresses, phone numbers and similar identifiers in logged questions and feedback comments")
 	fs.IntVar(&sf.retentionDays, "retention-days", 0, "delete conversations older than this many days, at start and every hour (0: keep)")
