@@ -78,7 +78,7 @@ func (s *Server) handleAsk() http.Handler {
 		}
 		recs, ok, err := s.loadHistory(r.Context(), req.ConversationID)
 		if err != nil {
-			s.logger.ErrorContext(r.Context(), "loading conversation history failed", "conversation", req.ConversationID, "err", err)
+			s.logger.ErrorContext(r.Context(), "loading conversation history failed", convRef(req.ConversationID), "err", err)
 			fail(&protocolError{code: codeInternal, message: "The conversation could not be loaded. Please try again."})
 			return
 		}

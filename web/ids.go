@@ -2,8 +2,10 @@ package web
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"log/slog"
 	"time"
 )
 
@@ -46,4 +48,16 @@ func validID(s string) bool {
 		}
 	}
 	return true
+}
+
+// convRef stands for a conversation id in log lines. The id is the key to
+// the conversation's history, so logs, which travel to more people and
+// places than the transcript log, carry a one-way digest instead: enough
+// to follow one conversation through the lines, useless for resuming it.
+func convRef(id string) slog.Attr {
+	if id == "" {
+		return slog.String("conversation_ref", "")
+	}
+	sum := sha256.Sum256([]byte("cellchat log ref\x00" + id))
+	return slog.String("conversation_ref", hex.EncodeToString(sum[:6]))
 }

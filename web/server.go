@@ -347,7 +347,7 @@ func (s *Server) answer(ctx context.Context, transport, convID string, history [
 	defer cancel()
 	reply, err := s.answerer.Answer(ctx, history, question, onDelta)
 	if err != nil {
-		s.logger.ErrorContext(ctx, "answer failed", "conversation", convID, "err", err)
+		s.logger.ErrorContext(ctx, "answer failed", convRef(convID), "err", err)
 		return answered{}, &protocolError{code: codeInternal, message: "Sorry, something went wrong while answering. Please try again."}
 	}
 	id := newAnswerID()
@@ -360,13 +360,13 @@ func (s *Server) answer(ctx context.Context, transport, convID string, history [
 		Latency:        time.Since(start),
 	}
 	if err := s.log.Record(ctx, rec); err != nil {
-		s.logger.ErrorContext(ctx, "logging the reply failed; not sent", "conversation", convID, "err", err)
+		s.logger.ErrorContext(ctx, "logging the reply failed; not sent", convRef(convID), "err", err)
 		return answered{}, &protocolError{code: codeInternal, message: "Sorry, the answer could not be saved. Please try again."}
 	}
 	elapsed := time.Since(start)
 	s.metrics.answers.WithLabelValues(string(reply.Kind)).Inc()
 	s.metrics.answerLatency.WithLabelValues(transport).Observe(seconds(elapsed))
-	s.logger.DebugContext(ctx, "answered", "transport", transport, "conversation", convID, "answer_id", id,
+	s.logger.DebugContext(ctx, "answered", "transport", transport, convRef(convID), "answer_id", id,
 		"kind", reply.Kind, "citations", len(reply.Citations), "latency", elapsed)
 	s.noteGenerated(ctx, convID, id, reply)
 	return answered{body: newAnswerBody(id, reply), reply: reply}, nil
@@ -382,10 +382,10 @@ func (s *Server) noteGenerated(ctx context.Context, convID, answerID string, rep
 	switch {
 	case reply.Fallback != "":
 		s.metrics.llmRejected.WithLabelValues(rejectReason(reply.Fallback)).Inc()
-		s.logger.WarnContext(ctx, "generated answer not shown; extractive answer sent", "conversation", convID, "answer_id", answerID,
+		s.logger.WarnContext(ctx, "generated answer not shown; extractive answer sent", convRef(convID), "answer_id", answerID,
 			"fallback", reply.Fallback, "unsupported_sentences", reply.Unsupported)
 	case reply.Unsupported > 0:
-		s.logger.InfoContext(ctx, "generated answer shown without its unsupported sentences", "conversation", convID, "answer_id", answerID,
+		s.logger.InfoContext(ctx, "generated answer shown without its unsupported sentences", convRef(convID), "answer_id", answerID,
 			"mode", reply.Mode, "unsupported_sentences", reply.Unsupported)
 	}
 }
@@ -399,7 +399,7 @@ func (s *Server) recordFeedback(ctx context.Context, convID string, m clientMsg)
 	case errors.Is(err, transcript.ErrNotFound):
 		return &protocolError{code: codeBadRequest, message: "That answer is not part of this conversation."}
 	case err != nil:
-		s.logger.ErrorContext(ctx, "recording feedback failed", "conversation", convID, "err", err)
+		s.logger.ErrorContext(ctx, "recording feedback failed", convRef(convID), "err", err)
 		return &protocolError{code: codeInternal, message: "Sorry, your feedback could not be saved. Please try again."}
 	}
 	s.metrics.feedback.WithLabelValues(m.Rating).Inc()

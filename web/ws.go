@@ -228,7 +228,7 @@ func (c *wsConn) serve(ctx context.Context, conversation string) {
 	}
 	c.stopWriter(closeMsg{code: code})
 	<-c.writeDone
-	c.s.logger.Debug("socket closed", "conversation", c.convID, "ip", c.ip, "reason", reason)
+	c.s.logger.Debug("socket closed", convRef(c.convID), "ip", c.ip, "reason", reason)
 }
 
 // hello resumes the conversation asked for, or starts a new one, and sends
@@ -246,7 +246,7 @@ func (c *wsConn) hello(requested string) {
 	c.history = turnsOf(recs)
 	c.sendJSON(helloFrame{Type: "hello", ConversationID: c.convID, Disclaimer: c.s.cfg.Disclaimer, History: items, MaxQuestionChars: c.s.cfg.MaxQuestionChars})
 	if err != nil {
-		c.s.logger.Error("loading conversation history failed", "conversation", c.convID, "err", err)
+		c.s.logger.Error("loading conversation history failed", convRef(c.convID), "err", err)
 		c.sendError(&protocolError{code: codeInternal, message: "Your earlier messages could not be loaded. You can keep asking."})
 	}
 }
@@ -480,7 +480,7 @@ func (c *wsConn) enqueue(f *outFrame) {
 func (c *wsConn) kill(reason string) {
 	c.killOnce.Do(func() {
 		c.s.metrics.dropped.WithLabelValues(reason).Inc()
-		c.s.logger.Warn("dropping socket", "conversation", c.convID, "ip", c.ip, "reason", reason)
+		c.s.logger.Warn("dropping socket", convRef(c.convID), "ip", c.ip, "reason", reason)
 		c.ws.NetConn().Close()
 	})
 }
