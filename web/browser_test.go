@@ -177,9 +177,9 @@ func TestWidgetInBrowser(t *testing.T) {
 	run(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
 
 	// New conversation: a new id, no history.
-	oldID := eval[string](t, ctx, `localStorage.getItem('cellchat:conversation:' + location.host)`)
+	oldID := eval[string](t, ctx, `sessionStorage.getItem('cellchat:conversation:' + location.host)`)
 	eval[bool](t, ctx, `[...`+shadow+`.querySelectorAll('header button')].find(b => b.textContent == 'New conversation').click(), true`)
-	waitJS(t, ctx, "a new conversation", fmt.Sprintf(`(() => { const id = localStorage.getItem('cellchat:conversation:' + location.host); return id && id != %q && %s.querySelectorAll('.msg.user').length == 0 && %s.querySelector('.conn').hidden; })()`, oldID, shadow, shadow))
+	waitJS(t, ctx, "a new conversation", fmt.Sprintf(`(() => { const id = sessionStorage.getItem('cellchat:conversation:' + location.host); return id && id != %q && %s.querySelectorAll('.msg.user').length == 0 && %s.querySelector('.conn').hidden; })()`, oldID, shadow, shadow))
 
 	// Escape closes the panel and gives focus back to the launcher.
 	eval[bool](t, ctx, shadow+`.querySelector('#cc-input').focus(), true`)
@@ -201,10 +201,10 @@ func TestWidgetInBrowser(t *testing.T) {
 
 	// The server comes back: the widget reconnects by itself, resumes the
 	// same conversation and answers again.
-	convID := eval[string](t, ctx, `localStorage.getItem('cellchat:conversation:' + location.host)`)
+	convID := eval[string](t, ctx, `sessionStorage.getItem('cellchat:conversation:' + location.host)`)
 	ts.restart(t)
 	waitJS(t, ctx, "the reconnection", shadow+`.querySelector('.conn').hidden && !`+shadow+`.querySelector('.send').disabled`)
-	if got := eval[string](t, ctx, `localStorage.getItem('cellchat:conversation:' + location.host)`); got != convID {
+	if got := eval[string](t, ctx, `sessionStorage.getItem('cellchat:conversation:' + location.host)`); got != convID {
 		t.Errorf("conversation after reconnecting %q, want the same %q", got, convID)
 	}
 	if n := eval[int](t, ctx, shadow+`.querySelectorAll('.msg.user').length`); n != 1 {

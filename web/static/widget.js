@@ -27,6 +27,10 @@
   var suggestions = (script.getAttribute("data-suggestions") || "")
     .split("|").map(function (s) { return s.trim(); }).filter(Boolean);
   var storeKey = "cellchat:conversation:" + base.host;
+  // The id opens the conversation's history, so by default it lasts as long
+  // as the tab: the next person at a shared computer does not get it. A site
+  // whose patients use their own devices may opt in to keeping it.
+  var remember = (script.getAttribute("data-remember") || "").toLowerCase() === "local";
   var openKey = "cellchat:open:" + base.host;
   var MAX_CHARS = 2000;
 
@@ -46,6 +50,7 @@
     ".hbtn{border:1px solid rgba(255,255,255,.7);border-radius:8px;background:transparent;color:#fff;padding:6px 10px;cursor:pointer;font-size:.85em}",
     ".hbtn:hover{background:rgba(255,255,255,.15)}",
     ".hbtn:focus-visible{outline-color:#fff}",
+    ".forget{align-self:flex-start;border:0;background:none;color:#0a4f99;text-decoration:underline;cursor:pointer;font-size:.8em;padding:2px 12px 8px;margin:0}",
     ".conn{padding:6px 14px;font-size:.85em;background:#fff4d6;color:#5c4100;border-bottom:1px solid #e8d49a}",
     ".conn[hidden]{display:none}",
     ".msgs{flex:1;overflow-y:auto;padding:12px;background:#f5f7f9}",
@@ -170,11 +175,12 @@
     el("label", { class: "sr", for: "cc-input", text: "Your question" }), input, count, sendBtn
   ]);
   var newBtn = el("button", { class: "hbtn", type: "button", text: "New conversation" });
+  var forgetBtn = el("button", { class: "forget", type: "button", text: "Forget this conversation" });
   var closeBtn = el("button", { class: "hbtn", type: "button", "aria-label": "Close chat", text: "\u2715" });
   var headingID = "cc-title";
   var panel = el("section", { class: "panel", id: panelID, role: "dialog", "aria-labelledby": headingID, hidden: true }, [
     el("header", null, [el("h2", { id: headingID, text: title }), newBtn, closeBtn]),
-    conn, msgs, status, form, live, alertRegion
+    conn, msgs, status, form, forgetBtn, live, alertRegion
   ]);
   root.appendChild(panel);
   root.appendChild(launcher);
@@ -185,14 +191,18 @@
   // ---- state ----
   var ws = null;
   var online = false;
+  if (!remember) { dropRemembered(storeKey); }
   var conversationID = load(storeKey);
   var backoff = 1000;
   var reconnectTimer = null;
   var pending = {}; // ask id -> {bubble, textNode}
   var everOpened = false;
 
-  function load(k) { try { return localStorage.getItem(k) || ""; } catch (e) { return ""; } }
-  function save(k, v) { try { if (v) { localStorage.setItem(k, v); } else { localStorage.removeItem(k); } } catch (e) { /* private mode */ } }
+  function idStore() { return remember ? localStorage : sessionStorage; }
+  function load(k) { try { return idStore().getItem(k) || ""; } catch (e) { return ""; } }
+  function save(k, v) { try { if (v) { idStore().setItem(k, v); } else { idStore().removeItem(k); } } catch (e) { /* private mode */ } }
+  // Earlier versions kept the id in localStorage whatever the site wanted.
+  function dropRemembered(k) { try { localStorage.removeItem(k); } catch (e) { /* private mode */ } }
   function loadSession(k) { try { return sessionStorage.getItem(k) === "1"; } catch (e) { return false; } }
   function saveSession(k, v) { try { sessionStorage.setItem(k, v ? "1" : "0"); } catch (e) { /* ignore */ } }
 
@@ -486,7 +496,7 @@
   launcher.addEventListener("click", function () { if (panel.hidden) { openPanel(false); } else { closePanel(); } });
   closeBtn.addEventListener("click", closePanel);
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { closePanel(); } });
-  newBtn.addEventListener("click", function () {
+  function startOver() {
     conversationID = "";
     save(storeKey, "");
     pending = {};
@@ -496,6 +506,13 @@
     if (old) { old.onclose = null; old.close(1000, "new conversation"); }
     reconnectNow();
     input.focus();
+  }
+  newBtn.addEventListener("click", startOver);
+  forgetBtn.addEventListener("click", function () {
+    dropRemembered(storeKey);
+    try { sessionStorage.removeItem(storeKey); } catch (e) { /* ignore */ }
+    startOver();
+    live.textContent = "This conversation was forgotten on this device.";
   });
   form.addEventListener("submit", function (e) { e.preventDefault(); ask(input.value); });
   input.addEventListener("keydown", function (e) {
