@@ -276,122 +276,121 @@ func connError(err error) string {
 func (at *attacker) slowBodies(ctx context.Context) {
 	host := strings.TrimPrefix(at.base, "http://")
 	const bodyLen = 1000
-	sem := make(chan struct{}, at.a.Concurrency)
-	var wg sync.WaitGroup
-	for ctx.Err() == nil && at.take() {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			at.attempts.Add(-1)
-			continue
+	at.concurrently(ctx, func(func()) {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", host)
+		if err != nil {
+			at.count(connError(err))
+			return
 		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			var d net.Dialer
-			conn, err := d.DialContext(ctx, "tcp", host)
+		defer conn.Close()
+		stop := context.AfterFunc(ctx, func() { conn.Close() })
+		defer stop()
+		ctype := "application/json"
+		if at.a.Path != "/api/ask" {
+			ctype = "application/x-www-form-urlencoded"
+		}
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", at.a.Path, host, ctype, bodyLen)
+		// The server answers (408, 429) or closes while the body
+		// trickles: read in the background and stop sending then.
+		answered := make(chan string, 1)
+		go func() {
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 			if err != nil {
-				at.count(connError(err))
+				answered <- "cut"
 				return
 			}
-			defer conn.Close()
-			stop := context.AfterFunc(ctx, func() { conn.Close() })
-			defer stop()
-			ctype := "application/json"
-			if at.a.Path != "/api/ask" {
-				ctype = "application/x-www-form-urlencoded"
-			}
-			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", at.a.Path, host, ctype, bodyLen)
-			// The server answers (408, 429) or closes while the body
-			// trickles: read in the background and stop sending then.
-			answered := make(chan string, 1)
-			go func() {
-				resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-				if err != nil {
-					answered <- "cut"
-					return
-				}
-				resp.Body.Close()
-				answered <- "http:" + strconv.Itoa(resp.StatusCode)
-			}()
-			tick := time.NewTicker(at.a.ByteEvery)
-			defer tick.Stop()
-			for sent := 0; ; {
-				select {
-				case outcome := <-answered:
-					if ctx.Err() != nil {
-						at.count("held")
-						at.through.Add(1)
-						return
-					}
-					at.count(outcome)
-					return
-				case <-ctx.Done():
+			resp.Body.Close()
+			answered <- "http:" + strconv.Itoa(resp.StatusCode)
+		}()
+		tick := time.NewTicker(at.a.ByteEvery)
+		defer tick.Stop()
+		for sent := 0; ; {
+			select {
+			case outcome := <-answered:
+				if ctx.Err() != nil {
 					at.count("held")
 					at.through.Add(1)
 					return
-				case <-tick.C:
-					if sent < bodyLen-1 { // never the last byte: the body is never complete
-						conn.Write([]byte{'x'})
-						sent++
-					}
+				}
+				at.count(outcome)
+				return
+			case <-ctx.Done():
+				at.count("held")
+				at.through.Add(1)
+				return
+			case <-tick.C:
+				if sent < bodyLen-1 { // never the last byte: the body is never complete
+					conn.Write([]byte{'x'})
+					sent++
 				}
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 }
 
 // hogSockets opens up to Max websockets, Concurrency dialling at once, and
 // holds each open, answering the server's pings, until the run ends.
 func (at *attacker) hogSockets(ctx context.Context) {
+	at.concurrently(ctx, func(dialled func()) {
+		h := http.Header{}
+		if at.origin != "" {
+			h.Set("Origin", at.origin)
+		}
+		d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+		conn, resp, err := d.DialContext(ctx, at.wsURL, h)
+		dialled() // the slot bounds dialling, not holding
+		if err != nil {
+			switch {
+			case ctx.Err() != nil:
+				at.attempts.Add(-1)
+			case resp != nil:
+				at.count("http:" + strconv.Itoa(resp.StatusCode))
+			default:
+				at.count(connError(err))
+			}
+			return
+		}
+		defer conn.Close()
+		stop := context.AfterFunc(ctx, func() { conn.Close() })
+		defer stop()
+		// Reading is what answers pings (gorilla's default handler);
+		// frames themselves are dropped.
+		for {
+			if _, _, err := conn.NextReader(); err != nil {
+				if ctx.Err() != nil {
+					at.count("held")
+					at.through.Add(1)
+					return
+				}
+				if ce, ok := err.(*websocket.CloseError); ok {
+					at.count("close:" + strconv.Itoa(ce.Code))
+				} else {
+					at.count(connError(err))
+				}
+				return
+			}
+		}
+	})
+}
+
+// concurrently runs work for each attempt the budget allows until ctx
+// ends, at most Concurrency at once: a slot is freed when work returns or
+// calls its release.
+func (at *attacker) concurrently(ctx context.Context, work func(release func())) {
 	sem := make(chan struct{}, at.a.Concurrency)
 	var wg sync.WaitGroup
 	for ctx.Err() == nil && at.take() {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			at.attempts.Add(-1)
+			at.attempts.Add(-1) // never started: not an attempt
 			continue
 		}
 		wg.Go(func() {
-			h := http.Header{}
-			if at.origin != "" {
-				h.Set("Origin", at.origin)
-			}
-			d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
-			conn, resp, err := d.DialContext(ctx, at.wsURL, h)
-			<-sem
-			if err != nil {
-				switch {
-				case ctx.Err() != nil:
-					at.attempts.Add(-1)
-				case resp != nil:
-					at.count("http:" + strconv.Itoa(resp.StatusCode))
-				default:
-					at.count(connError(err))
-				}
-				return
-			}
-			defer conn.Close()
-			stop := context.AfterFunc(ctx, func() { conn.Close() })
-			defer stop()
-			// Reading is what answers pings (gorilla's default handler);
-			// frames themselves are dropped.
-			for {
-				if _, _, err := conn.NextReader(); err != nil {
-					if ctx.Err() != nil {
-						at.count("held")
-						at.through.Add(1)
-						return
-					}
-					if ce, ok := err.(*websocket.CloseError); ok {
-						at.count("close:" + strconv.Itoa(ce.Code))
-					} else {
-						at.count(connError(err))
-					}
-					return
-				}
-			}
+			release := sync.OnceFunc(func() { <-sem })
+			defer release()
+			work(release)
 		})
 	}
 	wg.Wait()
