@@ -226,15 +226,8 @@ func TestDemoPageAndWidgetServed(t *testing.T) {
 }
 
 func TestGeneratedAnswersNotShownAreLoggedAndCounted(t *testing.T) {
-	var logs strings.Builder
-	var mu sync.Mutex
-	ts := newTestServer(t, func(c *Config) {
-		c.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			return logs.Write(p)
-		}), nil))
-	})
+	logs := &logCapture{}
+	ts := newTestServer(t, func(c *Config) { c.Logger = logs.logger(slog.LevelInfo) })
 	c := ts.dial(t, "")
 	c.askOK("c1", "What is CAR-T? (hostile model)")
 	c.askOK("c2", "What is CAR-T? (timid model)")
@@ -252,9 +245,7 @@ func TestGeneratedAnswersNotShownAreLoggedAndCounted(t *testing.T) {
 			t.Errorf("%s = %v, want %v", series, got, want)
 		}
 	}
-	mu.Lock()
 	out := logs.String()
-	mu.Unlock()
 	for _, want := range []string{
 		`level=WARN msg="generated answer not shown; extractive answer sent"`,
 		`fallback="unsupported: \"CAR-T therapy cures every cancer within one week.\" (absolute \"cures\" not in [1])"`,
@@ -284,6 +275,24 @@ func TestRejectReason(t *testing.T) {
 	}
 }
 
-type writerFunc func([]byte) (int, error)
+// logCapture keeps what a server logs, for tests to read while it runs.
+type logCapture struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
 
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+func (l *logCapture) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logCapture) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *logCapture) logger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: level}))
+}

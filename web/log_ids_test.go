@@ -5,22 +5,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 )
 
 // Conversation ids open their history, so no log line may carry one; a
 // digest that follows a conversation through the lines is enough.
 func TestLogsCarryNoConversationIDs(t *testing.T) {
-	var logs strings.Builder
-	var mu sync.Mutex
-	ts := newTestServer(t, func(c *Config) {
-		c.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			return logs.Write(p)
-		}), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	})
+	logs := &logCapture{}
+	ts := newTestServer(t, func(c *Config) { c.Logger = logs.logger(slog.LevelDebug) })
 	c := ts.dial(t, "")
 	id := c.hello.ConversationID
 	c.askOK("c1", "What is CAR-T therapy?")
@@ -45,8 +37,6 @@ func TestLogsCarryNoConversationIDs(t *testing.T) {
 	ref := convRef(id).Value.String()
 	var out string
 	eventually(t, "the socket-closed lines", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
 		out = logs.String()
 		return strings.Count(out, "socket closed") >= 2
 	})
