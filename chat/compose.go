@@ -65,7 +65,7 @@ var (
 	whichCue = regexp.MustCompile(`(?i)\b(?:such as|including|like|e\.g\.|for example|for instance)\b`)
 	// A place or source, for "where": "from the bone marrow", "in
 	// specialized departments".
-	whereCue = regexp.MustCompile(`(?i)\b(?:from|in|at|inside) (?:the|a|an|your|their|our|specialized|special)\b`)
+	whereCue = regexp.MustCompile(`(?i)\b(?:(?:from|in|at|inside|within) (?:the|a|an|your|their|our|specialized|special)|(?:found|located|made|produced|collected|harvested|retrieved|taken|obtained|comes?) (?:in|from|at|inside))\b`)
 	// A sentence that names X only as an example in a list ("risks like
 	// X or Y", "including X") is about something else: it does not say
 	// what X is.
@@ -84,6 +84,7 @@ const (
 	maxAntecedents     = 2    // "It ..." after "They ..." after the sentence that names them
 	antecedentCost     = 0.3  // a sentence that answers by itself beats one that needs the sentence before it
 	antecedentShare    = 0.5  // and that sentence must score this share of the best one
+	resolvedCost       = 0.05 // a sentence whose subject was taken from the one before it names its topic second-hand
 	addShare           = 0.75 // a sentence from elsewhere must score this share of the lead's
 	fillShare          = 0.5  // or this share when it holds a word of the question the answer lacks
 	continueShare      = 0.35 // the sentence after one chosen carries on its subject at a lower bar
@@ -132,6 +133,9 @@ func (e *Engine) lead(q *query, src *sourceOrder) (candidate, bool) {
 		if !ok {
 			continue // it would dangle
 		}
+		if c.said != "" {
+			s -= resolvedCost
+		}
 		if len(before) > 0 {
 			s -= antecedentCost * float64(len(before))
 			if before[0].rel < antecedentShare*c.rel {
@@ -156,7 +160,7 @@ func (e *Engine) carryOn(q *query, src *sourceOrder, d *composition, bar float64
 	if !ok || !d.fits(n) {
 		return
 	}
-	goesOn := n.leans && n.pos == last.pos+1 || !n.leans && n.rel >= continueShare*bar
+	goesOn := n.goesOn() && n.pos == last.pos+1 || !n.leans && n.rel >= continueShare*bar
 	if goesOn && !duplicate(n, d.picked) && !e.onlyAside(n) {
 		d.add(n)
 	}
@@ -282,7 +286,7 @@ func (e *Engine) steps(picked []candidate, next func(candidate) (candidate, bool
 			break
 		}
 		last = n
-		if !n.step && !n.leans {
+		if !n.step && !n.goesOn() {
 			continue // a sentence between two steps, such as what a step's product is for
 		}
 		if words+len(strings.Fields(n.text)) > maxAnswerWords {

@@ -347,7 +347,7 @@ func (e *Engine) decline(r draft, reason string) draft {
 // quote sets r's text to the cited sentences, abbreviations spelled out.
 func (e *Engine) quote(r *draft, c cited) {
 	sentences, glosses := e.gloss.explain(c.sentences)
-	r.parts, r.Citations, r.Glosses = spaced(sentences), c.citations, glosses
+	r.parts, r.Citations, r.Glosses, r.Referents = spaced(sentences), c.citations, glosses, c.referents
 }
 
 // referral says the question is for the care team and adds general, cited
@@ -371,7 +371,7 @@ func (e *Engine) referral(ctx context.Context, history []Turn, question string, 
 	c := cite(picked, passages, 1)
 	r.parts = append(r.parts, " "+e.rules.messages["referral.background"])
 	sentences, glosses := e.gloss.explain(c.sentences)
-	r.Glosses = glosses
+	r.Glosses, r.Referents = glosses, c.referents
 	for _, s := range sentences {
 		r.parts = append(r.parts, " "+s)
 	}

@@ -129,6 +129,19 @@ var (
 // letter says".
 var reportingClause = regexp.MustCompile(`^(.*?)\b(?:said|says|say|told|tells|mentioned|mentions|keeps? saying|wrote|writes|heard|brought up|talked about)\b`)
 
+// speaker returns who a reporting clause says spoke, the words after its
+// last comma or conjunction ("she was diagnosed and the specialist" ->
+// "the specialist"): what comes before is what they spoke of.
+func speaker(clause string) string {
+	cut := 0
+	for _, sep := range []string{",", " and ", " but ", " so ", " then ", " because "} {
+		if i := strings.LastIndex(clause, sep); i >= 0 && i+len(sep) > cut {
+			cut = i + len(sep)
+		}
+	}
+	return clause[cut:]
+}
+
 // contextStems returns the words of a message that set the scene rather
 // than say what is asked (see splitMessage): all the scene's words when
 // the question names its own topic ("whats EBV? it keeps coming up in my
@@ -156,7 +169,7 @@ func (e *Engine) contextStems(m message) map[string]bool {
 	}
 	for _, p := range append(m.scene, m.question) {
 		if r := reportingClause.FindStringSubmatch(words.Normalize(p)); r != nil {
-			mark(r[1], true) // who said it is never what is asked
+			mark(speaker(r[1]), true) // who said it is never what is asked
 		}
 	}
 	for _, st := range contentStems(m.question) {
@@ -571,6 +584,7 @@ type candidate struct {
 	chunk   string // its chunk id
 	pos     int    // sentence number within the passage
 	text    string
+	said    string // the sentence as written, when text resolves its opening pronoun
 	stems   map[string]bool
 	rel     float64
 	// leans says the sentence starts with "It", "These", ...: it reads well
@@ -610,7 +624,7 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		}
 		var last candidate
 		for i, s := range e.analyse(p.ID, p.Section, p.Text).sentences {
-			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, stems: s.stems, leans: s.leans, step: s.step, defines: s.defines}
+			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, said: s.said, stems: s.stems, leans: s.leans, step: s.step, defines: s.defines}
 			c.rel = e.relevance(q, c, prior)
 			if c.leans && i > 0 && last.pos == c.pos-1 {
 				// "It can have side effects" is about what the sentence
@@ -712,7 +726,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 	if q.cited[c.chunk] {
 		rel -= citedAgainPenalty
 	}
-	if q.previous != "" && strings.Contains(q.previous, c.text) {
+	if q.previous != "" && (strings.Contains(q.previous, c.text) || c.said != "" && strings.Contains(q.previous, c.said)) {
 		// Said in the last answer already: worth repeating only when it
 		// holds a word of the new question ("Who is it approved for?"
 		// after a sentence on its approval), and then only when nothing
@@ -862,6 +876,7 @@ func maxf(a, b float64) float64 {
 type cited struct {
 	sentences []string // each with its marker, as streamed
 	citations []Citation
+	referents []Referent
 }
 
 // cite numbers the passages of the chosen sentences in order of first use
@@ -869,7 +884,14 @@ type cited struct {
 func cite(picked []candidate, passages []retrieval.Passage, first int) cited {
 	var out cited
 	num := map[int]int{}
-	for _, c := range picked {
+	for i, c := range picked {
+		if c.said != "" && i > 0 && picked[i-1].passage == c.passage && picked[i-1].pos == c.pos-1 {
+			c.text = c.said // right after the sentence it refers to, as written
+		}
+		if c.said != "" && c.text != c.said {
+			pronoun := strings.Fields(c.said)[0]
+			out.referents = append(out.referents, Referent{Pronoun: pronoun, Subject: strings.TrimSuffix(c.text, c.said[len(pronoun):])})
+		}
 		n, ok := num[c.passage]
 		if !ok {
 			n = first + len(out.citations)
@@ -884,3 +906,7 @@ func cite(picked []candidate, passages []retrieval.Passage, first int) cited {
 func citationFor(n int, p retrieval.Passage) Citation {
 	return Citation{N: n, DocID: p.DocID, Title: p.Title, URL: p.URL, Section: p.Section, ChunkID: p.ID, Passage: p.Text}
 }
+
+// goesOn says whether the sentence continues the one before it in its
+// source: it refers back, or did before its pronoun was resolved.
+func (c candidate) goesOn() bool { return c.leans || c.said != "" }

@@ -115,6 +115,8 @@ type answerBody struct {
 	Disclaimer string          `json:"disclaimer"`
 	// Glosses (extension) are the abbreviations the text spells out.
 	Glosses []chat.Gloss `json:"glosses,omitempty"`
+	// Referents (extension) are the subjects the text names for a source's "It" or "They".
+	Referents []chat.Referent `json:"referents,omitempty"`
 }
 
 func newAnswerBody(answerID string, r chat.Reply) answerBody {
@@ -122,7 +124,7 @@ func newAnswerBody(answerID string, r chat.Reply) answerBody {
 	if cites == nil {
 		cites = []chat.Citation{} // always a list on the wire
 	}
-	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer, Glosses: r.Glosses}
+	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer, Glosses: r.Glosses, Referents: r.Referents}
 }
 
 type helloFrame struct {
