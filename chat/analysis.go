@@ -54,7 +54,7 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 		s := text[sp.Start:sp.End]
 		said, leans := "", leansBack(s)
 		if leans {
-			if r, ok := resolvePronoun(s, prev); ok {
+			if r, ok := resolve(s, prev); ok {
 				said, s, leans = s, r, false
 			}
 		}

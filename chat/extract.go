@@ -889,8 +889,7 @@ func cite(picked []candidate, passages []retrieval.Passage, first int) cited {
 			c.text = c.said // right after the sentence it refers to, as written
 		}
 		if c.said != "" && c.text != c.said {
-			pronoun := strings.Fields(c.said)[0]
-			out.referents = append(out.referents, Referent{Pronoun: pronoun, Subject: strings.TrimSuffix(c.text, c.said[len(pronoun):])})
+			out.referents = append(out.referents, referent(c.said, c.text))
 		}
 		n, ok := num[c.passage]
 		if !ok {

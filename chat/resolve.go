@@ -117,6 +117,80 @@ func isAcronym(w string) bool {
 	return upper >= 2
 }
 
+// demonstrative matches a sentence opening with "These", "This" or "Those"
+// and a noun phrase ("These stem cells can be harvested ...").
+var demonstrative = regexp.MustCompile(`^(?:These|This|Those) `)
+
+// maxDemonstrativeWords bounds the noun phrase after "These": a longer one
+// runs into the verb.
+const maxDemonstrativeWords = 3
+
+// resolveDemonstrative returns s with its opening "These X" named as prev
+// names X, by the word before it there ("... infusion of hematopoietic stem
+// cells" makes "These stem cells" "Hematopoietic stem cells"); ok is false
+// when prev does not name X with such a word.
+func resolveDemonstrative(s, prev string) (string, bool) {
+	m := demonstrative.FindStringIndex(s)
+	if m == nil {
+		return "", false
+	}
+	verb := subjectEnd.FindStringIndex(s[m[1]-1:]) // "This is ..." has no noun phrase
+	if verb == nil {
+		return "", false
+	}
+	end := m[1] - 1 + verb[0]
+	if end <= m[1] {
+		return "", false // "This is ...": a pronoun, not a noun phrase
+	}
+	np := strings.TrimSpace(s[m[1]:end])
+	if n := len(strings.Fields(np)); n == 0 || n > maxDemonstrativeWords || strings.ContainsAny(np, ",;:()") {
+		return "", false
+	}
+	// The modifiers must open their noun phrase, after an article or
+	// "of": "a chimeric antigen receptor", not "potentially life-saving
+	// procedures", which would say less than the sentence meant.
+	at := regexp.MustCompile(`\b(?:[Tt]he|[Aa]n?|of) ((?:[a-z][a-z-]+ ){1,2})` + regexp.QuoteMeta(np) + `\b`).FindStringSubmatch(prev)
+	if at == nil {
+		return "", false
+	}
+	mod := at[1]
+	for _, w := range strings.Fields(mod) {
+		if isStop(w) || notSubjectStart[w] {
+			return "", false
+		}
+	}
+	if strings.HasPrefix(s, "This ") {
+		return "The " + mod + np + s[end:], true // one thing, named as the article before named it
+	}
+	return strings.ToUpper(mod[:1]) + mod[1:] + np + s[end:], true
+}
+
+// resolve returns s standing on its own when it opens with a pronoun or a
+// demonstrative whose referent prev names (see resolvePronoun and
+// resolveDemonstrative).
+func resolve(s, prev string) (string, bool) {
+	if r, ok := resolvePronoun(s, prev); ok {
+		return r, true
+	}
+	return resolveDemonstrative(s, prev)
+}
+
+// referent says what resolving changed: the words that open said, and
+// what text opens with instead, up to where the two go on alike.
+func referent(said, text string) Referent {
+	n := 0
+	for n < len(said) && n < len(text) && said[len(said)-1-n] == text[len(text)-1-n] {
+		n++
+	}
+	same := said[len(said)-n:]
+	if i := strings.IndexByte(same, ' '); i >= 0 {
+		n -= i // cut between words: "These| stem cells" and "Hematopoietic| stem cells"
+	} else {
+		n = 0
+	}
+	return Referent{Pronoun: said[:len(said)-n], Subject: text[:len(text)-n]}
+}
+
 // resolvePronoun returns s with its opening "It" or "They" replaced by the
 // subject of prev, the sentence before it in its source; ok is false when
 // s does not open with such a pronoun or prev's subject does not fit it.

@@ -79,3 +79,35 @@ func TestAnswerLeadsWithResolvedSentence(t *testing.T) {
 		t.Errorf("a sentence after the one it refers to names its subject again: %q", r.Text)
 	}
 }
+
+func TestResolveDemonstrative(t *testing.T) {
+	tests := []struct {
+		s, prev string
+		want    string // "" when it must stay as written
+	}{
+		{"These stem cells can be harvested from blood.", "HCT involves the infusion of hematopoietic stem cells, which are cells.", "Hematopoietic stem cells can be harvested from blood."},
+		{"This receptor is designed to recognize a protein.", "A gene for a special protein called a chimeric antigen receptor (CAR) is inserted.", "The chimeric antigen receptor is designed to recognize a protein."},
+		// Named in passing, not at the start of a noun phrase: it would say less.
+		{"These procedures require careful planning.", "HCT and cellular therapy are complex and potentially life-saving procedures.", ""},
+		// Not named before at all.
+		{"These changes can be inherited.", "Cells make up every living thing.", ""},
+		// "This is" has no noun phrase to name.
+		{"This is called differentiation.", "Stem cells divide into many types of cells.", ""},
+	}
+	for _, tt := range tests {
+		got, ok := resolve(tt.s, tt.prev)
+		if tt.want == "" {
+			if ok {
+				t.Errorf("resolve(%q, %q) = %q, want it left as written", tt.s, tt.prev, got)
+			}
+			continue
+		}
+		if !ok || got != tt.want {
+			t.Errorf("resolve(%q, %q) = %q, %v; want %q", tt.s, tt.prev, got, ok, tt.want)
+		}
+		r := referent(tt.s, got)
+		if back := WithoutReferents(got+" [1]", []Referent{r}); back != tt.s+" [1]" {
+			t.Errorf("referent %+v gives back %q, want %q", r, back, tt.s+" [1]")
+		}
+	}
+}
