@@ -18,6 +18,9 @@ type message struct {
 // auxiliary verb ("what ...", "is it ...", "can I ...").
 var asksWith = regexp.MustCompile(`(?i)^(?:and |but |so |ok |okay |hi |please )?(?:what|whats|what's|why|how|when|where|who|whose|which|is|are|was|were|am|can|could|do|does|did|will|would|should|shall|may|might|has|have|define|tell me|explain)\b`)
 
+// asksWithin matches a clause with a question word inside it.
+var asksWithin = regexp.MustCompile(`(?i)\b(?:what|whats|what's|why|how|when|where|who|which)\b`)
+
 // commaQuestion finds a question that follows a comma within a sentence
 // ("... on it as a risk, how do they keep an eye out for that?").
 var commaQuestion = regexp.MustCompile(`(?i),\s+((?:what|how|why|when|where|who|which|is|are|can|could|do|does|will|would|should)\b.{8,})$`)
@@ -60,6 +63,13 @@ func splitMessage(text string) message {
 	found := false
 	for i := len(parts) - 1; i >= 0 && !found; i-- {
 		if asksWith.MatchString(parts[i].text) {
+			q, found = i, true
+		}
+	}
+	for i := len(parts) - 1; i >= 0 && !found; i-- {
+		// "after the cells go in what sort of tests do they do?": the
+		// question word comes after a clause that says when.
+		if parts[i].mark && asksWithin.MatchString(parts[i].text) {
 			q, found = i, true
 		}
 	}
