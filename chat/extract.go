@@ -45,6 +45,11 @@ type query struct {
 	// "How many ...", "What percentage ..."): only a passage that states a
 	// number can answer them.
 	quantity bool
+	// either and orElse are the two sides of a choice the question offers
+	// ("from the hip bone or from blood"): a passage on either side covers
+	// it.
+	either, orElse []string
+	sideWeight     float64 // of a side's weight when the other is judged
 	// referent holds the rarer words of the previous answer when the
 	// question points at it ("that"): sentences that share them are about
 	// what it points at.
@@ -290,7 +295,13 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		}
 	}
 	msg := splitMessage(own)
-	for st := range e.contextStems(msg) {
+	ctx := e.contextStems(msg)
+	g := guessesOf(msg.question)
+	for _, st := range g.asides {
+		ctx[st] = true
+	}
+	q.either, q.orElse, q.sideWeight = g.either, g.orElse, e.rules.aspectWeight
+	for st := range ctx {
 		if _, ok := q.focus[st]; ok && st != asked {
 			q.focus[st] = q.base[st] * e.rules.aspectWeight
 		}
@@ -401,11 +412,25 @@ func (q *query) capDiscounted() {
 	}
 }
 
-// coverage is the share of the query's focus weight that text matches.
+// coverage is the share of the query's focus weight that text matches;
+// of a choice the question offers, one side is enough.
 func (q *query) coverage(stems map[string]bool) float64 {
+	c := q.coverageBut(stems, nil)
+	if len(q.either) > 0 {
+		c = max(c, q.coverageBut(stems, q.either), q.coverageBut(stems, q.orElse))
+	}
+	return c
+}
+
+// coverageBut is coverage with the stems of one side of a choice counting
+// as little as aspect words do.
+func (q *query) coverageBut(stems map[string]bool, side []string) float64 {
 	var total, hit float64
 	for _, st := range q.terms {
 		w := q.focus[st]
+		if slices.Contains(side, st) {
+			w = min(w, q.base[st]*q.sideWeight)
+		}
 		total += w
 		switch {
 		case stems[st] || q.synonymIn(st, stems):

@@ -40,3 +40,26 @@ func TestMisspeltStop(t *testing.T) {
 		}
 	}
 }
+
+func TestGuesses(t *testing.T) {
+	for _, tt := range []struct {
+		q                      string
+		asides, either, orElse string // stems, space-separated
+	}{
+		{"is it any good for solid tumours like bowel cancer", "bowel cancer", "", ""},
+		{"whats different about an atmp compared to normal tablets", "normal tablet", "", ""},
+		{"do the cells kill the cancer themselves or do they just point it out to the rest of the immune system", "point rest immun system", "", ""},
+		{"do they take the stem cells out of your hip bone or just from blood", "", "hip bone", "blood"},
+		{"is the conditioning chemo or radiation", "", "chemo", "radiat"},
+		{"does everyone with lymphoma get offered it or only certain people", "", "offer", "peopl"},
+		{"what is gvhd", "", "", ""},
+	} {
+		g := guessesOf(tt.q)
+		if got := strings.Join(g.asides, " "); got != tt.asides {
+			t.Errorf("guessesOf(%q).asides = %q, want %q", tt.q, got, tt.asides)
+		}
+		if got := strings.Join(g.either, " ") + "|" + strings.Join(g.orElse, " "); got != tt.either+"|"+tt.orElse {
+			t.Errorf("guessesOf(%q) choice = %q, want %q", tt.q, got, tt.either+"|"+tt.orElse)
+		}
+	}
+}
