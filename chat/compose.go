@@ -34,6 +34,9 @@ var (
 	yesNoQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|may|might|must)\b`)
 )
 
+// expandQuestion asks what an abbreviation stands for.
+var expandQuestion = regexp.MustCompile(`(?i)\b(?:stands? for|short for|abbreviation|acronym|letters)\b`)
+
 // askedOf classifies a question by its wording.
 func askedOf(question string) asked {
 	q := strings.TrimSpace(question)
@@ -70,6 +73,9 @@ var (
 	// X or Y", "including X") is about something else: it does not say
 	// what X is.
 	exampleCue = regexp.MustCompile(`(?i)\b(?:like|including|includes|such as|e\.g\.|in the case of)\s*$`)
+	// exampleLongForm is exampleCue before an abbreviation's long form
+	// ("including cytokine release syndrome (CRS)").
+	exampleLongForm = regexp.MustCompile(`(?i)\b(?:like|including|includes|such as|e\.g\.|in the case of)\s+(?:[\w-]+\s+){0,4}[\w-]+\s*\(\s*$`)
 	// A sentence that opens a sequence of steps, or goes on with one.
 	stepStart = regexp.MustCompile(`^(?:First|Firstly|Second|Secondly|Third|Next|Then|Finally|Lastly|After that|Afterwards)\b`)
 	stepThen  = regexp.MustCompile(`\b(?:then|next)\b`)
@@ -116,7 +122,35 @@ func (e *Engine) compose(q *query, cands []candidate, passages []retrieval.Passa
 	d.add(append(before, first)...)
 	e.carryOn(q, src, d, first.rel)
 	e.addFromElsewhere(q, src, d, first)
+	e.spellOut(q, src, d)
 	return readingOrder(d.picked)
+}
+
+// spellOut adds, to an answer on what an abbreviation is that never names
+// it, a sentence that spells it out: the patient asked about "CRS" and
+// should learn it is cytokine release syndrome.
+func (e *Engine) spellOut(q *query, src *sourceOrder, d *composition) {
+	if q.longForm == "" {
+		return
+	}
+	for _, p := range d.picked {
+		l := strings.ToLower(p.text)
+		if strings.Contains(l, strings.ToLower(q.longForm)) || p.stems[words.Stem(strings.ToLower(q.abbreviation))] {
+			return
+		}
+	}
+	best := -1
+	for i, c := range src.cands {
+		if c.leans || !spellsOut(c.text, q.abbreviation, q.longForm) || isPicked(c, d.picked) {
+			continue
+		}
+		if best < 0 || c.rel > src.cands[best].rel {
+			best = i
+		}
+	}
+	if best >= 0 && d.fits(src.cands[best]) {
+		d.add(src.cands[best])
+	}
 }
 
 // lead picks the sentence that answers first: the one scoring best for
@@ -333,6 +367,9 @@ var askedCue = map[asked]*regexp.Regexp{
 // askedFit is how much a sentence's form fits what the question asks.
 func (e *Engine) askedFit(q *query, c candidate) float64 {
 	if q.asked == askDefine {
+		if q.expand && spellsOut(c.text, q.abbreviation, q.longForm) {
+			return askedBonus // what it stands for is what was asked, wherever it is named
+		}
 		if len(q.define) > 0 && namedAsExample(c.text, q.define) {
 			return -exampleMention
 		}
@@ -352,7 +389,7 @@ func namedAsExample(text string, define []string) bool {
 		if t.Stem != define[0] {
 			continue
 		}
-		if exampleCue.MatchString(text[:t.Start]) {
+		if exampleCue.MatchString(text[:t.Start]) || exampleLongForm.MatchString(text[:t.Start]) {
 			return true
 		}
 	}

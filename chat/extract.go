@@ -37,6 +37,11 @@ type query struct {
 	// define is set for "what is X" questions: the stems of X. A sentence
 	// that defines X ("X is ...", "X means ...") reads best first.
 	define []string
+	// abbreviation and longForm are set when the defined term is an
+	// abbreviation the sources spell out; expand when the question asks
+	// what it stands for ("CRS is short for what?").
+	abbreviation, longForm string
+	expand                 bool
 	// previous is the text of the previous reply and cited the chunks it
 	// cited (follow-ups only): repeating them tells the patient little new.
 	previous string
@@ -324,6 +329,24 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			q.define = append(q.define, st)
 		}
 		q.dropFraming(alone, asking, term)
+		// "What's CRS after CAR-T?", "... watch out for CRS. What is
+		// that?": the abbreviation asked about is the term's first, or
+		// the scene's.
+		var look []string
+		switch ws := strings.Fields(term); {
+		case len(ws) == 1 && (pronouns[strings.ToLower(ws[0])] || demonstratives[strings.ToLower(ws[0])]):
+			look = strings.Fields(strings.Join(msg.scene, " "))
+		case len(ws) > 0:
+			look = ws[:1]
+		}
+		for _, w := range look {
+			w = strings.Trim(w, ".,;:!?'\"()")
+			if long, ok := e.gloss.longForm(w); ok {
+				q.abbreviation, q.longForm = strings.ToUpper(w), long
+				q.expand = expandQuestion.MatchString(asking)
+				break
+			}
+		}
 		if len(q.define) == 0 && len(msg.scene) > 0 {
 			// "... mentioned Ebvallo. What is that?": what "that" is,
 			// is what the sources know of the sentences before.

@@ -42,6 +42,29 @@ func newGlossary(abbrevs map[string]string) *glossary {
 	return &glossary{long: abbrevs, re: re}
 }
 
+// longForm returns what an abbreviation as a patient typed it ("crs",
+// "HSCs") stands for in the sources.
+func (g *glossary) longForm(term string) (string, bool) {
+	if g == nil {
+		return "", false
+	}
+	t := strings.ToUpper(strings.TrimSpace(term))
+	if long, ok := g.long[t]; ok {
+		return long, true
+	}
+	long, ok := g.long[strings.TrimSuffix(t, "S")]
+	return long, ok
+}
+
+// spellsOut says whether a sentence writes an abbreviation's long form with
+// the abbreviation next to it, in either order ("cytokine release syndrome
+// (CRS)", "HCT (hematopoietic cell transplantation)").
+func spellsOut(s, abbreviation, longForm string) bool {
+	l := strings.ToLower(s)
+	a, lf := strings.ToLower(abbreviation), strings.ToLower(longForm)
+	return strings.Contains(l, lf+" ("+a) || strings.Contains(l, a+" ("+lf)
+}
+
 // explain spells out each abbreviation on its first use in the sentences,
 // unless the reply already says what it stands for.
 func (g *glossary) explain(sentences []string) ([]string, []Gloss) {

@@ -51,6 +51,10 @@ func WithoutReferents(text string, refs []Referent) string {
 	return text
 }
 
+// notedThat matches an expletive opening that puts the subject after
+// "that" ("It is important to note that ...").
+var notedThat = regexp.MustCompile(`^It(?:'s|’s| is) (?:\w+ )?(?:important|worth|crucial|essential) (?:to )?(?:note|noting|remember|know|understand|say)? ?that `)
+
 // Bounds on a subject that can stand in for a pronoun.
 const maxSubjectWords = 8 // a longer subject is a clause, not a name
 
@@ -76,6 +80,11 @@ var relative = map[string]bool{"that": true, "which": true, "who": true, "whom":
 // and whether it is plural. ok is false when the sentence does not open
 // with a short noun phrase.
 func subjectOf(s string) (subject string, plural, ok bool) {
+	if m := notedThat.FindStringIndex(s); m != nil {
+		// "It is important to note that CAR-T therapy is ...": the
+		// sentence is about what follows "that".
+		s = strings.ToUpper(s[m[1]:m[1]+1]) + s[m[1]+1:]
+	}
 	loc := subjectEnd.FindStringIndex(s)
 	if loc == nil {
 		return "", false, false

@@ -13,6 +13,7 @@ func TestResolvePronoun(t *testing.T) {
 		{"It is also used for Hurler syndrome.", "HCT is used to treat leukemia.", "HCT is also used for Hurler syndrome."},
 		{"It can have side effects.", "CAR-T therapy, also known as chimeric antigen receptor T-cell therapy, is an innovative form of immunotherapy.", "CAR-T therapy can have side effects."},
 		{"They can act like stem cells.", "Mesenchymal stem cells, most commonly found in bone marrow and fat, are the most versatile.", "Mesenchymal stem cells can act like stem cells."},
+		{"It can have side effects.", "It is important to note that CAR-T therapy is a complex treatment.", "CAR-T therapy can have side effects."},
 		{"It is also used for SCID.", "A hematopoietic stem cell transplantation (HSCT), sometimes known as a bone marrow transplant (BMT), is used to treat blood cancers.", "A hematopoietic stem cell transplantation (HSCT) is also used for SCID."},
 		// The number must agree: "They" is not a singular subject.
 		{"They can act like stem cells.", "HCT is used to treat leukemia.", ""},
@@ -109,5 +110,32 @@ func TestResolveDemonstrative(t *testing.T) {
 		if back := WithoutReferents(got+" [1]", []Referent{r}); back != tt.s+" [1]" {
 			t.Errorf("referent %+v gives back %q, want %q", r, back, tt.s+" [1]")
 		}
+	}
+}
+
+// An answer on what an abbreviation is names what it stands for: first,
+// when that is what was asked; at all, when the sentences that explain it
+// never say it.
+func TestAnswerSpellsOutAbbreviation(t *testing.T) {
+	e := realEngine(t, Config{})
+	r := answer(t, e, nil, "CRS is short for what?")
+	if lead := splitAnswer(t, r.Text)[0].text; !strings.Contains(lead, "cytokine release syndrome (CRS)") {
+		t.Errorf("lead %q does not say what CRS stands for", lead)
+	}
+	r = answer(t, e, nil, "what's CRS after car-t?")
+	if !strings.Contains(strings.ToLower(r.Text), "cytokine release syndrome") {
+		t.Errorf("answer never says what CRS stands for: %q", r.Text)
+	}
+	if lead := splitAnswer(t, r.Text)[0].text; strings.Contains(lead, "including cytokine release syndrome") {
+		t.Errorf("lead %q names CRS only as an example, where a sentence says what it is", lead)
+	}
+}
+
+func TestNamedAsExampleThroughLongForm(t *testing.T) {
+	if !namedAsExample("It can have side effects, including cytokine release syndrome (CRS) and others.", []string{"crs"}) {
+		t.Error("an abbreviation after its long form after 'including' is named as an example")
+	}
+	if namedAsExample("Cytokine release syndrome (CRS) is a reaction.", []string{"crs"}) {
+		t.Error("a sentence about CRS names it as an example")
 	}
 }
