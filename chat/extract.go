@@ -478,6 +478,24 @@ func (q *query) relatedIn(st string, stems map[string]bool) bool {
 	return false
 }
 
+// otherSynonymIn is synonymIn less the synonyms that are words of the
+// question themselves: "conditioning" in a sentence is worth once to
+// "is the conditioning chemo?", not once more as a synonym of "chemo".
+func (q *query) otherSynonymIn(st string, stems map[string]bool) bool {
+	for _, phrase := range q.synonyms[st] {
+		all, own := len(phrase) > 0, true
+		for _, p := range phrase {
+			all = all && stems[p]
+			_, inQuery := q.base[p]
+			own = own && inQuery
+		}
+		if all && !own {
+			return true
+		}
+	}
+	return false
+}
+
 // synonymIn says whether one of st's synonym phrases is wholly in stems.
 func (q *query) synonymIn(st string, stems map[string]bool) bool {
 	for _, phrase := range q.synonyms[st] {
@@ -750,7 +768,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 			hit += w
 			continue
 		}
-		if q.synonymIn(st, c.stems) {
+		if q.otherSynonymIn(st, c.stems) {
 			hit += synonymWeight * w
 			continue
 		}

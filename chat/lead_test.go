@@ -1,0 +1,30 @@
+package chat
+
+import (
+	"strings"
+	"testing"
+)
+
+// A word of the sentence counts once: "conditioning" matches the question's
+// "conditioning", and is not counted again as the lexicon's synonym of its
+// "chemo". The sentence that also says chemotherapy answers first.
+func TestLeadCountsASentenceWordOnce(t *testing.T) {
+	e := realEngine(t, Config{})
+	r := answer(t, e, nil, "is the conditioning always chemo?")
+	if lead := splitAnswer(t, r.Text)[0].text; !strings.Contains(lead, "chemotherapy") {
+		t.Errorf("lead %q does not say what conditioning is made of", lead)
+	}
+}
+
+func TestOtherSynonymIn(t *testing.T) {
+	q := &query{
+		base:     map[string]float64{"chemo": 1, "conditioning": 1},
+		synonyms: map[string][][]string{"chemo": {{"conditioning"}, {"chemotherapi"}}},
+	}
+	if q.otherSynonymIn("chemo", map[string]bool{"conditioning": true}) {
+		t.Error("a synonym that is itself a word of the question counted")
+	}
+	if !q.otherSynonymIn("chemo", map[string]bool{"chemotherapi": true}) {
+		t.Error("a synonym that is not a word of the question did not count")
+	}
+}
