@@ -158,20 +158,31 @@ func resolveDemonstrative(s, prev string) (string, bool) {
 	// The modifiers must open their noun phrase, after an article or
 	// "of": "a chimeric antigen receptor", not "potentially life-saving
 	// procedures", which would say less than the sentence meant.
-	at := regexp.MustCompile(`\b(?:[Tt]he|[Aa]n?|of) ((?:[a-z][a-z-]+ ){1,2})` + regexp.QuoteMeta(np) + `\b`).FindStringSubmatch(prev)
-	if at == nil {
-		return "", false
-	}
-	mod := at[1]
-	for _, w := range strings.Fields(mod) {
-		if isStop(w) || notSubjectStart[w] {
-			return "", false
+	mod := ""
+	for _, at := range regexp.MustCompile(`\b(?:[Tt]he|[Aa]n?|of) ((?:[a-z][a-z-]+ ){1,2})`+regexp.QuoteMeta(np)+`\b`).FindAllStringSubmatch(prev, -1) {
+		if modifies(at[1]) {
+			mod = at[1]
+			break
 		}
+	}
+	if mod == "" {
+		return "", false
 	}
 	if strings.HasPrefix(s, "This ") {
 		return "The " + mod + np + s[end:], true // one thing, named as the article before named it
 	}
 	return strings.ToUpper(mod[:1]) + mod[1:] + np + s[end:], true
+}
+
+// modifies says whether words can name a noun's kind: no function words
+// ("a pool of cells" does not name the cells).
+func modifies(words string) bool {
+	for _, w := range strings.Fields(words) {
+		if isStop(w) || notSubjectStart[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // resolve returns s standing on its own when it opens with a pronoun or a
