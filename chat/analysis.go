@@ -28,6 +28,7 @@ type sentence struct {
 	said    string
 	stems   map[string]bool
 	leans   bool
+	aside   bool // advice to see a professional (see onlyAside)
 	step    bool
 	defines []string
 }
@@ -75,7 +76,7 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 			continue
 		}
 		step := label || stepStart.MatchString(s) || stepThen.MatchString(s)
-		a.sentences = append(a.sentences, sentence{pos: i, text: s, said: said, stems: stemSet(s), leans: leans, step: step, defines: defining(s)})
+		a.sentences = append(a.sentences, sentence{pos: i, text: s, said: said, stems: stemSet(s), leans: leans, aside: isAside(s), step: step, defines: defining(s)})
 	}
 	e.cache.mu.Lock()
 	if e.cache.m == nil || len(e.cache.m) >= e.cache.limit {

@@ -389,7 +389,8 @@ func namedAsExample(text string, define []string) bool {
 		if t.Stem != define[0] {
 			continue
 		}
-		if exampleCue.MatchString(text[:t.Start]) || exampleLongForm.MatchString(text[:t.Start]) {
+		before := text[:t.Start]
+		if exampleCue.MatchString(before) || strings.HasSuffix(strings.TrimRight(before, " "), "(") && exampleLongForm.MatchString(before) {
 			return true
 		}
 	}
@@ -398,9 +399,9 @@ func namedAsExample(text string, define []string) bool {
 
 // onlyAside says whether a sentence is advice to see a professional, which
 // every reply already ends with (the disclaimer), rather than information.
-func (e *Engine) onlyAside(c candidate) bool {
-	return consultAside.MatchString(c.text)
-}
+func (e *Engine) onlyAside(c candidate) bool { return c.aside }
+
+func isAside(s string) bool { return consultAside.MatchString(s) }
 
 var consultAside = regexp.MustCompile(`(?i)\b(?:consult|talk to|speak (?:to|with)|discuss (?:with|it with)|explained by)\b.{0,40}\b(?:doctor|healthcare|professional|care team|physician|specialist)`)
 

@@ -652,6 +652,7 @@ type candidate struct {
 	text    string
 	said    string // the sentence as written, when text resolves its opening pronoun
 	stems   map[string]bool
+	aside   bool
 	rel     float64
 	// leans says the sentence starts with "It", "These", ...: it reads well
 	// only after the sentence before it.
@@ -690,7 +691,7 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		}
 		var last candidate
 		for i, s := range e.analyse(p.ID, p.Section, p.Text).sentences {
-			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, said: s.said, stems: s.stems, leans: s.leans, step: s.step, defines: s.defines}
+			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, said: s.said, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines}
 			c.rel = e.relevance(q, c, prior)
 			if c.leans && i > 0 && last.pos == c.pos-1 {
 				// "It can have side effects" is about what the sentence
