@@ -63,7 +63,7 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 		label := afterLabel
 		colon := strings.HasSuffix(s, ":")
 		afterLabel = colon && len(strings.Fields(s)) <= maxLabelWords
-		if intro >= 0 && !afterLabel {
+		if intro >= 0 && !afterLabel && leansBack(text[sp.Start:sp.End]) {
 			// A clause introducing a list ("The cells work like helpers:")
 			// is quoted with the item after it, which leans on it.
 			s, said, leans = text[intro:sp.End], "", leansBack(text[intro:sp.End])

@@ -42,6 +42,10 @@ func newGlossary(abbrevs map[string]string) *glossary {
 	return &glossary{long: abbrevs, re: re}
 }
 
+// namedAlias matches the words that give a term as another name for what
+// comes before them.
+var namedAlias = regexp.MustCompile(`(?i)\b(?:also known as|known as|also called|or simply)\s*$`)
+
 // longForm returns what an abbreviation as a patient typed it ("crs",
 // "HSCs") stands for in the sources.
 func (g *glossary) longForm(term string) (string, bool) {
@@ -96,6 +100,11 @@ func (g *glossary) explain(sentences []string) ([]string, []Gloss) {
 			// later sentence that spells it out comes too late.
 			said := strings.ToLower(strings.Join(sentences[:i+1], " "))
 			if strings.Contains(said, strings.ToLower(long)) || strings.HasPrefix(s[end:], " (") {
+				continue
+			}
+			// "... stem cells also known as HSC's": named as the other
+			// name of what the sentence has just spelled out.
+			if namedAlias.MatchString(s[:start]) || strings.HasPrefix(s[end:], "'s") || strings.HasPrefix(s[end:], "’s") {
 				continue
 			}
 			gl := Gloss{Term: term, Expansion: long}
