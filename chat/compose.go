@@ -62,7 +62,7 @@ func askedOf(question string) asked {
 // Cues in a source sentence that fit what was asked.
 var (
 	// A reason or purpose: what a "why" question wants.
-	causalCue = regexp.MustCompile(`(?i)\b(?:because|so that|in order to|results? in|resulting in|leads? to|causes?|caused by|to (?:prevent|avoid|decrease|reduce|help|make|allow|ensure|protect|destroy|kill|treat)|for better|due to|since|reason|aims? to|helps?)\b`)
+	causalCue = regexp.MustCompile(`(?i)\b(?:because|so that|in order to|results? in|resulting in|leads? to|causes?|caused by|(?:arises?|occurs?|happens?) when|to (?:prevent|avoid|decrease|reduce|help|make|allow|ensure|protect|destroy|kill|treat)|for better|due to|since|reason|aims? to|helps?)\b`)
 	// Examples named, for "which": what a "which X" question wants are
 	// the Xs ("blood cancers, such as ...").
 	whichCue = regexp.MustCompile(`(?i)\b(?:such as|including|like|e\.g\.|for example|for instance)\b`)

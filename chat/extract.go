@@ -796,9 +796,10 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 	if q.previous != "" && (strings.Contains(q.previous, c.text) || c.said != "" && strings.Contains(q.previous, c.said)) {
 		// Said in the last answer already: worth repeating only when it
 		// holds a word of the new question ("Who is it approved for?"
-		// after a sentence on its approval), and then only when nothing
-		// else answers as well.
-		ownHit := false
+		// after a sentence on its approval) or has the form of what it
+		// asks ("Why does it happen?" after a sentence saying it arises
+		// when ...), and then only when nothing else answers as well.
+		ownHit := e.askedFit(q, c) > 0
 		for st := range q.own {
 			ownHit = ownHit || c.stems[st] || q.synonymIn(st, c.stems)
 		}

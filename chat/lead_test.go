@@ -28,3 +28,15 @@ func TestOtherSynonymIn(t *testing.T) {
 		t.Error("a synonym that is not a word of the question did not count")
 	}
 }
+
+// A follow-up asking why repeats the last answer's sentence when that
+// sentence is the one saying how it arises, rather than answering from
+// passages that only share a word with it.
+func TestWhyFollowUpRepeatsTheCause(t *testing.T) {
+	e := realEngine(t, Config{})
+	first := answer(t, e, nil, "What is graft-versus-host disease?")
+	r := answer(t, e, []Turn{{Question: "What is graft-versus-host disease?", Reply: first}}, "Why does it happen?")
+	if !strings.Contains(r.Text, "recognize the recipient") {
+		t.Errorf("why follow-up does not say why: %q", r.Text)
+	}
+}
