@@ -22,6 +22,7 @@ const (
 	askYesNo          // "Do I need ...?", "Can the cells ...?"
 	askWhich          // "Which cancers ...?", "What kinds of cells ...?"
 	askWhere          // "Where do the cells come from?"
+	askWho            // "Whose cells are used?", "Who gives the cells?"
 )
 
 var (
@@ -31,6 +32,7 @@ var (
 	whyQuestion   = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:why\b|what (?:is|are) the (?:reasons?|point|purpose)\b|how come\b)`)
 	whichQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:which|what (?:kinds?|types?|sorts?) of)\b`)
 	whereQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?where\b`)
+	whoQuestion   = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:who|whose|whom)\b`)
 	yesNoQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|may|might|must)\b`)
 )
 
@@ -53,6 +55,8 @@ func askedOf(question string) asked {
 		return askWhich
 	case whereQuestion.MatchString(q):
 		return askWhere
+	case whoQuestion.MatchString(q):
+		return askWho
 	case yesNoQuestion.MatchString(q):
 		return askYesNo
 	}
@@ -69,6 +73,8 @@ var (
 	// A place or source, for "where": "from the bone marrow", "in
 	// specialized departments".
 	whereCue = regexp.MustCompile(`(?i)\b(?:(?:from|in|at|inside|within) (?:the|a|an|your|their|our|specialized|special)|(?:found|located|made|produced|collected|harvested|retrieved|taken|obtained|comes?) (?:in|from|at|inside))\b`)
+	// A person, for "who" and "whose".
+	whoCue = regexp.MustCompile(`(?i)\b(?:donors?|patients?|person(?:'s|’s)?|people|someone|somebody|individual(?:'s|’s)?|own|family|sibling|relatives?|doctors?|specialists?|team|nurses?)\b`)
 	// A sentence that names X only as an example in a list ("risks like
 	// X or Y", "including X") is about something else: it does not say
 	// what X is.
@@ -362,6 +368,7 @@ var askedCue = map[asked]*regexp.Regexp{
 	askSteps:    stepStart,
 	askWhich:    whichCue,
 	askWhere:    whereCue,
+	askWho:      whoCue,
 }
 
 // askedFit is how much a sentence's form fits what the question asks.

@@ -114,7 +114,7 @@ var asksWithin = regexp.MustCompile(`(?i)\b(?:what|whats|what's|why|how|when|whe
 
 // commaQuestion finds a question that follows a comma within a sentence
 // ("... on it as a risk, how do they keep an eye out for that?").
-var commaQuestion = regexp.MustCompile(`(?i),\s+((?:what|how|why|when|where|who|which|is|are|can|could|do|does|will|would|should)\b.{8,})$`)
+var commaQuestion = regexp.MustCompile(`(?i),\s+((?:what|how|why|when|where|who|whose|which|is|are|can|could|do|does|will|would|should)\b.{8,})$`)
 
 // splitMessage returns the question of a message and its scene: the last
 // clause that opens as a question does, else the last that ended with a

@@ -13,6 +13,7 @@ func TestSplitMessage(t *testing.T) {
 		{"my consent form has neurotoxicity on it as a risk, how do they watch for that?", "how do they watch for that", "my consent form has neurotoxicity on it as a risk"},
 		{"i read that you can get stem cells out of fat?? is that true or rubbish", "is that true or rubbish", "i read that you can get stem cells out of fat"},
 		{"cell therapy meaning", "cell therapy meaning", ""},
+		{"In a donor transplant, whose cells go in?", "whose cells go in", "In a donor transplant"},
 		// The question word stands after a clause saying when; the short
 		// guesses after it are scene.
 		{"once the drip is done which checks do they run, bloods? x-rays?", "once the drip is done which checks do they run, bloods", "x-rays"},

@@ -83,6 +83,8 @@ func TestAskedOf(t *testing.T) {
 		"Do I need a donor for CAR-T?":          askYesNo,
 		"Which cancers can CAR-T treat?":        askWhich,
 		"Where do the stem cells come from?":    askWhere,
+		"whose cells are used?":                 askWho,
+		"And who usually donates them?":         askWho,
 	} {
 		if got := askedOf(q); got != want {
 			t.Errorf("askedOf(%q) = %d, want %d", q, got, want)
