@@ -289,6 +289,11 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 				q.related[st] = append(q.related[st], rel)
 			}
 		}
+		if !e.stats.known(st) {
+			if base, ok := e.unprefixed(written[st]); ok {
+				q.related[st] = append(q.related[st], base)
+			}
+		}
 	}
 	asked := ""
 	if m := answerType.FindStringSubmatch(own); m != nil && !isStop(strings.ToLower(m[1])) {
@@ -379,6 +384,29 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	q.capDiscounted()
 	q.terms = slices.Sorted(maps.Keys(q.base))
 	return q
+}
+
+// degreePrefixes say how much of something a word means, not what:
+// "overreacting" is reacting, too much. (Prefixes that negate, such as
+// "un" and "non", are left alone: "unwell" is not "well".)
+var degreePrefixes = []string{"over", "under", "hyper", "hypo", "super", "ultra"}
+
+// minUnprefixed is the fewest letters left after a prefix for the rest to
+// be a word of its own ("overall" is not "all" done too much).
+const minUnprefixed = 4
+
+// unprefixed returns the stem of a word the sources never use less a degree
+// prefix, when the sources use that ("overreacting" -> "react").
+func (e *Engine) unprefixed(word string) (string, bool) {
+	for _, p := range degreePrefixes {
+		rest := strings.TrimPrefix(strings.TrimPrefix(word, p), "-")
+		if len(rest) >= minUnprefixed && len(rest) < len(word) {
+			if st := words.Stem(rest); e.stats.known(st) {
+				return st, true
+			}
+		}
+	}
+	return "", false
 }
 
 // keepAcronymPlurals redoes, in the lower-cased text, what Tokens does to

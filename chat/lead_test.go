@@ -3,6 +3,8 @@ package chat
 import (
 	"strings"
 	"testing"
+
+	"github.com/cellchat/cellchat/internal/words"
 )
 
 // A word of the sentence counts once: "conditioning" matches the question's
@@ -38,5 +40,17 @@ func TestWhyFollowUpRepeatsTheCause(t *testing.T) {
 	r := answer(t, e, []Turn{{Question: "What is graft-versus-host disease?", Reply: first}}, "Why does it happen?")
 	if !strings.Contains(r.Text, "recognize the recipient") {
 		t.Errorf("why follow-up does not say why: %q", r.Text)
+	}
+}
+
+func TestUnprefixed(t *testing.T) {
+	e := realEngine(t, Config{})
+	if st, ok := e.unprefixed("overreacting"); !ok || st != words.Stem("reacts") {
+		t.Errorf("unprefixed(overreacting) = %q, %v; want the stem of react", st, ok)
+	}
+	for _, w := range []string{"overall", "unwell", "nonsense", "sushi"} {
+		if st, ok := e.unprefixed(w); ok {
+			t.Errorf("unprefixed(%q) = %q, want none", w, st)
+		}
 	}
 }
