@@ -266,7 +266,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			return st
 		}
 		q.base[st], q.focus[st] = w, w
-		if e.rules.aspect[st] {
+		if e.rules.aspect[st] || !e.stats.known(st) && words.IsVague(written[st]) {
 			// Aspect words say what is asked about a topic: they count
 			// for little in coverage. In choosing sentences they count
 			// fully ("side effects" of CAR-T are what is asked).
