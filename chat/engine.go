@@ -204,6 +204,7 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 	g := corpus.BuildGlossary(cfg.Chunks)
 	if cfg.Glossary == nil {
 		cfg.Glossary = g.Abbreviations()
+		e.cfg.Glossary = cfg.Glossary // the engine's copy of cfg was taken before
 	}
 	e.terms = termStemsOf(g)
 	e.gloss = newGlossary(cfg.Glossary)
@@ -465,7 +466,7 @@ var (
 // followUp builds the query for a question, carrying over the topic of the
 // conversation when the question does not name its own.
 func (e *Engine) followUp(history []Turn, question string) *query {
-	own := e.rules.retrievalQuery(question)
+	own := e.rules.retrievalQuery(e.spellOutStopAbbreviations(question))
 	own = e.rules.stripInjection(own)
 	if i := len(history) - e.cfg.HistoryTurns; i > 0 {
 		history = history[i:]

@@ -46,6 +46,23 @@ func newGlossary(abbrevs map[string]string) *glossary {
 // comes before them.
 var namedAlias = regexp.MustCompile(`(?i)\b(?:also known as|known as|also called|or simply)\s*$`)
 
+// capsWord matches a word written in capitals.
+var capsWord = regexp.MustCompile(`\b[A-Z]{2,}\b`)
+
+// spellOutStopAbbreviations adds its long form after an abbreviation the
+// sources define that is also an everyday word dropped as a stop word
+// ("what does ALL stand for?"): written in capitals it is the term, and
+// without its long form the question would have no words left to search.
+func (e *Engine) spellOutStopAbbreviations(question string) string {
+	return capsWord.ReplaceAllStringFunc(question, func(w string) string {
+		long, ok := e.cfg.Glossary[w]
+		if !ok || !isStop(strings.ToLower(w)) {
+			return w
+		}
+		return w + " (" + long + ")"
+	})
+}
+
 // longForm returns what an abbreviation as a patient typed it ("crs",
 // "HSCs") stands for in the sources.
 func (g *glossary) longForm(term string) (string, bool) {

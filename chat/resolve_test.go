@@ -139,3 +139,16 @@ func TestNamedAsExampleThroughLongForm(t *testing.T) {
 		t.Error("a sentence about CRS names it as an example")
 	}
 }
+
+// An abbreviation that is also an everyday stop word, written in
+// capitals, is the term asked about ("what does ALL stand for?").
+func TestStopWordAbbreviation(t *testing.T) {
+	e := realEngine(t, Config{})
+	r := answer(t, e, nil, "what does ALL stand for?")
+	if r.Kind != KindAnswer || !strings.Contains(r.Text, "acute lymphoblastic leukemia") {
+		t.Errorf("%s %q: want what ALL stands for", r.Kind, r.Text)
+	}
+	if got := e.spellOutStopAbbreviations("is it all fine? ALL"); got != "is it all fine? ALL (acute lymphoblastic leukemia)" {
+		t.Errorf("spellOutStopAbbreviations = %q", got)
+	}
+}
