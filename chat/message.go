@@ -109,6 +109,9 @@ func guessesOf(question string) guesses {
 	return g
 }
 
+// clauseDash is a dash standing between two clauses.
+var clauseDash = regexp.MustCompile(`\s[-–—]\s`)
+
 // asksWithin matches a clause with a question word inside it.
 var asksWithin = regexp.MustCompile(`(?i)\b(?:what|whats|what's|why|how|when|where|who|which)\b`)
 
@@ -126,6 +129,9 @@ func splitMessage(text string) message {
 	}
 	var cs []clause
 	start := 0
+	// A dash between spaces sets a clause apart as a full stop would
+	// ("for my homework - which stem cell is the most versatile?").
+	text = clauseDash.ReplaceAllString(text, ";")
 	for i, r := range text {
 		if r == '.' || r == '?' || r == '!' || r == ';' || r == '\n' {
 			if t := strings.TrimSpace(text[start:i]); t != "" {

@@ -14,6 +14,7 @@ func TestSplitMessage(t *testing.T) {
 		{"i read that you can get stem cells out of fat?? is that true or rubbish", "is that true or rubbish", "i read that you can get stem cells out of fat"},
 		{"cell therapy meaning", "cell therapy meaning", ""},
 		{"In a donor transplant, whose cells go in?", "whose cells go in", "In a donor transplant"},
+		{"for my school project - what does a T cell do?", "what does a T cell do", "for my school project"},
 		// The question word stands after a clause saying when; the short
 		// guesses after it are scene.
 		{"once the drip is done which checks do they run, bloods? x-rays?", "once the drip is done which checks do they run, bloods", "x-rays"},

@@ -105,6 +105,13 @@ func TestTriageKinds(t *testing.T) {
 		{"Does insurance cover a stem cell transplant?", KindNoAnswer, "out_of_scope.costs"},
 		{"What's the weather tomorrow?", KindNoAnswer, "out_of_scope.off_topic"},
 		{"Write me a poem about T cells", KindNoAnswer, "out_of_scope.off_topic"},
+		{"Tell me a joke about stem cells", KindNoAnswer, "out_of_scope.off_topic"},
+		// a question on the subject, whatever it is for
+		{"for my homework, what is a stem cell?", "", ""},
+		{"can I play sports after a transplant?", "", ""},
+		// a decision in statement order
+		{"do you think I should stop the trial?", KindReferral, "referral.decision"},
+		{"what I should know about CAR-T", "", ""},
 		{"Do you use cookies?", KindNoAnswer, "out_of_scope.site"},
 		{"How do I subscribe to the newsletter?", KindNoAnswer, "out_of_scope.site"},
 		{"What is the phone number of ASGCT?", KindNoAnswer, "out_of_scope.site"},
