@@ -139,6 +139,10 @@ var (
 // letter says".
 var reportingClause = regexp.MustCompile(`^(.*?)\b(?:said|says|say|told|tells|mentioned|mentions|keeps? saying|wrote|writes|heard|brought up|talked about)\b`)
 
+// pointsAtScene matches a question that points at what its scene names
+// ("is that a problem?", "is that a proper treatment?").
+var pointsAtScene = regexp.MustCompile(`^(?:and |but |so )?(?:is|are|was|would|will|could|can|does|do) (?:that|this|those|these)\b`)
+
 // speaker returns who a reporting clause says spoke, the words after its
 // last comma or conjunction ("she was diagnosed and the specialist" ->
 // "the specialist"): what comes before is what they spoke of.
@@ -174,8 +178,13 @@ func (e *Engine) contextStems(m message) map[string]bool {
 	for _, st := range contentStems(m.question) {
 		ownTopic = ownTopic || e.stats.known(st) && !e.rules.aspect[st]
 	}
+	// "we have a dog and some chickens, is that a problem after a
+	// transplant?": what "that" points at is what is asked about.
+	pointing := pointsAtScene.MatchString(words.Normalize(m.question))
 	for _, p := range m.scene {
-		mark(p, ownTopic)
+		if !pointing {
+			mark(p, ownTopic)
+		}
 	}
 	for _, p := range append(m.scene, m.question) {
 		if r := reportingClause.FindStringSubmatch(words.Normalize(p)); r != nil {

@@ -54,3 +54,18 @@ func TestUnprefixed(t *testing.T) {
 		}
 	}
 }
+
+// A question that points at its scene ("is that a problem?") asks about
+// what the scene names: answered when the sources cover it, declined when
+// they do not.
+func TestQuestionPointingAtScene(t *testing.T) {
+	e := realEngine(t, Config{})
+	for q, want := range map[string]Kind{
+		"We keep two rabbits in the garden. Is that a problem after CAR-T?": KindNoAnswer,
+		"My son has Hurler syndrome. Is that treated with a transplant?":     KindAnswer,
+	} {
+		if r := answer(t, e, nil, q); r.Kind != want {
+			t.Errorf("%q: %s (%s), want %s", q, r.Kind, r.Reason, want)
+		}
+	}
+}
