@@ -48,7 +48,7 @@ func TestBadFiles(t *testing.T) {
 		{name: "binary NUL", file: "image.txt", content: "GIF89a\x00\x01\x02", wantErr: "image.txt: binary file"},
 		{name: "invalid utf8", file: "latin1.txt", content: "Caf\xe9 au lait is not a therapy.", wantErr: "latin1.txt: not valid UTF-8"},
 		{name: "unsupported", file: "leaflet.pdf", content: "%PDF-1.4", wantErr: `leaflet.pdf: unsupported file type ".pdf"`},
-		{name: "furniture only", file: "cookies.html", content: `<html><body><nav><a href="/">Home</a></nav><p>We use cookies to improve your experience.</p><footer>© 2024 Example</footer></body></html>`, wantErr: "cookies.html: no article text found"},
+		{name: "furniture only", file: "cookies.html", content: `<html><body><nav><a href="/">Home</a></nav><p>We use cookies to improve your experience.</p><footer>© 2024 Example</footer></body></html>`, wantErr: "cookies.html: cleaning dropped all of its text"},
 		{name: "manifest entry without file", sources: "  - id: ghost\n    title: Ghost\n", wantErr: `ghost.*: listed in sources.yaml as "ghost" but there is no such file`},
 		{
 			name: "dangling link", file: "",

@@ -15,11 +15,25 @@ type Document struct {
 	Format    string    `json:"format"` // html, md, txt
 	Hash      string    `json:"hash"`   // content hash of the cleaned sections
 	Sections  []Section `json:"sections"`
+	// Dropped is what cleaning removed, in document order within each
+	// rule's pass, so an operator can see that nothing of value went.
+	Dropped []Dropped `json:"dropped,omitempty"`
 }
 
-// Section is a run of paragraphs under one heading ("" before the first heading).
+// Dropped is a paragraph, list item or heading that cleaning removed, and
+// the rule that removed it ("furniture.yaml drop_lines `^share$`",
+// "sources.yaml curio-what-is-car-t end_before `\(physician\)`").
+type Dropped struct {
+	Rule string `json:"rule"`
+	Text string `json:"text"`
+}
+
+// Section is a run of paragraphs under one heading ("" before the first
+// heading). Heading is the heading path below the document's title,
+// "After you go home > Medicines"; Path holds its parts.
 type Section struct {
 	Heading    string   `json:"heading"`
+	Path       []string `json:"path,omitempty"`
 	Paragraphs []string `json:"paragraphs"`
 }
 

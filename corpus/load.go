@@ -1,7 +1,6 @@
 package corpus
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"unicode/utf8"
 )
 
 // MaxFileSize bounds one source file; a larger file is reported, not read.
@@ -93,7 +91,7 @@ func Load(dir string) (*Corpus, error) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	base := genericRules.with(m.Defaults)
+	base := genericRules.withDefaults(m.Defaults)
 
 	// Documents load in parallel (HTML extraction dominates); results are
 	// collected in id order so the corpus is deterministic.
@@ -188,64 +186,116 @@ func loadFile(path string, s source, base *rules) (*Document, error) {
 
 // parseDocument turns file content into a cleaned document.
 func parseDocument(data []byte, format string, s source, r *rules) (*Document, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
-	switch {
-	case len(bytes.TrimSpace(data)) == 0:
-		return nil, errors.New("file is empty")
-	case bytes.IndexByte(data, 0) >= 0:
-		return nil, errors.New("binary file (contains NUL bytes), not text")
-	case !utf8.Valid(data):
-		return nil, errors.New("not valid UTF-8 text (binary, or another encoding: save it as UTF-8)")
+	data, err := decodeText(data, format)
+	if err != nil {
+		return nil, err
 	}
 	var blocks []block
 	var pageTitle string
+	var dropped []Dropped
 	switch format {
 	case "html":
-		blocks, pageTitle = parseHTML(data, r.prune)
+		blocks, pageTitle, dropped = parseHTML(data, r.prune)
 	case "md":
 		blocks = parseText(string(data), true)
 	default:
 		blocks = parseText(string(data), false)
 	}
-	sections, cleanErr := clean(blocks, r)
+	sections, cleanDropped, cleanErr := clean(blocks, r)
 	if cleanErr != nil && sections == nil {
 		// A rule that matches nothing: load the rest with the generic
 		// rules only rather than lose the document.
 		r2 := *r
 		r2.startAfter, r2.endBefore = nil, nil
-		sections, _ = clean(blocks, &r2)
+		sections, cleanDropped, _ = clean(blocks, &r2)
 	}
+	dropped = append(dropped, cleanDropped...)
 	if len(sections) == 0 {
-		return nil, errors.New("no article text found (empty, or only page furniture)")
+		return nil, emptiedError(dropped)
+	}
+	title := s.Title
+	if title == "" {
+		title = derivedTitle(blocks, sections, plainHeading(pageTitle), s.ID)
 	}
 	for i := range sections {
-		sections[i].Heading = plainHeading(sections[i].Heading)
+		sections[i].Heading = headingPath(sections[i].Path, title)
 	}
 	d := &Document{
 		ID:        s.ID,
-		Title:     s.Title,
+		Title:     title,
 		Publisher: s.Publisher,
 		URL:       s.URL,
 		Reviewed:  s.Reviewed,
 		Format:    format,
 		Sections:  sections,
-	}
-	if d.Title == "" {
-		d.Title = derivedTitle(sections, plainHeading(pageTitle), s.ID)
+		Dropped:   dropped,
 	}
 	d.Hash = docHash(d)
 	return d, cleanErr
 }
 
-// derivedTitle titles a document the manifest does not list.
-func derivedTitle(sections []Section, pageTitle, id string) string {
-	for _, sec := range sections {
-		if sec.Heading != "" {
-			return sec.Heading
+// emptiedError says why a document has no text left: nothing in it, or
+// cleaning dropped all of it (naming each rule that dropped some, most
+// first).
+func emptiedError(dropped []Dropped) error {
+	if len(dropped) == 0 {
+		return errors.New("no article text found (empty, or only page furniture)")
+	}
+	var rules []string
+	count := map[string]int{}
+	for _, d := range dropped {
+		if count[d.Rule] == 0 {
+			rules = append(rules, d.Rule)
+		}
+		count[d.Rule]++
+	}
+	sort.SliceStable(rules, func(i, j int) bool { return count[rules[i]] > count[rules[j]] })
+	by := make([]string, len(rules))
+	for i, r := range rules {
+		by[i] = fmt.Sprintf("%d by %s", count[r], r)
+	}
+	return fmt.Errorf("cleaning dropped all of its text (%d paragraphs: %s): change the rule or the file; `cellchat corpus --dropped` lists them", len(dropped), strings.Join(by, "; "))
+}
+
+// pathSep joins the headings of a section's path.
+const pathSep = " > "
+
+// headingPath is a section's heading path as shown: tags removed, and a
+// first heading that repeats the document's title left out when there is
+// more below it ("Cell Therapy Basics > Risks" is "Risks" in the document
+// titled "Cell Therapy Basics").
+func headingPath(path []string, title string) string {
+	parts := make([]string, 0, len(path))
+	for _, h := range path {
+		parts = append(parts, plainHeading(h))
+	}
+	if len(parts) > 1 && strings.EqualFold(parts[0], title) {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, pathSep)
+}
+
+// derivedTitle titles a document the manifest does not list: its first
+// top-level heading (an <h1>, a Markdown "#", a Word "Title" or "Heading 1"
+// paragraph, a short first line of a text file), else the title the file
+// declares (<title>, document properties), else its first heading, else
+// the file name. A subheading or a byline is never the title while the
+// document has a better one.
+func derivedTitle(blocks []block, sections []Section, pageTitle, id string) string {
+	for _, b := range blocks {
+		if b.kind == headingBlock && b.level == 1 {
+			if t := plainHeading(normalizeText(b.text)); hasContent(t) {
+				return t
+			}
 		}
 	}
 	if t := strings.Trim(pageTitle, " |-–"); t != "" {
 		return t
+	}
+	for _, sec := range sections {
+		if len(sec.Path) > 0 {
+			return plainHeading(sec.Path[0])
+		}
 	}
 	return id
 }

@@ -83,7 +83,7 @@ func TestCorpusText(t *testing.T) {
 		"publisher: American Society of Gene & Cell Therapy",
 		"url:       https://patienteducation.asgct.org/gene-therapy-101/cell-therapy-basics",
 		"reviewed:  2023-12-18",
-		"[Risks]",
+		"> Risks]",
 		"5 documents,",
 		"corpus version ",
 	} {
@@ -127,5 +127,42 @@ func TestCorpusUsage(t *testing.T) {
 	_, _, err = runCorpusCmd(t, nil, "--bogus")
 	if !errors.As(err, &ee) || ee.code != 2 {
 		t.Errorf("unknown flag: %v", err)
+	}
+}
+
+// --dropped lists every paragraph cleaning dropped with its rule; with
+// --json one object per paragraph.
+func TestCorpusDropped(t *testing.T) {
+	out, _, err := runCorpusCmd(t, nil, "--corpus", realCorpus, "--dropped")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"by furniture.yaml end_at `^(we|this (site|website)) uses? cookies`",
+		"- Detailed Cookie Preferences",
+		"by sources.yaml curio-what-is-car-t end_before `\\(physician\\)`",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	out, _, err = runCorpusCmd(t, nil, "--corpus", realCorpus, "--dropped", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var d corpusDroppedJSON
+		if err := json.Unmarshal([]byte(l), &d); err != nil || d.DocID == "" || d.Rule == "" || d.Text == "" {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		found = found || d.DocID == "cellular-therapies-explainer" && d.Text == "Detailed Cookie Preferences"
+	}
+	if !found {
+		t.Error("the explainer's cookie tail is not listed")
+	}
+	out, _, _ = runCorpusCmd(t, nil, "--corpus", realCorpus)
+	if !strings.Contains(out, "paragraphs from 4 documents (--dropped lists them)") {
+		t.Errorf("the listing does not say how much was dropped")
 	}
 }
