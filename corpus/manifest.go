@@ -128,8 +128,8 @@ func parseManifest(data []byte) (*manifest, []error, error) {
 		case s.ID == "":
 			problems = append(problems, fmt.Errorf("%s: id is required", where))
 			continue
-		case strings.ContainsAny(s.ID, `/\`) || strings.TrimSpace(s.ID) != s.ID:
-			problems = append(problems, fmt.Errorf("%s: id must be a file stem", where))
+		case !validID(s.ID):
+			problems = append(problems, fmt.Errorf("%s: id must be a file's path below the corpus folder without its extension (folders joined by /)", where))
 			continue
 		}
 		if s.Reviewed != "" {
@@ -309,16 +309,35 @@ func compileRules(defaults cleaning, s source) *rules {
 	return genericRules.withDefaults(defaults).forDocument(s)
 }
 
-// ignored reports whether a file name in the corpus directory is not a
-// document: hidden files, the manifest itself and the manifest's ignore globs.
-func (m *manifest) ignored(name string) bool {
-	if strings.HasPrefix(name, ".") || name == ManifestName {
+// ignored reports whether a file or folder (by its path relative to the
+// corpus directory, with "/") is not a document: hidden ones, the manifest
+// itself and what the manifest's ignore globs match, by name or by path.
+func (m *manifest) ignored(rel string) bool {
+	name := path.Base(rel)
+	if strings.HasPrefix(name, ".") || rel == ManifestName {
 		return true
 	}
 	for _, g := range m.Ignore {
 		if ok, _ := path.Match(g, name); ok {
 			return true
 		}
+		if ok, _ := path.Match(g, rel); ok {
+			return true
+		}
 	}
 	return false
+}
+
+// validID reports whether id can name a document: a file's path below the
+// corpus directory without its extension, folders joined by "/".
+func validID(id string) bool {
+	if strings.ContainsRune(id, '\\') || strings.TrimSpace(id) != id {
+		return false
+	}
+	for _, part := range strings.Split(id, "/") {
+		if part == "" || part == "." || part == ".." || strings.TrimSpace(part) != part {
+			return false
+		}
+	}
+	return true
 }
