@@ -71,7 +71,7 @@ func TestHandoutKeepsEverySentence(t *testing.T) {
 func TestDroppedNamesTheRule(t *testing.T) {
 	doc := "Skip to content\nAvoiding infection\nWash your hands before you eat and after you use the toilet.\nAccept all cookies\nSign up for our newsletter\nShare\n© 2024 Riverside Hospital\nWas this page helpful?\nYes\nNo\n"
 	dir := writeCorpus(t, map[string]string{
-		ManifestName: "documents:\n  - id: infection\n    drop_lines: ['^wash your hands']\n",
+		ManifestName:    "documents:\n  - id: infection\n    drop_lines: ['^wash your hands']\n",
 		"infection.txt": doc,
 	})
 	c, err := Load(dir)
