@@ -29,8 +29,9 @@ type Dropped struct {
 }
 
 // Section is a run of paragraphs under one heading ("" before the first
-// heading). Heading is the heading path below the document's title,
-// "After you go home > Medicines"; Path holds its parts.
+// heading). Path is its heading path, from the top-level heading down to
+// its own; Heading is its own heading, or, where that recurs in the
+// document, the path ("First admission > Medicines").
 type Section struct {
 	Heading    string   `json:"heading"`
 	Path       []string `json:"path,omitempty"`

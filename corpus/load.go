@@ -249,9 +249,7 @@ func parseDocument(data []byte, format string, s source, r *rules) (*Document, e
 	if title == "" {
 		title = derivedTitle(blocks, sections, plainHeading(pageTitle), s.ID)
 	}
-	for i := range sections {
-		sections[i].Heading = headingPath(sections[i].Path, title)
-	}
+	nameSections(sections, title)
 	d := &Document{
 		ID:        s.ID,
 		Title:     title,
@@ -335,10 +333,36 @@ func emptiedError(dropped []Dropped) error {
 // pathSep joins the headings of a section's path.
 const pathSep = " > "
 
+// nameSections sets each section's Heading: its own heading, or, where
+// that heading recurs in the document under other parents ("Medicines"
+// under "First admission" and under "Second admission"), its heading path,
+// "First admission > Medicines". A first heading that repeats the
+// document's title is left out of a longer path. The name is what a
+// citation shows and what a passage's id is made from, so a document
+// without recurring headings keeps the names (and ids) it always had.
+func nameSections(sections []Section, title string) {
+	count := map[string]int{}
+	for _, sec := range sections {
+		if n := len(sec.Path); n > 0 {
+			count[strings.ToLower(plainHeading(sec.Path[n-1]))]++
+		}
+	}
+	for i, sec := range sections {
+		n := len(sec.Path)
+		switch {
+		case n == 0:
+			sections[i].Heading = ""
+		case count[strings.ToLower(plainHeading(sec.Path[n-1]))] > 1:
+			sections[i].Heading = headingPath(sec.Path, title)
+		default:
+			sections[i].Heading = plainHeading(sec.Path[n-1])
+		}
+	}
+}
+
 // headingPath is a section's heading path as shown: tags removed, and a
 // first heading that repeats the document's title left out when there is
-// more below it ("Cell Therapy Basics > Risks" is "Risks" in the document
-// titled "Cell Therapy Basics").
+// more below it.
 func headingPath(path []string, title string) string {
 	parts := make([]string, 0, len(path))
 	for _, h := range path {

@@ -130,7 +130,7 @@ Saved page |
 		"Allogeneic cell therapy means the cells are from someone other than the patient, such as a matched donor.",
 		"Product; Cells",
 		"CAR-T; your own T cells",
-		"# Sources of cells > Risks",
+		"# Risks",
 		"Immune responses. Graft-versus-host disease (GVHD) can happen when donor immune cells attack the body of the person who received them.",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -83,7 +83,7 @@ func TestCorpusText(t *testing.T) {
 		"publisher: American Society of Gene & Cell Therapy",
 		"url:       https://patienteducation.asgct.org/gene-therapy-101/cell-therapy-basics",
 		"reviewed:  2023-12-18",
-		"> Risks]",
+		"[Risks]",
 		"5 documents,",
 		"corpus version ",
 	} {
