@@ -115,6 +115,9 @@ type answerBody struct {
 	Disclaimer string          `json:"disclaimer"`
 	// Glosses (extension) are the abbreviations the text spells out.
 	Glosses []chat.Gloss `json:"glosses,omitempty"`
+	// CorpusVersion (extension) is the version of the sources the answer
+	// came from; it changes when the server reloads its corpus.
+	CorpusVersion string `json:"corpus_version,omitempty"`
 }
 
 func newAnswerBody(answerID string, r chat.Reply) answerBody {
@@ -122,7 +125,7 @@ func newAnswerBody(answerID string, r chat.Reply) answerBody {
 	if cites == nil {
 		cites = []chat.Citation{} // always a list on the wire
 	}
-	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer, Glosses: r.Glosses}
+	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer, Glosses: r.Glosses, CorpusVersion: r.CorpusVersion}
 }
 
 type helloFrame struct {

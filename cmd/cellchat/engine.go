@@ -52,25 +52,30 @@ func openEngine(ctx context.Context, c *cli, p *paths, tune ...func(*chat.Config
 	if err != nil {
 		fmt.Fprintln(c.stderr, "cellchat: warning:", err)
 	}
-	cfg, err := chat.ConfigFromEnv(c.getenv)
-	if err != nil {
-		ix.Close()
-		return nil, nil, err
-	}
-	cfg.CorpusVersion, cfg.Chunks = corp.Version, corp.Chunks
-	if cfg.Lexicon, err = retrieval.LoadLexicon(filepath.Join(p.corpus, "lexicon.yaml")); err != nil {
-		ix.Close()
-		return nil, nil, err
-	}
-	for _, f := range tune {
-		f(&cfg)
-	}
-	eng, err := chat.New(ix, cfg)
+	eng, err := buildEngine(c, p, ix.View(), corp, tune...)
 	if err != nil {
 		ix.Close()
 		return nil, nil, err
 	}
 	return eng, ix, nil
+}
+
+// buildEngine builds the answer engine for corp on a view of the index
+// that holds it, so the engine's passages and its corpus statistics are of
+// one version.
+func buildEngine(c *cli, p *paths, view *retrieval.View, corp *corpus.Corpus, tune ...func(*chat.Config)) (*chat.Engine, error) {
+	cfg, err := chat.ConfigFromEnv(c.getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg.CorpusVersion, cfg.Chunks = corp.Version, corp.Chunks
+	if cfg.Lexicon, err = retrieval.LoadLexicon(filepath.Join(p.corpus, "lexicon.yaml")); err != nil {
+		return nil, err
+	}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	return chat.New(view, cfg)
 }
 
 // llmFlags are the settings of the generative mode's support check, taken

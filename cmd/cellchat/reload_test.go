@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+const handouts = "../../corpus/testdata/handouts"
+
+// handoutCorpus is a corpus folder holding one clinic handout.
+func handoutCorpus(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(handouts, "after-car-t.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "after-car-t.md"), data, 0o644)
+	os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte("documents: []\n"), 0o644)
+	return dir
+}
+
+// An ingest run while serve runs is served without a restart: a socket
+// opened before it stays open and its next answer names the new corpus
+// version and cites the new handout. An ingest of a corpus with a broken
+// file leaves the old version serving, and the log says why.
+func TestServeReloadsAfterIngest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("serves and ingests (skipped with -short)")
+	}
+	dir, data := handoutCorpus(t), t.TempDir()
+	addr, logs, _ := serveInProcess(t, data, nil, "--corpus", dir, "--reload-check", "50ms", "--log-format", "json")
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ask := func(id, q string) map[string]any {
+		t.Helper()
+		ws.WriteJSON(map[string]string{"type": "ask", "id": id, "text": q})
+		for {
+			ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+			var f map[string]any
+			if err := ws.ReadJSON(&f); err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			if f["id"] == id && f["type"] != "delta" {
+				return f
+			}
+		}
+	}
+	first := ask("q1", "Why am I so tired after CAR-T?")
+	v1, _ := first["corpus_version"].(string)
+	if v1 == "" {
+		t.Fatalf("answer without corpus_version: %v", first)
+	}
+
+	src, _ := os.ReadFile(filepath.Join(handouts, "tiredness.txt"))
+	os.WriteFile(filepath.Join(dir, "tiredness.txt"), src, 0o644)
+	out, _, err := runRetrievalCLI(t, nil, "ingest", "--corpus", dir, "--data", data)
+	if err != nil {
+		t.Fatalf("ingest: %v\n%s", err, out)
+	}
+	waitLog(t, logs, "corpus reloaded")
+	second := ask("q2", "Why am I so tired after CAR-T?")
+	v2, _ := second["corpus_version"].(string)
+	if v2 == v1 || !strings.Contains(out, v2) || !citesDoc(second, "tiredness") {
+		t.Fatalf("after ingest: version %s (was %s, ingest said %q), citations %v", v2, v1, out, second["citations"])
+	}
+
+	// A changed handout and a broken file: ingest indexes the rest, serve
+	// refuses the corpus and keeps serving the version before.
+	f, _ := os.OpenFile(filepath.Join(dir, "after-car-t.md"), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("\nBring this handout to every clinic visit.\n")
+	f.Close()
+	os.WriteFile(filepath.Join(dir, "broken.txt"), []byte("\x00\x01binary"), 0o644)
+	if _, _, err := runRetrievalCLI(t, nil, "ingest", "--corpus", dir, "--data", data); err == nil {
+		t.Fatal("ingest of a broken file succeeded")
+	}
+	waitLog(t, logs, "corpus reload failed")
+	if !strings.Contains(logs.String(), "broken.txt: binary file") {
+		t.Errorf("the log does not say which file failed:\n%s", logs)
+	}
+	third := ask("q3", "Why am I so tired after CAR-T?")
+	if third["corpus_version"] != v2 {
+		t.Errorf("after a failed reload the version is %v, want %s", third["corpus_version"], v2)
+	}
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Errorf("readyz after a failed reload: %v %v", resp, err)
+	}
+}
+
+func waitLog(t *testing.T, logs *lockedBuffer, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			var l struct{ Msg string }
+			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == msg {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no %q in the log:\n%s", msg, logs)
+}
+
+func citesDoc(answer map[string]any, doc string) bool {
+	cites, _ := answer["citations"].([]any)
+	for _, c := range cites {
+		if m, _ := c.(map[string]any); m["doc_id"] == doc {
+			return true
+		}
+	}
+	return false
+}
