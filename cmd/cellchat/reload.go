@@ -26,11 +26,11 @@ import (
 type liveEngine struct {
 	cur atomic.Pointer[servedEngine]
 
-	mu     sync.Mutex // one reload at a time
-	c      *cli
-	p      *paths
-	ix     *retrieval.Index
-	tune   []func(*chat.Config)
+	mu   sync.Mutex // one reload at a time
+	c    *cli
+	p    *paths
+	ix   *retrieval.Index
+	tune []func(*chat.Config)
 
 	// Reply-cache counts of the engines swapped out, so the exported
 	// counters never go down.
