@@ -6,15 +6,17 @@ package corpus
 
 // Document is one source file after loading and cleaning.
 type Document struct {
-	ID        string    `json:"id"` // file stem
-	Title     string    `json:"title"`
-	Publisher string    `json:"publisher,omitempty"`
-	URL       string    `json:"url,omitempty"`
-	Reviewed  string    `json:"reviewed,omitempty"` // review date from the manifest, YYYY-MM-DD
-	Path      string    `json:"path"`
-	Format    string    `json:"format"` // html, md, txt
-	Hash      string    `json:"hash"`   // content hash of the cleaned sections
-	Sections  []Section `json:"sections"`
+	ID        string `json:"id"` // file stem
+	Title     string `json:"title"`
+	Publisher string `json:"publisher,omitempty"`
+	URL       string `json:"url,omitempty"`
+	Reviewed  string `json:"reviewed,omitempty"` // review date from the manifest, YYYY-MM-DD
+	// ReviewEvery is the manifest's review schedule in months (0: none).
+	ReviewEvery int       `json:"review_every,omitempty"`
+	Path        string    `json:"path"`
+	Format      string    `json:"format"` // html, md, txt
+	Hash        string    `json:"hash"`   // content hash of the cleaned sections
+	Sections    []Section `json:"sections"`
 	// Dropped is what cleaning removed, in document order within each
 	// rule's pass, so an operator can see that nothing of value went.
 	Dropped []Dropped `json:"dropped,omitempty"`

@@ -251,14 +251,15 @@ func parseDocument(data []byte, format string, s source, r *rules) (*Document, e
 	}
 	nameSections(sections, title)
 	d := &Document{
-		ID:        s.ID,
-		Title:     title,
-		Publisher: s.Publisher,
-		URL:       s.URL,
-		Reviewed:  s.Reviewed,
-		Format:    format,
-		Sections:  sections,
-		Dropped:   dropped,
+		ID:          s.ID,
+		Title:       title,
+		Publisher:   s.Publisher,
+		URL:         s.URL,
+		Reviewed:    s.Reviewed,
+		ReviewEvery: s.ReviewEvery,
+		Format:      format,
+		Sections:    sections,
+		Dropped:     dropped,
 	}
 	d.Hash = docHash(d)
 	return d, cleanErr

@@ -42,6 +42,9 @@ type source struct {
 	Publisher string `yaml:"publisher"`
 	URL       string `yaml:"url"`
 	Reviewed  string `yaml:"reviewed"`
+	// ReviewEvery is how many months after Reviewed the document is due
+	// for review again (0: no schedule).
+	ReviewEvery int `yaml:"review_every"`
 	// StartAfter drops everything up to and including the first block
 	// matching it (a service header above the article).
 	StartAfter string `yaml:"start_after"`
@@ -59,6 +62,10 @@ type manifest struct {
 	Defaults  cleaning `yaml:"defaults"`
 	Documents []source `yaml:"documents"`
 }
+
+// maxReviewMonths bounds review_every: a schedule longer than ten years is
+// a typo (days or weeks written as months).
+const maxReviewMonths = 120
 
 // rules is a compiled cleaning set.
 type rules struct {
@@ -136,6 +143,12 @@ func parseManifest(data []byte) (*manifest, []error, error) {
 			if _, err := time.Parse(time.DateOnly, s.Reviewed); err != nil {
 				problems = append(problems, fmt.Errorf("%s: reviewed %q is not YYYY-MM-DD", where, s.Reviewed))
 			}
+		}
+		if s.ReviewEvery < 0 || s.ReviewEvery > maxReviewMonths {
+			problems = append(problems, fmt.Errorf("%s: review_every %d: want a number of months from 1 to %d (or leave it out)", where, s.ReviewEvery, maxReviewMonths))
+		}
+		if s.ReviewEvery > 0 && s.Reviewed == "" {
+			problems = append(problems, fmt.Errorf("%s: review_every needs reviewed, the date of the last review", where))
 		}
 		if err := checkURL(s.URL); err != nil {
 			problems = append(problems, fmt.Errorf("%s: %w", where, err))

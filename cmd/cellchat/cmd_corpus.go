@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/cellchat/cellchat/corpus"
@@ -36,6 +37,7 @@ func runCorpus(ctx context.Context, c *cli, args []string) error {
 	fs := newFlagSet(c, "corpus", "")
 	p := addPathFlags(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object per chunk (id, doc_id, title, section, text)")
+	check := fs.String("check", "", "check the corpus folder `DIR` as before deploying it: every file with its passages, dropped paragraphs, warnings and errors; exit 1 on any error")
 	dropped := fs.Bool("dropped", false, "list every paragraph cleaning dropped, with the rule that dropped it (with --json: one object per paragraph: doc_id, rule, text, instead of the chunks)")
 	rest, err := parseFlags(fs, c, args)
 	if err != nil {
@@ -44,6 +46,9 @@ func runCorpus(ctx context.Context, c *cli, args []string) error {
 	if len(rest) > 0 {
 		fs.Usage()
 		return &exitError{code: 2, err: fmt.Errorf("corpus takes no arguments, got %q", rest)}
+	}
+	if *check != "" {
+		return checkCorpus(c, *check)
 	}
 	corp, loadErr := corpus.Load(p.corpus)
 	if corp == nil {
@@ -103,6 +108,9 @@ func printCorpus(c *cli, corp *corpus.Corpus, showDropped bool) {
 			fmt.Fprintf(w, "    %s  [%s]\n      %s\n", ch.ID, section, preview(ch.Text, 110))
 		}
 		printDropped(w, d, showDropped)
+		for _, warn := range d.Warnings(time.Now()) {
+			fmt.Fprintf(w, "  warning:   %s\n", warn)
+		}
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "%d documents, %d chunks, corpus version %s\n", len(corp.Docs), len(corp.Chunks), corp.Version)

@@ -166,3 +166,25 @@ func TestCorpusDropped(t *testing.T) {
 		t.Errorf("the listing does not say how much was dropped")
 	}
 }
+
+// --check DIR lists every file with its passages, warnings and errors, and
+// exits 1 on any error.
+func TestCorpusCheck(t *testing.T) {
+	dir := handoutCorpus(t)
+	os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte("documents:\n  - id: after-car-t\n    url: https://clinic.example/cart\n    reviewed: 2020-01-15\n    review_every: 12\n"), 0o644)
+	out, _, err := runCorpusCmd(t, nil, "--check", dir)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"ok     after-car-t.md", "5 passages", "warning: review due since 2021-01-15 (reviewed 2020-01-15, review_every 12 months)", "1 documents loaded (5 passages), 0 errors, 1 warnings"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "leaflet.doc"), []byte("\xd0\xcf\x11\xe0"), 0o644)
+	out, _, err = runCorpusCmd(t, nil, "--check", dir)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(out, `ERROR  leaflet.doc: unsupported file type ".doc"`) || strings.Contains(out, dir+"/leaflet.doc") {
+		t.Errorf("err %v, output:\n%s", err, out)
+	}
+}
