@@ -186,3 +186,26 @@ func TestHeadingPaths(t *testing.T) {
 		t.Errorf("dropped %+v", d)
 	}
 }
+
+// An unlisted document is titled by its top-level heading or the title
+// it declares, never by a subheading or a byline that comes first.
+func TestDerivedTitles(t *testing.T) {
+	body := "<p>Your blood counts are low for some weeks after the infusion, so food must be handled with care and cooked well.</p>" +
+		"<h2>Cooking</h2><p>Cook meat, fish and eggs until they are hot all the way through, and keep cold food in the fridge.</p>"
+	for name, tc := range map[string]struct{ format, src, want string }{
+		"byline before h1": {"html", "<html><head><title>Food | Riverside</title></head><body><h4>By Dr Jane Smith</h4><h1>Eating safely</h1>" + body + "</body></html>", "Eating safely"},
+		"no h1":            {"html", "<html><head><title>Eating safely at home</title></head><body><h3>In brief</h3>" + body + "</body></html>", "Eating safely at home"},
+		"markdown":         {"md", "## Before you start\n\nRead this leaflet with your carer, and keep it where you can find it quickly.\n\n# Eating safely\n\nCook meat, fish and eggs until they are hot all the way through.\n", "Eating safely"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := source{ID: "leaflet"}
+			d, err := parseDocument([]byte(tc.src), tc.format, s, compileRules(cleaning{}, s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Title != tc.want {
+				t.Errorf("title %q, want %q", d.Title, tc.want)
+			}
+		})
+	}
+}
