@@ -159,12 +159,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		ec.MaxQuestionLen = cfg.MaxQuestionChars
 		ec.ReplyCache = sf.replyCache
 	}}
-	first, ix, err := openEngine(ctx, c, p, tune...)
+	first, ix, corp, err := openServed(ctx, c, p, tune...)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer ix.Close()
-	eng := newLiveEngine(c, p, ix, first, ix.Version(), tune)
+	eng := newLiveEngine(c, p, ix, first, corp, tune)
 	lifecycle.Info("index ready", "corpus_version", ix.Version(), "took", time.Since(start))
 	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{Redact: sf.redact})
 	if err != nil {
@@ -182,6 +182,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	cfg.Disclaimer = probe.Disclaimer
 	sf.staff.ClientIPHeader = cfg.ClientIPHeader
 	sf.staff.Logger = logger
+	sf.staff.Sources = consoleSources{live: eng, logger: lifecycle}
 	cfg.Staff = staff.NewHandler(store, sf.staff)
 	cfg.Ready = func(ctx context.Context) error {
 		if eng.Version() == "" {

@@ -45,9 +45,15 @@ func openIndex(ctx context.Context, c *cli, p *paths, progress func(done, total 
 // tune, if given, adjusts the configuration read from the environment with
 // what the subcommand's own flags say.
 func openEngine(ctx context.Context, c *cli, p *paths, tune ...func(*chat.Config)) (*chat.Engine, *retrieval.Index, error) {
+	eng, ix, _, err := openServed(ctx, c, p, tune...)
+	return eng, ix, err
+}
+
+// openServed is openEngine that also returns the corpus the engine serves.
+func openServed(ctx context.Context, c *cli, p *paths, tune ...func(*chat.Config)) (*chat.Engine, *retrieval.Index, *corpus.Corpus, error) {
 	ix, corp, _, err := openIndex(ctx, c, p, nil)
 	if ix == nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err != nil {
 		fmt.Fprintln(c.stderr, "cellchat: warning:", err)
@@ -55,9 +61,9 @@ func openEngine(ctx context.Context, c *cli, p *paths, tune ...func(*chat.Config
 	eng, err := buildEngine(c, p, ix.View(), corp, tune...)
 	if err != nil {
 		ix.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return eng, ix, nil
+	return eng, ix, corp, nil
 }
 
 // buildEngine builds the answer engine for corp on a view of the index

@@ -15,6 +15,7 @@ import (
 	"github.com/cellchat/cellchat/chat"
 	"github.com/cellchat/cellchat/corpus"
 	"github.com/cellchat/cellchat/retrieval"
+	"github.com/cellchat/cellchat/web/staff"
 )
 
 // liveEngine is the answer engine serve answers with. A reload loads the
@@ -39,13 +40,13 @@ type liveEngine struct {
 
 // servedEngine is one engine and the corpus it answers from.
 type servedEngine struct {
-	eng     *chat.Engine
-	version string
+	eng  *chat.Engine
+	corp *corpus.Corpus
 }
 
-func newLiveEngine(c *cli, p *paths, ix *retrieval.Index, eng *chat.Engine, version string, tune []func(*chat.Config)) *liveEngine {
+func newLiveEngine(c *cli, p *paths, ix *retrieval.Index, eng *chat.Engine, corp *corpus.Corpus, tune []func(*chat.Config)) *liveEngine {
 	l := &liveEngine{c: c, p: p, ix: ix, tune: tune}
-	l.cur.Store(&servedEngine{eng: eng, version: version})
+	l.cur.Store(&servedEngine{eng: eng, corp: corp})
 	return l
 }
 
@@ -60,7 +61,7 @@ func (l *liveEngine) ReplyCacheStats() (hits, misses uint64) {
 }
 
 // Version is the corpus version being served.
-func (l *liveEngine) Version() string { return l.cur.Load().version }
+func (l *liveEngine) Version() string { return l.cur.Load().corp.Version }
 
 // reloadResult says what a reload did.
 type reloadResult struct {
@@ -81,7 +82,7 @@ func (l *liveEngine) Reload(ctx context.Context) (reloadResult, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cur := l.cur.Load()
-	res := reloadResult{From: cur.version, To: cur.version}
+	res := reloadResult{From: cur.corp.Version, To: cur.corp.Version}
 	corp, err := corpus.Load(l.p.corpus)
 	if corp == nil {
 		return res, fmt.Errorf("%w: %w", errReloadRefused, err)
@@ -90,8 +91,7 @@ func (l *liveEngine) Reload(ctx context.Context) (reloadResult, error) {
 		return res, fmt.Errorf("%w: some files failed to load (fix them and reload): %w", errReloadRefused, err)
 	}
 	res.Docs, res.Chunks, res.To = len(corp.Docs), len(corp.Chunks), corp.Version
-	if corp.Version == cur.version {
-		res.To = cur.version
+	if corp.Version == cur.corp.Version {
 		return res, nil
 	}
 	stats, err := l.ix.Sync(ctx, corp, nil)
@@ -103,7 +103,7 @@ func (l *liveEngine) Reload(ctx context.Context) (reloadResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("%w: %w", errReloadRefused, err)
 	}
-	old := l.cur.Swap(&servedEngine{eng: eng, version: corp.Version})
+	old := l.cur.Swap(&servedEngine{eng: eng, corp: corp})
 	h, m := old.eng.ReplyCacheStats()
 	l.hits.Add(h)
 	l.misses.Add(m)
@@ -166,4 +166,37 @@ func (l *liveEngine) watch(ctx context.Context, hup <-chan os.Signal, interval t
 			}
 		}
 	}
+}
+
+// consoleSources is the staff console's view of the served corpus and its
+// "Reload sources" button.
+type consoleSources struct {
+	live   *liveEngine
+	logger *slog.Logger
+}
+
+func (s consoleSources) Documents() []staff.SourceDocument {
+	corp := s.live.cur.Load().corp
+	passages := map[string]int{}
+	for _, ch := range corp.Chunks {
+		passages[ch.DocID]++
+	}
+	out := make([]staff.SourceDocument, len(corp.Docs))
+	for i, d := range corp.Docs {
+		due, _ := d.ReviewDue()
+		out[i] = staff.SourceDocument{ID: d.ID, Title: d.Title, Publisher: d.Publisher, URL: d.URL, File: relTo(s.live.p.corpus, d.Path),
+			Reviewed: d.Reviewed, ReviewDue: due, Passages: passages[d.ID], Warnings: d.Warnings(time.Now())}
+	}
+	return out
+}
+
+func (s consoleSources) Reload(ctx context.Context) (string, error) {
+	res, err := s.live.reloadAndLog(ctx, s.logger, "console")
+	switch {
+	case err != nil:
+		return "", err
+	case res.Changed:
+		return fmt.Sprintf("Reloaded: %d documents, %d passages (%d new), corpus version %s (was %s).", res.Docs, res.Chunks, res.Embedded, res.To, res.From), nil
+	}
+	return fmt.Sprintf("Nothing changed: %d documents, corpus version %s.", res.Docs, res.To), nil
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -121,4 +124,35 @@ func citesDoc(answer map[string]any, doc string) bool {
 		}
 	}
 	return false
+}
+
+// The console's sources list the served documents with their warnings, and
+// its reload serves what changed in the folder.
+func TestConsoleSources(t *testing.T) {
+	dir, data := handoutCorpus(t), t.TempDir()
+	c := &cli{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	p := &paths{corpus: dir, data: data}
+	eng, ix, corp, err := openServed(context.Background(), c, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	src := consoleSources{live: newLiveEngine(c, p, ix, eng, corp, nil), logger: slog.New(slog.DiscardHandler)}
+	docs := src.Documents()
+	if len(docs) != 1 || docs[0].File != "after-car-t.md" || docs[0].Passages != 5 || len(docs[0].Warnings) != 2 {
+		t.Fatalf("documents %+v", docs)
+	}
+	if msg, err := src.Reload(context.Background()); err != nil || !strings.HasPrefix(msg, "Nothing changed") {
+		t.Errorf("reload of an unchanged folder: %q, %v", msg, err)
+	}
+	os.MkdirAll(filepath.Join(dir, "nutrition"), 0o755)
+	src2, _ := os.ReadFile(filepath.Join(handouts, "nutrition", "eating-well.md"))
+	os.WriteFile(filepath.Join(dir, "nutrition", "eating-well.md"), src2, 0o644)
+	msg, err := src.Reload(context.Background())
+	if err != nil || !strings.HasPrefix(msg, "Reloaded: 2 documents") {
+		t.Fatalf("reload: %q, %v", msg, err)
+	}
+	if docs := src.Documents(); len(docs) != 2 || docs[1].File != "nutrition/eating-well.md" {
+		t.Errorf("documents after reload %+v", docs)
+	}
 }
