@@ -46,7 +46,7 @@ func parseHTML(src []byte, prune []pruneRule) ([]block, string, []Dropped) {
 	body := findElement(root, atom.Body)
 	if err == nil && res != nil && res.ContentNode != nil {
 		blocks := walkBlocks(res.ContentNode)
-		if body != nil {
+		if body != nil && !hasHeading(blocks) {
 			blocks = restoreHeadings(blocks, walkBlocks(body))
 		}
 		if textLen(blocks) >= minExtractedChars {
@@ -64,12 +64,14 @@ func parseHTML(src []byte, prune []pruneRule) ([]block, string, []Dropped) {
 	return nil, title, dropped
 }
 
-// restoreHeadings puts back the headings trafilatura left out of the
-// article: it keeps headings inside <main> or <article>, but drops those
-// standing directly in <body> or a plain <div>, which is how Word and
-// simple pages write them. A heading (or run of headings) of the page is
-// put back before the paragraph that follows it on the page, when that
-// paragraph is in the extracted article and the heading is not.
+// restoreHeadings puts back the headings trafilatura left out of an
+// article it kept none of: it keeps headings inside <main> or <article>,
+// but drops all of them when they stand directly in <body> or a plain
+// <div>, which is how Word and simple pages write them. A heading (or run
+// of headings) of the page is put back before the paragraph that follows
+// it on the page, when that paragraph is in the extracted article and the
+// heading is not. (Restoring headings also into articles that kept some
+// scored lower on the extraction benchmark: those are mostly teasers.)
 func restoreHeadings(extracted, page []block) []block {
 	at := map[string]int{} // paragraph text -> first index in extracted
 	have := map[string]bool{}
@@ -108,6 +110,15 @@ func restoreHeadings(extracted, page []block) []block {
 		out = append(out, b)
 	}
 	return out
+}
+
+func hasHeading(blocks []block) bool {
+	for _, b := range blocks {
+		if b.kind == headingBlock {
+			return true
+		}
+	}
+	return false
 }
 
 // minExtractedChars is trafilatura's own threshold (Config.MinExtractedSize)
