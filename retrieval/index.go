@@ -373,8 +373,7 @@ func (ix *Index) Len() int { return len(ix.snap.Load().chunks) }
 // not a stop word, in a chunk's title, section or text). The map is the
 // caller's own.
 func (ix *Index) TermStats() (chunks int, df map[string]int) {
-	s := ix.snap.Load()
-	return len(s.chunks), s.lex.docFreqs()
+	return ix.View().TermStats()
 }
 
 // Embedder is the embedder the index embeds with.

@@ -614,3 +614,24 @@ func TestViewKeepsItsVersion(t *testing.T) {
 		t.Errorf("stored version %q, %v", v, err)
 	}
 }
+
+// A View gives the term statistics of its own version, as the index does
+// of the current one (the answer engine weighs words by them).
+func TestViewTermStats(t *testing.T) {
+	ctx := context.Background()
+	ix, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	one := &corpus.Corpus{Chunks: []corpus.Chunk{{ID: "a#1", DocID: "a", Text: "Fever after the infusion."}}, Version: "v1"}
+	two := &corpus.Corpus{Chunks: []corpus.Chunk{{ID: "b#1", DocID: "b", Text: "Driving after the infusion."}, {ID: "b#2", DocID: "b", Text: "Driving rules."}}, Version: "v2"}
+	ix.Sync(ctx, one, nil)
+	old := ix.View()
+	ix.Sync(ctx, two, nil)
+	n1, df1 := old.TermStats()
+	n2, df2 := ix.TermStats()
+	if n1 != 1 || n2 != 2 || df1["fever"] != 1 || df2["fever"] != 0 || df2["drive"] != 2 {
+		t.Errorf("old view %d %v; index %d %v", n1, df1, n2, df2)
+	}
+}

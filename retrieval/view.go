@@ -48,6 +48,12 @@ func (v *View) Version() string { return v.snap.version }
 // Len is the number of searchable chunks in the view.
 func (v *View) Len() int { return len(v.snap.chunks) }
 
+// TermStats is Index.TermStats for the view's version: an engine built on
+// the view weighs words by the corpus it answers from.
+func (v *View) TermStats() (chunks int, df map[string]int) {
+	return len(v.snap.chunks), v.snap.lex.docFreqs()
+}
+
 // StoredVersion is the corpus version of the last Sync committed to the
 // index in dataDir, by any process ("" when there is none): a server
 // compares it with the version it serves to notice an ingest.

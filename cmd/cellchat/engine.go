@@ -66,6 +66,10 @@ func openServed(ctx context.Context, c *cli, p *paths, tune ...func(*chat.Config
 	return eng, ix, corp, nil
 }
 
+// The engine weighs words by the statistics of the searcher it is given,
+// when it offers them; a view of the index must, as the index does.
+var _ chat.TermCounter = (*retrieval.View)(nil)
+
 // buildEngine builds the answer engine for corp on a view of the index
 // that holds it, so the engine's passages and its corpus statistics are of
 // one version.
