@@ -193,6 +193,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		}
 		return nil
 	}
+	cfg.SourceDetails = eng.SourceDetails
 	cfg.MetricsOwnListener = sf.metricsAddr != ""
 	srv, err := web.NewServer(cfg, eng, store)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/cellchat/cellchat/chat"
 	"github.com/cellchat/cellchat/corpus"
 	"github.com/cellchat/cellchat/retrieval"
+	"github.com/cellchat/cellchat/web"
 	"github.com/cellchat/cellchat/web/staff"
 )
 
@@ -40,14 +41,29 @@ type liveEngine struct {
 
 // servedEngine is one engine and the corpus it answers from.
 type servedEngine struct {
-	eng  *chat.Engine
-	corp *corpus.Corpus
+	eng     *chat.Engine
+	corp    *corpus.Corpus
+	details map[string]web.SourceDetails // by document id
+}
+
+func newServedEngine(eng *chat.Engine, corp *corpus.Corpus) *servedEngine {
+	s := &servedEngine{eng: eng, corp: corp, details: make(map[string]web.SourceDetails, len(corp.Docs))}
+	for _, d := range corp.Docs {
+		s.details[d.ID] = web.SourceDetails{Publisher: d.Publisher, Reviewed: d.Reviewed}
+	}
+	return s
 }
 
 func newLiveEngine(c *cli, p *paths, ix *retrieval.Index, eng *chat.Engine, corp *corpus.Corpus, tune []func(*chat.Config)) *liveEngine {
 	l := &liveEngine{c: c, p: p, ix: ix, tune: tune}
-	l.cur.Store(&servedEngine{eng: eng, corp: corp})
+	l.cur.Store(newServedEngine(eng, corp))
 	return l
+}
+
+// SourceDetails is a served document's publisher and review date, which
+// citations carry.
+func (l *liveEngine) SourceDetails(docID string) web.SourceDetails {
+	return l.cur.Load().details[docID]
 }
 
 func (l *liveEngine) Answer(ctx context.Context, history []chat.Turn, question string, onDelta func(string)) (chat.Reply, error) {
@@ -103,7 +119,7 @@ func (l *liveEngine) Reload(ctx context.Context) (reloadResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("%w: %w", errReloadRefused, err)
 	}
-	old := l.cur.Swap(&servedEngine{eng: eng, corp: corp})
+	old := l.cur.Swap(newServedEngine(eng, corp))
 	h, m := old.eng.ReplyCacheStats()
 	l.hits.Add(h)
 	l.misses.Add(m)

@@ -26,7 +26,7 @@ func handoutCorpus(t *testing.T) string {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "after-car-t.md"), data, 0o644)
-	os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte("documents: []\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte("documents:\n  - id: after-car-t\n    publisher: Riverside Transplant and Cellular Therapy Unit\n    reviewed: 2026-09-01\n"), 0o644)
 	return dir
 }
 
@@ -63,6 +63,12 @@ func TestServeReloadsAfterIngest(t *testing.T) {
 	v1, _ := first["corpus_version"].(string)
 	if v1 == "" {
 		t.Fatalf("answer without corpus_version: %v", first)
+	}
+	driving := ask("q0", "For how many weeks after the infusion must I not drive or operate heavy machinery?")
+	if cites, _ := driving["citations"].([]any); len(cites) == 0 {
+		t.Errorf("no citation to check the source details on: %v", driving)
+	} else if c := cites[0].(map[string]any); c["publisher"] != "Riverside Transplant and Cellular Therapy Unit" || c["reviewed"] != "2026-09-01" {
+		t.Errorf("citation without the manifest's publisher and review date: %v", c)
 	}
 
 	src, _ := os.ReadFile(filepath.Join(handouts, "tiredness.txt"))
@@ -139,7 +145,7 @@ func TestConsoleSources(t *testing.T) {
 	defer ix.Close()
 	src := consoleSources{live: newLiveEngine(c, p, ix, eng, corp, nil), logger: slog.New(slog.DiscardHandler)}
 	docs := src.Documents()
-	if len(docs) != 1 || docs[0].File != "after-car-t.md" || docs[0].Passages != 5 || len(docs[0].Warnings) != 2 {
+	if len(docs) != 1 || docs[0].File != "after-car-t.md" || docs[0].Passages != 5 || len(docs[0].Warnings) != 1 || docs[0].Publisher == "" {
 		t.Fatalf("documents %+v", docs)
 	}
 	if msg, err := src.Reload(context.Background()); err != nil || !strings.HasPrefix(msg, "Nothing changed") {
