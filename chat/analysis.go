@@ -20,10 +20,15 @@ type analysis struct {
 
 // sentence is a quotable sentence of a passage.
 type sentence struct {
-	pos     int // sentence number within the passage
-	text    string
+	pos  int // sentence number within the passage
+	text string
+	// said is the sentence as its source says it when text names the
+	// subject its opening pronoun stood for (see resolvePronoun): quoted
+	// right after the sentence before it, it reads as written.
+	said    string
 	stems   map[string]bool
 	leans   bool
+	aside   bool // advice to see a professional (see onlyAside)
 	step    bool
 	defines []string
 }
@@ -45,16 +50,23 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 		return a
 	}
 	a = &analysis{section: section, text: text, stems: stemSet(section + " " + text)}
-	afterLabel, intro := false, -1
+	afterLabel, intro, prev := false, -1, ""
 	for i, sp := range words.Sentences(text) {
 		s := text[sp.Start:sp.End]
+		said, leans := "", leansBack(s)
+		if leans {
+			if r, ok := resolve(s, prev); ok {
+				said, s, leans = s, r, false
+			}
+		}
+		prev = s
 		label := afterLabel
 		colon := strings.HasSuffix(s, ":")
 		afterLabel = colon && len(strings.Fields(s)) <= maxLabelWords
-		if intro >= 0 && !afterLabel {
+		if intro >= 0 && !afterLabel && leansBack(text[sp.Start:sp.End]) {
 			// A clause introducing a list ("The cells work like helpers:")
 			// is quoted with the item after it, which leans on it.
-			s = text[intro:sp.End]
+			s, said, leans = text[intro:sp.End], "", leansBack(text[intro:sp.End])
 		}
 		intro = -1
 		if colon && !afterLabel {
@@ -64,7 +76,7 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 			continue
 		}
 		step := label || stepStart.MatchString(s) || stepThen.MatchString(s)
-		a.sentences = append(a.sentences, sentence{pos: i, text: s, stems: stemSet(s), leans: leansBack(s), step: step, defines: defining(s)})
+		a.sentences = append(a.sentences, sentence{pos: i, text: s, said: said, stems: stemSet(s), leans: leans, aside: isAside(s), step: step, defines: defining(s)})
 	}
 	e.cache.mu.Lock()
 	if e.cache.m == nil || len(e.cache.m) >= e.cache.limit {

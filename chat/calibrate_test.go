@@ -119,12 +119,14 @@ func accuracy(points []labelled, threshold float64) float64 {
 // TestCalibrateNoAnswerThreshold sweeps the no-answer threshold over the
 // project's development question set (eval/questions.yaml), its extra tuning
 // set of lay, paraphrased and on-topic unanswerable questions
-// (eval/tuning-extra.yaml) and the engine's own (testdata/questions.yaml);
-// the held-out sets are not looked at. It checks that DefaultMinConfidence
+// (eval/tuning-extra.yaml), the held-out sets already scored once and so
+// tuned on since (eval/holdout-lay.yaml, eval/holdout-fresh.yaml) and the
+// engine's own (testdata/questions.yaml); the held-out sets not yet scored
+// are not looked at. It checks that DefaultMinConfidence
 // is as good as the best threshold found. Run with -v to see the sweep.
 func TestCalibrateNoAnswerThreshold(t *testing.T) {
 	var points []labelled
-	for _, set := range []string{"../eval/questions.yaml", "../eval/tuning-extra.yaml", "testdata/questions.yaml"} {
+	for _, set := range []string{"../eval/questions.yaml", "../eval/tuning-extra.yaml", "../eval/holdout-lay.yaml", "../eval/holdout-fresh.yaml", "testdata/questions.yaml"} {
 		points = append(points, calibrationPoints(t, set)...)
 	}
 	var pos, neg int

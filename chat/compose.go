@@ -22,6 +22,7 @@ const (
 	askYesNo          // "Do I need ...?", "Can the cells ...?"
 	askWhich          // "Which cancers ...?", "What kinds of cells ...?"
 	askWhere          // "Where do the cells come from?"
+	askWho            // "Whose cells are used?", "Who gives the cells?"
 )
 
 var (
@@ -31,8 +32,12 @@ var (
 	whyQuestion   = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:why\b|what (?:is|are) the (?:reasons?|point|purpose)\b|how come\b)`)
 	whichQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:which|what (?:kinds?|types?|sorts?) of)\b`)
 	whereQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?where\b`)
+	whoQuestion   = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:who|whose|whom)\b`)
 	yesNoQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|may|might|must)\b`)
 )
+
+// expandQuestion asks what an abbreviation stands for.
+var expandQuestion = regexp.MustCompile(`(?i)\b(?:stands? for|short for|abbreviation|acronym|letters)\b`)
 
 // askedOf classifies a question by its wording.
 func askedOf(question string) asked {
@@ -50,6 +55,8 @@ func askedOf(question string) asked {
 		return askWhich
 	case whereQuestion.MatchString(q):
 		return askWhere
+	case whoQuestion.MatchString(q):
+		return askWho
 	case yesNoQuestion.MatchString(q):
 		return askYesNo
 	}
@@ -59,17 +66,22 @@ func askedOf(question string) asked {
 // Cues in a source sentence that fit what was asked.
 var (
 	// A reason or purpose: what a "why" question wants.
-	causalCue = regexp.MustCompile(`(?i)\b(?:because|so that|in order to|results? in|resulting in|leads? to|causes?|caused by|to (?:prevent|avoid|decrease|reduce|help|make|allow|ensure|protect|destroy|kill|treat)|for better|due to|since|reason|aims? to|helps?)\b`)
+	causalCue = regexp.MustCompile(`(?i)\b(?:because|so that|in order to|results? in|resulting in|leads? to|causes?|caused by|(?:arises?|occurs?|happens?) when|to (?:prevent|avoid|decrease|reduce|help|make|allow|ensure|protect|destroy|kill|treat)|for better|due to|since|reason|aims? to|helps?)\b`)
 	// Examples named, for "which": what a "which X" question wants are
 	// the Xs ("blood cancers, such as ...").
 	whichCue = regexp.MustCompile(`(?i)\b(?:such as|including|like|e\.g\.|for example|for instance)\b`)
 	// A place or source, for "where": "from the bone marrow", "in
 	// specialized departments".
-	whereCue = regexp.MustCompile(`(?i)\b(?:from|in|at|inside) (?:the|a|an|your|their|our|specialized|special)\b`)
+	whereCue = regexp.MustCompile(`(?i)\b(?:(?:from|in|at|inside|within) (?:the|a|an|your|their|our|specialized|special)|(?:found|located|made|produced|collected|harvested|retrieved|taken|obtained|comes?) (?:in|from|at|inside))\b`)
+	// A person, for "who" and "whose".
+	whoCue = regexp.MustCompile(`(?i)\b(?:donors?|patients?|person(?:'s|’s)?|people|someone|somebody|individual(?:'s|’s)?|own|family|sibling|relatives?|doctors?|specialists?|team|nurses?)\b`)
 	// A sentence that names X only as an example in a list ("risks like
 	// X or Y", "including X") is about something else: it does not say
 	// what X is.
 	exampleCue = regexp.MustCompile(`(?i)\b(?:like|including|includes|such as|e\.g\.|in the case of)\s*$`)
+	// exampleLongForm is exampleCue before an abbreviation's long form
+	// ("including cytokine release syndrome (CRS)").
+	exampleLongForm = regexp.MustCompile(`(?i)\b(?:like|including|includes|such as|e\.g\.|in the case of)\s+(?:[\w-]+\s+){0,4}[\w-]+\s*\(\s*$`)
 	// A sentence that opens a sequence of steps, or goes on with one.
 	stepStart = regexp.MustCompile(`^(?:First|Firstly|Second|Secondly|Third|Next|Then|Finally|Lastly|After that|Afterwards)\b`)
 	stepThen  = regexp.MustCompile(`\b(?:then|next)\b`)
@@ -84,6 +96,7 @@ const (
 	maxAntecedents     = 2    // "It ..." after "They ..." after the sentence that names them
 	antecedentCost     = 0.3  // a sentence that answers by itself beats one that needs the sentence before it
 	antecedentShare    = 0.5  // and that sentence must score this share of the best one
+	resolvedCost       = 0.05 // a sentence whose subject was taken from the one before it names its topic second-hand
 	addShare           = 0.75 // a sentence from elsewhere must score this share of the lead's
 	fillShare          = 0.5  // or this share when it holds a word of the question the answer lacks
 	continueShare      = 0.35 // the sentence after one chosen carries on its subject at a lower bar
@@ -115,7 +128,35 @@ func (e *Engine) compose(q *query, cands []candidate, passages []retrieval.Passa
 	d.add(append(before, first)...)
 	e.carryOn(q, src, d, first.rel)
 	e.addFromElsewhere(q, src, d, first)
+	e.spellOut(q, src, d)
 	return readingOrder(d.picked)
+}
+
+// spellOut adds, to an answer on what an abbreviation is that never names
+// it, a sentence that spells it out: the patient asked about "CRS" and
+// should learn it is cytokine release syndrome.
+func (e *Engine) spellOut(q *query, src *sourceOrder, d *composition) {
+	if q.longForm == "" {
+		return
+	}
+	for _, p := range d.picked {
+		l := strings.ToLower(p.text)
+		if strings.Contains(l, strings.ToLower(q.longForm)) || p.stems[words.Stem(strings.ToLower(q.abbreviation))] {
+			return
+		}
+	}
+	best := -1
+	for i, c := range src.cands {
+		if c.leans || !spellsOut(c.text, q.abbreviation, q.longForm) || isPicked(c, d.picked) {
+			continue
+		}
+		if best < 0 || c.rel > src.cands[best].rel {
+			best = i
+		}
+	}
+	if best >= 0 && d.fits(src.cands[best]) {
+		d.add(src.cands[best])
+	}
 }
 
 // lead picks the sentence that answers first: the one scoring best for
@@ -131,6 +172,9 @@ func (e *Engine) lead(q *query, src *sourceOrder) (candidate, bool) {
 		before, ok := src.antecedents(c)
 		if !ok {
 			continue // it would dangle
+		}
+		if c.said != "" {
+			s -= resolvedCost
 		}
 		if len(before) > 0 {
 			s -= antecedentCost * float64(len(before))
@@ -156,7 +200,7 @@ func (e *Engine) carryOn(q *query, src *sourceOrder, d *composition, bar float64
 	if !ok || !d.fits(n) {
 		return
 	}
-	goesOn := n.leans && n.pos == last.pos+1 || !n.leans && n.rel >= continueShare*bar
+	goesOn := n.goesOn() && n.pos == last.pos+1 || !n.leans && n.rel >= continueShare*bar
 	if goesOn && !duplicate(n, d.picked) && !e.onlyAside(n) {
 		d.add(n)
 	}
@@ -282,7 +326,7 @@ func (e *Engine) steps(picked []candidate, next func(candidate) (candidate, bool
 			break
 		}
 		last = n
-		if !n.step && !n.leans {
+		if !n.step && !n.goesOn() {
 			continue // a sentence between two steps, such as what a step's product is for
 		}
 		if words+len(strings.Fields(n.text)) > maxAnswerWords {
@@ -324,11 +368,15 @@ var askedCue = map[asked]*regexp.Regexp{
 	askSteps:    stepStart,
 	askWhich:    whichCue,
 	askWhere:    whereCue,
+	askWho:      whoCue,
 }
 
 // askedFit is how much a sentence's form fits what the question asks.
 func (e *Engine) askedFit(q *query, c candidate) float64 {
 	if q.asked == askDefine {
+		if q.expand && spellsOut(c.text, q.abbreviation, q.longForm) {
+			return askedBonus // what it stands for is what was asked, wherever it is named
+		}
 		if len(q.define) > 0 && namedAsExample(c.text, q.define) {
 			return -exampleMention
 		}
@@ -348,7 +396,8 @@ func namedAsExample(text string, define []string) bool {
 		if t.Stem != define[0] {
 			continue
 		}
-		if exampleCue.MatchString(text[:t.Start]) {
+		before := text[:t.Start]
+		if exampleCue.MatchString(before) || strings.HasSuffix(strings.TrimRight(before, " "), "(") && exampleLongForm.MatchString(before) {
 			return true
 		}
 	}
@@ -357,9 +406,9 @@ func namedAsExample(text string, define []string) bool {
 
 // onlyAside says whether a sentence is advice to see a professional, which
 // every reply already ends with (the disclaimer), rather than information.
-func (e *Engine) onlyAside(c candidate) bool {
-	return consultAside.MatchString(c.text)
-}
+func (e *Engine) onlyAside(c candidate) bool { return c.aside }
+
+func isAside(s string) bool { return consultAside.MatchString(s) }
 
 var consultAside = regexp.MustCompile(`(?i)\b(?:consult|talk to|speak (?:to|with)|discuss (?:with|it with)|explained by)\b.{0,40}\b(?:doctor|healthcare|professional|care team|physician|specialist)`)
 

@@ -204,6 +204,7 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 	g := corpus.BuildGlossary(cfg.Chunks)
 	if cfg.Glossary == nil {
 		cfg.Glossary = g.Abbreviations()
+		e.cfg.Glossary = cfg.Glossary // the engine's copy of cfg was taken before
 	}
 	e.terms = termStemsOf(g)
 	e.gloss = newGlossary(cfg.Glossary)
@@ -347,7 +348,7 @@ func (e *Engine) decline(r draft, reason string) draft {
 // quote sets r's text to the cited sentences, abbreviations spelled out.
 func (e *Engine) quote(r *draft, c cited) {
 	sentences, glosses := e.gloss.explain(c.sentences)
-	r.parts, r.Citations, r.Glosses = spaced(sentences), c.citations, glosses
+	r.parts, r.Citations, r.Glosses, r.Referents = spaced(sentences), c.citations, glosses, c.referents
 }
 
 // referral says the question is for the care team and adds general, cited
@@ -371,7 +372,7 @@ func (e *Engine) referral(ctx context.Context, history []Turn, question string, 
 	c := cite(picked, passages, 1)
 	r.parts = append(r.parts, " "+e.rules.messages["referral.background"])
 	sentences, glosses := e.gloss.explain(c.sentences)
-	r.Glosses = glosses
+	r.Glosses, r.Referents = glosses, c.referents
 	for _, s := range sentences {
 		r.parts = append(r.parts, " "+s)
 	}
@@ -465,7 +466,7 @@ var (
 // followUp builds the query for a question, carrying over the topic of the
 // conversation when the question does not name its own.
 func (e *Engine) followUp(history []Turn, question string) *query {
-	own := e.rules.retrievalQuery(question)
+	own := e.rules.retrievalQuery(e.spellOutStopAbbreviations(question))
 	own = e.rules.stripInjection(own)
 	if i := len(history) - e.cfg.HistoryTurns; i > 0 {
 		history = history[i:]

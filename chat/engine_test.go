@@ -105,7 +105,7 @@ func quotedText(t testing.TB, r Reply) string {
 			t.Errorf("gloss %+v is not right after its term in %q", g, r.Text)
 		}
 	}
-	return WithoutGlosses(r.Text, r.Glosses)
+	return WithoutReferents(WithoutGlosses(r.Text, r.Glosses), r.Referents)
 }
 
 func checkCited(t testing.TB, text string, cits []Citation) {

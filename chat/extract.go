@@ -37,6 +37,11 @@ type query struct {
 	// define is set for "what is X" questions: the stems of X. A sentence
 	// that defines X ("X is ...", "X means ...") reads best first.
 	define []string
+	// abbreviation and longForm are set when the defined term is an
+	// abbreviation the sources spell out; expand when the question asks
+	// what it stands for ("CRS is short for what?").
+	abbreviation, longForm string
+	expand                 bool
 	// previous is the text of the previous reply and cited the chunks it
 	// cited (follow-ups only): repeating them tells the patient little new.
 	previous string
@@ -45,6 +50,11 @@ type query struct {
 	// "How many ...", "What percentage ..."): only a passage that states a
 	// number can answer them.
 	quantity bool
+	// either and orElse are the two sides of a choice the question offers
+	// ("from the hip bone or from blood"): a passage on either side covers
+	// it.
+	either, orElse []string
+	sideWeight     float64 // of a side's weight when the other is judged
 	// referent holds the rarer words of the previous answer when the
 	// question points at it ("that"): sentences that share them are about
 	// what it points at.
@@ -129,6 +139,19 @@ var (
 // letter says".
 var reportingClause = regexp.MustCompile(`^(.*?)\b(?:said|says|say|told|tells|mentioned|mentions|keeps? saying|wrote|writes|heard|brought up|talked about)\b`)
 
+// speaker returns who a reporting clause says spoke, the words after its
+// last comma or conjunction ("she was diagnosed and the specialist" ->
+// "the specialist"): what comes before is what they spoke of.
+func speaker(clause string) string {
+	cut := 0
+	for _, sep := range []string{",", " and ", " but ", " so ", " then ", " because "} {
+		if i := strings.LastIndex(clause, sep); i >= 0 && i+len(sep) > cut {
+			cut = i + len(sep)
+		}
+	}
+	return clause[cut:]
+}
+
 // contextStems returns the words of a message that set the scene rather
 // than say what is asked (see splitMessage): all the scene's words when
 // the question names its own topic ("whats EBV? it keeps coming up in my
@@ -156,7 +179,7 @@ func (e *Engine) contextStems(m message) map[string]bool {
 	}
 	for _, p := range append(m.scene, m.question) {
 		if r := reportingClause.FindStringSubmatch(words.Normalize(p)); r != nil {
-			mark(r[1], true) // who said it is never what is asked
+			mark(speaker(r[1]), true) // who said it is never what is asked
 		}
 	}
 	for _, st := range contentStems(m.question) {
@@ -243,7 +266,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			return st
 		}
 		q.base[st], q.focus[st] = w, w
-		if e.rules.aspect[st] {
+		if e.rules.aspect[st] || !e.stats.known(st) && words.IsVague(written[st]) {
 			// Aspect words say what is asked about a topic: they count
 			// for little in coverage. In choosing sentences they count
 			// fully ("side effects" of CAR-T are what is asked).
@@ -266,6 +289,11 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 				q.related[st] = append(q.related[st], rel)
 			}
 		}
+		if !e.stats.known(st) {
+			if base, ok := e.unprefixed(written[st]); ok {
+				q.related[st] = append(q.related[st], base)
+			}
+		}
 	}
 	asked := ""
 	if m := answerType.FindStringSubmatch(own); m != nil && !isStop(strings.ToLower(m[1])) {
@@ -277,7 +305,13 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		}
 	}
 	msg := splitMessage(own)
-	for st := range e.contextStems(msg) {
+	ctx := e.contextStems(msg)
+	g := guessesOf(msg.question)
+	for _, st := range g.asides {
+		ctx[st] = true
+	}
+	q.either, q.orElse, q.sideWeight = g.either, g.orElse, e.rules.aspectWeight
+	for st := range ctx {
 		if _, ok := q.focus[st]; ok && st != asked {
 			q.focus[st] = q.base[st] * e.rules.aspectWeight
 		}
@@ -300,6 +334,24 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			q.define = append(q.define, st)
 		}
 		q.dropFraming(alone, asking, term)
+		// "What's CRS after CAR-T?", "... watch out for CRS. What is
+		// that?": the abbreviation asked about is the term's first, or
+		// the scene's.
+		var look []string
+		switch ws := strings.Fields(term); {
+		case len(ws) == 1 && (pronouns[strings.ToLower(ws[0])] || demonstratives[strings.ToLower(ws[0])]):
+			look = strings.Fields(strings.Join(msg.scene, " "))
+		case len(ws) > 0:
+			look = ws[:1]
+		}
+		for _, w := range look {
+			w = strings.Trim(w, ".,;:!?'\"()")
+			if long, ok := e.gloss.longForm(w); ok {
+				q.abbreviation, q.longForm = strings.ToUpper(w), long
+				q.expand = expandQuestion.MatchString(asking)
+				break
+			}
+		}
 		if len(q.define) == 0 && len(msg.scene) > 0 {
 			// "... mentioned Ebvallo. What is that?": what "that" is,
 			// is what the sources know of the sentences before.
@@ -332,6 +384,29 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	q.capDiscounted()
 	q.terms = slices.Sorted(maps.Keys(q.base))
 	return q
+}
+
+// degreePrefixes say how much of something a word means, not what:
+// "overreacting" is reacting, too much. (Prefixes that negate, such as
+// "un" and "non", are left alone: "unwell" is not "well".)
+var degreePrefixes = []string{"over", "under", "hyper", "hypo", "super", "ultra"}
+
+// minUnprefixed is the fewest letters left after a prefix for the rest to
+// be a word of its own ("overall" is not "all" done too much).
+const minUnprefixed = 4
+
+// unprefixed returns the stem of a word the sources never use less a degree
+// prefix, when the sources use that ("overreacting" -> "react").
+func (e *Engine) unprefixed(word string) (string, bool) {
+	for _, p := range degreePrefixes {
+		rest := strings.TrimPrefix(strings.TrimPrefix(word, p), "-")
+		if len(rest) >= minUnprefixed && len(rest) < len(word) {
+			if st := words.Stem(rest); e.stats.known(st) {
+				return st, true
+			}
+		}
+	}
+	return "", false
 }
 
 // keepAcronymPlurals redoes, in the lower-cased text, what Tokens does to
@@ -388,11 +463,25 @@ func (q *query) capDiscounted() {
 	}
 }
 
-// coverage is the share of the query's focus weight that text matches.
+// coverage is the share of the query's focus weight that text matches;
+// of a choice the question offers, one side is enough.
 func (q *query) coverage(stems map[string]bool) float64 {
+	c := q.coverageBut(stems, nil)
+	if len(q.either) > 0 {
+		c = max(c, q.coverageBut(stems, q.either), q.coverageBut(stems, q.orElse))
+	}
+	return c
+}
+
+// coverageBut is coverage with the stems of one side of a choice counting
+// as little as aspect words do.
+func (q *query) coverageBut(stems map[string]bool, side []string) float64 {
 	var total, hit float64
 	for _, st := range q.terms {
 		w := q.focus[st]
+		if slices.Contains(side, st) {
+			w = min(w, q.base[st]*q.sideWeight)
+		}
 		total += w
 		switch {
 		case stems[st] || q.synonymIn(st, stems):
@@ -411,6 +500,24 @@ func (q *query) coverage(stems map[string]bool) float64 {
 func (q *query) relatedIn(st string, stems map[string]bool) bool {
 	for _, rel := range q.related[st] {
 		if stems[rel] {
+			return true
+		}
+	}
+	return false
+}
+
+// otherSynonymIn is synonymIn less the synonyms that are words of the
+// question themselves: "conditioning" in a sentence is worth once to
+// "is the conditioning chemo?", not once more as a synonym of "chemo".
+func (q *query) otherSynonymIn(st string, stems map[string]bool) bool {
+	for _, phrase := range q.synonyms[st] {
+		all, own := len(phrase) > 0, true
+		for _, p := range phrase {
+			all = all && stems[p]
+			_, inQuery := q.base[p]
+			own = own && inQuery
+		}
+		if all && !own {
 			return true
 		}
 	}
@@ -571,7 +678,9 @@ type candidate struct {
 	chunk   string // its chunk id
 	pos     int    // sentence number within the passage
 	text    string
+	said    string // the sentence as written, when text resolves its opening pronoun
 	stems   map[string]bool
+	aside   bool
 	rel     float64
 	// leans says the sentence starts with "It", "These", ...: it reads well
 	// only after the sentence before it.
@@ -610,7 +719,7 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		}
 		var last candidate
 		for i, s := range e.analyse(p.ID, p.Section, p.Text).sentences {
-			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, stems: s.stems, leans: s.leans, step: s.step, defines: s.defines}
+			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, said: s.said, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines}
 			c.rel = e.relevance(q, c, prior)
 			if c.leans && i > 0 && last.pos == c.pos-1 {
 				// "It can have side effects" is about what the sentence
@@ -688,7 +797,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 			hit += w
 			continue
 		}
-		if q.synonymIn(st, c.stems) {
+		if q.otherSynonymIn(st, c.stems) {
 			hit += synonymWeight * w
 			continue
 		}
@@ -712,12 +821,13 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 	if q.cited[c.chunk] {
 		rel -= citedAgainPenalty
 	}
-	if q.previous != "" && strings.Contains(q.previous, c.text) {
+	if q.previous != "" && (strings.Contains(q.previous, c.text) || c.said != "" && strings.Contains(q.previous, c.said)) {
 		// Said in the last answer already: worth repeating only when it
 		// holds a word of the new question ("Who is it approved for?"
-		// after a sentence on its approval), and then only when nothing
-		// else answers as well.
-		ownHit := false
+		// after a sentence on its approval) or has the form of what it
+		// asks ("Why does it happen?" after a sentence saying it arises
+		// when ...), and then only when nothing else answers as well.
+		ownHit := e.askedFit(q, c) > 0
 		for st := range q.own {
 			ownHit = ownHit || c.stems[st] || q.synonymIn(st, c.stems)
 		}
@@ -862,6 +972,7 @@ func maxf(a, b float64) float64 {
 type cited struct {
 	sentences []string // each with its marker, as streamed
 	citations []Citation
+	referents []Referent
 }
 
 // cite numbers the passages of the chosen sentences in order of first use
@@ -869,7 +980,13 @@ type cited struct {
 func cite(picked []candidate, passages []retrieval.Passage, first int) cited {
 	var out cited
 	num := map[int]int{}
-	for _, c := range picked {
+	for i, c := range picked {
+		if c.said != "" && i > 0 && picked[i-1].passage == c.passage && picked[i-1].pos == c.pos-1 {
+			c.text = c.said // right after the sentence it refers to, as written
+		}
+		if c.said != "" && c.text != c.said {
+			out.referents = append(out.referents, referent(c.said, c.text))
+		}
 		n, ok := num[c.passage]
 		if !ok {
 			n = first + len(out.citations)
@@ -884,3 +1001,7 @@ func cite(picked []candidate, passages []retrieval.Passage, first int) cited {
 func citationFor(n int, p retrieval.Passage) Citation {
 	return Citation{N: n, DocID: p.DocID, Title: p.Title, URL: p.URL, Section: p.Section, ChunkID: p.ID, Passage: p.Text}
 }
+
+// goesOn says whether the sentence continues the one before it in its
+// source: it refers back, or did before its pronoun was resolved.
+func (c candidate) goesOn() bool { return c.leans || c.said != "" }

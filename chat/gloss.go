@@ -42,6 +42,50 @@ func newGlossary(abbrevs map[string]string) *glossary {
 	return &glossary{long: abbrevs, re: re}
 }
 
+// namedAlias matches the words that give a term as another name for what
+// comes before them.
+var namedAlias = regexp.MustCompile(`(?i)\b(?:also known as|known as|also called|or simply)\s*$`)
+
+// capsWord matches a word written in capitals.
+var capsWord = regexp.MustCompile(`\b[A-Z]{2,}\b`)
+
+// spellOutStopAbbreviations adds its long form after an abbreviation the
+// sources define that is also an everyday word dropped as a stop word
+// ("what does ALL stand for?"): written in capitals it is the term, and
+// without its long form the question would have no words left to search.
+func (e *Engine) spellOutStopAbbreviations(question string) string {
+	return capsWord.ReplaceAllStringFunc(question, func(w string) string {
+		long, ok := e.cfg.Glossary[w]
+		if !ok || !isStop(strings.ToLower(w)) {
+			return w
+		}
+		return w + " (" + long + ")"
+	})
+}
+
+// longForm returns what an abbreviation as a patient typed it ("crs",
+// "HSCs") stands for in the sources.
+func (g *glossary) longForm(term string) (string, bool) {
+	if g == nil {
+		return "", false
+	}
+	t := strings.ToUpper(strings.TrimSpace(term))
+	if long, ok := g.long[t]; ok {
+		return long, true
+	}
+	long, ok := g.long[strings.TrimSuffix(t, "S")]
+	return long, ok
+}
+
+// spellsOut says whether a sentence writes an abbreviation's long form with
+// the abbreviation next to it, in either order ("cytokine release syndrome
+// (CRS)", "HCT (hematopoietic cell transplantation)").
+func spellsOut(s, abbreviation, longForm string) bool {
+	l := strings.ToLower(s)
+	a, lf := strings.ToLower(abbreviation), strings.ToLower(longForm)
+	return strings.Contains(l, lf+" ("+a) || strings.Contains(l, a+" ("+lf)
+}
+
 // explain spells out each abbreviation on its first use in the sentences,
 // unless the reply already says what it stands for.
 func (g *glossary) explain(sentences []string) ([]string, []Gloss) {
@@ -73,6 +117,11 @@ func (g *glossary) explain(sentences []string) ([]string, []Gloss) {
 			// later sentence that spells it out comes too late.
 			said := strings.ToLower(strings.Join(sentences[:i+1], " "))
 			if strings.Contains(said, strings.ToLower(long)) || strings.HasPrefix(s[end:], " (") {
+				continue
+			}
+			// "... stem cells also known as HSC's": named as the other
+			// name of what the sentence has just spelled out.
+			if namedAlias.MatchString(s[:start]) || strings.HasPrefix(s[end:], "'s") || strings.HasPrefix(s[end:], "’s") {
 				continue
 			}
 			gl := Gloss{Term: term, Expansion: long}

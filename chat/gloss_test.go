@@ -19,6 +19,10 @@ func TestGlossExplainsFirstUse(t *testing.T) {
 		// "CAR" inside "CAR-T" is CAR-T, a plural takes the singular's long form.
 		{[]string{"CAR-T cells attack cancer. [1]", "HSCs come from marrow. [2]"},
 			[]string{"CAR-T (chimeric antigen receptor T-cell) cells attack cancer. [1]", "HSCs (hematopoietic stem cells) come from marrow. [2]"}, []string{"CAR-T", "HSC"}},
+		// Named as the other name of what the sentence spelled out, or
+		// with a possessive: left as written.
+		{[]string{"Hematopoietic (blood forming) stem cells also known as HSC’s are versatile. [1]"},
+			[]string{"Hematopoietic (blood forming) stem cells also known as HSC’s are versatile. [1]"}, nil},
 		// Lower-case words are not abbreviations.
 		{[]string{"The car is parked. [1]"}, []string{"The car is parked. [1]"}, nil},
 	}

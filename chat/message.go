@@ -18,9 +18,106 @@ type message struct {
 // auxiliary verb ("what ...", "is it ...", "can I ...").
 var asksWith = regexp.MustCompile(`(?i)^(?:and |but |so |ok |okay |hi |please )?(?:what|whats|what's|why|how|when|where|who|whose|which|is|are|was|were|am|can|could|do|does|did|will|would|should|shall|may|might|has|have|define|tell me|explain)\b`)
 
+// A question often carries the patient's guesses around what it asks:
+// examples and comparisons ("solid tumours like bowel cancer", "compared to
+// normal tablets"), another answer offered as a clause ("... or do they
+// just point it out to the rest of the immune system?"), or an alternative
+// ("out of your hip bone or just from blood"). A source that answers the
+// question need not mention the guesses; of an alternative, it may speak of
+// either side.
+var (
+	example = regexp.MustCompile(`(?i)(?:\b(?:such as|e\.g\.?|for example|for instance|compared (?:to|with)|rather than|instead of|versus|the way)\s+|[a-z]{3,}\s+like\s+)([^,;:?!.]+)`)
+	// orClause is "or" and what follows it, up to the clause's end.
+	orClause = regexp.MustCompile(`(?i)\bor\s+([^,;:?!.]+)`)
+	// clauseOpening says the words after "or" are a clause of their own
+	// ("or is that rare", "or do they ..."), not the other side of a choice.
+	clauseOpening = regexp.MustCompile(`(?i)^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|not|what|how|why|when|where)\b`)
+	// choiceStart finds where the first side of a choice starts when the
+	// second opens with a preposition: after the last preposition before
+	// "or" ("take the stem cells out of | your hip bone or just from
+	// blood").
+	choiceStart = regexp.MustCompile(`(?i)^.*\b(?:of|from|in|into|at|on|for|with|to|by|about|through|via|after|before|during)\s+`)
+	preposition = regexp.MustCompile(`(?i)^(?:(?:just|only|also|maybe|perhaps|even|simply|rather|mostly|usually)\s+)*(?:of|from|in|into|at|on|for|with|to|by|about|through|via|after|before|during|out)\b`)
+)
+
+// firstSide returns the words before "or" that stand against the words
+// after it: from the same preposition, or as many content words.
+func firstSide(before, after string) string {
+	if preposition.MatchString(after) {
+		return before[len(choiceStart.FindString(before)):]
+	}
+	n := len(contentStems(after))
+	ws := strings.Fields(before)
+	i := len(ws)
+	for i > 0 && n > 0 {
+		i--
+		if !isStop(strings.ToLower(ws[i])) {
+			n--
+		}
+	}
+	return strings.Join(ws[i:], " ")
+}
+
+// guesses are the stems of a question's guesses that its main part does not
+// use: asides, and the two sides of an alternative.
+type guesses struct {
+	asides         []string
+	either, orElse []string
+}
+
+func guessesOf(question string) guesses {
+	var g guesses
+	main := question
+	var asides []string
+	for _, m := range example.FindAllStringSubmatchIndex(question, -1) {
+		asides = append(asides, question[m[2]:m[3]])
+	}
+	var either, orElse string
+	if m := orClause.FindStringSubmatchIndex(question); m != nil {
+		after := question[m[2]:m[3]]
+		if clauseOpening.MatchString(after) {
+			asides = append(asides, after)
+		} else {
+			orElse = after
+			either = firstSide(question[:m[0]], after)
+		}
+	}
+	for _, a := range append(asides, either, orElse) {
+		if a != "" {
+			main = strings.Replace(main, a, " ", 1)
+		}
+	}
+	inMain := map[string]bool{}
+	for _, st := range contentStems(main) {
+		inMain[st] = true
+	}
+	only := func(texts ...string) []string {
+		var out []string
+		for _, t := range texts {
+			for _, st := range contentStems(t) {
+				if !inMain[st] {
+					out = append(out, st)
+				}
+			}
+		}
+		return out
+	}
+	g.asides = only(asides...)
+	if e, o := only(either), only(orElse); len(e) > 0 && len(o) > 0 {
+		g.either, g.orElse = e, o
+	}
+	return g
+}
+
+// clauseDash is a dash standing between two clauses.
+var clauseDash = regexp.MustCompile(`\s[-–—]\s`)
+
+// asksWithin matches a clause with a question word inside it.
+var asksWithin = regexp.MustCompile(`(?i)\b(?:what|whats|what's|why|how|when|where|who|which)\b`)
+
 // commaQuestion finds a question that follows a comma within a sentence
 // ("... on it as a risk, how do they keep an eye out for that?").
-var commaQuestion = regexp.MustCompile(`(?i),\s+((?:what|how|why|when|where|who|which|is|are|can|could|do|does|will|would|should)\b.{8,})$`)
+var commaQuestion = regexp.MustCompile(`(?i),\s+((?:what|how|why|when|where|who|whose|which|is|are|can|could|do|does|will|would|should)\b.{8,})$`)
 
 // splitMessage returns the question of a message and its scene: the last
 // clause that opens as a question does, else the last that ended with a
@@ -32,6 +129,9 @@ func splitMessage(text string) message {
 	}
 	var cs []clause
 	start := 0
+	// A dash between spaces sets a clause apart as a full stop would
+	// ("for my homework - which stem cell is the most versatile?").
+	text = clauseDash.ReplaceAllString(text, ";")
 	for i, r := range text {
 		if r == '.' || r == '?' || r == '!' || r == ';' || r == '\n' {
 			if t := strings.TrimSpace(text[start:i]); t != "" {
@@ -60,6 +160,13 @@ func splitMessage(text string) message {
 	found := false
 	for i := len(parts) - 1; i >= 0 && !found; i-- {
 		if asksWith.MatchString(parts[i].text) {
+			q, found = i, true
+		}
+	}
+	for i := len(parts) - 1; i >= 0 && !found; i-- {
+		// "after the cells go in what sort of tests do they do?": the
+		// question word comes after a clause that says when.
+		if parts[i].mark && asksWithin.MatchString(parts[i].text) {
 			q, found = i, true
 		}
 	}

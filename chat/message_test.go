@@ -13,6 +13,11 @@ func TestSplitMessage(t *testing.T) {
 		{"my consent form has neurotoxicity on it as a risk, how do they watch for that?", "how do they watch for that", "my consent form has neurotoxicity on it as a risk"},
 		{"i read that you can get stem cells out of fat?? is that true or rubbish", "is that true or rubbish", "i read that you can get stem cells out of fat"},
 		{"cell therapy meaning", "cell therapy meaning", ""},
+		{"In a donor transplant, whose cells go in?", "whose cells go in", "In a donor transplant"},
+		{"for my school project - what does a T cell do?", "what does a T cell do", "for my school project"},
+		// The question word stands after a clause saying when; the short
+		// guesses after it are scene.
+		{"once the drip is done which checks do they run, bloods? x-rays?", "once the drip is done which checks do they run, bloods", "x-rays"},
 	} {
 		m := splitMessage(tt.text)
 		if m.question != tt.question || strings.Join(m.scene, " | ") != tt.scene {
@@ -34,6 +39,29 @@ func TestMisspeltStop(t *testing.T) {
 	for w, want := range map[string]bool{"evryone": true, "becuase": true, "everyone": false, "lymphoma": false, "sushi": false, "cytokin": false} {
 		if got := misspeltStop(w); got != want {
 			t.Errorf("misspeltStop(%q) = %v, want %v", w, got, want)
+		}
+	}
+}
+
+func TestGuesses(t *testing.T) {
+	for _, tt := range []struct {
+		q                      string
+		asides, either, orElse string // stems, space-separated
+	}{
+		{"is it any good for solid tumours like bowel cancer", "bowel cancer", "", ""},
+		{"whats different about an atmp compared to normal tablets", "normal tablet", "", ""},
+		{"do the cells kill the cancer themselves or do they just point it out to the rest of the immune system", "point rest immun system", "", ""},
+		{"do they take the stem cells out of your hip bone or just from blood", "", "hip bone", "blood"},
+		{"is the conditioning chemo or radiation", "", "chemo", "radiat"},
+		{"does everyone with lymphoma get offered it or only certain people", "", "offer", "peopl"},
+		{"what is gvhd", "", "", ""},
+	} {
+		g := guessesOf(tt.q)
+		if got := strings.Join(g.asides, " "); got != tt.asides {
+			t.Errorf("guessesOf(%q).asides = %q, want %q", tt.q, got, tt.asides)
+		}
+		if got := strings.Join(g.either, " ") + "|" + strings.Join(g.orElse, " "); got != tt.either+"|"+tt.orElse {
+			t.Errorf("guessesOf(%q) choice = %q, want %q", tt.q, got, tt.either+"|"+tt.orElse)
 		}
 	}
 }

@@ -69,7 +69,7 @@ func (e *Engine) continuation(q *query, prev Reply) ([]candidate, []retrieval.Pa
 	cands := e.candidates(q, passages)
 	at := -1
 	for i, c := range cands {
-		if c.passage == 0 && strings.TrimSpace(last[1]) == c.text {
+		if said := strings.TrimSpace(last[1]); c.passage == 0 && (said == c.text || said == c.said) {
 			at = i
 		}
 	}

@@ -63,6 +63,10 @@ type Reply struct {
 	// Glosses are the abbreviations the text spells out on first use, as
 	// the sources define them ("HCT (hematopoietic cell transplantation)").
 	Glosses []Gloss `json:"glosses,omitempty"`
+	// Referents are the subjects the text names where its source sentence
+	// opened with a pronoun ("It is also used for ..." said as "HCT is
+	// also used for ..."), so that the sentence can stand on its own.
+	Referents []Referent `json:"referents,omitempty"`
 }
 
 // Turn is one question and the reply given, as the conversation remembers it.

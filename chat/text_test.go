@@ -83,6 +83,8 @@ func TestAskedOf(t *testing.T) {
 		"Do I need a donor for CAR-T?":          askYesNo,
 		"Which cancers can CAR-T treat?":        askWhich,
 		"Where do the stem cells come from?":    askWhere,
+		"whose cells are used?":                 askWho,
+		"And who usually donates them?":         askWho,
 	} {
 		if got := askedOf(q); got != want {
 			t.Errorf("askedOf(%q) = %d, want %d", q, got, want)
@@ -108,16 +110,15 @@ func TestSpellingCorrection(t *testing.T) {
 	}
 }
 
-func TestOnlyAside(t *testing.T) {
-	e, _ := newFakeEngine(t, Config{})
+func TestIsAside(t *testing.T) {
 	for s, want := range map[string]bool{
 		"If you are considering CAR-T therapy, it is crucial to consult with a healthcare professional who specializes in it.": true,
 		"It is important that all aspects of the treatment be thoroughly explained by a healthcare professional.":              true,
 		"A member of the research team should review any potential risks and benefits with the individual.":                    false,
 		"Conditioning is often a chemotherapy.": false,
 	} {
-		if got := e.onlyAside(candidate{text: s}); got != want {
-			t.Errorf("onlyAside(%q) = %v, want %v", s, got, want)
+		if got := isAside(s); got != want {
+			t.Errorf("isAside(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -191,13 +191,20 @@ func follows(passage string, prev, cur located) bool {
 // to something the patient has not just read: it opens with one of
 // referringBack, and it is the answer's first sentence, or the sentence
 // before it in the answer is not the one before it in their common cited
-// passage. Sentences not found in their cited passage are not judged.
-func danglingSentence(text string, citations []chat.Citation) (string, bool) {
+// passage. Sentences not found in their cited passage are not judged. A
+// sentence that names the subject its source's opening pronoun stood for
+// (a referent) is found by its source's wording and judged as it reads.
+func danglingSentence(text string, referents []chat.Referent, citations []chat.Citation) (string, bool) {
 	var prev located
 	prevFound := false
-	for i, s := range splitAnswer(text) {
+	shown := splitAnswer(text)
+	for i, s := range splitAnswer(chat.WithoutReferents(text, referents)) {
 		loc, found := locate(s, citations)
-		if found && refersBack(loc.text) {
+		reads := loc.text
+		if i < len(shown) && shown[i].text != s.text {
+			reads = shown[i].text
+		}
+		if found && refersBack(reads) {
 			ok := i > 0 && !loc.partial && prevFound && prev.n == loc.n &&
 				follows(passageOf(citations, loc.n), prev, loc)
 			if !ok {
@@ -313,7 +320,7 @@ func (tr *TurnResult) read() reading {
 		rd.answerHit, rd.leadHit = boolPtr(hit), boolPtr(lead)
 	}
 	if isAnswer || (tr.err == nil && tr.Kind == chat.KindReferral && len(tr.Citations) > 0) {
-		_, d := danglingSentence(quoted, tr.Citations)
+		_, d := danglingSentence(quoted, tr.Referents, tr.Citations)
 		rd.dangling = boolPtr(d)
 	}
 	if isAnswer {

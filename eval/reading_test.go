@@ -94,6 +94,7 @@ func TestDangling(t *testing.T) {
 	p1 := "CAR-T therapy uses your own T cells.\n It is made for each patient. Side effects can be serious."
 	p2 := "Cell therapy is a new kind of treatment. Some other sentence follows here. However, it works well for some cancers."
 	p3 := "Doctors collect the blood cells first. The cells travel to a laboratory."
+	p4 := "CAR-T therapy is new. It can have side effects. However, doctors manage them."
 	tests := []struct {
 		name string
 		tr   TurnResult
@@ -120,6 +121,15 @@ func TestDangling(t *testing.T) {
 			"Please ask your care team. Some general background from my sources: CAR-T therapy uses your own T cells. [1] It is made for each patient. [1]", p1), "false"},
 		{"referral without background", reply(chat.KindReferral, "Please ask your care team."), "null"},
 		{"greeting", reply(chat.KindGreeting, "Hello! It is nice to meet you."), "null"},
+		{"a referent's sentence first", withReferents(reply(chat.KindAnswer, "CAR-T therapy is made for each patient. [1]", p1),
+			chat.Referent{Pronoun: "It", Subject: "CAR-T therapy"}), "false"},
+		{"However after a referent's sentence that is its antecedent", withReferents(reply(chat.KindAnswer,
+			"CAR-T therapy can have side effects. [1] However, doctors manage them. [1]", p4),
+			chat.Referent{Pronoun: "It", Subject: "CAR-T therapy"}), "false"},
+		{"However after a sentence not in its passage", reply(chat.KindAnswer,
+			"CAR-T therapy can have side effects. [1] However, doctors manage them. [1]", p4), "true"},
+		{"a referent not put back reads as it was", withReferents(reply(chat.KindAnswer, "It is made for each patient. [1]", p1),
+			chat.Referent{Pronoun: "It", Subject: "Nothing here"}), "true"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -362,4 +372,9 @@ func TestReadingJudgesQuotedWordsWithoutGlosses(t *testing.T) {
 	if got := fmt.Sprint(*m.AnswerHit); got != "0" {
 		t.Errorf("without its gloss listed: answer_hit = %s, want 0", got)
 	}
+}
+
+func withReferents(tr TurnResult, refs ...chat.Referent) TurnResult {
+	tr.Referents = refs
+	return tr
 }

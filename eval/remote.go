@@ -74,6 +74,7 @@ type answerObject struct {
 	Disclaimer     string           `json:"disclaimer"`
 	Retrieved      []chat.Retrieved `json:"retrieved"`
 	Glosses        []chat.Gloss     `json:"glosses"`
+	Referents      []chat.Referent  `json:"referents"`
 	// error frames
 	Code    string `json:"code"`
 	Message string `json:"message"`
@@ -166,6 +167,7 @@ func (r *Remote) ask(ctx context.Context, body []byte) (reply chat.Reply, retryA
 		Disclaimer: a.Disclaimer,
 		Retrieved:  a.Retrieved,
 		Glosses:    a.Glosses,
+		Referents:  a.Referents,
 	}, retryAfter, nil
 }
 

@@ -49,6 +49,9 @@ type TurnResult struct {
 	// Glosses are the abbreviations the reply spelled out (an extension
 	// of the reply; omitted when there are none).
 	Glosses []chat.Gloss `json:"glosses,omitempty"`
+	// Referents are the subjects the reply named for its sources' opening
+	// pronouns (an extension of the reply; omitted when there are none).
+	Referents []chat.Referent `json:"referents,omitempty"`
 
 	// What the patient reads (see reading.go); null when the turn is not
 	// eligible for the figure.
@@ -147,6 +150,7 @@ func runCase(ctx context.Context, a Answerer, c Case, turnDone func()) CaseResul
 			Citations:  cmpSlice(reply.Citations),
 			Retrieved:  reply.Retrieved,
 			Glosses:    reply.Glosses,
+			Referents:  reply.Referents,
 			Fallback:   reply.Fallback,
 			expect:     t.Expect,
 			disclaimer: reply.Disclaimer,

@@ -130,6 +130,8 @@ type answerBody struct {
 	Disclaimer string         `json:"disclaimer"`
 	// Glosses (extension) are the abbreviations the text spells out.
 	Glosses []chat.Gloss `json:"glosses,omitempty"`
+	// Referents (extension) are the subjects the text names for a source's "It" or "They".
+	Referents []chat.Referent `json:"referents,omitempty"`
 	// CorpusVersion (extension) is the version of the sources the answer
 	// came from; it changes when the server reloads its corpus.
 	CorpusVersion string `json:"corpus_version,omitempty"`
@@ -146,7 +148,7 @@ func newAnswerBody(answerID string, r chat.Reply, details func(docID string) Sou
 			cites[i].Publisher, cites[i].Reviewed = d.Publisher, d.Reviewed
 		}
 	}
-	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer, Glosses: r.Glosses, CorpusVersion: r.CorpusVersion}
+	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer, Glosses: r.Glosses, Referents: r.Referents, CorpusVersion: r.CorpusVersion}
 }
 
 type helloFrame struct {

@@ -19,6 +19,8 @@
 //   - IsStop is the one stop list; ContentStems is what is left of a text
 //     once stop words are gone. IsFurniture is a second, explicit set of
 //     question words ("type", "best") that only the answer engine drops.
+//     IsVague lists general words ("far", "ago", "moment") that seldom name
+//     what a question is about.
 //   - Sentences cuts a passage into verbatim sentence spans.
 //   - EditDistance, WithinOneEdit and Vocabulary find the word a
 //     misspelling meant.
