@@ -68,6 +68,8 @@
     ".source[hidden]{display:none}",
     ".source a{color:#0a4f99;font-weight:600}",
     ".source .sec{display:block;color:#3d4752;font-size:.9em;margin:2px 0 4px}",
+    ".source .pub{display:block;color:#3d4752;font-size:.85em;margin:0 0 4px}",
+    ".source .pub:empty{display:none}",
     ".source blockquote{margin:0;font-style:italic;color:#1b1f24}",
     ".sources{margin:8px 0 0;padding:0;list-style:none;white-space:normal;font-size:.88em}",
     ".sources li{margin:2px 0}",
@@ -237,6 +239,14 @@
     return { bubble: b, text: textNode };
   }
 
+  // sourceDetails is who published a source and when it was reviewed.
+  function sourceDetails(c) {
+    var parts = [];
+    if (c.publisher) { parts.push(c.publisher); }
+    if (c.reviewed) { parts.push("reviewed " + c.reviewed); }
+    return el("span", { class: "pub", text: parts.join(" \u00B7 ") });
+  }
+
   // renderAnswer fills a bubble with the answer: text with citation
   // markers, the sources, the disclaimer and feedback controls.
   function renderAnswer(bubble, a) {
@@ -256,6 +266,7 @@
       var p = el("div", { class: "source", id: id, hidden: true, role: "region", "aria-label": "Source " + n }, [
         el("span", { text: "[" + n + "] " }), head,
         el("span", { class: "sec", text: c.section || "" }),
+        sourceDetails(c),
         el("blockquote", { text: c.passage || "" })
       ]);
       sources[n] = { panel: p, toggles: [] };
