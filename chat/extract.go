@@ -139,9 +139,23 @@ var (
 // letter says".
 var reportingClause = regexp.MustCompile(`^(.*?)\b(?:said|says|say|told|tells|mentioned|mentions|keeps? saying|wrote|writes|heard|brought up|talked about)\b`)
 
-// pointsAtScene matches a question that points at what its scene names
-// ("is that a problem?", "is that a proper treatment?").
-var pointsAtScene = regexp.MustCompile(`^(?:and |but |so )?(?:is|are|was|would|will|could|can|does|do) (?:that|this|those|these)\b`)
+// pointingOpening matches a question opening with a demonstrative ("is that
+// a problem?", "are these cell therapies used ...?").
+var pointingOpening = regexp.MustCompile(`^(?:and |but |so )?(?:is|are|was|would|will|could|can|does|do) (?:that|this|those|these)\b`)
+
+// pointsAtScene says whether a question points at what its scene names:
+// its demonstrative stands for something ("is that a problem?"), rather
+// than going with a word of the sources ("are these cell therapies ...").
+func (e *Engine) pointsAtScene(question string) bool {
+	q := words.Normalize(question)
+	m := pointingOpening.FindStringIndex(q)
+	if m == nil {
+		return false
+	}
+	// The word right after it, as typed: Tokens would skip "a".
+	next := strings.FieldsFunc(q[m[1]:], func(r rune) bool { return !unicode.IsLetter(r) && r != '-' && r != '\'' })
+	return len(next) == 0 || isStop(next[0]) || !e.stats.known(words.Stem(next[0]))
+}
 
 // speaker returns who a reporting clause says spoke, the words after its
 // last comma or conjunction ("she was diagnosed and the specialist" ->
@@ -180,7 +194,7 @@ func (e *Engine) contextStems(m message) map[string]bool {
 	}
 	// "we have a dog and some chickens, is that a problem after a
 	// transplant?": what "that" points at is what is asked about.
-	pointing := pointsAtScene.MatchString(words.Normalize(m.question))
+	pointing := e.pointsAtScene(m.question)
 	for _, p := range m.scene {
 		if !pointing {
 			mark(p, ownTopic)

@@ -62,7 +62,9 @@ func TestQuestionPointingAtScene(t *testing.T) {
 	e := realEngine(t, Config{})
 	for q, want := range map[string]Kind{
 		"We keep two rabbits in the garden. Is that a problem after CAR-T?": KindNoAnswer,
-		"My son has Hurler syndrome. Is that treated with a transplant?":     KindAnswer,
+		"My son has Hurler syndrome. Is that treated with a transplant?":    KindAnswer,
+		// "these" goes with "cell therapies" here: it points at nothing.
+		"I am 70 and have myeloma. Are these cell therapies ever used for that?": KindAnswer,
 	} {
 		if r := answer(t, e, nil, q); r.Kind != want {
 			t.Errorf("%q: %s (%s), want %s", q, r.Kind, r.Reason, want)
