@@ -87,6 +87,12 @@ type Config struct {
 	CrisisLine      string
 	CareTeamPhone   string // e.g. "the transplant unit on 555-0100"
 
+	// Covers is what the sources cover, for the reply to a question they
+	// do not answer ("I can help with questions about {covers}"): the
+	// corpus manifest's `covers`, else its titles (corpus.Corpus.Topics).
+	// Empty: the titles of the Chunks' documents.
+	Covers string
+
 	// LLM, when set, generates answers from the retrieved passages (see
 	// generate.go); LLMName names it in Reply.Mode ("llm:<name>").
 	LLM             llms.Model
@@ -207,6 +213,9 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 		e.cfg.Glossary = cfg.Glossary // the engine's copy of cfg was taken before
 	}
 	e.terms = termStemsOf(g)
+	if e.cfg.Covers == "" {
+		e.cfg.Covers = corpus.TitleList(cfg.Chunks)
+	}
 	e.gloss = newGlossary(cfg.Glossary)
 	e.chunks = newChunkIndex(cfg.Chunks)
 	e.spell = newSpeller(cfg.Chunks)
@@ -289,7 +298,7 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		case KindGreeting:
 			return draft{Reply: Reply{Kind: KindGreeting, Reason: v.rule.name}, parts: []string{e.rules.messages[v.rule.message]}}, nil
 		case KindNoAnswer:
-			return draft{Reply: Reply{Kind: KindNoAnswer, Reason: v.rule.name}, parts: []string{e.rules.messages["no_answer"]}}, nil
+			return draft{Reply: Reply{Kind: KindNoAnswer, Reason: v.rule.name}, parts: []string{e.noAnswerText()}}, nil
 		case KindReferral:
 			return e.referral(ctx, history, question, v)
 		}
@@ -341,7 +350,7 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 // decline makes r the honest "I can't answer that", for the reason given.
 func (e *Engine) decline(r draft, reason string) draft {
 	r.Kind, r.Reason = KindNoAnswer, reason
-	r.parts = []string{e.rules.messages["no_answer"]}
+	r.parts = []string{e.noAnswerText()}
 	return r
 }
 
@@ -435,6 +444,12 @@ func retrieved(ps []retrieval.Passage) []Retrieved {
 		out[i] = Retrieved{ChunkID: p.ID, DocID: p.DocID, Section: p.Section, Text: p.Text, Score: p.Score, Lexical: p.Lexical, Vector: p.Vector}
 	}
 	return out
+}
+
+// noAnswerText is the reply to a question the sources do not answer,
+// naming what they do cover.
+func (e *Engine) noAnswerText() string {
+	return strings.ReplaceAll(e.rules.messages["no_answer"], "{covers}", e.cfg.Covers)
 }
 
 func (e *Engine) emergencyText(ru *rule) string {

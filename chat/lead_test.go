@@ -71,3 +71,18 @@ func TestQuestionPointingAtScene(t *testing.T) {
 		}
 	}
 }
+
+// The reply to a question the sources do not answer names what they cover:
+// what the operator says, else the documents' titles.
+func TestNoAnswerNamesWhatTheSourcesCover(t *testing.T) {
+	e := realEngine(t, Config{Covers: "mouth care and tiredness"})
+	r := answer(t, e, nil, "How do I bake sourdough bread?")
+	if r.Kind != KindNoAnswer || !strings.Contains(r.Text, "questions about mouth care and tiredness.") {
+		t.Errorf("%s: %q", r.Kind, r.Text)
+	}
+	e = realEngine(t, Config{})
+	r = answer(t, e, nil, "How do I bake sourdough bread?")
+	if !strings.Contains(r.Text, "Cell Therapy Basics") || strings.Contains(r.Text, "{covers}") {
+		t.Errorf("without covers the titles should be named: %q", r.Text)
+	}
+}

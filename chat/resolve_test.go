@@ -93,7 +93,6 @@ func TestAnswerLeadsWithResolvedSentence(t *testing.T) {
 	}
 }
 
-
 // An answer on what an abbreviation is names what it stands for: first,
 // when that is what was asked; at all, when the sentences that explain it
 // never say it.

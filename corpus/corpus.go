@@ -4,6 +4,8 @@
 // It knows nothing of retrieval: its output is plain data.
 package corpus
 
+import "strings"
+
 // Document is one source file after loading and cleaning.
 type Document struct {
 	ID        string `json:"id"` // file stem
@@ -57,4 +59,33 @@ type Corpus struct {
 	Docs    []Document
 	Chunks  []Chunk
 	Version string // hash over all chunk ids; changes when any chunk changes
+	// Covers is what the sources cover, as the manifest says it ("" when it
+	// does not; see Topics).
+	Covers string
+}
+
+// Topics is what the corpus covers, for a patient: the manifest's
+// `covers`, else its documents' titles.
+func (c *Corpus) Topics() string {
+	if c.Covers != "" {
+		return c.Covers
+	}
+	return TitleList(c.Chunks)
+}
+
+// TitleList lists the titles of the chunks' documents in corpus order, as
+// a sentence lists things ("a, b and c").
+func TitleList(chunks []Chunk) string {
+	var titles []string
+	seen := map[string]bool{}
+	for _, c := range chunks {
+		if t := strings.TrimSpace(c.Title); t != "" && !seen[strings.ToLower(t)] {
+			seen[strings.ToLower(t)] = true
+			titles = append(titles, t)
+		}
+	}
+	if len(titles) < 2 {
+		return strings.Join(titles, "")
+	}
+	return strings.Join(titles[:len(titles)-1], ", ") + " and " + titles[len(titles)-1]
 }

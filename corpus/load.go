@@ -127,7 +127,7 @@ func Load(dir string) (*Corpus, error) {
 		})
 	}
 	wg.Wait()
-	c := &Corpus{}
+	c := &Corpus{Covers: strings.Join(strings.Fields(m.Covers), " ")}
 	for _, r := range results {
 		if r.err != nil {
 			errs = append(errs, r.err)

@@ -58,7 +58,11 @@ type source struct {
 type manifest struct {
 	// Ignore lists glob patterns (path.Match, on the file name) of files in
 	// the corpus directory that are not documents, e.g. "*.go".
-	Ignore    []string `yaml:"ignore"`
+	Ignore []string `yaml:"ignore"`
+	// Covers says what the sources cover, in a patient's words, for the
+	// reply to a question they do not answer ("cell therapy: CAR-T, stem
+	// cell transplants, ..."). Empty: the documents' titles say it.
+	Covers    string   `yaml:"covers"`
 	Defaults  cleaning `yaml:"defaults"`
 	Documents []source `yaml:"documents"`
 }

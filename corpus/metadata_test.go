@@ -134,3 +134,28 @@ func TestWarningsAndReviewSchedule(t *testing.T) {
 		}
 	}
 }
+
+func TestTopics(t *testing.T) {
+	chunks := []Chunk{{Title: "Mouth care"}, {Title: "Mouth care"}, {Title: "Tiredness"}, {Title: " "}, {Title: "Eating well"}}
+	if got, want := TitleList(chunks), "Mouth care, Tiredness and Eating well"; got != want {
+		t.Errorf("TitleList = %q, want %q", got, want)
+	}
+	if got := TitleList(chunks[:1]); got != "Mouth care" {
+		t.Errorf("TitleList of one = %q", got)
+	}
+	c := &Corpus{Chunks: chunks}
+	if c.Topics() != TitleList(chunks) {
+		t.Errorf("Topics without covers = %q, want the titles", c.Topics())
+	}
+	c.Covers = "cell therapy"
+	if c.Topics() != "cell therapy" {
+		t.Errorf("Topics = %q, want the manifest's covers", c.Topics())
+	}
+	seed, err := Load(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(seed.Topics(), "CAR-T therapy") || strings.Contains(seed.Topics(), "  ") {
+		t.Errorf("the seed corpus's covers = %q", seed.Topics())
+	}
+}

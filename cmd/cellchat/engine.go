@@ -78,7 +78,7 @@ func buildEngine(c *cli, p *paths, view *retrieval.View, corp *corpus.Corpus, tu
 	if err != nil {
 		return nil, err
 	}
-	cfg.CorpusVersion, cfg.Chunks = corp.Version, corp.Chunks
+	cfg.CorpusVersion, cfg.Chunks, cfg.Covers = corp.Version, corp.Chunks, corp.Topics()
 	if cfg.Lexicon, err = retrieval.LoadLexicon(filepath.Join(p.corpus, "lexicon.yaml")); err != nil {
 		return nil, err
 	}
