@@ -700,6 +700,7 @@ type candidate struct {
 	passage int    // index into the passages
 	chunk   string // its chunk id
 	pos     int    // sentence number within the passage
+	last    int    // that of its last sentence, when it joins two (see analyse)
 	text    string
 	said    string // the sentence as written, when text resolves its opening pronoun
 	stems   map[string]bool
@@ -742,9 +743,9 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		}
 		var last candidate
 		for i, s := range e.analyse(p.ID, p.Section, p.Text).sentences {
-			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, said: s.said, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines}
+			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, last: s.last, text: s.text, said: s.said, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines}
 			c.rel = e.relevance(q, c, prior)
-			if c.leans && i > 0 && last.pos == c.pos-1 {
+			if c.leans && i > 0 && last.last == c.pos-1 {
 				// "It can have side effects" is about what the sentence
 				// before it names ("CAR-T therapy"): scored with its
 				// words too, as it is quoted after it.
@@ -1004,7 +1005,7 @@ func cite(picked []candidate, passages []retrieval.Passage, first int) cited {
 	var out cited
 	num := map[int]int{}
 	for i, c := range picked {
-		if c.said != "" && i > 0 && picked[i-1].passage == c.passage && picked[i-1].pos == c.pos-1 {
+		if c.said != "" && i > 0 && picked[i-1].passage == c.passage && picked[i-1].last == c.pos-1 {
 			c.text = c.said // right after the sentence it refers to, as written
 		}
 		if c.said != "" && c.text != c.said {

@@ -86,3 +86,27 @@ func TestNoAnswerNamesWhatTheSourcesCover(t *testing.T) {
 		t.Errorf("without covers the titles should be named: %q", r.Text)
 	}
 }
+
+// A sentence too short to quote alone that finishes the one before it
+// ("This is called mucositis.") is quoted with it, and what comes after
+// both still finds what it leans on.
+func TestShortSentenceJoinsTheOneBefore(t *testing.T) {
+	e, _ := newFakeEngine(t, Config{})
+	a := e.analyse("p1", "", "Chemotherapy before a transplant can make the lining of your mouth sore. This is called mucositis. It usually heals within two to three weeks.")
+	if len(a.sentences) != 2 {
+		t.Fatalf("sentences %+v, want the first two joined and the third", a.sentences)
+	}
+	if got := a.sentences[0].text; got != "Chemotherapy before a transplant can make the lining of your mouth sore. This is called mucositis." || a.sentences[0].last != 1 {
+		t.Errorf("joined sentence %q (last %d)", got, a.sentences[0].last)
+	}
+	if !a.sentences[0].stems[words.Stem("mucositis")] {
+		t.Errorf("joined sentence lacks the term it names: %v", a.sentences[0].stems)
+	}
+	src := newSourceOrder([]candidate{
+		{passage: 0, pos: a.sentences[0].pos, last: a.sentences[0].last, text: a.sentences[0].text},
+		{passage: 0, pos: a.sentences[1].pos, last: a.sentences[1].last, text: a.sentences[1].text, leans: a.sentences[1].leans},
+	}, nil)
+	if before, ok := src.antecedents(src.cands[1]); !ok || len(before) != 1 {
+		t.Errorf("the sentence after the joined one finds no antecedent: %v %v", before, ok)
+	}
+}
