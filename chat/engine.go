@@ -347,6 +347,10 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 	return r, nil
 }
 
+// directive matches a sentence that gives advice: it opens with an
+// instruction ("Do not take ...", "Avoid ...", "You should ...").
+var directive = regexp.MustCompile(`^(?:Please )?(?:Do not|Don't|Don’t|Never|Always|Avoid|You should|You must|You need to|You can|Make sure|Try to|Keep|Take|Call|Wash|Eat|Drink|Use|Check|Tell|Bring|Ask|Rest|Stay|Wear|Let|Go|Get)\b`)
+
 // decline makes r the honest "I can't answer that", for the reason given.
 func (e *Engine) decline(r draft, reason string) draft {
 	r.Kind, r.Reason = KindNoAnswer, reason
@@ -377,6 +381,14 @@ func (e *Engine) referral(ctx context.Context, history []Turn, question string, 
 	picked := e.compose(q, e.candidates(q, passages), passages, min(3, e.cfg.MaxSentences))
 	if !e.onSubject(q, picked) {
 		return r, nil // background on something else would only distract
+	}
+	if v.rule.message == "referral.decision" && directive.MatchString(picked[0].text) {
+		// "Should I take paracetamol for a fever?" when the sources say
+		// "Do not take paracetamol before you have called the unit":
+		// advice they give everyone answers it.
+		r.Kind, r.Reason = KindAnswer, "answer.advice"
+		e.quote(&r, cite(picked, passages, 1))
+		return r, nil
 	}
 	c := cite(picked, passages, 1)
 	r.parts = append(r.parts, " "+e.rules.messages["referral.background"])

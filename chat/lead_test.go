@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cellchat/cellchat/corpus"
 	"github.com/cellchat/cellchat/internal/words"
 )
 
@@ -108,5 +109,30 @@ func TestShortSentenceJoinsTheOneBefore(t *testing.T) {
 	}, nil)
 	if before, ok := src.antecedents(src.cands[1]); !ok || len(before) != 1 {
 		t.Errorf("the sentence after the joined one finds no antecedent: %v %v", before, ok)
+	}
+}
+
+// "Should I ...?" is referred to the care team, unless the sources give
+// everyone the advice asked for: then the advice answers.
+func TestAdviceTheSourcesGiveAnswersShouldI(t *testing.T) {
+	handout := func(text string) *Engine {
+		chunks := []corpus.Chunk{
+			{ID: "fever#1", DocID: "fever", Title: "Fever", Section: "Fever", Text: text},
+			{ID: "food#1", DocID: "food", Title: "Food", Section: "Food", Text: "Keep cold food in the fridge and eat leftovers within one day."},
+		}
+		s := &fakeSearcher{chunks: chunks, stats: newTermStats(chunks)}
+		e, err := New(s, Config{Chunks: chunks})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	r := answer(t, handout("Do not take paracetamol to bring a fever down before you have called the unit, because it can hide an infection."), nil, "Should I take paracetamol for a fever?")
+	if r.Kind != KindAnswer || r.Reason != "answer.advice" || !strings.HasPrefix(r.Text, "Do not take paracetamol") {
+		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
+	}
+	r = answer(t, handout("Paracetamol is a common medicine that many people take for a fever at home."), nil, "Should I take paracetamol for a fever?")
+	if r.Kind != KindReferral {
+		t.Errorf("no advice in the sources: %s %s: %q", r.Kind, r.Reason, r.Text)
 	}
 }
