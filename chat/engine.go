@@ -291,6 +291,11 @@ type draft struct {
 
 func (e *Engine) answer(ctx context.Context, history []Turn, question string) (draft, error) {
 	v := e.rules.triage(question)
+	lowConfidence := "no_answer.low_confidence"
+	if v.rule != nil && v.rule.yields {
+		// Declined only when the sources do not answer it.
+		lowConfidence, v.rule = v.rule.name, nil
+	}
 	if v.rule != nil {
 		switch v.rule.kind {
 		case KindEmergency:
@@ -320,7 +325,7 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		}
 	}
 	if r.Confidence < e.cfg.MinConfidence {
-		return e.decline(r, "no_answer.low_confidence"), nil
+		return e.decline(r, lowConfidence), nil
 	}
 	picked := e.compose(q, e.candidates(q, passages), passages, e.cfg.MaxSentences)
 	if !q.holdsFocus(picked) {

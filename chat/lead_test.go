@@ -136,3 +136,23 @@ func TestAdviceTheSourcesGiveAnswersShouldI(t *testing.T) {
 		t.Errorf("no advice in the sources: %s %s: %q", r.Kind, r.Reason, r.Text)
 	}
 }
+
+// A question the seed pages' furniture made out of scope ("What e-mail
+// address can I write to?") is answered when a clinic's sources say it,
+// and declined for that reason when they do not.
+func TestSiteQuestionsAnsweredWhenTheSourcesSayIt(t *testing.T) {
+	chunks := []corpus.Chunk{
+		{ID: "contact#1", DocID: "contact", Title: "Contact", Section: "Contact", Text: "Email questions that are not urgent to nurses@clinic.example and a nurse will reply within one working day."},
+		{ID: "food#1", DocID: "food", Title: "Food", Section: "Food", Text: "Keep cold food in the fridge and eat leftovers within one day."},
+	}
+	e, err := New(&fakeSearcher{chunks: chunks, stats: newTermStats(chunks)}, Config{Chunks: chunks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := answer(t, e, nil, "Where can I email a question that is not urgent?"); r.Kind != KindAnswer || !strings.Contains(r.Text, "nurses@clinic.example") {
+		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
+	}
+	if r := answer(t, e, nil, "How do I subscribe to the newsletter?"); r.Kind != KindNoAnswer || r.Reason != "out_of_scope.site" {
+		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
+	}
+}
