@@ -31,6 +31,9 @@ type query struct {
 	// anyOf and allOf are what a yes/no question hinges on beyond its
 	// topic (see hinges).
 	anyOf, allOf []string
+	// thing is what the patient's activity is done to ("cookies" in "Can I
+	// eat cookies?"): a sentence on it answers as one on the activity does.
+	thing string
 	// terms are base's stems in sorted order: weights are summed in it, so
 	// equal sentences score exactly equal every time.
 	terms []string

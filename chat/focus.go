@@ -75,6 +75,10 @@ func (e *Engine) hinges(q *query, asking string) {
 	q.allOf = append(q.allOf, words.Stem(verb))
 	if object != "" {
 		q.allOf = append(q.allOf, words.Stem(object))
+	} else if st := words.Stem(next); next != "" && !isStop(next) && !words.IsVague(next) && !keptStems[st] && !e.rules.aspect[st] {
+		// "Can I eat cookies?": a sentence on the thing itself ("cookies
+		// from bakery counters are not fine") answers it without the verb.
+		q.thing = st
 	}
 }
 
@@ -100,7 +104,7 @@ func (q *query) holdsFocus(picked []candidate) bool {
 		for _, st := range q.allOf {
 			all = all && (c.stems[st] || q.synonymIn(st, c.stems))
 		}
-		if all {
+		if all || q.thing != "" && (c.stems[q.thing] || q.synonymIn(q.thing, c.stems)) {
 			return true
 		}
 	}

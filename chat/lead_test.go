@@ -156,3 +156,22 @@ func TestSiteQuestionsAnsweredWhenTheSourcesSayIt(t *testing.T) {
 		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
 	}
 }
+
+// "Can I eat cookies?" hinges on eating cookies: a sentence on the cookies
+// themselves answers it; one on eating something else does not.
+func TestActivityAnsweredBySentenceOnItsThing(t *testing.T) {
+	chunks := []corpus.Chunk{
+		{ID: "food#1", DocID: "food", Title: "Food", Section: "Food", Text: "Homemade cookies and cakes are fine; cream-filled cakes and cookies from bakery counters are not."},
+		{ID: "food#2", DocID: "food", Title: "Food", Section: "Appetite", Text: "Eat small meals or snacks every two to three hours instead of three large meals."},
+	}
+	e, err := New(&fakeSearcher{chunks: chunks, stats: newTermStats(chunks)}, Config{Chunks: chunks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := answer(t, e, nil, "Can I eat cookies from the bakery?"); r.Kind != KindAnswer || !strings.Contains(r.Text, "bakery counters") {
+		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
+	}
+	if r := answer(t, e, nil, "Can I eat sushi from the market?"); r.Kind != KindNoAnswer {
+		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
+	}
+}
