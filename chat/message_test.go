@@ -36,7 +36,8 @@ func TestKeepAcronymPlurals(t *testing.T) {
 }
 
 func TestMisspeltStop(t *testing.T) {
-	for w, want := range map[string]bool{"evryone": true, "becuase": true, "everyone": false, "lymphoma": false, "sushi": false, "cytokin": false} {
+	for w, want := range map[string]bool{"evryone": true, "becuase": true, "everyone": false, "lymphoma": false, "sushi": false, "cytokin": false,
+		"kno": true, "ment": true, "hiv": false, "ivf": false, "gym": false} {
 		if got := misspeltStop(w); got != want {
 			t.Errorf("misspeltStop(%q) = %v, want %v", w, got, want)
 		}

@@ -39,8 +39,11 @@ func newSpeller(chunks []corpus.Chunk) *speller {
 // ("efect"); from minTwoEdits, two edits are ("leukaferesis").
 const (
 	minCorrected = 5
-	minOneEdit   = 6
-	minTwoEdits  = 8
+	// minLeftOut: a word this short may still be a common word with a
+	// letter left out ("kno", "ment"), which few other words are.
+	minLeftOut  = 3
+	minOneEdit  = 6
+	minTwoEdits = 8
 )
 
 // correct returns the corpus word that word most likely misspells, or "":
@@ -130,16 +133,25 @@ func abs(n int) int {
 // edit from a stop word ("evryone", "becuase"): the patient's typing, not a
 // topic the sources lack.
 func misspeltStop(word string) bool {
-	if len(word) < minCorrected || words.IsStop(word) || words.IsEnglish(word) {
+	if len(word) < minLeftOut || words.IsStop(word) || words.IsEnglish(word) {
 		return false
 	}
 	const letters = "abcdefghijklmnopqrstuvwxyz"
-	try := func(w string) bool { return words.IsStop(w) }
+	// Phone typing drops letters from the commonest words ("kno", "ment"):
+	// stop words, question furniture and general words.
+	try := func(w string) bool { return words.IsStop(w) || words.IsFurniture(w) || words.IsVague(w) }
 	for i := 0; i <= len(word); i++ {
 		for _, r := range letters {
 			if try(word[:i] + string(r) + word[i:]) {
 				return true // a letter left out
 			}
+		}
+	}
+	if len(word) < minCorrected {
+		return false // a short word is one letter off too many words ("hiv", "his")
+	}
+	for i := 0; i <= len(word); i++ {
+		for _, r := range letters {
 			if i < len(word) && try(word[:i]+string(r)+word[i+1:]) {
 				return true // a letter mistyped
 			}

@@ -5,8 +5,8 @@ import "strings"
 // IsVague reports whether a word (lower case) is one of English's most
 // common general words that say how, how much, when or what sort rather
 // than what: adjectives and adverbs of degree, time and manner ("far",
-// "ago", "main", "random", "properly") and light nouns ("thing",
-// "people", "moment", "rest"). A question's topic is seldom one of them
+// "ago", "main", "random", "properly"), light nouns ("thing", "people",
+// "moment", "rest") and the verbs of knowing and saying ("know", "meant"). A question's topic is seldom one of them
 // ("is it any good so far", "at the moment", "the rest of the immune
 // system"): when the sources never use such a word, that says little
 // about whether they answer the question. Nouns that name things ("cat",
@@ -29,7 +29,9 @@ var vagueWords = func() map[string]bool {
 		anymore somewhere anywhere everywhere somehow
 		thing things stuff people folks sort sorts bit bits lot lots moment moments rest matter fact idea
 		sense whatever something anything everything nothing someone anyone everyone somebody anybody
-		everybody`) {
+		everybody
+		know knows knew known think thinks thought mean means meant want wants wanted say says said
+		wonder wondering guess suppose hope seem seems`) {
 		m[w] = true
 	}
 	return m
