@@ -15,7 +15,10 @@ const maxLabelWords = 4
 type analysis struct {
 	section, text string
 	stems         map[string]bool // of the section heading and text
-	sentences     []sentence
+	// heading holds the stems of the section heading that its text never
+	// uses: what the heading says all its sentences are about ("Challenges").
+	heading   map[string]bool
+	sentences []sentence
 }
 
 // sentence is a quotable sentence of a passage.
@@ -50,7 +53,10 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 	if a != nil && a.text == text && a.section == section {
 		return a
 	}
-	a = &analysis{section: section, text: text, stems: stemSet(section + " " + text)}
+	a = &analysis{section: section, text: text, stems: stemSet(section + " " + text), heading: stemSet(section)}
+	for st := range stemSet(text) {
+		delete(a.heading, st)
+	}
 	afterLabel, intro, prev := false, -1, ""
 	for i, sp := range words.Sentences(text) {
 		s := text[sp.Start:sp.End]

@@ -70,6 +70,7 @@ const (
 	olderTopicWeight   = 0.35 // topic words that question carried from earlier ones
 	relatedWeight      = 0.5  // related words from rules.yaml
 	synonymWeight      = 0.8  // synonyms from the lay-term lexicon
+	headingWeight      = 0.5  // a word of the sentence's section heading
 	maxQueryTerms      = 64   // a question's words beyond this add nothing but work
 	citedAgainPenalty  = 0.15 // for a sentence from a passage the previous answer cited
 	repeatPenalty      = 0.2  // for a sentence the previous answer said
@@ -705,7 +706,8 @@ type candidate struct {
 	pos     int    // sentence number within the passage
 	last    int    // that of its last sentence, when it joins two (see analyse)
 	text    string
-	said    string // the sentence as written, when text resolves its opening pronoun
+	said    string          // the sentence as written, when text resolves its opening pronoun
+	heading map[string]bool // stems of its section's heading, which says what it is about
 	stems   map[string]bool
 	aside   bool
 	rel     float64
@@ -740,13 +742,14 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		}
 	}
 	for pi, p := range passages {
+		an := e.analyse(p.ID, p.Section, p.Text)
 		prior := 1 / float64(pi+1)
 		if maxScore > 0 {
 			prior = p.Score / maxScore
 		}
 		var last candidate
-		for i, s := range e.analyse(p.ID, p.Section, p.Text).sentences {
-			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, last: s.last, text: s.text, said: s.said, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines}
+		for i, s := range an.sentences {
+			c := candidate{passage: pi, chunk: p.ID, heading: an.heading, pos: s.pos, last: s.last, text: s.text, said: s.said, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines}
 			c.rel = e.relevance(q, c, prior)
 			if c.leans && i > 0 && last.last == c.pos-1 {
 				// "It can have side effects" is about what the sentence
@@ -826,6 +829,12 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 		}
 		if q.otherSynonymIn(st, c.stems) {
 			hit += synonymWeight * w
+			continue
+		}
+		if c.heading[st] {
+			// "Challenges" over "Matched donors. Similar to human organ
+			// transplants, ...": what the section is about.
+			hit += headingWeight * w
 			continue
 		}
 		for _, rel := range q.related[st] {

@@ -175,3 +175,17 @@ func TestActivityAnsweredBySentenceOnItsThing(t *testing.T) {
 		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
 	}
 }
+
+// A section heading says what its sentences are about when they do not
+// name it themselves ("Challenges" over "Matched donors. ...").
+func TestHeadingNamesWhatItsSentencesAreAbout(t *testing.T) {
+	e, _ := newFakeEngine(t, Config{})
+	a := e.analyse("p", "Challenges", "Matched donors. Similar to organ transplants, donors must be carefully matched to the patient.")
+	if !a.heading[words.Stem("challenges")] {
+		t.Errorf("heading stems %v lack the heading's word", a.heading)
+	}
+	a = e.analyse("q", "What is CAR-T therapy", "CAR-T therapy is an immunotherapy that uses the patient's own T cells.")
+	if a.heading[words.Stem("therapy")] {
+		t.Errorf("a heading word its text uses still counts as the heading's: %v", a.heading)
+	}
+}
