@@ -42,6 +42,10 @@ type Options struct {
 	// BusyTimeout is how long a write waits for another writer's lock
 	// (another process on the same file). 0 means 10s.
 	BusyTimeout time.Duration
+	// Bulk commits without fsync (synchronous OFF), for making large test
+	// logs fast (cellchat loadtest --fill): a crash may lose the last
+	// commits, so a server never opens its log so.
+	Bulk bool
 }
 
 // Store is the SQLite transcript log. Its methods are safe for concurrent use.
@@ -150,7 +154,11 @@ func openDB(path string, opts Options) (*sql.DB, error) {
 	// FULL: in WAL mode NORMAL may lose the last commits on power loss;
 	// the promise here is that a reply shown to a patient is logged, so
 	// every commit is fsynced. Group commit keeps this affordable.
-	q.Add("_pragma", "synchronous(FULL)")
+	if opts.Bulk {
+		q.Add("_pragma", "synchronous(OFF)")
+	} else {
+		q.Add("_pragma", "synchronous(FULL)")
+	}
 	q.Add("_pragma", "foreign_keys(ON)")
 	// No checkpoint inside a commit (by default the committing connection
 	// copies the WAL back into the database every 1000 pages, and the

@@ -35,8 +35,14 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	attackEmail := fs.String("attack-email", "loadtest-target@example.org", "staff e-mail the sign-in attacks try wrong passwords for")
 	attackEvery := fs.Duration("attack-byte-every", 2*time.Second, "slow-body: time between bytes of the body")
 	attackPath := fs.String("attack-path", "/api/ask", "slow-body: where the body is sent, /api/ask or /staff/signin")
+	fill := fs.Int("fill", 0, "instead of asking a server, write this many synthetic turns (conversations, feedback, reviews) straight into the transcript log in --data, for scale tests; the server must not be running on it")
+	fillDays := fs.Int("fill-days", 365, "with --fill: spread the turns over this many days up to now")
+	p := addPathFlags(fs)
 	if _, err := parseFlags(fs, c, args); err != nil {
 		return err
+	}
+	if *fill > 0 {
+		return runFill(ctx, c, p, *questions, *fill, *fillDays, *asJSON)
 	}
 	// The load tool allocates a buffer per frame read and keeps little:
 	// collecting less often leaves more of a shared machine's CPU to the
