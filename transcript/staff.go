@@ -279,7 +279,7 @@ func (s *Store) AddReview(ctx context.Context, rv Review) (Review, error) {
 
 // Reviews returns the reviews of a reply, oldest first.
 func (s *Store) Reviews(ctx context.Context, answerID string) ([]Review, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, answer_id, reviewer, status, note, corrected, time
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, answer_id, reviewer, status, note, corrected, time
 		FROM reviews WHERE answer_id = ? ORDER BY time, id`, answerID)
 	if err != nil {
 		return nil, fmt.Errorf("reviews: %w", err)

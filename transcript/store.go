@@ -42,6 +42,11 @@ type Options struct {
 	// BusyTimeout is how long a write waits for another writer's lock
 	// (another process on the same file). 0 means 10s.
 	BusyTimeout time.Duration
+	// ReadTimeout is the statement time limit of the staff console's
+	// reads (ListReplies, Conversation, Stats, AuditQuery): a read still
+	// running then is interrupted and returns ErrTooSlow. 0 means
+	// DefaultReadTimeout; negative, no limit.
+	ReadTimeout time.Duration
 	// Bulk commits without fsync (synchronous OFF), for making large test
 	// logs fast (cellchat loadtest --fill): a crash may lose the last
 	// commits, so a server never opens its log so.
@@ -56,8 +61,10 @@ type Options struct {
 // in one transaction (one fsync for the lot) and only then answers each
 // caller: Record returning nil means the turn is on disk.
 type Store struct {
-	db     *sql.DB
-	redact bool
+	db          *sql.DB
+	rdb         *sql.DB // the staff console's reads, see openReader
+	readTimeout time.Duration
+	redact      bool
 
 	writes   chan writeReq
 	maxBatch int
@@ -70,8 +77,11 @@ type Store struct {
 	commits, committed atomic.Uint64         // transactions and the records they held, see CommitStats
 	commitErr          atomic.Pointer[error] // why the last commit stored nothing, nil once one succeeds
 
-	restartFrames int         // see checkpoint
-	walLong       atomic.Bool // the checkpointer asks the writer to restart the WAL
+	restartFrames int           // see checkpoint
+	walLong       atomic.Bool   // the checkpointer asks the writer to restart the WAL
+	walFrames     atomic.Int64  // the WAL's length in pages at the last checkpoint, see WALBytes
+	walWarned     time.Time     // when the checkpointer last warned of a long WAL
+	busyTimeout   time.Duration // the writer's wait for another writer's lock
 
 	closeMu sync.RWMutex // held for reading while sending to writes
 	closed  bool
@@ -98,18 +108,29 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	db, err := openDB(path, opts)
 	if err != nil {
+		if isCorrupt(err) { // a schema too damaged to read
+			return nil, corruptLog(path, err)
+		}
 		return nil, err
 	}
 	if err := quickCheck(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("the transcript log %s is corrupt (%w): refusing to start on it; restore it from a backup, or move it (with its -wal file) aside to start a new log", path, err)
+		return nil, corruptLog(path, err)
 	}
 	if err := migrate(ctx, db, schemaVersion); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
+	rdb, err := openReader(path, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	s := &Store{
 		db:            db,
+		rdb:           rdb,
+		readTimeout:   opts.ReadTimeout,
+		busyTimeout:   opts.BusyTimeout,
 		redact:        opts.Redact,
 		writes:        make(chan writeReq, 1024),
 		maxBatch:      opts.MaxBatch,
@@ -121,12 +142,20 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.maxBatch <= 0 {
 		s.maxBatch = 256
 	}
+	if s.readTimeout == 0 {
+		s.readTimeout = DefaultReadTimeout
+	}
+	if s.busyTimeout <= 0 {
+		s.busyTimeout = defaultBusyTimeout
+	}
 	if s.wconn, err = db.Conn(ctx); err != nil {
+		rdb.Close()
 		db.Close()
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
 	if s.wstmts, err = prepareWrites(ctx, s.wconn); err != nil {
 		s.wconn.Close()
+		rdb.Close()
 		db.Close()
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
@@ -144,9 +173,29 @@ func openDB(path string, opts Options) (*sql.DB, error) {
 	} else if !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
+	db, err := sql.Open("sqlite", dsn(path, opts))
+	if err != nil {
+		return nil, fmt.Errorf("open transcript %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open transcript %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// defaultBusyTimeout is how long a write waits for another writer's lock
+// when Options.BusyTimeout is 0.
+const defaultBusyTimeout = 10 * time.Second
+
+// dsn is the data source name of the log at path with the pragmas every
+// connection needs, and extra ones.
+func dsn(path string, opts Options, extra ...string) string {
 	busy := opts.BusyTimeout
 	if busy <= 0 {
-		busy = 10 * time.Second
+		busy = defaultBusyTimeout
 	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
@@ -168,18 +217,10 @@ func openDB(path string, opts Options) (*sql.DB, error) {
 	// Writers take the lock at BEGIN, so two writing transactions never
 	// deadlock upgrading from a read lock; busy_timeout makes them queue.
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open transcript %s: %w", path, err)
+	for _, p := range extra {
+		q.Add("_pragma", p)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
-	if err := db.Ping(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open transcript %s: %w", path, err)
-	}
-	return db, nil
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 // Record durably stores one turn: when it returns nil, the turn survives a
@@ -402,26 +443,66 @@ const restartFrames = 4096
 // tail pages of the turns table and its indexes), making page lookups and
 // checkpoints ever slower. Past restartFrames it asks the writer, which
 // alone can do it without waiting for itself, to restart the WAL between
-// two commits (restartWAL).
+// two commits (restartWAL). It also notes the WAL's length (WALBytes) and
+// warns when a reader has kept it from starting over for long.
 func (s *Store) checkpoint() error {
 	var busy, frames, copied int
 	if err := s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
 		return err
 	}
+	s.walFrames.Store(int64(frames))
 	if frames >= s.restartFrames {
 		s.walLong.Store(true)
+	}
+	if b := s.WALBytes(); b >= walWarnBytes && time.Since(s.walWarned) >= walWarnEvery {
+		s.walWarned = time.Now()
+		slog.Warn("transcript WAL is long: a long read (a staff console query, a backup) keeps it from starting over; it shrinks once the read ends",
+			"wal_mb", b>>20)
 	}
 	return nil
 }
 
+// walPageBytes is the size of one WAL frame: a page (SQLite's default
+// 4096 bytes, which the log keeps) and its 24-byte header.
+const walPageBytes = 4096 + 24
+
+// walWarnBytes is the WAL length past which the checkpointer warns: some
+// 16 times restartFrames, which only a reader holding one snapshot for
+// many seconds under load lets it reach. walWarnEvery spaces the warnings.
+const (
+	walWarnBytes = 256 << 20
+	walWarnEvery = time.Minute
+)
+
+// WALBytes is the length of the log's write-ahead log at the last
+// checkpoint (every second), for the /metrics gauge: it grows while a
+// reader holds an old snapshot and the writer cannot start it over.
+func (s *Store) WALBytes() int64 { return s.walFrames.Load() * walPageBytes }
+
 // restartWAL runs on the writer between commits when the checkpointer found
 // the WAL long: a RESTART checkpoint copies back the little PASSIVE left
-// and has the next commit write the WAL from its beginning.
+// and has the next commit write the WAL from its beginning. It never
+// waits: a RESTART checkpoint waits (through the busy handler, holding the
+// write lock) until every reader has left the WAL, and a reader may take
+// seconds (a staff console query over millions of turns), every patient's
+// answer waiting behind it. With no busy timeout it gives up at once when a
+// reader is still in the WAL, and the checkpointer asks again a second later.
 func (s *Store) restartWAL(ctx context.Context) {
 	if !s.walLong.Swap(false) {
 		return
 	}
-	if _, err := s.wconn.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`); err != nil {
+	c := s.wconn
+	if _, err := c.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		slog.Warn("transcript checkpoint", "err", err)
+		return
+	}
+	var busy, frames, copied int
+	if err := c.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied); err != nil {
+		slog.Warn("transcript checkpoint", "err", err)
+	}
+	// The writer's BEGIN still waits for another writer's lock (a staff
+	// review, a feedback insert, another process).
+	if _, err := c.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, s.busyTimeout.Milliseconds())); err != nil {
 		slog.Warn("transcript checkpoint", "err", err)
 	}
 }
@@ -588,8 +669,13 @@ func (st *writeStmts) passage(ctx context.Context, chunkID, text string) (int64,
 // (the newest ones) when limit > 0. ErrNotFound when there is no such conversation.
 // Replies carry their citations; retrieved passages are left out (see Turn).
 func (s *Store) History(ctx context.Context, conversationID string, limit int) ([]Record, error) {
+	return s.history(ctx, s.db, conversationID, limit)
+}
+
+// history is History on db: patients' connections or the console's.
+func (s *Store) history(ctx context.Context, db *sql.DB, conversationID string, limit int) ([]Record, error) {
 	var exists int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE id = ?`, conversationID).Scan(&exists); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE id = ?`, conversationID).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	if exists == 0 {
@@ -598,7 +684,7 @@ func (s *Store) History(ctx context.Context, conversationID string, limit int) (
 	if limit <= 0 {
 		limit = math.MaxInt64
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+turnColumns+` FROM turns WHERE rowid IN (`+conversationTurns+`)
+	rows, err := db.QueryContext(ctx, `SELECT `+turnColumns+` FROM turns WHERE rowid IN (`+conversationTurns+`)
 		ORDER BY time, rowid`, conversationID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
@@ -607,7 +693,7 @@ func (s *Store) History(ctx context.Context, conversationID string, limit int) (
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	if err := s.resolveCitations(ctx, recs, cited); err != nil {
+	if err := resolveCitations(ctx, db, recs, cited); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	return recs, nil
@@ -652,7 +738,7 @@ func scanRecords(rows *sql.Rows) ([]Record, []string, error) {
 
 // resolveCitations sets the citations of each of recs from its
 // citation_refs (cited, same order), reading the passages of all in one query.
-func (s *Store) resolveCitations(ctx context.Context, recs []Record, cited []string) error {
+func resolveCitations(ctx context.Context, db *sql.DB, recs []Record, cited []string) error {
 	refs := make([][]citationRef, len(recs))
 	var ids []int64
 	for i := range recs {
@@ -664,7 +750,7 @@ func (s *Store) resolveCitations(ctx context.Context, recs []Record, cited []str
 			ids = append(ids, r.pid)
 		}
 	}
-	texts, err := passageTexts(ctx, s.db, ids)
+	texts, err := passageTexts(ctx, db, ids)
 	if err != nil {
 		return err
 	}
@@ -685,7 +771,7 @@ func (s *Store) resolveCitations(ctx context.Context, recs []Record, cited []str
 
 func (s *Store) retrieved(ctx context.Context, answerID string) ([]chat.Retrieved, error) {
 	var data string
-	if err := s.db.QueryRowContext(ctx, `SELECT retrieved_refs FROM turns WHERE answer_id = ?`, answerID).Scan(&data); err != nil {
+	if err := s.rdb.QueryRowContext(ctx, `SELECT retrieved_refs FROM turns WHERE answer_id = ?`, answerID).Scan(&data); err != nil {
 		return nil, err
 	}
 	refs, err := decodeRetrievedRefs(data)
@@ -699,7 +785,7 @@ func (s *Store) retrieved(ctx context.Context, answerID string) ([]chat.Retrieve
 	for i, r := range refs {
 		ids[i] = r.pid
 	}
-	texts, err := passageTexts(ctx, s.db, ids)
+	texts, err := passageTexts(ctx, s.rdb, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -730,8 +816,8 @@ func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Fee
 	}
 	// The ownership check and the insert are one statement, so the answer
 	// cannot be deleted (retention) between them.
-	res, err := s.db.ExecContext(ctx, `INSERT INTO feedback(answer_id, rating, comment, time)
-		SELECT answer_id, ?, ?, ? FROM turns WHERE answer_id = ? AND conversation_id = ?`,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO feedback(answer_id, rating, comment, time, turn_time)
+		SELECT answer_id, ?, ?, ?, time FROM turns WHERE answer_id = ? AND conversation_id = ?`,
 		f.Rating, f.Comment, f.Time.UnixNano(), f.AnswerID, conversationID)
 	if err != nil {
 		return fmt.Errorf("record feedback: %w", err)
@@ -798,5 +884,6 @@ func (s *Store) Close() error {
 	// The last connection to close checkpoints and removes the WAL.
 	s.wstmts.close()
 	s.wconn.Close()
+	s.rdb.Close()
 	return s.db.Close()
 }
