@@ -204,7 +204,7 @@ func (s *Store) ListReplies(ctx context.Context, f Filter) (_ []ReplyRow, err er
 // for a search before the list is read newest first instead, testing each
 // row: a search this common fills a page within a few thousand rows,
 // while sorting every match by time would read them all.
-const maxSearchCandidates = 10_000
+var maxSearchCandidates = 10_000
 
 // listSource is the FROM clause of f's list, with its parameters: the
 // turns themselves (found by the time or kind index), or, for a filter

@@ -27,7 +27,7 @@ const readConns = 4
 // never take a connection patients' history lookups need, and, being
 // query_only, cannot write whatever they are asked.
 func openReader(path string, opts Options) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn(path, opts, "query_only(1)"))
+	db, err := sql.Open("sqlite", dsn(path, opts, true))
 	if err != nil {
 		return nil, fmt.Errorf("open transcript %s for reading: %w", path, err)
 	}

@@ -173,7 +173,7 @@ func openDB(path string, opts Options) (*sql.DB, error) {
 	} else if !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
-	db, err := sql.Open("sqlite", dsn(path, opts))
+	db, err := sql.Open("sqlite", dsn(path, opts, false))
 	if err != nil {
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
@@ -191,8 +191,8 @@ func openDB(path string, opts Options) (*sql.DB, error) {
 const defaultBusyTimeout = 10 * time.Second
 
 // dsn is the data source name of the log at path with the pragmas every
-// connection needs, and extra ones.
-func dsn(path string, opts Options, extra ...string) string {
+// connection needs; a reader's connections are query_only.
+func dsn(path string, opts Options, reader bool) string {
 	busy := opts.BusyTimeout
 	if busy <= 0 {
 		busy = defaultBusyTimeout
@@ -216,9 +216,10 @@ func dsn(path string, opts Options, extra ...string) string {
 	q.Add("_pragma", "wal_autocheckpoint(0)")
 	// Writers take the lock at BEGIN, so two writing transactions never
 	// deadlock upgrading from a read lock; busy_timeout makes them queue.
-	q.Set("_txlock", "immediate")
-	for _, p := range extra {
-		q.Add("_pragma", p)
+	if reader {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
