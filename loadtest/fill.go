@@ -79,7 +79,7 @@ func Fill(ctx context.Context, log FillLog, cfg FillConfig) (FillResult, error) 
 	span := time.Duration(cfg.Days) * 24 * time.Hour
 	// Conversations start evenly over the span, in order, so the log is
 	// written oldest first as a server's is.
-	convs := (cfg.Turns + 2) / ((fillMaxTurnsPerConversation + 1) / 2)
+	convs := cfg.Turns * 2 / (fillMaxTurnsPerConversation + 1) // 3.5 turns each on average
 	step := span / time.Duration(max(convs, 1))
 	work := make(chan []transcript.Record, fillWorkers)
 	var res FillResult

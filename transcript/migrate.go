@@ -230,9 +230,9 @@ CREATE INDEX audit_time ON audit(time);
 `,
 	// 8: the staff console reads a large log without scanning it.
 	// turn_days counts replies by UTC day and kind, kept by triggers, for
-	// the dashboard. feedback.turn_time is the time of the rated turn, so
-	// feedback is counted and filtered by the turn's time from its own
-	// index. turns_fts indexes questions and replies by trigram for the
+	// the dashboard. feedback.turn_time and reviews.turn_time are the time
+	// of the turn rated or reviewed, so both are counted and filtered by
+	// the turn's time from their own index, without looking each turn up. turns_fts indexes questions and replies by trigram for the
 	// text search (a substring search, as before: trigrams serve any
 	// substring of three characters or more); detail=none keeps it to
 	// about a third of the size positions would take, and SQLite checks
@@ -255,6 +255,9 @@ END;
 ALTER TABLE feedback ADD COLUMN turn_time INTEGER NOT NULL DEFAULT 0;
 UPDATE feedback SET turn_time = (SELECT time FROM turns WHERE turns.answer_id = feedback.answer_id);
 CREATE INDEX feedback_turn_time ON feedback(rating, turn_time);
+ALTER TABLE reviews ADD COLUMN turn_time INTEGER NOT NULL DEFAULT 0;
+UPDATE reviews SET turn_time = (SELECT time FROM turns WHERE turns.answer_id = reviews.answer_id);
+CREATE INDEX reviews_turn_time ON reviews(turn_time);
 CREATE VIRTUAL TABLE turns_fts USING fts5(question, text, content='turns', content_rowid='rowid',
 	tokenize='trigram', detail='none');
 INSERT INTO turns_fts(turns_fts) VALUES ('rebuild');

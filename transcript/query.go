@@ -83,6 +83,12 @@ type ReplyRow struct {
 // rows that follow.
 func (r ReplyRow) Cursor() Cursor { return r.cursor }
 
+// feedbackRating is a feedback row's rating where its answer_id is known:
+// the unary plus keeps SQLite from looking it up by the rating index
+// (feedback_turn_time), which holds every feedback row of that rating,
+// rather than by answer (feedback_answer), which holds one or two.
+const feedbackRating = "+fb.rating"
+
 const latestReview = `(SELECT status FROM reviews rv WHERE rv.answer_id = t.answer_id ORDER BY rv.time DESC, rv.id DESC LIMIT 1)`
 
 // where builds the WHERE clause for f: fixed SQL text with ? placeholders,
@@ -105,7 +111,7 @@ func (f Filter) where() (string, []any, error) {
 	switch f.Feedback {
 	case "":
 	case "up", "down":
-		conds, args = append(conds, "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = ?)"), append(args, f.Feedback)
+		conds, args = append(conds, "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id AND "+feedbackRating+" = ?)"), append(args, f.Feedback)
 	case "comment":
 		conds = append(conds, "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.comment <> '')")
 	case "any":
@@ -168,8 +174,8 @@ func (s *Store) ListReplies(ctx context.Context, f Filter) (_ []ReplyRow, err er
 	q := `SELECT t.rowid, t.answer_id, t.conversation_id, t.time, t.question, t.kind, t.text, t.mode, t.reason, t.confidence,
 		t.corpus_version, t.latency_ns,
 		json_array_length(t.citation_refs),
-		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'up'),
-		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'down'),
+		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND ` + feedbackRating + ` = 'up'),
+		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND ` + feedbackRating + ` = 'down'),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.comment <> ''),
 		COALESCE(` + latestReview + `, '')
 		FROM (SELECT t.rowid AS id FROM ` + from + where + ` ORDER BY t.time DESC, t.rowid DESC LIMIT ? OFFSET ?) page
@@ -220,16 +226,10 @@ func (s *Store) listSource(ctx context.Context, f Filter) (string, []any, error)
 		// kind) and test each row against the chain.
 		return "turns t NOT INDEXED", nil, nil
 	case f.Review != "" && f.Review != "none":
-		return `(SELECT DISTINCT answer_id FROM reviews` + join, nil, nil
+		return `(SELECT DISTINCT answer_id FROM reviews WHERE turn_time >= ? AND turn_time < ?` + join, f.span(), nil
 	case f.Feedback != "" && f.Feedback != "none":
 		q := `(SELECT DISTINCT answer_id FROM feedback fb WHERE fb.turn_time >= ? AND fb.turn_time < ?`
-		args := []any{int64(math.MinInt64), int64(math.MaxInt64)}
-		if !f.From.IsZero() {
-			args[0] = f.From.UnixNano()
-		}
-		if !f.To.IsZero() {
-			args[1] = f.To.UnixNano()
-		}
+		args := f.span()
 		switch f.Feedback {
 		case "up", "down":
 			q, args = q+` AND fb.rating = ?`, append(args, f.Feedback)
@@ -249,6 +249,18 @@ func (s *Store) listSource(ctx context.Context, f Filter) (string, []any, error)
 		}
 	}
 	return "turns t", nil, nil
+}
+
+// span is [From, To) in unix nanoseconds, the open ends as far as they go.
+func (f Filter) span() []any {
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if !f.From.IsZero() {
+		lo = f.From.UnixNano()
+	}
+	if !f.To.IsZero() {
+		hi = f.To.UnixNano()
+	}
+	return []any{lo, hi}
 }
 
 // searchPattern is the LIKE pattern the text search index answers for a
@@ -348,18 +360,13 @@ const nsPerDay = int64(24 * time.Hour)
 // Stats computes the dashboard figures for replies in [from, to) (zero:
 // unbounded). Replies are counted from the daily roll-up (turn_days) for
 // whole days and from the turns themselves only for the part-days at
-// either end; feedback by the time of the turn it rates (its own index);
-// reviews, which staff write by hand and so are few, by joining their turns.
+// either end; feedback and reviews by the time of the turn they are of
+// (their own indexes).
 func (s *Store) Stats(ctx context.Context, from, to time.Time) (_ Stats, err error) {
 	ctx, done := s.consoleRead(ctx)
 	defer func() { err = done(err) }()
-	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
-	if !from.IsZero() {
-		lo = from.UnixNano()
-	}
-	if !to.IsZero() {
-		hi = to.UnixNano()
-	}
+	span := Filter{From: from, To: to}.span()
+	lo, hi := span[0].(int64), span[1].(int64)
 	var st Stats
 	if err := s.dayCounts(ctx, &st, lo, hi); err != nil {
 		return st, fmt.Errorf("stats: %w", err)
@@ -368,12 +375,11 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time) (_ Stats, err err
 	err = s.rdb.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM feedback WHERE rating = 'up' AND turn_time >= ?1 AND turn_time < ?2),
 		(SELECT COUNT(*) FROM feedback WHERE rating = 'down' AND turn_time >= ?1 AND turn_time < ?2),
-		(SELECT COUNT(*) FROM (SELECT DISTINCT answer_id FROM reviews) r CROSS JOIN turns t ON t.answer_id = r.answer_id
-			WHERE t.time >= ?1 AND t.time < ?2),
+		(SELECT COUNT(DISTINCT answer_id) FROM reviews WHERE turn_time >= ?1 AND turn_time < ?2),
 		(SELECT COUNT(DISTINCT fb.answer_id) FROM feedback fb WHERE fb.rating = 'down' AND fb.turn_time >= ?1 AND fb.turn_time < ?2
 			AND NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.answer_id = fb.answer_id)),
-		(SELECT COUNT(*) FROM (SELECT DISTINCT answer_id FROM reviews) r CROSS JOIN turns t ON t.answer_id = r.answer_id
-			WHERE t.time >= ?1 AND t.time < ?2 AND `+latestReview+` IN ('needs_correction', 'wrong'))`,
+		(SELECT COUNT(*) FROM (SELECT DISTINCT answer_id FROM reviews WHERE turn_time >= ?1 AND turn_time < ?2) t
+			WHERE `+latestReview+` IN ('needs_correction', 'wrong'))`,
 		lo, hi).Scan(&st.FeedbackUp, &st.FeedbackDown, &reviewed, &st.DownNoReview, &st.NeedsFollowUp)
 	st.Unreviewed = st.Replies - reviewed
 	if err != nil {
