@@ -487,7 +487,7 @@ func (s *Store) WALBytes() int64 { return s.walFrames.Load() * walPageBytes }
 // write lock) until every reader has left the WAL, and a reader may take
 // seconds (a staff console query over millions of turns), every patient's
 // answer waiting behind it. With no busy timeout it gives up at once when a
-// reader is still in the WAL, and the checkpointer asks again a second later.
+// reader is still in the WAL, and tries again after the next commit.
 func (s *Store) restartWAL(ctx context.Context) {
 	if !s.walLong.Swap(false) {
 		return
@@ -500,6 +500,13 @@ func (s *Store) restartWAL(ctx context.Context) {
 	var busy, frames, copied int
 	if err := c.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied); err != nil {
 		slog.Warn("transcript checkpoint", "err", err)
+	} else if busy != 0 {
+		// A reader, the checkpointer or another writer was in the way:
+		// try again after the next commit, so that a staff member reading
+		// page after page does not keep the WAL from starting over between
+		// two pages. A try that gives up costs little: the pages it could
+		// copy, it copied.
+		s.walLong.Store(true)
 	}
 	// The writer's BEGIN still waits for another writer's lock (a staff
 	// review, a feedback insert, another process).
