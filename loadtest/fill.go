@@ -83,7 +83,11 @@ func Fill(ctx context.Context, log FillLog, cfg FillConfig) (FillResult, error) 
 	step := span / time.Duration(max(convs, 1))
 	work := make(chan []transcript.Record, fillWorkers)
 	var res FillResult
-	var done, fb, rv atomic.Int64
+	var done atomic.Int64
+	// Feedback and reviews are written once every turn is in: beside the
+	// writer's back-to-back commits, they would wait for the write lock.
+	var mu sync.Mutex
+	var reactions []func(context.Context, FillLog, *FillResult) error
 	var firstErr error
 	var errOnce sync.Once
 	ctx, cancel := context.WithCancel(ctx)
@@ -105,9 +109,10 @@ func Fill(ctx context.Context, log FillLog, cfg FillConfig) (FillResult, error) 
 					if n := done.Add(1); cfg.Progress != nil && n%100_000 == 0 {
 						cfg.Progress(int(n))
 					}
-					if err := fillReactions(ctx, log, rng, r, &fb, &rv); err != nil {
-						fail(fmt.Errorf("fill: %w", err))
-						return
+					if rs := fillReactions(rng, r); len(rs) > 0 {
+						mu.Lock()
+						reactions = append(reactions, rs...)
+						mu.Unlock()
 					}
 				}
 			}
@@ -132,7 +137,15 @@ func Fill(ctx context.Context, log FillLog, cfg FillConfig) (FillResult, error) 
 	}
 	close(work)
 	wg.Wait()
-	res.Turns, res.Feedback, res.Reviews = int(done.Load()), int(fb.Load()), int(rv.Load())
+	res.Turns = int(done.Load())
+	for _, react := range reactions {
+		if firstErr != nil || ctx.Err() != nil {
+			break
+		}
+		if err := react(ctx, log, &res); err != nil {
+			fail(fmt.Errorf("fill: %w", err))
+		}
+	}
 	res.Elapsed = time.Since(start)
 	if firstErr != nil {
 		return res, firstErr
@@ -160,8 +173,10 @@ func fillConversation(rng *rand.Rand, from []FillTurn, at time.Time, n int) []tr
 	return out
 }
 
-// fillReactions adds a patient's rating to some turns and a staff review to a few.
-func fillReactions(ctx context.Context, log FillLog, rng *rand.Rand, r transcript.Record, fb, rv *atomic.Int64) error {
+// fillReactions draws a patient's rating of r for some turns and a staff
+// review for a few, to be written later.
+func fillReactions(rng *rand.Rand, r transcript.Record) []func(context.Context, FillLog, *FillResult) error {
+	var out []func(context.Context, FillLog, *FillResult) error
 	if rng.Float64() < fillFeedbackShare {
 		f := transcript.Feedback{AnswerID: r.AnswerID, Rating: "up", Time: r.Time.Add(time.Minute)}
 		if rng.Float64() < fillDownShare {
@@ -170,21 +185,22 @@ func fillReactions(ctx context.Context, log FillLog, rng *rand.Rand, r transcrip
 		if rng.Float64() < fillCommentShare {
 			f.Comment = fillComments[rng.IntN(len(fillComments))]
 		}
-		if err := log.RecordFeedback(ctx, r.ConversationID, f); err != nil {
-			return err
-		}
-		fb.Add(1)
+		out = append(out, func(ctx context.Context, log FillLog, res *FillResult) error {
+			res.Feedback++
+			return log.RecordFeedback(ctx, r.ConversationID, f)
+		})
 	}
 	if rng.Float64() < fillReviewShare {
 		statuses := transcript.ReviewStatuses
 		review := transcript.Review{AnswerID: r.AnswerID, Reviewer: "fill@clinic.example",
 			Status: statuses[rng.IntN(len(statuses))], Note: "synthetic review", Time: r.Time.Add(time.Hour)}
-		if _, err := log.AddReview(ctx, review); err != nil {
+		out = append(out, func(ctx context.Context, log FillLog, res *FillResult) error {
+			res.Reviews++
+			_, err := log.AddReview(ctx, review)
 			return err
-		}
-		rv.Add(1)
+		})
 	}
-	return nil
+	return out
 }
 
 // randomHex is an id of the server's shape: 32 lowercase hex characters.

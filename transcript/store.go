@@ -81,6 +81,7 @@ type Store struct {
 	walLong       atomic.Bool   // the checkpointer asks the writer to restart the WAL
 	walFrames     atomic.Int64  // the WAL's length in pages at the last checkpoint, see WALBytes
 	walWarned     time.Time     // when the checkpointer last warned of a long WAL
+	walRetry      time.Time     // the writer's next try at restarting the WAL, after one gave up
 	busyTimeout   time.Duration // the writer's wait for another writer's lock
 
 	closeMu sync.RWMutex // held for reading while sending to writes
@@ -480,6 +481,11 @@ const (
 // reader holds an old snapshot and the writer cannot start it over.
 func (s *Store) WALBytes() int64 { return s.walFrames.Load() * walPageBytes }
 
+// restartRetry is how soon the writer tries again to restart the WAL after
+// a reader or another writer was in the way: a few times a second, so the
+// gaps between a staff member's page reads are found.
+const restartRetry = 100 * time.Millisecond
+
 // restartWAL runs on the writer between commits when the checkpointer found
 // the WAL long: a RESTART checkpoint copies back the little PASSIVE left
 // and has the next commit write the WAL from its beginning. It never
@@ -487,9 +493,9 @@ func (s *Store) WALBytes() int64 { return s.walFrames.Load() * walPageBytes }
 // write lock) until every reader has left the WAL, and a reader may take
 // seconds (a staff console query over millions of turns), every patient's
 // answer waiting behind it. With no busy timeout it gives up at once when a
-// reader is still in the WAL, and tries again after the next commit.
+// reader is still in the WAL, and tries again shortly.
 func (s *Store) restartWAL(ctx context.Context) {
-	if !s.walLong.Swap(false) {
+	if time.Now().Before(s.walRetry) || !s.walLong.Swap(false) {
 		return
 	}
 	c := s.wconn
@@ -501,11 +507,13 @@ func (s *Store) restartWAL(ctx context.Context) {
 	if err := c.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied); err != nil {
 		slog.Warn("transcript checkpoint", "err", err)
 	} else if busy != 0 {
-		// A reader, the checkpointer or another writer was in the way:
-		// try again after the next commit, so that a staff member reading
-		// page after page does not keep the WAL from starting over between
-		// two pages. A try that gives up costs little: the pages it could
-		// copy, it copied.
+		// A reader, the checkpointer or another writer was in the way: try
+		// again soon, rather than at the checkpointer's next round, so
+		// that a staff member reading page after page does not keep the
+		// WAL from starting over between two pages; not after every
+		// commit, which would keep other writers (feedback, reviews) from
+		// the write lock.
+		s.walRetry = time.Now().Add(restartRetry)
 		s.walLong.Store(true)
 	}
 	// The writer's BEGIN still waits for another writer's lock (a staff
