@@ -143,7 +143,9 @@ func (f Filter) where() (string, []any, error) {
 		conds, args = append(conds, "t.rowid IN ("+conversationTurns+")"), append(args, f.ConversationID, math.MaxInt64)
 	}
 	if !f.Before.IsZero() {
-		conds = append(conds, "(t.time < ? OR (t.time = ? AND t.rowid < ?))")
+		// The first term bounds the time index, so the list starts at the
+		// cursor instead of reading down to it.
+		conds = append(conds, "t.time <= ? AND (t.time < ? OR t.rowid < ?)")
 		args = append(args, f.Before.time, f.Before.time, f.Before.row)
 	}
 	if len(conds) == 0 {
