@@ -83,12 +83,6 @@ type ReplyRow struct {
 // rows that follow.
 func (r ReplyRow) Cursor() Cursor { return r.cursor }
 
-// feedbackRating is a feedback row's rating where its answer_id is known:
-// the unary plus keeps SQLite from looking it up by the rating index
-// (feedback_turn_time), which holds every feedback row of that rating,
-// rather than by answer (feedback_answer), which holds one or two.
-const feedbackRating = "+fb.rating"
-
 const latestReview = `(SELECT status FROM reviews rv WHERE rv.answer_id = t.answer_id ORDER BY rv.time DESC, rv.id DESC LIMIT 1)`
 
 // where builds the WHERE clause for f: fixed SQL text with ? placeholders,
@@ -111,7 +105,7 @@ func (f Filter) where() (string, []any, error) {
 	switch f.Feedback {
 	case "":
 	case "up", "down":
-		conds, args = append(conds, "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id AND "+feedbackRating+" = ?)"), append(args, f.Feedback)
+		conds, args = append(conds, "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = ?)"), append(args, f.Feedback)
 	case "comment":
 		conds = append(conds, "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.comment <> '')")
 	case "any":
@@ -169,21 +163,24 @@ func (s *Store) ListReplies(ctx context.Context, f Filter) (_ []ReplyRow, err er
 	if limit <= 0 {
 		limit = 500
 	}
-	from, fromArgs, err := s.listSource(ctx, f)
+	src, err := s.listSource(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("list replies: %w", err)
+	}
+	if src.where != "" {
+		where, args = joinWhere(where, src.where), append(args, src.args...)
 	}
 	q := `SELECT t.rowid, t.answer_id, t.conversation_id, t.time, t.question, t.kind, t.text, t.mode, t.reason, t.confidence,
 		t.corpus_version, t.latency_ns,
 		json_array_length(t.citation_refs),
-		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND ` + feedbackRating + ` = 'up'),
-		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND ` + feedbackRating + ` = 'down'),
+		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'up'),
+		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'down'),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.comment <> ''),
 		COALESCE(` + latestReview + `, '')
-		FROM (SELECT t.rowid AS id FROM ` + from + where + ` ORDER BY t.time DESC, t.rowid DESC LIMIT ? OFFSET ?) page
+		FROM (SELECT t.rowid AS id FROM ` + src.from + where + src.order + ` LIMIT ? OFFSET ?) page
 		CROSS JOIN turns t ON t.rowid = page.id
 		ORDER BY t.time DESC, t.rowid DESC`
-	args = append(append(fromArgs, args...), limit, max(f.Offset, 0))
+	args = append(append(src.fromArgs, args...), limit, max(f.Offset, 0))
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list replies: %w", err)
@@ -214,43 +211,67 @@ func (s *Store) ListReplies(ctx context.Context, f Filter) (_ []ReplyRow, err er
 // while sorting every match by time would read them all.
 var maxSearchCandidates = 10_000
 
-// listSource is the FROM clause of f's list, with its parameters: the
-// turns themselves (found by the time or kind index), or, for a filter
-// that only a few turns pass, those few, looked up from a smaller table
-// first (CROSS JOIN keeps SQLite to that order). The WHERE clause still
-// tests every condition on each row.
-func (s *Store) listSource(ctx context.Context, f Filter) (string, []any, error) {
-	const join = `) d CROSS JOIN turns t ON t.answer_id = d.answer_id`
+// listSource is where a list's rows come from: the FROM clause, with its
+// parameters; conditions of its own beside the filter's; and the order,
+// which is always the turns' time and rowid, newest first.
+type listSource struct {
+	from     string
+	fromArgs []any
+	where    string // ANDed to the filter's conditions, with args
+	args     []any
+	order    string
+}
+
+// byTime is the list's order read from the turns (by the time or kind index).
+const byTime = ` ORDER BY t.time DESC, t.rowid DESC`
+
+// listSource chooses where f's rows come from: the turns themselves, or,
+// for a filter that only a few turns pass, the table or index that holds
+// those few (CROSS JOIN keeps SQLite to that order). Feedback and reviews
+// are walked newest first by the time of their turn (turn_time, turn: the
+// same order as the turns'), so a page stops after its last row.
+func (s *Store) listSource(ctx context.Context, f Filter) (listSource, error) {
 	switch {
 	case f.ConversationID != "":
 		// Along its chain by rowid; left to itself, the planner would
 		// rather scan an index of the other filters (say every turn of a
 		// kind) and test each row against the chain.
-		return "turns t NOT INDEXED", nil, nil
+		return listSource{from: "turns t NOT INDEXED", order: byTime}, nil
 	case f.Review != "" && f.Review != "none":
-		return `(SELECT DISTINCT answer_id FROM reviews WHERE turn_time >= ? AND turn_time < ?` + join, f.span(), nil
+		return listSource{from: "reviews rv INDEXED BY reviews_turn CROSS JOIN turns t ON t.rowid = rv.turn",
+			where: "rv.turn_time >= ? AND rv.turn_time < ?", args: f.span(),
+			order: " GROUP BY rv.turn_time, rv.turn ORDER BY rv.turn_time DESC, rv.turn DESC"}, nil
 	case f.Feedback != "" && f.Feedback != "none":
-		q := `(SELECT DISTINCT answer_id FROM feedback fb WHERE fb.turn_time >= ? AND fb.turn_time < ?`
-		args := f.span()
+		src := listSource{from: "feedback fb INDEXED BY feedback_turn CROSS JOIN turns t ON t.rowid = fb.turn",
+			where: "fb.turn_time >= ? AND fb.turn_time < ?", args: f.span(),
+			order: " GROUP BY fb.turn_time, fb.turn ORDER BY fb.turn_time DESC, fb.turn DESC"}
 		switch f.Feedback {
 		case "up", "down":
-			q, args = q+` AND fb.rating = ?`, append(args, f.Feedback)
+			src.where, src.args = src.where+" AND fb.rating = ?", append(src.args, f.Feedback)
 		case "comment":
-			q += ` AND fb.comment <> ''`
+			src.where += " AND fb.comment <> ''"
 		}
-		return q + join, args, nil
+		return src, nil
 	}
 	if pattern, ok := searchPattern(f.Search); ok {
 		few, err := s.fewSearchMatches(ctx, pattern)
 		if err != nil {
-			return "", nil, err
+			return listSource{}, err
 		}
 		if few {
-			return `(SELECT rowid AS id FROM turns_fts WHERE question LIKE ? UNION SELECT rowid FROM turns_fts WHERE text LIKE ?)
-				d CROSS JOIN turns t ON t.rowid = d.id`, []any{pattern, pattern}, nil
+			return listSource{from: `(SELECT rowid AS id FROM turns_fts WHERE question LIKE ? UNION SELECT rowid FROM turns_fts WHERE text LIKE ?)
+				d CROSS JOIN turns t ON t.rowid = d.id`, fromArgs: []any{pattern, pattern}, order: byTime}, nil
 		}
 	}
-	return "turns t", nil, nil
+	return listSource{from: "turns t", order: byTime}, nil
+}
+
+// joinWhere adds cond to a WHERE clause (which may be empty).
+func joinWhere(where, cond string) string {
+	if where == "" {
+		return " WHERE " + cond
+	}
+	return where + " AND " + cond
 }
 
 // span is [From, To) in unix nanoseconds, the open ends as far as they go.
@@ -378,8 +399,8 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time) (_ Stats, err err
 		(SELECT COUNT(*) FROM feedback WHERE rating = 'up' AND turn_time >= ?1 AND turn_time < ?2),
 		(SELECT COUNT(*) FROM feedback WHERE rating = 'down' AND turn_time >= ?1 AND turn_time < ?2),
 		(SELECT COUNT(DISTINCT answer_id) FROM reviews WHERE turn_time >= ?1 AND turn_time < ?2),
-		(SELECT COUNT(DISTINCT fb.answer_id) FROM feedback fb WHERE fb.rating = 'down' AND fb.turn_time >= ?1 AND fb.turn_time < ?2
-			AND NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.answer_id = fb.answer_id)),
+		(SELECT COUNT(DISTINCT fb.turn) FROM feedback fb WHERE fb.rating = 'down' AND fb.turn_time >= ?1 AND fb.turn_time < ?2
+			AND NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.turn_time = fb.turn_time AND rv.turn = fb.turn)),
 		(SELECT COUNT(*) FROM (SELECT DISTINCT answer_id FROM reviews WHERE turn_time >= ?1 AND turn_time < ?2) t
 			WHERE `+latestReview+` IN ('needs_correction', 'wrong'))`,
 		lo, hi).Scan(&st.FeedbackUp, &st.FeedbackDown, &reviewed, &st.DownNoReview, &st.NeedsFollowUp)

@@ -264,8 +264,8 @@ func (s *Store) AddReview(ctx context.Context, rv Review) (Review, error) {
 	if rv.Time.IsZero() {
 		rv.Time = time.Now()
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO reviews(answer_id, reviewer, status, note, corrected, time, turn_time)
-		SELECT answer_id, ?, ?, ?, ?, ?, time FROM turns WHERE answer_id = ?`,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO reviews(answer_id, reviewer, status, note, corrected, time, turn_time, turn)
+		SELECT answer_id, ?, ?, ?, ?, ?, time, rowid FROM turns WHERE answer_id = ?`,
 		rv.Reviewer, rv.Status, rv.Note, rv.Corrected, rv.Time.UnixNano(), rv.AnswerID)
 	if err != nil {
 		return Review{}, fmt.Errorf("add review: %w", err)

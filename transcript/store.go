@@ -832,8 +832,8 @@ func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Fee
 	}
 	// The ownership check and the insert are one statement, so the answer
 	// cannot be deleted (retention) between them.
-	res, err := s.db.ExecContext(ctx, `INSERT INTO feedback(answer_id, rating, comment, time, turn_time)
-		SELECT answer_id, ?, ?, ?, time FROM turns WHERE answer_id = ? AND conversation_id = ?`,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO feedback(answer_id, rating, comment, time, turn_time, turn)
+		SELECT answer_id, ?, ?, ?, time, rowid FROM turns WHERE answer_id = ? AND conversation_id = ?`,
 		f.Rating, f.Comment, f.Time.UnixNano(), f.AnswerID, conversationID)
 	if err != nil {
 		return fmt.Errorf("record feedback: %w", err)

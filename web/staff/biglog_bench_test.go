@@ -26,7 +26,7 @@ var consoleRequests = []struct{ name, path string }{
 	{"list-page-50", "/staff/?page=50"},
 	{"search-match", "/staff/?q=CAR-T"},
 	{"search-nomatch", "/staff/?q=zzzznotfound"},
-	{"search-short", "/staff/?q=zz"},
+	{"search-short", "/staff/?q=zz"}, // two characters: no trigram, every turn read
 	{"kind", "/staff/?kind=emergency"},
 	{"emergency-feedback-up", "/staff/?emergency=1&feedback=up"},
 	{"feedback-down", "/staff/?feedback=down"},
@@ -35,7 +35,9 @@ var consoleRequests = []struct{ name, path string }{
 	{"review-wrong", "/staff/?review=wrong"},
 	{"review-none", "/staff/?review=none"},
 	{"low-confidence", "/staff/?low=1"},
-	{"low-emergency", "/staff/?low=1&kind=referral&feedback=down"},
+	{"low-referral-down", "/staff/?low=1&kind=referral&feedback=down"},
+	{"rare-combination", "/staff/?kind=emergency&feedback=comment&review=wrong"},
+	{"export-jsonl-month", "/staff/export.jsonl?from=" + time.Now().UTC().AddDate(0, -1, 0).Format("2006-01-02")},
 	{"dates", "/staff/?from=" + time.Now().UTC().AddDate(0, -2, 0).Format("2006-01-02") + "&to=" + time.Now().UTC().AddDate(0, -1, 0).Format("2006-01-02")},
 	{"dates-search", "/staff/?q=fever&from=" + time.Now().UTC().AddDate(0, -2, 0).Format("2006-01-02")},
 	{"dashboard", "/staff/dashboard"},
@@ -72,8 +74,12 @@ func BenchmarkConsoleBigLog(b *testing.B) {
 		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: sess.Token})
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			b.Fatalf("%s: %d %s", path, w.Code, w.Body.String())
+		switch w.Code {
+		case http.StatusOK:
+		case statusTooSlow: // a search too short for the text index, stopped at the time limit
+			b.Logf("%s: stopped at the statement time limit (%d)", path, w.Code)
+		default:
+			b.Fatalf("%s: %d %.300s", path, w.Code, w.Body.String())
 		}
 		io.Copy(io.Discard, w.Body)
 	}
