@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cellchat/cellchat/chat"
 )
@@ -209,7 +208,7 @@ func (s *Store) ListReplies(ctx context.Context, f Filter) (_ []ReplyRow, err er
 // for a search before the list is read newest first instead, testing each
 // row: a search this common fills a page within a few thousand rows,
 // while sorting every match by time would read them all.
-var maxSearchCandidates = 10_000
+var maxSearchCandidates = 5_000
 
 // listSource is where a list's rows come from: the FROM clause, with its
 // parameters; conditions of its own beside the filter's; and the order,
@@ -253,14 +252,14 @@ func (s *Store) listSource(ctx context.Context, f Filter) (listSource, error) {
 		}
 		return src, nil
 	}
-	if pattern, ok := searchPattern(f.Search); ok {
-		few, err := s.fewSearchMatches(ctx, pattern)
+	if match, ok := trigramQuery(f.Search); ok {
+		few, err := s.fewSearchMatches(ctx, match)
 		if err != nil {
 			return listSource{}, err
 		}
 		if few {
-			return listSource{from: `(SELECT rowid AS id FROM turns_fts WHERE question LIKE ? UNION SELECT rowid FROM turns_fts WHERE text LIKE ?)
-				d CROSS JOIN turns t ON t.rowid = d.id`, fromArgs: []any{pattern, pattern}, order: byTime}, nil
+			return listSource{from: `(SELECT rowid AS id FROM turns_fts WHERE turns_fts MATCH ?) d CROSS JOIN turns t ON t.rowid = d.id`,
+				fromArgs: []any{match}, order: byTime}, nil
 		}
 	}
 	return listSource{from: "turns t", order: byTime}, nil
@@ -286,23 +285,34 @@ func (f Filter) span() []any {
 	return []any{lo, hi}
 }
 
-// searchPattern is the LIKE pattern the text search index answers for a
-// search, if it can: trigrams need three characters, and a search holding
-// LIKE's own wildcards is left to the row-by-row test.
-func searchPattern(search string) (string, bool) {
-	s := strings.TrimSpace(search)
-	if utf8.RuneCountInString(s) < 3 || strings.ContainsAny(s, `%_`) {
+// trigramQuery is the full-text query for the turns holding every
+// three-character piece of a search, if it has any: a superset of the
+// turns holding the search itself, which the list's own condition then
+// tests. (The index keeps no positions, so it cannot match the pieces
+// as one phrase.)
+func trigramQuery(search string) (string, bool) {
+	r := []rune(strings.TrimSpace(search)) // the tokenizer folds case, in the query as in the index
+	if len(r) < 3 {
 		return "", false
 	}
-	return "%" + s + "%", true
+	seen := map[string]bool{}
+	var terms []string
+	for i := 0; i+3 <= len(r); i++ {
+		tri := string(r[i : i+3])
+		if !seen[tri] {
+			seen[tri] = true
+			terms = append(terms, `"`+strings.ReplaceAll(tri, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(terms, " AND "), true
 }
 
 // fewSearchMatches reports whether the text search index offers at most
-// maxSearchCandidates rows for pattern.
-func (s *Store) fewSearchMatches(ctx context.Context, pattern string) (bool, error) {
+// maxSearchCandidates turns for match.
+func (s *Store) fewSearchMatches(ctx context.Context, match string) (bool, error) {
 	var n int
-	err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM turns_fts WHERE question LIKE ?
-		UNION ALL SELECT 1 FROM turns_fts WHERE text LIKE ? LIMIT ?)`, pattern, pattern, maxSearchCandidates+1).Scan(&n)
+	err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM turns_fts WHERE turns_fts MATCH ? LIMIT ?)`,
+		match, maxSearchCandidates+1).Scan(&n)
 	return n <= maxSearchCandidates, err
 }
 
