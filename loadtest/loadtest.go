@@ -41,6 +41,9 @@ type Config struct {
 	// all connected (so its caps do not take their places) until the run
 	// ends; the server must be on loopback.
 	Attack *Attack
+	// Console, when set, is a staff member looping over console pages
+	// beside the clients from the moment they are all connected.
+	Console *Console
 }
 
 // Result is what a load run measured.
@@ -58,6 +61,7 @@ type Result struct {
 	ConnectFails int            `json:"connect_failures"`
 	Flood        *FloodResult   `json:"flood,omitempty"`
 	Attack       *AttackResult  `json:"attack,omitempty"`
+	Console      *ConsoleResult `json:"console,omitempty"`
 }
 
 // ErrorCount is the number of errors of every kind.
@@ -135,6 +139,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			connected.Wait()
 			attackRes = runAttack(ctx, attack, cfg.URL, cfg.Origin)
 		})
+	}
+	var console consoleLoop
+	if cfg.Console != nil {
+		console.run(ctx, &wg, &connected, *cfg.Console, cfg.URL)
 	}
 	start := time.Now()
 	for i := range cfg.Clients {
@@ -222,6 +230,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	if cfg.Attack != nil {
 		res.Attack = &attackRes
+	}
+	if cfg.Console != nil {
+		if console.err != nil {
+			return res, fmt.Errorf("loadtest: console user: %w", console.err)
+		}
+		res.Console = &console.res
 	}
 	return res, nil
 }

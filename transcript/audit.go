@@ -35,7 +35,9 @@ type AuditFilter struct {
 }
 
 // AuditQuery returns the audit rows f selects, newest first.
-func (s *Store) AuditQuery(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+func (s *Store) AuditQuery(ctx context.Context, f AuditFilter) (_ []AuditEntry, err error) {
+	ctx, done := s.consoleRead(ctx)
+	defer func() { err = done(err) }()
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
@@ -62,7 +64,7 @@ func (s *Store) AuditQuery(ctx context.Context, f AuditFilter) ([]AuditEntry, er
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += ` ORDER BY id DESC LIMIT ? OFFSET ?`
-	rows, err := s.db.QueryContext(ctx, q, append(args, f.Limit, max(f.Offset, 0))...)
+	rows, err := s.rdb.QueryContext(ctx, q, append(args, f.Limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}

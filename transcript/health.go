@@ -119,6 +119,15 @@ func quickCheck(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+func corruptLog(path string, err error) error {
+	return fmt.Errorf("the transcript log %s is corrupt (%w): refusing to start on it; restore it from a backup, or move it (with its -wal file) aside to start a new log", path, err)
+}
+
+// isCorrupt: SQLite's SQLITE_CORRUPT, "database disk image is malformed".
+func isCorrupt(err error) bool {
+	return strings.Contains(err.Error(), "database disk image is malformed")
+}
+
 // checkExisting reports whether the log file is already there, and refuses
 // an empty one: SQLite would take it for a new database, and a log that
 // was truncated (every turn and staff account gone) would be silently

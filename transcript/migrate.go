@@ -228,6 +228,49 @@ UPDATE audit SET last = time;
 CREATE UNIQUE INDEX audit_merge ON audit(merge_key);
 CREATE INDEX audit_time ON audit(time);
 `,
+	// 8: the staff console reads a large log without scanning it.
+	// turn_days counts replies by UTC day and kind, kept by triggers, for
+	// the dashboard. feedback and reviews carry the time and rowid of the
+	// turn they are of (turn_time, turn), so they are counted by the turn's
+	// time from their own index, and the list filtered by them walks that
+	// index newest first, looking up only the turns it shows. turns_fts indexes questions and replies by trigram for the
+	// text search (a substring search, as before: trigrams serve any
+	// substring of three characters or more); detail=none keeps it to
+	// about a third of the size positions would take, and SQLite checks
+	// each candidate row against the pattern itself.
+	`
+CREATE TABLE turn_days (
+	day  INTEGER NOT NULL, -- UTC days since the epoch
+	kind TEXT NOT NULL,
+	n    INTEGER NOT NULL,
+	PRIMARY KEY (day, kind)
+) WITHOUT ROWID;
+INSERT INTO turn_days(day, kind, n) SELECT time / 86400000000000, kind, COUNT(*) FROM turns GROUP BY 1, 2;
+CREATE TRIGGER turn_days_insert AFTER INSERT ON turns BEGIN
+	INSERT INTO turn_days(day, kind, n) VALUES (NEW.time / 86400000000000, NEW.kind, 1)
+		ON CONFLICT(day, kind) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER turn_days_delete AFTER DELETE ON turns BEGIN
+	UPDATE turn_days SET n = n - 1 WHERE day = OLD.time / 86400000000000 AND kind = OLD.kind;
+END;
+ALTER TABLE feedback ADD COLUMN turn_time INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feedback ADD COLUMN turn INTEGER NOT NULL DEFAULT 0;
+UPDATE feedback SET (turn_time, turn) = (SELECT time, rowid FROM turns WHERE turns.answer_id = feedback.answer_id);
+CREATE INDEX feedback_turn ON feedback(turn_time, turn, rating);
+ALTER TABLE reviews ADD COLUMN turn_time INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reviews ADD COLUMN turn INTEGER NOT NULL DEFAULT 0;
+UPDATE reviews SET (turn_time, turn) = (SELECT time, rowid FROM turns WHERE turns.answer_id = reviews.answer_id);
+CREATE INDEX reviews_turn ON reviews(turn_time, turn);
+CREATE VIRTUAL TABLE turns_fts USING fts5(question, text, content='turns', content_rowid='rowid',
+	tokenize='trigram', detail='none');
+INSERT INTO turns_fts(turns_fts) VALUES ('rebuild');
+CREATE TRIGGER turns_fts_insert AFTER INSERT ON turns BEGIN
+	INSERT INTO turns_fts(rowid, question, text) VALUES (NEW.rowid, NEW.question, NEW.text);
+END;
+CREATE TRIGGER turns_fts_delete AFTER DELETE ON turns BEGIN
+	INSERT INTO turns_fts(turns_fts, rowid, question, text) VALUES ('delete', OLD.rowid, OLD.question, OLD.text);
+END;
+`,
 }
 
 // schemaVersion is the version Open migrates to.

@@ -2,8 +2,10 @@ package transcript
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +24,37 @@ type Filter struct {
 	Emergency      bool      // only emergency replies
 	ConversationID string    // only this conversation
 	Limit, Offset  int       // Limit 0 means 500
+	// Before, when set, starts the list after this place (keyset paging:
+	// as fast on the thousandth page as on the first); Offset then counts from it.
+	Before Cursor
+}
+
+// Cursor is a place in the list of replies, which runs newest first: the
+// time and rowid of the reply before it.
+type Cursor struct{ time, row int64 }
+
+// IsZero reports whether c is the start of the list.
+func (c Cursor) IsZero() bool { return c == Cursor{} }
+
+// String is the cursor as a URL parameter takes it.
+func (c Cursor) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d-%d", c.time, c.row)
+}
+
+// ParseCursor reads a cursor written by Cursor.String.
+func ParseCursor(s string) (Cursor, error) {
+	t, r, ok := strings.Cut(s, "-")
+	var c Cursor
+	var err1, err2 error
+	c.time, err1 = strconv.ParseInt(t, 10, 64)
+	c.row, err2 = strconv.ParseInt(r, 10, 64)
+	if !ok || err1 != nil || err2 != nil || c.row <= 0 {
+		return Cursor{}, fmt.Errorf("cursor %q: not one this list gave", s)
+	}
+	return c, nil
 }
 
 // ReplyRow is one reply in the console's list and exports.
@@ -42,7 +75,12 @@ type ReplyRow struct {
 	FeedbackDown   int       `json:"feedback_down"`
 	Comments       int       `json:"feedback_comments"`
 	ReviewStatus   string    `json:"review_status,omitempty"` // newest review's status, "" if none
+	cursor         Cursor
 }
+
+// Cursor is the place after this row: Filter.Before set to it lists the
+// rows that follow.
+func (r ReplyRow) Cursor() Cursor { return r.cursor }
 
 const latestReview = `(SELECT status FROM reviews rv WHERE rv.answer_id = t.answer_id ORDER BY rv.time DESC, rv.id DESC LIMIT 1)`
 
@@ -97,25 +135,25 @@ func (f Filter) where() (string, []any, error) {
 	if f.ConversationID != "" {
 		conds, args = append(conds, "t.rowid IN ("+conversationTurns+")"), append(args, f.ConversationID, math.MaxInt64)
 	}
+	if !f.Before.IsZero() {
+		// The first term bounds the time index, so the list starts at the
+		// cursor instead of reading down to it.
+		conds = append(conds, "t.time <= ? AND (t.time < ? OR t.rowid < ?)")
+		args = append(args, f.Before.time, f.Before.time, f.Before.row)
+	}
 	if len(conds) == 0 {
 		return "", nil, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
 }
 
-// table is the FROM clause of f's queries. A conversation's turns are
-// looked up by rowid along its chain; left to itself, the planner would
-// rather scan an index of the other filters (say every turn of a kind)
-// and test each row against the chain. NOT INDEXED still allows rowid lookups.
-func (f Filter) table() string {
-	if f.ConversationID != "" {
-		return "turns t NOT INDEXED"
-	}
-	return "turns t"
-}
-
-// ListReplies returns the replies f selects, newest first.
-func (s *Store) ListReplies(ctx context.Context, f Filter) ([]ReplyRow, error) {
+// ListReplies returns the replies f selects, newest first. It finds the
+// page's rows first, by time and rowid alone, then reads the columns and
+// counts of those rows only. Stopped at the statement time limit, it
+// returns ErrTooSlow.
+func (s *Store) ListReplies(ctx context.Context, f Filter) (_ []ReplyRow, err error) {
+	ctx, done := s.consoleRead(ctx)
+	defer func() { err = done(err) }()
 	where, args, err := f.where()
 	if err != nil {
 		return nil, err
@@ -124,15 +162,25 @@ func (s *Store) ListReplies(ctx context.Context, f Filter) ([]ReplyRow, error) {
 	if limit <= 0 {
 		limit = 500
 	}
-	q := `SELECT t.answer_id, t.conversation_id, t.time, t.question, t.kind, t.text, t.mode, t.reason, t.confidence,
+	src, err := s.listSource(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("list replies: %w", err)
+	}
+	if src.where != "" {
+		where, args = joinWhere(where, src.where), append(args, src.args...)
+	}
+	q := `SELECT t.rowid, t.answer_id, t.conversation_id, t.time, t.question, t.kind, t.text, t.mode, t.reason, t.confidence,
 		t.corpus_version, t.latency_ns,
 		json_array_length(t.citation_refs),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'up'),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'down'),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.comment <> ''),
 		COALESCE(` + latestReview + `, '')
-		FROM ` + f.table() + where + ` ORDER BY t.time DESC, t.rowid DESC LIMIT ? OFFSET ?`
-	rows, err := s.db.QueryContext(ctx, q, append(args, limit, max(f.Offset, 0))...)
+		FROM (SELECT t.rowid AS id FROM ` + src.from + where + src.order + ` LIMIT ? OFFSET ?) page
+		CROSS JOIN turns t ON t.rowid = page.id
+		ORDER BY t.time DESC, t.rowid DESC`
+	args = append(append(src.fromArgs, args...), limit, max(f.Offset, 0))
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list replies: %w", err)
 	}
@@ -141,15 +189,131 @@ func (s *Store) ListReplies(ctx context.Context, f Filter) ([]ReplyRow, error) {
 	for rows.Next() {
 		var r ReplyRow
 		var t, lat int64
-		if err := rows.Scan(&r.AnswerID, &r.ConversationID, &t, &r.Question, &r.Kind, &r.Text, &r.Mode, &r.Reason,
+		if err := rows.Scan(&r.cursor.row, &r.AnswerID, &r.ConversationID, &t, &r.Question, &r.Kind, &r.Text, &r.Mode, &r.Reason,
 			&r.Confidence, &r.CorpusVersion, &lat, &r.Citations, &r.FeedbackUp, &r.FeedbackDown, &r.Comments, &r.ReviewStatus); err != nil {
 			return nil, fmt.Errorf("list replies: %w", err)
 		}
+		r.cursor.time = t
 		r.Time = time.Unix(0, t)
 		r.LatencyMS = float64(lat) / 1e6
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list replies: %w", err)
+	}
+	return out, nil
+}
+
+// maxSearchCandidates is how many rows the text search index may offer
+// for a search before the list is read newest first instead, testing each
+// row: a search this common fills a page within a few thousand rows,
+// while sorting every match by time would read them all.
+var maxSearchCandidates = 5_000
+
+// listSource is where a list's rows come from: the FROM clause, with its
+// parameters; conditions of its own beside the filter's; and the order,
+// which is always the turns' time and rowid, newest first.
+type listSource struct {
+	from     string
+	fromArgs []any
+	where    string // ANDed to the filter's conditions, with args
+	args     []any
+	order    string
+}
+
+// byTime is the list's order read from the turns (by the time or kind index).
+const byTime = ` ORDER BY t.time DESC, t.rowid DESC`
+
+// listSource chooses where f's rows come from: the turns themselves, or,
+// for a filter that only a few turns pass, the table or index that holds
+// those few (CROSS JOIN keeps SQLite to that order). Feedback and reviews
+// are walked newest first by the time of their turn (turn_time, turn: the
+// same order as the turns'), so a page stops after its last row.
+func (s *Store) listSource(ctx context.Context, f Filter) (listSource, error) {
+	switch {
+	case f.ConversationID != "":
+		// Along its chain by rowid; left to itself, the planner would
+		// rather scan an index of the other filters (say every turn of a
+		// kind) and test each row against the chain.
+		return listSource{from: "turns t NOT INDEXED", order: byTime}, nil
+	case f.Review != "" && f.Review != "none":
+		return listSource{from: "reviews rv INDEXED BY reviews_turn CROSS JOIN turns t ON t.rowid = rv.turn",
+			where: "rv.turn_time >= ? AND rv.turn_time < ?", args: f.span(),
+			order: " GROUP BY rv.turn_time, rv.turn ORDER BY rv.turn_time DESC, rv.turn DESC"}, nil
+	case f.Feedback != "" && f.Feedback != "none":
+		src := listSource{from: "feedback fb INDEXED BY feedback_turn CROSS JOIN turns t ON t.rowid = fb.turn",
+			where: "fb.turn_time >= ? AND fb.turn_time < ?", args: f.span(),
+			order: " GROUP BY fb.turn_time, fb.turn ORDER BY fb.turn_time DESC, fb.turn DESC"}
+		switch f.Feedback {
+		case "up", "down":
+			src.where, src.args = src.where+" AND fb.rating = ?", append(src.args, f.Feedback)
+		case "comment":
+			src.where += " AND fb.comment <> ''"
+		}
+		return src, nil
+	}
+	if match, ok := trigramQuery(f.Search); ok {
+		few, err := s.fewSearchMatches(ctx, match)
+		if err != nil {
+			return listSource{}, err
+		}
+		if few {
+			return listSource{from: `(SELECT rowid AS id FROM turns_fts WHERE turns_fts MATCH ?) d CROSS JOIN turns t ON t.rowid = d.id`,
+				fromArgs: []any{match}, order: byTime}, nil
+		}
+	}
+	return listSource{from: "turns t", order: byTime}, nil
+}
+
+// joinWhere adds cond to a WHERE clause (which may be empty).
+func joinWhere(where, cond string) string {
+	if where == "" {
+		return " WHERE " + cond
+	}
+	return where + " AND " + cond
+}
+
+// span is [From, To) in unix nanoseconds, the open ends as far as they go.
+func (f Filter) span() []any {
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if !f.From.IsZero() {
+		lo = f.From.UnixNano()
+	}
+	if !f.To.IsZero() {
+		hi = f.To.UnixNano()
+	}
+	return []any{lo, hi}
+}
+
+// trigramQuery is the full-text query for the turns holding every
+// three-character piece of a search, if it has any: a superset of the
+// turns holding the search itself, which the list's own condition then
+// tests. (The index keeps no positions, so it cannot match the pieces
+// as one phrase.)
+func trigramQuery(search string) (string, bool) {
+	r := []rune(strings.TrimSpace(search)) // the tokenizer folds case, in the query as in the index
+	if len(r) < 3 {
+		return "", false
+	}
+	seen := map[string]bool{}
+	var terms []string
+	for i := 0; i+3 <= len(r); i++ {
+		tri := string(r[i : i+3])
+		if !seen[tri] {
+			seen[tri] = true
+			terms = append(terms, `"`+strings.ReplaceAll(tri, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(terms, " AND "), true
+}
+
+// fewSearchMatches reports whether the text search index offers at most
+// maxSearchCandidates turns for match.
+func (s *Store) fewSearchMatches(ctx context.Context, match string) (bool, error) {
+	var n int
+	err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM turns_fts WHERE turns_fts MATCH ? LIMIT ?)`,
+		match, maxSearchCandidates+1).Scan(&n)
+	return n <= maxSearchCandidates, err
 }
 
 // TurnDetail is everything logged about one reply, for the conversation view.
@@ -161,8 +325,10 @@ type TurnDetail struct {
 
 // Conversation returns every turn of a conversation, oldest first, with
 // citations, retrieved passages, feedback and reviews; ErrNotFound if none.
-func (s *Store) Conversation(ctx context.Context, conversationID string) ([]TurnDetail, error) {
-	recs, err := s.History(ctx, conversationID, 0)
+func (s *Store) Conversation(ctx context.Context, conversationID string) (_ []TurnDetail, err error) {
+	ctx, done := s.consoleRead(ctx)
+	defer func() { err = done(err) }()
+	recs, err := s.history(ctx, s.rdb, conversationID, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +349,7 @@ func (s *Store) Conversation(ctx context.Context, conversationID string) ([]Turn
 }
 
 func (s *Store) feedback(ctx context.Context, answerID string) ([]Feedback, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT answer_id, rating, comment, time FROM feedback WHERE answer_id = ? ORDER BY time, id`, answerID)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT answer_id, rating, comment, time FROM feedback WHERE answer_id = ? ORDER BY time, id`, answerID)
 	if err != nil {
 		return nil, err
 	}
@@ -221,35 +387,95 @@ type Stats struct {
 	NeedsFollowUp int        `json:"needs_follow_up"` // newest review needs_correction or wrong
 }
 
-// Stats computes the dashboard figures for replies in [from, to) (zero: unbounded).
-func (s *Store) Stats(ctx context.Context, from, to time.Time) (Stats, error) {
-	where, args, _ := Filter{From: from, To: to}.where()
+// nsPerDay is one UTC day in the log's time unit (unix nanoseconds).
+const nsPerDay = int64(24 * time.Hour)
+
+// Stats computes the dashboard figures for replies in [from, to) (zero:
+// unbounded). Replies are counted from the daily roll-up (turn_days) for
+// whole days and from the turns themselves only for the part-days at
+// either end; feedback and reviews by the time of the turn they are of
+// (their own indexes).
+func (s *Store) Stats(ctx context.Context, from, to time.Time) (_ Stats, err error) {
+	ctx, done := s.consoleRead(ctx)
+	defer func() { err = done(err) }()
+	span := Filter{From: from, To: to}.span()
+	lo, hi := span[0].(int64), span[1].(int64)
 	var st Stats
-	// Days as integer division (UTC days since the epoch): much cheaper per
-	// row than SQLite's date().
-	rows, err := s.db.QueryContext(ctx, `SELECT t.time / 86400000000000 AS day, t.kind, COUNT(*)
-		FROM turns t`+where+` GROUP BY day, t.kind ORDER BY day`, args...)
+	if err := s.dayCounts(ctx, &st, lo, hi); err != nil {
+		return st, fmt.Errorf("stats: %w", err)
+	}
+	var reviewed int
+	err = s.rdb.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM feedback WHERE rating = 'up' AND turn_time >= ?1 AND turn_time < ?2),
+		(SELECT COUNT(*) FROM feedback WHERE rating = 'down' AND turn_time >= ?1 AND turn_time < ?2),
+		(SELECT COUNT(DISTINCT answer_id) FROM reviews WHERE turn_time >= ?1 AND turn_time < ?2),
+		(SELECT COUNT(DISTINCT fb.turn) FROM feedback fb WHERE fb.rating = 'down' AND fb.turn_time >= ?1 AND fb.turn_time < ?2
+			AND NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.turn_time = fb.turn_time AND rv.turn = fb.turn)),
+		(SELECT COUNT(*) FROM (SELECT DISTINCT answer_id FROM reviews WHERE turn_time >= ?1 AND turn_time < ?2) t
+			WHERE `+latestReview+` IN ('needs_correction', 'wrong'))`,
+		lo, hi).Scan(&st.FeedbackUp, &st.FeedbackDown, &reviewed, &st.DownNoReview, &st.NeedsFollowUp)
+	st.Unreviewed = st.Replies - reviewed
 	if err != nil {
 		return st, fmt.Errorf("stats: %w", err)
 	}
-	byDay := map[string]int{}
+	return st, nil
+}
+
+// dayCounts adds the replies in [lo, hi) to st by day and kind.
+func (s *Store) dayCounts(ctx context.Context, st *Stats, lo, hi int64) error {
+	// Whole days [firstDay, endDay) from the roll-up; the part-days
+	// before and after them from the turns.
+	firstDay, endDay := ceilDiv(lo, nsPerDay), floorDiv(hi, nsPerDay)
+	if firstDay >= endDay { // no whole day: a short span, read it all
+		return s.turnCounts(ctx, st, lo, hi)
+	}
+	if lo < firstDay*nsPerDay {
+		if err := s.turnCounts(ctx, st, lo, firstDay*nsPerDay); err != nil {
+			return err
+		}
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT day, kind, n FROM turn_days WHERE day >= ? AND day < ? AND n > 0 ORDER BY day`, firstDay, endDay)
+	if err != nil {
+		return err
+	}
+	if err := addDayCounts(st, rows); err != nil {
+		return err
+	}
+	if endDay*nsPerDay < hi {
+		return s.turnCounts(ctx, st, endDay*nsPerDay, hi)
+	}
+	return nil
+}
+
+// turnCounts adds the replies in [lo, hi) to st, counted from the turns.
+func (s *Store) turnCounts(ctx context.Context, st *Stats, lo, hi int64) error {
+	// Days as integer division (UTC days since the epoch): much cheaper per
+	// row than SQLite's date().
+	rows, err := s.rdb.QueryContext(ctx, `SELECT t.time / ?3 AS day, t.kind, COUNT(*) FROM turns t
+		WHERE t.time >= ?1 AND t.time < ?2 GROUP BY day, t.kind ORDER BY day`, lo, hi, nsPerDay)
+	if err != nil {
+		return err
+	}
+	return addDayCounts(st, rows)
+}
+
+// addDayCounts adds rows of (day, kind, count), in order of day, to st.
+func addDayCounts(st *Stats, rows *sql.Rows) error {
+	defer rows.Close()
 	for rows.Next() {
 		var dayNum int64
 		var kind string
 		var n int
 		if err := rows.Scan(&dayNum, &kind, &n); err != nil {
-			rows.Close()
-			return st, fmt.Errorf("stats: %w", err)
+			return err
 		}
 		day := time.Unix(dayNum*86400, 0).UTC().Format("2006-01-02")
-		i, ok := byDay[day]
-		if !ok {
-			i = len(st.Days)
-			byDay[day] = i
+		if len(st.Days) == 0 || st.Days[len(st.Days)-1].Day != day {
 			st.Days = append(st.Days, DayCount{Day: day, ByKind: map[string]int{}})
 		}
-		st.Days[i].ByKind[kind] += n
-		st.Days[i].Total += n
+		d := &st.Days[len(st.Days)-1]
+		d.ByKind[kind] += n
+		d.Total += n
 		st.Replies += n
 		switch chat.Kind(kind) {
 		case chat.KindNoAnswer:
@@ -258,36 +484,21 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time) (Stats, error) {
 			st.Emergencies += n
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return st, fmt.Errorf("stats: %w", err)
-	}
-	and := " WHERE "
-	if where != "" {
-		and = where + " AND "
-	}
-	// Each count walks the small table (feedback, reviews) and looks the
-	// turn up, rather than probing the small tables once per turn.
-	var reviewed int
-	err = s.db.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM feedback fb JOIN turns t ON t.answer_id = fb.answer_id`+and+`fb.rating = 'up'),
-		(SELECT COUNT(*) FROM feedback fb JOIN turns t ON t.answer_id = fb.answer_id`+and+`fb.rating = 'down'),
-		(SELECT COUNT(*) FROM (SELECT DISTINCT answer_id FROM reviews) r JOIN turns t ON t.answer_id = r.answer_id`+where+`),
-		(SELECT COUNT(*) FROM (SELECT DISTINCT answer_id FROM feedback WHERE rating = 'down') d JOIN turns t ON t.answer_id = d.answer_id`+and+`
-			NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.answer_id = t.answer_id)),
-		(SELECT COUNT(*) FROM (SELECT DISTINCT answer_id FROM reviews) r JOIN turns t ON t.answer_id = r.answer_id`+and+latestReview+` IN ('needs_correction', 'wrong'))`,
-		repeat(args, 5)...).Scan(&st.FeedbackUp, &st.FeedbackDown, &reviewed, &st.DownNoReview, &st.NeedsFollowUp)
-	st.Unreviewed = st.Replies - reviewed
-	if err != nil {
-		return st, fmt.Errorf("stats: %w", err)
-	}
-	return st, nil
+	return rows.Err()
 }
 
-func repeat(args []any, n int) []any {
-	out := make([]any, 0, len(args)*n)
-	for range n {
-		out = append(out, args...)
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
 	}
-	return out
+	return q
+}
+
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a > 0 {
+		q++
+	}
+	return q
 }

@@ -264,8 +264,8 @@ func (s *Store) AddReview(ctx context.Context, rv Review) (Review, error) {
 	if rv.Time.IsZero() {
 		rv.Time = time.Now()
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO reviews(answer_id, reviewer, status, note, corrected, time)
-		SELECT answer_id, ?, ?, ?, ?, ? FROM turns WHERE answer_id = ?`,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO reviews(answer_id, reviewer, status, note, corrected, time, turn_time, turn)
+		SELECT answer_id, ?, ?, ?, ?, ?, time, rowid FROM turns WHERE answer_id = ?`,
 		rv.Reviewer, rv.Status, rv.Note, rv.Corrected, rv.Time.UnixNano(), rv.AnswerID)
 	if err != nil {
 		return Review{}, fmt.Errorf("add review: %w", err)
@@ -279,7 +279,7 @@ func (s *Store) AddReview(ctx context.Context, rv Review) (Review, error) {
 
 // Reviews returns the reviews of a reply, oldest first.
 func (s *Store) Reviews(ctx context.Context, answerID string) ([]Review, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, answer_id, reviewer, status, note, corrected, time
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, answer_id, reviewer, status, note, corrected, time
 		FROM reviews WHERE answer_id = ? ORDER BY time, id`, answerID)
 	if err != nil {
 		return nil, fmt.Errorf("reviews: %w", err)

@@ -42,6 +42,15 @@ type Options struct {
 	// BusyTimeout is how long a write waits for another writer's lock
 	// (another process on the same file). 0 means 10s.
 	BusyTimeout time.Duration
+	// ReadTimeout is the statement time limit of the staff console's
+	// reads (ListReplies, Conversation, Stats, AuditQuery): a read still
+	// running then is interrupted and returns ErrTooSlow. 0 means
+	// DefaultReadTimeout; negative, no limit.
+	ReadTimeout time.Duration
+	// Bulk commits without fsync (synchronous OFF), for making large test
+	// logs fast (cellchat loadtest --fill): a crash may lose the last
+	// commits, so a server never opens its log so.
+	Bulk bool
 }
 
 // Store is the SQLite transcript log. Its methods are safe for concurrent use.
@@ -52,8 +61,10 @@ type Options struct {
 // in one transaction (one fsync for the lot) and only then answers each
 // caller: Record returning nil means the turn is on disk.
 type Store struct {
-	db     *sql.DB
-	redact bool
+	db          *sql.DB
+	rdb         *sql.DB // the staff console's reads, see openReader
+	readTimeout time.Duration
+	redact      bool
 
 	writes   chan writeReq
 	maxBatch int
@@ -66,8 +77,12 @@ type Store struct {
 	commits, committed atomic.Uint64         // transactions and the records they held, see CommitStats
 	commitErr          atomic.Pointer[error] // why the last commit stored nothing, nil once one succeeds
 
-	restartFrames int         // see checkpoint
-	walLong       atomic.Bool // the checkpointer asks the writer to restart the WAL
+	restartFrames int           // see checkpoint
+	walLong       atomic.Bool   // the checkpointer asks the writer to restart the WAL
+	walFrames     atomic.Int64  // the WAL's length in pages at the last checkpoint, see WALBytes
+	walWarned     time.Time     // when the checkpointer last warned of a long WAL
+	walRetry      time.Time     // the writer's next try at restarting the WAL, after one gave up
+	busyTimeout   time.Duration // the writer's wait for another writer's lock
 
 	closeMu sync.RWMutex // held for reading while sending to writes
 	closed  bool
@@ -94,18 +109,29 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	db, err := openDB(path, opts)
 	if err != nil {
+		if isCorrupt(err) { // a schema too damaged to read
+			return nil, corruptLog(path, err)
+		}
 		return nil, err
 	}
 	if err := quickCheck(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("the transcript log %s is corrupt (%w): refusing to start on it; restore it from a backup, or move it (with its -wal file) aside to start a new log", path, err)
+		return nil, corruptLog(path, err)
 	}
 	if err := migrate(ctx, db, schemaVersion); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
+	rdb, err := openReader(path, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	s := &Store{
 		db:            db,
+		rdb:           rdb,
+		readTimeout:   opts.ReadTimeout,
+		busyTimeout:   opts.BusyTimeout,
 		redact:        opts.Redact,
 		writes:        make(chan writeReq, 1024),
 		maxBatch:      opts.MaxBatch,
@@ -117,12 +143,20 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.maxBatch <= 0 {
 		s.maxBatch = 256
 	}
+	if s.readTimeout == 0 {
+		s.readTimeout = DefaultReadTimeout
+	}
+	if s.busyTimeout <= 0 {
+		s.busyTimeout = defaultBusyTimeout
+	}
 	if s.wconn, err = db.Conn(ctx); err != nil {
+		rdb.Close()
 		db.Close()
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
 	if s.wstmts, err = prepareWrites(ctx, s.wconn); err != nil {
 		s.wconn.Close()
+		rdb.Close()
 		db.Close()
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
@@ -140,28 +174,7 @@ func openDB(path string, opts Options) (*sql.DB, error) {
 	} else if !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
-	busy := opts.BusyTimeout
-	if busy <= 0 {
-		busy = 10 * time.Second
-	}
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
-	q.Add("_pragma", "journal_mode(WAL)")
-	// FULL: in WAL mode NORMAL may lose the last commits on power loss;
-	// the promise here is that a reply shown to a patient is logged, so
-	// every commit is fsynced. Group commit keeps this affordable.
-	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "foreign_keys(ON)")
-	// No checkpoint inside a commit (by default the committing connection
-	// copies the WAL back into the database every 1000 pages, and the
-	// Record calls of that batch wait for it): the checkpointer goroutine
-	// does it in the background instead.
-	q.Add("_pragma", "wal_autocheckpoint(0)")
-	// Writers take the lock at BEGIN, so two writing transactions never
-	// deadlock upgrading from a read lock; busy_timeout makes them queue.
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open("sqlite", dsn(path, opts, false))
 	if err != nil {
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
@@ -172,6 +185,44 @@ func openDB(path string, opts Options) (*sql.DB, error) {
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// defaultBusyTimeout is how long a write waits for another writer's lock
+// when Options.BusyTimeout is 0.
+const defaultBusyTimeout = 10 * time.Second
+
+// dsn is the data source name of the log at path with the pragmas every
+// connection needs; a reader's connections are query_only.
+func dsn(path string, opts Options, reader bool) string {
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = defaultBusyTimeout
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	// FULL: in WAL mode NORMAL may lose the last commits on power loss;
+	// the promise here is that a reply shown to a patient is logged, so
+	// every commit is fsynced. Group commit keeps this affordable.
+	if opts.Bulk {
+		q.Add("_pragma", "synchronous(OFF)")
+	} else {
+		q.Add("_pragma", "synchronous(FULL)")
+	}
+	q.Add("_pragma", "foreign_keys(ON)")
+	// No checkpoint inside a commit (by default the committing connection
+	// copies the WAL back into the database every 1000 pages, and the
+	// Record calls of that batch wait for it): the checkpointer goroutine
+	// does it in the background instead.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
+	// Writers take the lock at BEGIN, so two writing transactions never
+	// deadlock upgrading from a read lock; busy_timeout makes them queue.
+	if reader {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 // Record durably stores one turn: when it returns nil, the turn survives a
@@ -394,26 +445,80 @@ const restartFrames = 4096
 // tail pages of the turns table and its indexes), making page lookups and
 // checkpoints ever slower. Past restartFrames it asks the writer, which
 // alone can do it without waiting for itself, to restart the WAL between
-// two commits (restartWAL).
+// two commits (restartWAL). It also notes the WAL's length (WALBytes) and
+// warns when a reader has kept it from starting over for long.
 func (s *Store) checkpoint() error {
 	var busy, frames, copied int
 	if err := s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
 		return err
 	}
+	s.walFrames.Store(int64(frames))
 	if frames >= s.restartFrames {
 		s.walLong.Store(true)
+	}
+	if b := s.WALBytes(); b >= walWarnBytes && time.Since(s.walWarned) >= walWarnEvery {
+		s.walWarned = time.Now()
+		slog.Warn("transcript WAL is long: a long read (a staff console query, a backup) keeps it from starting over; it shrinks once the read ends",
+			"wal_mb", b>>20)
 	}
 	return nil
 }
 
+// walPageBytes is the size of one WAL frame: a page (SQLite's default
+// 4096 bytes, which the log keeps) and its 24-byte header.
+const walPageBytes = 4096 + 24
+
+// walWarnBytes is the WAL length past which the checkpointer warns: some
+// 16 times restartFrames, which only a reader holding one snapshot for
+// many seconds under load lets it reach. walWarnEvery spaces the warnings.
+const (
+	walWarnBytes = 256 << 20
+	walWarnEvery = time.Minute
+)
+
+// WALBytes is the length of the log's write-ahead log at the last
+// checkpoint (every second), for the /metrics gauge: it grows while a
+// reader holds an old snapshot and the writer cannot start it over.
+func (s *Store) WALBytes() int64 { return s.walFrames.Load() * walPageBytes }
+
+// restartRetry is how soon the writer tries again to restart the WAL after
+// a reader or another writer was in the way: a few times a second, so the
+// gaps between a staff member's page reads are found.
+const restartRetry = 100 * time.Millisecond
+
 // restartWAL runs on the writer between commits when the checkpointer found
 // the WAL long: a RESTART checkpoint copies back the little PASSIVE left
-// and has the next commit write the WAL from its beginning.
+// and has the next commit write the WAL from its beginning. It never
+// waits: a RESTART checkpoint waits (through the busy handler, holding the
+// write lock) until every reader has left the WAL, and a reader may take
+// seconds (a staff console query over millions of turns), every patient's
+// answer waiting behind it. With no busy timeout it gives up at once when a
+// reader is still in the WAL, and tries again shortly.
 func (s *Store) restartWAL(ctx context.Context) {
-	if !s.walLong.Swap(false) {
+	if time.Now().Before(s.walRetry) || !s.walLong.Swap(false) {
 		return
 	}
-	if _, err := s.wconn.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`); err != nil {
+	c := s.wconn
+	if _, err := c.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		slog.Warn("transcript checkpoint", "err", err)
+		return
+	}
+	var busy, frames, copied int
+	if err := c.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied); err != nil {
+		slog.Warn("transcript checkpoint", "err", err)
+	} else if busy != 0 {
+		// A reader, the checkpointer or another writer was in the way: try
+		// again soon, rather than at the checkpointer's next round, so
+		// that a staff member reading page after page does not keep the
+		// WAL from starting over between two pages; not after every
+		// commit, which would keep other writers (feedback, reviews) from
+		// the write lock.
+		s.walRetry = time.Now().Add(restartRetry)
+		s.walLong.Store(true)
+	}
+	// The writer's BEGIN still waits for another writer's lock (a staff
+	// review, a feedback insert, another process).
+	if _, err := c.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, s.busyTimeout.Milliseconds())); err != nil {
 		slog.Warn("transcript checkpoint", "err", err)
 	}
 }
@@ -580,8 +685,13 @@ func (st *writeStmts) passage(ctx context.Context, chunkID, text string) (int64,
 // (the newest ones) when limit > 0. ErrNotFound when there is no such conversation.
 // Replies carry their citations; retrieved passages are left out (see Turn).
 func (s *Store) History(ctx context.Context, conversationID string, limit int) ([]Record, error) {
+	return s.history(ctx, s.db, conversationID, limit)
+}
+
+// history is History on db: patients' connections or the console's.
+func (s *Store) history(ctx context.Context, db *sql.DB, conversationID string, limit int) ([]Record, error) {
 	var exists int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE id = ?`, conversationID).Scan(&exists); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE id = ?`, conversationID).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	if exists == 0 {
@@ -590,7 +700,7 @@ func (s *Store) History(ctx context.Context, conversationID string, limit int) (
 	if limit <= 0 {
 		limit = math.MaxInt64
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+turnColumns+` FROM turns WHERE rowid IN (`+conversationTurns+`)
+	rows, err := db.QueryContext(ctx, `SELECT `+turnColumns+` FROM turns WHERE rowid IN (`+conversationTurns+`)
 		ORDER BY time, rowid`, conversationID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
@@ -599,7 +709,7 @@ func (s *Store) History(ctx context.Context, conversationID string, limit int) (
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	if err := s.resolveCitations(ctx, recs, cited); err != nil {
+	if err := resolveCitations(ctx, db, recs, cited); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	return recs, nil
@@ -644,7 +754,7 @@ func scanRecords(rows *sql.Rows) ([]Record, []string, error) {
 
 // resolveCitations sets the citations of each of recs from its
 // citation_refs (cited, same order), reading the passages of all in one query.
-func (s *Store) resolveCitations(ctx context.Context, recs []Record, cited []string) error {
+func resolveCitations(ctx context.Context, db *sql.DB, recs []Record, cited []string) error {
 	refs := make([][]citationRef, len(recs))
 	var ids []int64
 	for i := range recs {
@@ -656,7 +766,7 @@ func (s *Store) resolveCitations(ctx context.Context, recs []Record, cited []str
 			ids = append(ids, r.pid)
 		}
 	}
-	texts, err := passageTexts(ctx, s.db, ids)
+	texts, err := passageTexts(ctx, db, ids)
 	if err != nil {
 		return err
 	}
@@ -677,7 +787,7 @@ func (s *Store) resolveCitations(ctx context.Context, recs []Record, cited []str
 
 func (s *Store) retrieved(ctx context.Context, answerID string) ([]chat.Retrieved, error) {
 	var data string
-	if err := s.db.QueryRowContext(ctx, `SELECT retrieved_refs FROM turns WHERE answer_id = ?`, answerID).Scan(&data); err != nil {
+	if err := s.rdb.QueryRowContext(ctx, `SELECT retrieved_refs FROM turns WHERE answer_id = ?`, answerID).Scan(&data); err != nil {
 		return nil, err
 	}
 	refs, err := decodeRetrievedRefs(data)
@@ -691,7 +801,7 @@ func (s *Store) retrieved(ctx context.Context, answerID string) ([]chat.Retrieve
 	for i, r := range refs {
 		ids[i] = r.pid
 	}
-	texts, err := passageTexts(ctx, s.db, ids)
+	texts, err := passageTexts(ctx, s.rdb, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -722,8 +832,8 @@ func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Fee
 	}
 	// The ownership check and the insert are one statement, so the answer
 	// cannot be deleted (retention) between them.
-	res, err := s.db.ExecContext(ctx, `INSERT INTO feedback(answer_id, rating, comment, time)
-		SELECT answer_id, ?, ?, ? FROM turns WHERE answer_id = ? AND conversation_id = ?`,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO feedback(answer_id, rating, comment, time, turn_time, turn)
+		SELECT answer_id, ?, ?, ?, time, rowid FROM turns WHERE answer_id = ? AND conversation_id = ?`,
 		f.Rating, f.Comment, f.Time.UnixNano(), f.AnswerID, conversationID)
 	if err != nil {
 		return fmt.Errorf("record feedback: %w", err)
@@ -790,5 +900,6 @@ func (s *Store) Close() error {
 	// The last connection to close checkpoints and removes the WAL.
 	s.wstmts.close()
 	s.wconn.Close()
+	s.rdb.Close()
 	return s.db.Close()
 }

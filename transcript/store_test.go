@@ -640,6 +640,7 @@ func TestMigrations(t *testing.T) {
 				if from >= 2 && (len(d[0].Reviews) != 1 || d[0].Reviews[0].Status != StatusWrong) {
 					t.Errorf("reviews from v%d lost: %+v", from, d[0].Reviews)
 				}
+				checkConsoleBackfill(t, s, from)
 			}
 		})
 	}
@@ -1099,5 +1100,38 @@ func TestWALStartsOverUnderSustainedLoad(t *testing.T) {
 				t.Errorf("WAL %d bytes, database %d bytes: bounded = %v, want %v", fi.Size(), db.Size(), bounded, tt.bounded)
 			}
 		})
+	}
+}
+
+// checkConsoleBackfill: after an upgrade to schema 8, the turns, feedback
+// and reviews logged before it are in the daily roll-up, the turn-time
+// indexes and the text search, as those logged after.
+func checkConsoleBackfill(t *testing.T, s *Store, from int) {
+	t.Helper()
+	ctx := context.Background()
+	day := migrationRecord().Time.UTC().Truncate(24 * time.Hour)
+	st, err := s.Stats(ctx, day, day.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int
+	s.db.QueryRow(`SELECT COUNT(*) FROM turns WHERE time >= ? AND time < ?`, day.UnixNano(), day.AddDate(0, 0, 1).UnixNano()).Scan(&want)
+	if st.Replies != want || st.FeedbackDown != 1 || (from >= 2 && st.NeedsFollowUp != 1) {
+		t.Errorf("stats of the day of the turns from v%d: %+v, want %d replies, 1 thumbs down, a review to follow up", from, st, want)
+	}
+	// post-a1, logged after the upgrade, asks the same.
+	byText, err := s.ListReplies(ctx, Filter{Search: "CAR-T? (1)"})
+	if err != nil || len(byText) != 2 || byText[1].AnswerID != "pre-a1" {
+		t.Errorf("search for a question from v%d: %+v, %v", from, byText, err)
+	}
+	byFeedback, err := s.ListReplies(ctx, Filter{Feedback: "down"})
+	if err != nil || len(byFeedback) != 1 || byFeedback[0].AnswerID != "pre-a1" {
+		t.Errorf("thumbs-down replies from v%d: %+v, %v", from, byFeedback, err)
+	}
+	if from >= 2 {
+		byReview, err := s.ListReplies(ctx, Filter{Review: StatusWrong})
+		if err != nil || len(byReview) != 1 || byReview[0].AnswerID != "pre-a1" {
+			t.Errorf("replies reviewed wrong from v%d: %+v, %v", from, byReview, err)
+		}
 	}
 }

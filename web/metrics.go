@@ -167,3 +167,8 @@ func (m *metrics) registerPair(read func() (uint64, uint64), firstName, firstHel
 			func() float64 { _, b := read(); return float64(b) }),
 	)
 }
+
+// registerGauge exposes a value read when /metrics is scraped.
+func (m *metrics) registerGauge(read func() float64, name, help string) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, read))
+}

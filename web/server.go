@@ -274,6 +274,10 @@ func NewServer(cfg Config, answerer Answerer, log Log) (*Server, error) {
 			"cellchat_transcript_commits_total", "Transactions the transcript log committed (each one fsync).",
 			"cellchat_transcript_records_total", "Replies committed to the transcript log; over commits, the group-commit batch size.")
 	}
+	if st, ok := log.(walSizer); ok {
+		s.metrics.registerGauge(func() float64 { return float64(st.WALBytes()) },
+			"cellchat_transcript_wal_bytes", "Length of the transcript log's write-ahead log at its last checkpoint: it grows while a long read (a staff console query, a backup) keeps it from starting over.")
+	}
 	s.handler = s.routes()
 	if c := s.cfg.HSTSMaxAge; c > 0 {
 		s.handler = strictTransport(s.handler, c)
@@ -284,6 +288,11 @@ func NewServer(cfg Config, answerer Answerer, log Log) (*Server, error) {
 // commitStater is a Log that counts its commits (transcript.Store).
 type commitStater interface {
 	CommitStats() (commits, records uint64)
+}
+
+// walSizer is a Log that knows the length of its write-ahead log (transcript.Store).
+type walSizer interface {
+	WALBytes() int64
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -35,8 +35,17 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	attackEmail := fs.String("attack-email", "loadtest-target@example.org", "staff e-mail the sign-in attacks try wrong passwords for")
 	attackEvery := fs.Duration("attack-byte-every", 2*time.Second, "slow-body: time between bytes of the body")
 	attackPath := fs.String("attack-path", "/api/ask", "slow-body: where the body is sent, /api/ask or /staff/signin")
+	consoleEmail := fs.String("console-email", "", "while the clients ask, a staff member signed in as this e-mail loops over console pages (the dashboard, stats and searches; see --console-paths) and the report gives their times")
+	consolePassword := fs.String("console-password", "", "the --console-email account's password (better set as CELLCHAT_CONSOLE_PASSWORD)")
+	consolePaths := fs.String("console-paths", strings.Join(loadtest.ConsolePaths, ","), "with --console-email: the console paths the loop requests, comma-separated")
+	fill := fs.Int("fill", 0, "instead of asking a server, write this many synthetic turns (conversations, feedback, reviews) straight into the transcript log in --data, for scale tests; the server must not be running on it")
+	fillDays := fs.Int("fill-days", 365, "with --fill: spread the turns over this many days up to now")
+	p := addPathFlags(fs)
 	if _, err := parseFlags(fs, c, args); err != nil {
 		return err
+	}
+	if *fill > 0 {
+		return runFill(ctx, c, p, *questions, *fill, *fillDays, *asJSON)
 	}
 	// The load tool allocates a buffer per frame read and keeps little:
 	// collecting less often leaves more of a shared machine's CPU to the
@@ -98,8 +107,12 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		return nil
 	}
 
+	var console *loadtest.Console
+	if *consoleEmail != "" {
+		console = &loadtest.Console{Email: *consoleEmail, Password: *consolePassword, Paths: strings.Split(*consolePaths, ",")}
+	}
 	start := time.Now()
-	res, err := loadtest.Run(ctx, loadtest.Config{URL: *url, Origin: *origin, Clients: *clients, Duration: *duration, Questions: qs, Timeout: *timeout, Flooders: *flooders, Think: *think, Attack: atk})
+	res, err := loadtest.Run(ctx, loadtest.Config{URL: *url, Origin: *origin, Clients: *clients, Duration: *duration, Questions: qs, Timeout: *timeout, Flooders: *flooders, Think: *think, Attack: atk, Console: console})
 	if err != nil {
 		return err
 	}
@@ -153,6 +166,9 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		}
 		if a := res.Attack; a != nil {
 			fmt.Fprintf(c.stdout, "attack %s for %s: %d attempts; got %s; %d through (%s)\n", a.Name, a.Elapsed.Round(time.Millisecond), a.Attempts, countsString(a.Outcomes), a.Through, a.ThroughWhat)
+		}
+		if cs := res.Console; cs != nil {
+			fmt.Fprintf(c.stdout, "console user: %d requests, got %s; p50 %s, max %s (%s)\n", cs.Requests, countsString(cs.Statuses), ms(cs.P50), ms(cs.Max), cs.Slowest)
 		}
 		if audit != nil {
 			fmt.Fprintf(c.stdout, "audit log: %d rows for %s since the run began, recording %d events\n", audit.Rows, *attackEmail, audit.Events)

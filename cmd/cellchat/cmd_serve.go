@@ -36,6 +36,7 @@ type serveFlags struct {
 	replyCache      int
 	hstsMaxAge      time.Duration
 	reloadCheck     time.Duration
+	queryTimeout    time.Duration
 	staff           staff.Config
 }
 
@@ -96,6 +97,7 @@ func addServeFlags(fs interface {
 	fs.IntVar(&sf.staff.HashWorkers, "staff-hash-workers", 0, "staff password checks (bcrypt) run at once (0: half of GOMAXPROCS, at least 1), so sign-ins cannot take patients' CPU")
 	fs.Float64Var(&sf.staff.LowConfidence, "staff-low-confidence", 0, "retrieval confidence (0..1) under which the console's filter counts a reply as low-confidence (0: the engine's no-answer threshold + 0.15)")
 	fs.IntVar(&sf.staff.ExportLimit, "staff-export-limit", 100000, "most rows one staff export returns")
+	fs.DurationVar(&sf.queryTimeout, "staff-query-timeout", transcript.DefaultReadTimeout, "longest a staff console read of the log (a list, search, export, dashboard or conversation) may run; one still running is stopped and the staff member asked to narrow the filter (0: no limit)")
 	fs.BoolVar(&sf.staff.SecureCookies, "secure-cookies", false, "mark staff cookies Secure even without TLS (behind a TLS-terminating proxy), and send HSTS")
 	fs.DurationVar(&sf.reloadCheck, "reload-check", defaultReloadCheck, "how often to check whether cellchat ingest committed a new corpus version to the index, and then serve it without a restart (0: only on SIGHUP)")
 	fs.DurationVar(&sf.hstsMaxAge, "hsts-max-age", 365*24*time.Hour, "with --secure-cookies, the max-age of the Strict-Transport-Security header on every response (0: no header)")
@@ -127,6 +129,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		// Secure cookies say the site is HTTPS only; HSTS makes browsers
 		// hold to that, so a later plain-HTTP link cannot expose a cookie.
 		cfg.HSTSMaxAge = sf.hstsMaxAge
+	}
+	if sf.queryTimeout < 0 {
+		return &exitError{code: 2, err: fmt.Errorf("--staff-query-timeout %v: want 0 (no limit) or more", sf.queryTimeout)}
 	}
 	if sf.hstsMaxAge < 0 || (sf.hstsMaxAge > 0 && sf.hstsMaxAge < time.Second) {
 		return &exitError{code: 2, err: fmt.Errorf("--hsts-max-age %v: want 0 (no header) or at least 1s", sf.hstsMaxAge)}
@@ -166,7 +171,11 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	defer ix.Close()
 	eng := newLiveEngine(c, p, ix, first, corp, tune)
 	lifecycle.Info("index ready", "corpus_version", ix.Version(), "took", time.Since(start))
-	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{Redact: sf.redact})
+	readTimeout := sf.queryTimeout
+	if readTimeout == 0 {
+		readTimeout = -1 // transcript.Options: negative is no limit
+	}
+	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{Redact: sf.redact, ReadTimeout: readTimeout})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

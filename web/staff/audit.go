@@ -80,8 +80,7 @@ func (c *console) handleAudit() http.Handler {
 		f.Limit, f.Offset = auditPageSize+1, af.Page*auditPageSize
 		entries, err := c.store.AuditQuery(r.Context(), f)
 		if err != nil {
-			c.log.Error("staff audit", "err", err)
-			c.renderError(w, r, http.StatusInternalServerError, "Could not read the audit log.")
+			c.readFailed(w, r, true, "staff audit", err)
 			return
 		}
 		if len(entries) > auditPageSize {
@@ -103,8 +102,7 @@ func (c *console) handleAPIAudit() http.Handler {
 		f.Limit, f.Offset = auditPageSize, af.Page*auditPageSize
 		entries, err := c.store.AuditQuery(r.Context(), f)
 		if err != nil {
-			c.log.Error("staff api audit", "err", err)
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+			c.readFailed(w, r, false, "staff api audit", err)
 			return
 		}
 		if entries == nil {

@@ -163,8 +163,7 @@ func (c *console) handleDashboard() http.Handler {
 		from := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -(days - 1))
 		st, err := c.store.Stats(r.Context(), from, time.Time{})
 		if err != nil {
-			c.log.Error("staff dashboard", "err", err)
-			c.renderError(w, r, http.StatusInternalServerError, "Could not read the log.")
+			c.readFailed(w, r, true, "staff dashboard", err)
 			return
 		}
 		filled := fillDays(st.Days, from, days)
@@ -230,8 +229,7 @@ func (c *console) handleAPIStats() http.Handler {
 		from := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -(days - 1))
 		st, err := c.store.Stats(r.Context(), from, time.Time{})
 		if err != nil {
-			c.log.Error("staff api stats", "err", err)
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+			c.readFailed(w, r, false, "staff api stats", err)
 			return
 		}
 		writeJSON(w, http.StatusOK, st)

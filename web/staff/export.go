@@ -26,8 +26,7 @@ func (c *console) handleExport(format string) http.Handler {
 		f.Limit = c.cfg.ExportLimit
 		rows, err := c.store.ListReplies(r.Context(), f)
 		if err != nil {
-			c.log.Error("staff export", "err", err)
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+			c.readFailed(w, r, false, "staff export", err)
 			return
 		}
 		sess := sessionFrom(r.Context())

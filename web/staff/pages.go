@@ -71,6 +71,36 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	buf.WriteTo(w)
 }
 
+// statusTooSlow answers a console read stopped at the statement time limit
+// (transcript.ErrTooSlow): the server will not run it to the end, and the
+// same request will not fare better until its filter is narrowed.
+const statusTooSlow = http.StatusServiceUnavailable
+
+// codeTooSlow is the JSON "code" of that answer.
+const codeTooSlow = "query_timeout"
+
+// readFailed answers a request whose read of the log failed: a read
+// stopped at the time limit says so, with what to do; anything else is
+// logged and an internal error. what names the request in the log; page
+// tells an HTML page from a JSON call.
+func (c *console) readFailed(w http.ResponseWriter, r *http.Request, page bool, what string, err error) {
+	if errors.Is(err, transcript.ErrTooSlow) {
+		c.log.Warn(what, "err", err, "query", r.URL.RawQuery)
+		if page {
+			c.renderError(w, r, statusTooSlow, transcript.ErrTooSlow.Error())
+		} else {
+			writeJSON(w, statusTooSlow, map[string]string{"error": transcript.ErrTooSlow.Error(), "code": codeTooSlow})
+		}
+		return
+	}
+	c.log.Error(what, "err", err)
+	if page {
+		c.renderError(w, r, http.StatusInternalServerError, "Could not read the log.")
+	} else {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+	}
+}
+
 func (c *console) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	c.render(w, r, status, "error.html", struct {
 		pageData
@@ -84,6 +114,9 @@ type filterForm struct {
 	From, To, Kind, Feedback, Review, Q string
 	Low, Emergency                      bool
 	Page                                int
+	// Before is where the page starts (a cursor from the page before);
+	// without it the page is found by its number.
+	Before transcript.Cursor
 }
 
 const pageSize = 100
@@ -137,7 +170,22 @@ func (c *console) parseFilter(q url.Values) (transcript.Filter, filterForm, erro
 			return f, ff, fmt.Errorf("page %q: want a number", p)
 		}
 	}
+	if b := q.Get("before"); b != "" {
+		if ff.Before, err = transcript.ParseCursor(b); err != nil {
+			return f, ff, fmt.Errorf("before: %w", err)
+		}
+	}
 	return f, ff, nil
+}
+
+// paged sets f to the page ff asks for, of size rows: after its cursor
+// when it has one, else by its number.
+func (ff filterForm) paged(f transcript.Filter, size int) transcript.Filter {
+	f.Limit, f.Before, f.Offset = size, ff.Before, 0
+	if ff.Before.IsZero() {
+		f.Offset = ff.Page * size
+	}
+	return f
 }
 
 // query returns the filter as a query string (for export and paging links).
@@ -158,6 +206,11 @@ func (ff filterForm) query(page int) string {
 		v.Set("page", strconv.Itoa(page))
 	}
 	return v.Encode()
+}
+
+// next is the query of the page after ff's, which starts after cursor.
+func (ff filterForm) next(cursor transcript.Cursor) string {
+	return ff.query(ff.Page+1) + "&before=" + url.QueryEscape(cursor.String())
 }
 
 func (c *console) handleReplies() http.Handler {
@@ -185,19 +238,18 @@ func (c *console) handleReplies() http.Handler {
 			c.render(w, r, http.StatusBadRequest, "replies.html", d)
 			return
 		}
-		f.Limit, f.Offset = pageSize+1, ff.Page*pageSize
-		rows, err := c.store.ListReplies(r.Context(), f)
+		rows, err := c.store.ListReplies(r.Context(), ff.paged(f, pageSize+1))
 		if err != nil {
-			c.log.Error("staff list", "err", err)
-			c.renderError(w, r, http.StatusInternalServerError, "Could not read the log.")
+			c.readFailed(w, r, true, "staff list", err)
 			return
 		}
 		if len(rows) > pageSize {
 			rows, d.HasNext = rows[:pageSize], true
+			d.NextPage = template.URL(ff.next(rows[pageSize-1].Cursor()))
 		}
 		c.auditList(r, "page", ff, len(rows))
 		d.Rows, d.HasPrev = rows, ff.Page > 0
-		d.Query, d.PrevPage, d.NextPage = template.URL(ff.query(0)), template.URL(ff.query(ff.Page-1)), template.URL(ff.query(ff.Page+1))
+		d.Query, d.PrevPage = template.URL(ff.query(0)), template.URL(ff.query(ff.Page-1))
 		d.First, d.Last = ff.Page*pageSize+1, ff.Page*pageSize+len(rows)
 		c.render(w, r, http.StatusOK, "replies.html", d)
 	})
@@ -219,8 +271,7 @@ func (c *console) handleConversation() http.Handler {
 			return
 		}
 		if err != nil {
-			c.log.Error("staff conversation", "err", err)
-			c.renderError(w, r, http.StatusInternalServerError, "Could not read the log.")
+			c.readFailed(w, r, true, "staff conversation", err)
 			return
 		}
 		c.auditView(r, id)
@@ -287,18 +338,21 @@ func (c *console) handleAPIReplies() http.Handler {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
 		}
-		f.Limit, f.Offset = pageSize, ff.Page*pageSize
-		rows, err := c.store.ListReplies(r.Context(), f)
+		rows, err := c.store.ListReplies(r.Context(), ff.paged(f, pageSize))
 		if err != nil {
-			c.log.Error("staff api list", "err", err)
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+			c.readFailed(w, r, false, "staff api list", err)
 			return
 		}
 		c.auditList(r, "api", ff, len(rows))
+		out := map[string]any{"replies": rows}
 		if rows == nil {
-			rows = []transcript.ReplyRow{}
+			out["replies"] = []transcript.ReplyRow{}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"replies": rows})
+		if len(rows) == pageSize {
+			// ?before= this gives the next page, however deep.
+			out["next"] = rows[pageSize-1].Cursor().String()
+		}
+		writeJSON(w, http.StatusOK, out)
 	})
 }
 
@@ -310,8 +364,7 @@ func (c *console) handleAPIConversation() http.Handler {
 			return
 		}
 		if err != nil {
-			c.log.Error("staff api conversation", "err", err)
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+			c.readFailed(w, r, false, "staff api conversation", err)
 			return
 		}
 		c.auditView(r, r.PathValue("id"))
