@@ -59,7 +59,7 @@ func TestWidgetWithRealEngine(t *testing.T) {
 	}
 	eval(`(` + shadow + `.querySelector('.bot.answer .cite').click(), '')`)
 	wait("the cited passage", `!`+shadow+`.querySelector('.bot.answer .source').hidden`)
-	passage := eval(shadow + `.querySelector('.bot.answer .source blockquote').textContent`)
+	passage := eval(shadow + `.querySelector('.bot.answer .source .quote').textContent`)
 	if len(passage) < 40 || !strings.Contains(answer, strings.SplitN(strings.TrimSpace(passage), ".", 2)[0]) && !strings.Contains(passage, "CAR") {
 		t.Errorf("the opened citation does not look like the cited passage: %q", passage)
 	}
