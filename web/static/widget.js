@@ -239,7 +239,7 @@
     keepPinned();
   }
   function keepPinned() {
-    if (!pinned) { return; }
+    if (!pinned || panel.hidden) { return; } // a closed panel has no layout to measure
     var top = pinned.getBoundingClientRect().top - msgs.getBoundingClientRect().top + msgs.scrollTop - PIN_GAP;
     msgs.scrollTop = Math.max(0, top);
   }
