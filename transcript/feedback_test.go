@@ -53,10 +53,10 @@ func TestFeedbackOneRatingPerAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := recs[0].Feedback; f == nil || f.Rating != "up" || f.Comment != "" {
+	if f := recs[0].Rating; f == nil || f.Rating != "up" || f.Comment != "" {
 		t.Errorf("history rating of the first answer = %+v, want up", f)
 	}
-	if f := recs[1].Feedback; f == nil || f.Rating != "down" || f.Comment != "say more about fever" {
+	if f := recs[1].Rating; f == nil || f.Rating != "down" || f.Comment != "say more about fever" {
 		t.Errorf("history rating of the second answer = %+v, want down with the comment", f)
 	}
 
@@ -66,7 +66,7 @@ func TestFeedbackOneRatingPerAnswer(t *testing.T) {
 		t.Errorf("after changing the rating: %d up, %d down, %d comments; want 2, 0, 1", up, down, comments)
 	}
 	recs, _ = s.History(ctx, "c", 0)
-	if f := recs[1].Feedback; f == nil || f.Rating != "up" || f.Comment != "say more about fever" {
+	if f := recs[1].Rating; f == nil || f.Rating != "up" || f.Comment != "say more about fever" {
 		t.Errorf("changed rating = %+v, want up keeping the comment", f)
 	}
 

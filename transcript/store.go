@@ -762,7 +762,7 @@ func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Fee
 	return tx.Commit()
 }
 
-// ratings sets the Feedback of each of recs that the patient rated.
+// ratings sets the Rating of each of recs that the patient rated.
 func (s *Store) ratings(ctx context.Context, conversationID string, recs []Record) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT fb.answer_id, fb.rating, fb.comment, fb.time FROM feedback fb
 		JOIN turns t ON t.answer_id = fb.answer_id WHERE t.conversation_id = ? ORDER BY fb.time, fb.id`, conversationID)
@@ -787,7 +787,7 @@ func (s *Store) ratings(ctx context.Context, conversationID string, recs []Recor
 		return err
 	}
 	for i := range recs {
-		recs[i].Feedback = byID[recs[i].AnswerID]
+		recs[i].Rating = byID[recs[i].AnswerID]
 	}
 	return nil
 }

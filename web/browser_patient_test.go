@@ -116,7 +116,7 @@ func TestWidgetRatesOnce(t *testing.T) {
 		t.Errorf("after changing to thumbs-up: up pressed %s, down pressed %s", up, down)
 	}
 	recs, _ := ts.log.History(ctx, eval[string](t, ctx, `sessionStorage.getItem('cellchat:conversation:' + location.host)`), 0)
-	if f := recs[0].Feedback; f == nil || f.Rating != "up" || f.Comment != "More about fever, please" {
+	if f := recs[0].Rating; f == nil || f.Rating != "up" || f.Comment != "More about fever, please" {
 		t.Errorf("the answer's rating is %+v, want up with the comment", f)
 	}
 }

@@ -67,10 +67,10 @@ func (l *memLog) History(ctx context.Context, id string, limit int) ([]transcrip
 			if f.AnswerID != out[i].AnswerID {
 				continue
 			}
-			if f.Comment == "" && out[i].Feedback != nil {
-				f.Comment = out[i].Feedback.Comment
+			if f.Comment == "" && out[i].Rating != nil {
+				f.Comment = out[i].Rating.Comment
 			}
-			out[i].Feedback = &f
+			out[i].Rating = &f
 		}
 	}
 	return out, nil
