@@ -21,6 +21,7 @@ type analysis struct {
 // sentence is a quotable sentence of a passage.
 type sentence struct {
 	pos  int // sentence number within the passage
+	last int // that of its last sentence: a short one may finish it
 	text string
 	// said is the sentence as its source says it when text names the
 	// subject its opening pronoun stood for (see resolvePronoun): quoted
@@ -72,11 +73,19 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 		if colon && !afterLabel {
 			intro = sp.Start
 		}
+		if n := len(a.sentences); leans && len(strings.Fields(s)) < minSentenceWords && n > 0 && a.sentences[n-1].pos == i-1 {
+			// "This is called mucositis.": too short to quote alone, it
+			// finishes the sentence before it, and is quoted with it.
+			p := a.sentences[n-1]
+			a.sentences[n-1] = e.sentenceOf(p.pos, p.text+" "+s, joined(p.said, s), p.leans, p.step)
+			a.sentences[n-1].last = i
+			continue
+		}
 		if !e.quotable(s) {
 			continue
 		}
 		step := label || stepStart.MatchString(s) || stepThen.MatchString(s)
-		a.sentences = append(a.sentences, sentence{pos: i, text: s, said: said, stems: stemSet(s), leans: leans, aside: isAside(s), step: step, defines: defining(s)})
+		a.sentences = append(a.sentences, e.sentenceOf(i, s, said, leans, step))
 	}
 	e.cache.mu.Lock()
 	if e.cache.m == nil || len(e.cache.m) >= e.cache.limit {
@@ -85,4 +94,19 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 	e.cache.m[id] = a
 	e.cache.mu.Unlock()
 	return a
+}
+
+// sentenceOf is a quotable sentence of a passage with what the engine
+// needs of it.
+func (e *Engine) sentenceOf(pos int, text, said string, leans, step bool) sentence {
+	return sentence{pos: pos, last: pos, text: text, said: said, stems: stemSet(text), leans: leans, aside: isAside(text), step: step, defines: defining(text)}
+}
+
+// joined appends a sentence to the source wording of a resolved one (none
+// when it was not resolved).
+func joined(said, s string) string {
+	if said == "" {
+		return ""
+	}
+	return said + " " + s
 }

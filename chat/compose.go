@@ -200,7 +200,7 @@ func (e *Engine) carryOn(q *query, src *sourceOrder, d *composition, bar float64
 	if !ok || !d.fits(n) {
 		return
 	}
-	goesOn := n.goesOn() && n.pos == last.pos+1 || !n.leans && n.rel >= continueShare*bar
+	goesOn := n.goesOn() && n.pos == last.last+1 || !n.leans && n.rel >= continueShare*bar
 	if goesOn && !duplicate(n, d.picked) && !e.onlyAside(n) {
 		d.add(n)
 	}

@@ -87,6 +87,12 @@ type Config struct {
 	CrisisLine      string
 	CareTeamPhone   string // e.g. "the transplant unit on 555-0100"
 
+	// Covers is what the sources cover, for the reply to a question they
+	// do not answer ("I can help with questions about {covers}"): the
+	// corpus manifest's `covers`, else its titles (corpus.Corpus.Topics).
+	// Empty: the titles of the Chunks' documents.
+	Covers string
+
 	// LLM, when set, generates answers from the retrieved passages (see
 	// generate.go); LLMName names it in Reply.Mode ("llm:<name>").
 	LLM             llms.Model
@@ -207,6 +213,9 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 		e.cfg.Glossary = cfg.Glossary // the engine's copy of cfg was taken before
 	}
 	e.terms = termStemsOf(g)
+	if e.cfg.Covers == "" {
+		e.cfg.Covers = corpus.TitleList(cfg.Chunks)
+	}
 	e.gloss = newGlossary(cfg.Glossary)
 	e.chunks = newChunkIndex(cfg.Chunks)
 	e.spell = newSpeller(cfg.Chunks)
@@ -282,6 +291,11 @@ type draft struct {
 
 func (e *Engine) answer(ctx context.Context, history []Turn, question string) (draft, error) {
 	v := e.rules.triage(question)
+	lowConfidence := "no_answer.low_confidence"
+	if v.rule != nil && v.rule.yields {
+		// Declined only when the sources do not answer it.
+		lowConfidence, v.rule = v.rule.name, nil
+	}
 	if v.rule != nil {
 		switch v.rule.kind {
 		case KindEmergency:
@@ -289,7 +303,7 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		case KindGreeting:
 			return draft{Reply: Reply{Kind: KindGreeting, Reason: v.rule.name}, parts: []string{e.rules.messages[v.rule.message]}}, nil
 		case KindNoAnswer:
-			return draft{Reply: Reply{Kind: KindNoAnswer, Reason: v.rule.name}, parts: []string{e.rules.messages["no_answer"]}}, nil
+			return draft{Reply: Reply{Kind: KindNoAnswer, Reason: v.rule.name}, parts: []string{e.noAnswerText()}}, nil
 		case KindReferral:
 			return e.referral(ctx, history, question, v)
 		}
@@ -311,7 +325,7 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 		}
 	}
 	if r.Confidence < e.cfg.MinConfidence {
-		return e.decline(r, "no_answer.low_confidence"), nil
+		return e.decline(r, lowConfidence), nil
 	}
 	picked := e.compose(q, e.candidates(q, passages), passages, e.cfg.MaxSentences)
 	if !q.holdsFocus(picked) {
@@ -338,10 +352,14 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 	return r, nil
 }
 
+// directive matches a sentence that gives advice: it opens with an
+// instruction ("Do not take ...", "Avoid ...", "You should ...").
+var directive = regexp.MustCompile(`^(?:Please )?(?:Do not|Don't|Don’t|Never|Always|Avoid|You should|You must|You need to|You can|Make sure|Try to|Keep|Take|Call|Wash|Eat|Drink|Use|Check|Tell|Bring|Ask|Rest|Stay|Wear|Let|Go|Get)\b`)
+
 // decline makes r the honest "I can't answer that", for the reason given.
 func (e *Engine) decline(r draft, reason string) draft {
 	r.Kind, r.Reason = KindNoAnswer, reason
-	r.parts = []string{e.rules.messages["no_answer"]}
+	r.parts = []string{e.noAnswerText()}
 	return r
 }
 
@@ -368,6 +386,14 @@ func (e *Engine) referral(ctx context.Context, history []Turn, question string, 
 	picked := e.compose(q, e.candidates(q, passages), passages, min(3, e.cfg.MaxSentences))
 	if !e.onSubject(q, picked) {
 		return r, nil // background on something else would only distract
+	}
+	if v.rule.message == "referral.decision" && directive.MatchString(picked[0].text) {
+		// "Should I take paracetamol for a fever?" when the sources say
+		// "Do not take paracetamol before you have called the unit":
+		// advice they give everyone answers it.
+		r.Kind, r.Reason = KindAnswer, "answer.advice"
+		e.quote(&r, cite(picked, passages, 1))
+		return r, nil
 	}
 	c := cite(picked, passages, 1)
 	r.parts = append(r.parts, " "+e.rules.messages["referral.background"])
@@ -435,6 +461,12 @@ func retrieved(ps []retrieval.Passage) []Retrieved {
 		out[i] = Retrieved{ChunkID: p.ID, DocID: p.DocID, Section: p.Section, Text: p.Text, Score: p.Score, Lexical: p.Lexical, Vector: p.Vector}
 	}
 	return out
+}
+
+// noAnswerText is the reply to a question the sources do not answer,
+// naming what they do cover.
+func (e *Engine) noAnswerText() string {
+	return strings.ReplaceAll(e.rules.messages["no_answer"], "{covers}", e.cfg.Covers)
 }
 
 func (e *Engine) emergencyText(ru *rule) string {

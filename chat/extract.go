@@ -139,6 +139,24 @@ var (
 // letter says".
 var reportingClause = regexp.MustCompile(`^(.*?)\b(?:said|says|say|told|tells|mentioned|mentions|keeps? saying|wrote|writes|heard|brought up|talked about)\b`)
 
+// pointingOpening matches a question opening with a demonstrative ("is that
+// a problem?", "are these cell therapies used ...?").
+var pointingOpening = regexp.MustCompile(`^(?:and |but |so )?(?:is|are|was|would|will|could|can|does|do) (?:that|this|those|these)\b`)
+
+// pointsAtScene says whether a question points at what its scene names:
+// its demonstrative stands for something ("is that a problem?"), rather
+// than going with a word of the sources ("are these cell therapies ...").
+func (e *Engine) pointsAtScene(question string) bool {
+	q := words.Normalize(question)
+	m := pointingOpening.FindStringIndex(q)
+	if m == nil {
+		return false
+	}
+	// The word right after it, as typed: Tokens would skip "a".
+	next := strings.FieldsFunc(q[m[1]:], func(r rune) bool { return !unicode.IsLetter(r) && r != '-' && r != '\'' })
+	return len(next) == 0 || isStop(next[0]) || !e.stats.known(words.Stem(next[0]))
+}
+
 // speaker returns who a reporting clause says spoke, the words after its
 // last comma or conjunction ("she was diagnosed and the specialist" ->
 // "the specialist"): what comes before is what they spoke of.
@@ -174,8 +192,13 @@ func (e *Engine) contextStems(m message) map[string]bool {
 	for _, st := range contentStems(m.question) {
 		ownTopic = ownTopic || e.stats.known(st) && !e.rules.aspect[st]
 	}
+	// "we have a dog and some chickens, is that a problem after a
+	// transplant?": what "that" points at is what is asked about.
+	pointing := e.pointsAtScene(m.question)
 	for _, p := range m.scene {
-		mark(p, ownTopic)
+		if !pointing {
+			mark(p, ownTopic)
+		}
 	}
 	for _, p := range append(m.scene, m.question) {
 		if r := reportingClause.FindStringSubmatch(words.Normalize(p)); r != nil {
@@ -677,6 +700,7 @@ type candidate struct {
 	passage int    // index into the passages
 	chunk   string // its chunk id
 	pos     int    // sentence number within the passage
+	last    int    // that of its last sentence, when it joins two (see analyse)
 	text    string
 	said    string // the sentence as written, when text resolves its opening pronoun
 	stems   map[string]bool
@@ -719,9 +743,9 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		}
 		var last candidate
 		for i, s := range e.analyse(p.ID, p.Section, p.Text).sentences {
-			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, text: s.text, said: s.said, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines}
+			c := candidate{passage: pi, chunk: p.ID, pos: s.pos, last: s.last, text: s.text, said: s.said, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines}
 			c.rel = e.relevance(q, c, prior)
-			if c.leans && i > 0 && last.pos == c.pos-1 {
+			if c.leans && i > 0 && last.last == c.pos-1 {
 				// "It can have side effects" is about what the sentence
 				// before it names ("CAR-T therapy"): scored with its
 				// words too, as it is quoted after it.
@@ -981,7 +1005,7 @@ func cite(picked []candidate, passages []retrieval.Passage, first int) cited {
 	var out cited
 	num := map[int]int{}
 	for i, c := range picked {
-		if c.said != "" && i > 0 && picked[i-1].passage == c.passage && picked[i-1].pos == c.pos-1 {
+		if c.said != "" && i > 0 && picked[i-1].passage == c.passage && picked[i-1].last == c.pos-1 {
 			c.text = c.said // right after the sentence it refers to, as written
 		}
 		if c.said != "" && c.text != c.said {

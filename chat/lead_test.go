@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cellchat/cellchat/corpus"
 	"github.com/cellchat/cellchat/internal/words"
 )
 
@@ -52,5 +53,106 @@ func TestUnprefixed(t *testing.T) {
 		if st, ok := e.unprefixed(w); ok {
 			t.Errorf("unprefixed(%q) = %q, want none", w, st)
 		}
+	}
+}
+
+// A question that points at its scene ("is that a problem?") asks about
+// what the scene names: answered when the sources cover it, declined when
+// they do not.
+func TestQuestionPointingAtScene(t *testing.T) {
+	e := realEngine(t, Config{})
+	for q, want := range map[string]Kind{
+		"We keep two rabbits in the garden. Is that a problem after CAR-T?": KindNoAnswer,
+		"My son has Hurler syndrome. Is that treated with a transplant?":    KindAnswer,
+		// "these" goes with "cell therapies" here: it points at nothing.
+		"I am 70 and have myeloma. Are these cell therapies ever used for that?": KindAnswer,
+	} {
+		if r := answer(t, e, nil, q); r.Kind != want {
+			t.Errorf("%q: %s (%s), want %s", q, r.Kind, r.Reason, want)
+		}
+	}
+}
+
+// The reply to a question the sources do not answer names what they cover:
+// what the operator says, else the documents' titles.
+func TestNoAnswerNamesWhatTheSourcesCover(t *testing.T) {
+	e := realEngine(t, Config{Covers: "mouth care and tiredness"})
+	r := answer(t, e, nil, "How do I bake sourdough bread?")
+	if r.Kind != KindNoAnswer || !strings.Contains(r.Text, "questions about mouth care and tiredness.") {
+		t.Errorf("%s: %q", r.Kind, r.Text)
+	}
+	e = realEngine(t, Config{})
+	r = answer(t, e, nil, "How do I bake sourdough bread?")
+	if !strings.Contains(r.Text, "Cell Therapy Basics") || strings.Contains(r.Text, "{covers}") {
+		t.Errorf("without covers the titles should be named: %q", r.Text)
+	}
+}
+
+// A sentence too short to quote alone that finishes the one before it
+// ("This is called mucositis.") is quoted with it, and what comes after
+// both still finds what it leans on.
+func TestShortSentenceJoinsTheOneBefore(t *testing.T) {
+	e, _ := newFakeEngine(t, Config{})
+	a := e.analyse("p1", "", "Chemotherapy before a transplant can make the lining of your mouth sore. This is called mucositis. It usually heals within two to three weeks.")
+	if len(a.sentences) != 2 {
+		t.Fatalf("sentences %+v, want the first two joined and the third", a.sentences)
+	}
+	if got := a.sentences[0].text; got != "Chemotherapy before a transplant can make the lining of your mouth sore. This is called mucositis." || a.sentences[0].last != 1 {
+		t.Errorf("joined sentence %q (last %d)", got, a.sentences[0].last)
+	}
+	if !a.sentences[0].stems[words.Stem("mucositis")] {
+		t.Errorf("joined sentence lacks the term it names: %v", a.sentences[0].stems)
+	}
+	src := newSourceOrder([]candidate{
+		{passage: 0, pos: a.sentences[0].pos, last: a.sentences[0].last, text: a.sentences[0].text},
+		{passage: 0, pos: a.sentences[1].pos, last: a.sentences[1].last, text: a.sentences[1].text, leans: a.sentences[1].leans},
+	}, nil)
+	if before, ok := src.antecedents(src.cands[1]); !ok || len(before) != 1 {
+		t.Errorf("the sentence after the joined one finds no antecedent: %v %v", before, ok)
+	}
+}
+
+// "Should I ...?" is referred to the care team, unless the sources give
+// everyone the advice asked for: then the advice answers.
+func TestAdviceTheSourcesGiveAnswersShouldI(t *testing.T) {
+	handout := func(text string) *Engine {
+		chunks := []corpus.Chunk{
+			{ID: "fever#1", DocID: "fever", Title: "Fever", Section: "Fever", Text: text},
+			{ID: "food#1", DocID: "food", Title: "Food", Section: "Food", Text: "Keep cold food in the fridge and eat leftovers within one day."},
+		}
+		s := &fakeSearcher{chunks: chunks, stats: newTermStats(chunks)}
+		e, err := New(s, Config{Chunks: chunks})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	r := answer(t, handout("Do not take paracetamol to bring a fever down before you have called the unit, because it can hide an infection."), nil, "Should I take paracetamol for a fever?")
+	if r.Kind != KindAnswer || r.Reason != "answer.advice" || !strings.HasPrefix(r.Text, "Do not take paracetamol") {
+		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
+	}
+	r = answer(t, handout("Paracetamol is a common medicine that many people take for a fever at home."), nil, "Should I take paracetamol for a fever?")
+	if r.Kind != KindReferral {
+		t.Errorf("no advice in the sources: %s %s: %q", r.Kind, r.Reason, r.Text)
+	}
+}
+
+// A question the seed pages' furniture made out of scope ("What e-mail
+// address can I write to?") is answered when a clinic's sources say it,
+// and declined for that reason when they do not.
+func TestSiteQuestionsAnsweredWhenTheSourcesSayIt(t *testing.T) {
+	chunks := []corpus.Chunk{
+		{ID: "contact#1", DocID: "contact", Title: "Contact", Section: "Contact", Text: "Email questions that are not urgent to nurses@clinic.example and a nurse will reply within one working day."},
+		{ID: "food#1", DocID: "food", Title: "Food", Section: "Food", Text: "Keep cold food in the fridge and eat leftovers within one day."},
+	}
+	e, err := New(&fakeSearcher{chunks: chunks, stats: newTermStats(chunks)}, Config{Chunks: chunks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := answer(t, e, nil, "Where can I email a question that is not urgent?"); r.Kind != KindAnswer || !strings.Contains(r.Text, "nurses@clinic.example") {
+		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
+	}
+	if r := answer(t, e, nil, "How do I subscribe to the newsletter?"); r.Kind != KindNoAnswer || r.Reason != "out_of_scope.site" {
+		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestResolvePronoun(t *testing.T) {
+func TestResolve(t *testing.T) {
 	tests := []struct {
 		s, prev string
 		want    string // "" when it must stay as written
@@ -28,17 +28,29 @@ func TestResolvePronoun(t *testing.T) {
 		// Only an opening pronoun is replaced.
 		{"These cells can act like stem cells.", "Mesenchymal stem cells are versatile.", ""},
 		{"Its side effects are serious.", "CAR-T therapy is an immunotherapy.", ""},
+		// "These X" and "This X", named as the sentence before names X.
+		{"These stem cells can be harvested from blood.", "HCT involves the infusion of hematopoietic stem cells, which are cells.", "Hematopoietic stem cells can be harvested from blood."},
+		{"This receptor is designed to recognize a protein.", "A gene for a special protein called a chimeric antigen receptor (CAR) is inserted.", "The chimeric antigen receptor is designed to recognize a protein."},
+		// Named in passing, not at the start of a noun phrase: it would say less.
+		{"These procedures require careful planning.", "HCT and cellular therapy are complex and potentially life-saving procedures.", ""},
+		{"These changes can be inherited.", "Cells make up every living thing.", ""},
+		// "This is" has no noun phrase to name.
+		{"This is called differentiation.", "Stem cells divide into many types of cells.", ""},
 	}
 	for _, tt := range tests {
-		got, ok := resolvePronoun(tt.s, tt.prev)
+		got, ok := resolve(tt.s, tt.prev)
 		if tt.want == "" {
 			if ok {
-				t.Errorf("resolvePronoun(%q, %q) = %q, want it left as written", tt.s, tt.prev, got)
+				t.Errorf("resolve(%q, %q) = %q, want it left as written", tt.s, tt.prev, got)
 			}
 			continue
 		}
 		if !ok || got != tt.want {
-			t.Errorf("resolvePronoun(%q, %q) = %q, %v; want %q", tt.s, tt.prev, got, ok, tt.want)
+			t.Errorf("resolve(%q, %q) = %q, %v; want %q", tt.s, tt.prev, got, ok, tt.want)
+		}
+		r := referent(tt.s, got)
+		if back := WithoutReferents(got+" [1]", []Referent{r}); back != tt.s+" [1]" {
+			t.Errorf("referent %+v gives back %q, want %q", r, back, tt.s+" [1]")
 		}
 	}
 }
@@ -78,38 +90,6 @@ func TestAnswerLeadsWithResolvedSentence(t *testing.T) {
 	r = answer(t, e, nil, "What is CAR-T therapy?")
 	if strings.Contains(r.Text, "therapy. [1] CAR-T therapy involves") {
 		t.Errorf("a sentence after the one it refers to names its subject again: %q", r.Text)
-	}
-}
-
-func TestResolveDemonstrative(t *testing.T) {
-	tests := []struct {
-		s, prev string
-		want    string // "" when it must stay as written
-	}{
-		{"These stem cells can be harvested from blood.", "HCT involves the infusion of hematopoietic stem cells, which are cells.", "Hematopoietic stem cells can be harvested from blood."},
-		{"This receptor is designed to recognize a protein.", "A gene for a special protein called a chimeric antigen receptor (CAR) is inserted.", "The chimeric antigen receptor is designed to recognize a protein."},
-		// Named in passing, not at the start of a noun phrase: it would say less.
-		{"These procedures require careful planning.", "HCT and cellular therapy are complex and potentially life-saving procedures.", ""},
-		// Not named before at all.
-		{"These changes can be inherited.", "Cells make up every living thing.", ""},
-		// "This is" has no noun phrase to name.
-		{"This is called differentiation.", "Stem cells divide into many types of cells.", ""},
-	}
-	for _, tt := range tests {
-		got, ok := resolve(tt.s, tt.prev)
-		if tt.want == "" {
-			if ok {
-				t.Errorf("resolve(%q, %q) = %q, want it left as written", tt.s, tt.prev, got)
-			}
-			continue
-		}
-		if !ok || got != tt.want {
-			t.Errorf("resolve(%q, %q) = %q, %v; want %q", tt.s, tt.prev, got, ok, tt.want)
-		}
-		r := referent(tt.s, got)
-		if back := WithoutReferents(got+" [1]", []Referent{r}); back != tt.s+" [1]" {
-			t.Errorf("referent %+v gives back %q, want %q", r, back, tt.s+" [1]")
-		}
 	}
 }
 

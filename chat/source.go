@@ -42,7 +42,7 @@ func (o *sourceOrder) index(c candidate) int {
 
 // prev is the sentence right before c in its passage, when quotable.
 func (o *sourceOrder) prev(c candidate) (candidate, bool) {
-	if i := o.index(c); i > 0 && o.cands[i-1].passage == c.passage && o.cands[i-1].pos == c.pos-1 {
+	if i := o.index(c); i > 0 && o.cands[i-1].passage == c.passage && o.cands[i-1].last == c.pos-1 {
 		return o.cands[i-1], true
 	}
 	return candidate{}, false

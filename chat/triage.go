@@ -43,6 +43,10 @@ type ruleSpec struct {
 	Any        []string `yaml:"any"`
 	Unless     []string `yaml:"unless"`
 	Overridden []string `yaml:"unless_overridden_by"`
+	// Unless the sources say it: a no_answer rule that declines only when
+	// the sources do not answer the question ("What email address can I
+	// write to?" has an answer in a clinic's own handout).
+	UnlessSourcesSay bool `yaml:"unless_sources_say"`
 }
 
 // rule is a compiled triage rule.
@@ -54,6 +58,9 @@ type rule struct {
 	any        []pattern
 	unless     []pattern
 	overridden []pattern
+	// yields: a no_answer that stands only when the sources do not answer
+	// (ruleSpec.UnlessSourcesSay).
+	yields bool
 }
 
 // rules is the compiled rule set.
@@ -155,7 +162,7 @@ func parseRules(data []byte) (*rules, error) {
 		if len(s.Any) == 0 {
 			return nil, fmt.Errorf("%s: no patterns under any", where)
 		}
-		ru := rule{name: s.Name, kind: s.Kind, whole: s.Scope == "message"}
+		ru := rule{name: s.Name, kind: s.Kind, whole: s.Scope == "message", yields: s.UnlessSourcesSay && s.Kind == KindNoAnswer}
 		switch s.Scope {
 		case "", "sentence", "message":
 		default:

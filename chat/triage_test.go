@@ -112,6 +112,14 @@ func TestTriageKinds(t *testing.T) {
 		// a decision in statement order
 		{"do you think I should stop the trial?", KindReferral, "referral.decision"},
 		{"what I should know about CAR-T", "", ""},
+		// advice for everyone is for the sources; choosing a treatment is not
+		{"What food should I avoid while my blood counts are low?", "", ""},
+		{"When should I call the transplant unit?", "", ""},
+		{"what should I take for the pain?", KindReferral, "referral.decision"},
+		{"Which treatment should I choose?", KindReferral, "referral.decision"},
+		{"How cold should my fridge be?", "", ""},
+		{"Why should I keep away from building sites?", "", ""},
+		{"Should my husband stop his tablets?", KindReferral, "referral.decision"},
 		{"Do you use cookies?", KindNoAnswer, "out_of_scope.site"},
 		{"How do I subscribe to the newsletter?", KindNoAnswer, "out_of_scope.site"},
 		{"What is the phone number of ASGCT?", KindNoAnswer, "out_of_scope.site"},

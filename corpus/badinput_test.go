@@ -47,8 +47,11 @@ func TestBadFiles(t *testing.T) {
 		{name: "only whitespace", file: "blank.md", content: " \n\n\t\n", wantErr: "blank.md: file is empty"},
 		{name: "binary NUL", file: "image.txt", content: "GIF89a\x00\x01\x02", wantErr: "image.txt: binary file"},
 		{name: "invalid utf8", file: "latin1.txt", content: "Caf\xe9 au lait is not a therapy.", wantErr: "latin1.txt: not valid UTF-8"},
-		{name: "unsupported", file: "leaflet.pdf", content: "%PDF-1.4", wantErr: `leaflet.pdf: unsupported file type ".pdf"`},
-		{name: "furniture only", file: "cookies.html", content: `<html><body><nav><a href="/">Home</a></nav><p>We use cookies to improve your experience.</p><footer>© 2024 Example</footer></body></html>`, wantErr: "cookies.html: no article text found"},
+		{name: "unsupported", file: "leaflet.doc", content: "\xd0\xcf\x11\xe0", wantErr: `leaflet.doc: unsupported file type ".doc" (supported: .html, .htm, .md, .txt, .pdf, .docx): save it from its word processor as .docx`},
+		{name: "broken pdf", file: "leaflet.pdf", content: "%PDF-1.4 cut short", wantErr: `leaflet.pdf: not a readable PDF`},
+		{name: "broken docx", file: "leaflet.docx", content: "PK not really", wantErr: `leaflet.docx: not a readable .docx`},
+		{name: "utf16 without bom", file: "notepad.txt", content: "H\x00i\x00 \x00t\x00h\x00e\x00r\x00e\x00", wantErr: "notepad.txt: binary file (contains NUL bytes), not text; if it is UTF-16 text without a byte-order mark, save it as UTF-8"},
+		{name: "furniture only", file: "cookies.html", content: `<html><body><nav><a href="/">Home</a></nav><p>We use cookies to improve your experience.</p><footer>© 2024 Example</footer></body></html>`, wantErr: "cookies.html: cleaning dropped all of its text"},
 		{name: "manifest entry without file", sources: "  - id: ghost\n    title: Ghost\n", wantErr: `ghost.*: listed in sources.yaml as "ghost" but there is no such file`},
 		{
 			name: "dangling link", file: "",
@@ -177,7 +180,7 @@ func TestManifestErrors(t *testing.T) {
 		{name: "bad selector", manifest: ptr("defaults:\n  html_prune: ['div[']\n"), wantErr: `html_prune "div["`},
 		{name: "bad date", manifest: ptr("documents:\n  - id: good\n    reviewed: 18/12/2023\n"), wantErr: "not YYYY-MM-DD"},
 		{name: "empty id", manifest: ptr("documents:\n  - title: No id\n"), wantErr: "id is required"},
-		{name: "path as id", manifest: ptr("documents:\n  - id: ../etc/passwd\n"), wantErr: "id must be a file stem"},
+		{name: "path as id", manifest: ptr("documents:\n  - id: ../etc/passwd\n"), wantErr: "id must be a file's path below the corpus folder"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,7 +2,6 @@ package corpus
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -28,6 +27,8 @@ type block struct {
 	// joined: the block was assembled from several source lines, so it is
 	// never a plain-text heading.
 	joined bool
+	// linkChars is how much of text was inside links (HTML only).
+	linkChars int
 }
 
 // maxLeadInAbsorb is how long a non-list paragraph may be and still be
@@ -109,11 +110,54 @@ func looksLikeHeading(s string) bool {
 	return !strings.ContainsRune(".,;:!…", last)
 }
 
+// Shape limits of furniture for the generic rules. A generic rule
+// (furniture.yaml) drops a block only when the block is shaped like
+// furniture as well as matching: link-dense, or a short line that is not a
+// sentence ("Share", "Sign up for our newsletter", "© 2024 ASGCT"). Body
+// text that merely mentions a cookie, a newsletter or "sign up" is a
+// sentence and stays.
+const (
+	// maxFurnitureWords: a longer block is text, whatever it says.
+	maxFurnitureWords = 12
+	// maxCutShare: a generic end_at never cuts more of a document's text
+	// than this share, unless what it cuts is under maxTailChars (a lone
+	// cookie notice); a page's tail is shorter than its article.
+	maxCutShare  = 0.5
+	maxTailChars = 300
+	// maxPointerWords: a sentence this short that holds a link ("Learn
+	// more about this in CAR T Basics.") points elsewhere on a site.
+	maxPointerWords = 25
+)
+
+// furnitureShaped reports whether a generic rule may drop b.
+func furnitureShaped(b block) bool {
+	n := utf8.RuneCountInString(b.text)
+	words := len(strings.Fields(b.text))
+	switch {
+	case b.linkChars > 0 && (b.linkChars*2 >= n || words <= maxPointerWords):
+		return true
+	}
+	return words <= maxFurnitureWords && !endsSentence(b.text)
+}
+
+// cleaner applies rules to one document and remembers what it dropped.
+type cleaner struct {
+	r       *rules
+	dropped []Dropped
+}
+
+func (c *cleaner) drop(rule string, bs ...block) {
+	for _, b := range bs {
+		c.dropped = append(c.dropped, Dropped{Rule: rule, Text: b.text})
+	}
+}
+
 // clean applies the furniture rules to a document's blocks and groups what
-// is left into sections. A start_after or end_before rule that matches
+// is left into sections; it also returns every block it dropped with the
+// rule that dropped it. A start_after or end_before rule that matches
 // nothing is an error: the manifest no longer fits the file, and the
 // document may carry furniture.
-func clean(blocks []block, r *rules) ([]Section, error) {
+func clean(blocks []block, r *rules) ([]Section, []Dropped, error) {
 	var norm []block
 	for _, b := range blocks {
 		b.text = normalizeText(b.text)
@@ -122,80 +166,126 @@ func clean(blocks []block, r *rules) ([]Section, error) {
 		}
 	}
 	blocks = norm
+	c := &cleaner{r: r}
 
 	if r.startAfter != nil {
 		i := indexMatch(blocks, r.startAfter)
 		if i < 0 {
-			return nil, fmt.Errorf("start_after %q matches no line", r.startAfter.String()[4:])
+			return nil, nil, fmt.Errorf("start_after %q matches no line", r.startAfter.re.String()[4:])
 		}
+		c.drop(r.startAfter.name, blocks[:i+1]...)
 		blocks = blocks[i+1:]
 	}
 	if r.endBefore != nil {
 		i := indexMatch(blocks, r.endBefore)
 		if i < 0 {
-			return nil, fmt.Errorf("end_before %q matches no line", r.endBefore.String()[4:])
+			return nil, nil, fmt.Errorf("end_before %q matches no line", r.endBefore.re.String()[4:])
 		}
+		c.drop(r.endBefore.name, blocks[i:]...)
 		blocks = blocks[:i]
 	}
-	for _, re := range r.endAt {
-		if i := indexMatch(blocks, re); i >= 0 {
-			blocks = blocks[:i]
-		}
-	}
-	blocks = dropSections(blocks, r.dropSections)
-	blocks = dropLines(blocks, r.dropLines)
+	blocks = c.endAt(blocks)
+	blocks = c.dropSections(blocks)
+	blocks = c.dropLines(blocks)
 	blocks = absorbLeadIns(blocks)
-	return sectionize(blocks), nil
+	secs, empty := sectionize(blocks)
+	return secs, append(c.dropped, empty...), nil
 }
 
-func indexMatch(blocks []block, re *regexp.Regexp) int {
+func indexMatch(blocks []block, ru *rule) int {
 	for i, b := range blocks {
-		if re.MatchString(b.text) {
+		if ru.re.MatchString(b.text) {
 			return i
 		}
 	}
 	return -1
 }
 
-func matchAny(res []*regexp.Regexp, s string) bool {
-	for _, re := range res {
-		if re.MatchString(s) {
-			return true
+// firstMatch is the first rule matching b that may drop it.
+func firstMatch(rs []rule, b block) *rule {
+	for i := range rs {
+		if rs[i].re.MatchString(b.text) && (!rs[i].generic || furnitureShaped(b)) {
+			return &rs[i]
 		}
 	}
-	return false
+	return nil
+}
+
+// endAt cuts the document at the first block an end_at rule matches. A
+// generic rule that would cut most of the text is not a page tail and is
+// passed over.
+func (c *cleaner) endAt(blocks []block) []block {
+	total := textLen(blocks)
+	for _, ru := range c.r.endAt {
+		i := indexMatch(blocks, &ru)
+		if i < 0 {
+			continue
+		}
+		if cut := textLen(blocks[i:]); ru.generic && cut > maxTailChars && float64(cut) > maxCutShare*float64(total) {
+			continue
+		}
+		c.drop(ru.name, blocks[i:]...)
+		blocks = blocks[:i]
+	}
+	return blocks
 }
 
 // dropSections removes a matching heading and everything up to the next
-// heading of the same or a higher level.
-func dropSections(blocks []block, res []*regexp.Regexp) []block {
+// heading of the same or a higher level. A generic rule drops a section
+// only when all of it is shaped like furniture (a "Contact us" section of
+// link lists, not one that says when to call).
+func (c *cleaner) dropSections(blocks []block) []block {
 	out := blocks[:0:0]
-	dropLevel := 0 // 0: not dropping
-	for _, b := range blocks {
+	for i := 0; i < len(blocks); i++ {
+		b := blocks[i]
+		var ru *rule
 		if b.kind == headingBlock {
-			if dropLevel > 0 && b.level > dropLevel {
-				continue // a subsection of the dropped section
-			}
-			dropLevel = 0
-			if matchAny(res, b.text) {
-				dropLevel = b.level
-				continue
-			}
+			ru = matchSection(c.r.dropSections, b)
 		}
-		if dropLevel > 0 {
+		if ru == nil {
+			out = append(out, b)
 			continue
 		}
-		out = append(out, b)
+		end := i + 1
+		for end < len(blocks) && (blocks[end].kind != headingBlock || blocks[end].level > b.level) {
+			end++
+		}
+		if ru.generic && !allFurniture(blocks[i+1:end]) {
+			out = append(out, b)
+			continue
+		}
+		c.drop(ru.name, blocks[i:end]...)
+		i = end - 1
 	}
 	return out
 }
 
-func dropLines(blocks []block, res []*regexp.Regexp) []block {
+func matchSection(rs []rule, heading block) *rule {
+	for i := range rs {
+		if rs[i].re.MatchString(heading.text) {
+			return &rs[i]
+		}
+	}
+	return nil
+}
+
+func allFurniture(blocks []block) bool {
+	for _, b := range blocks {
+		if b.kind != headingBlock && !furnitureShaped(b) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *cleaner) dropLines(blocks []block) []block {
 	out := blocks[:0:0]
 	for _, b := range blocks {
-		if !matchAny(res, b.text) {
-			out = append(out, b)
+		if ru := firstMatch(c.r.dropLines, b); ru != nil {
+			c.drop(ru.name, b)
+			continue
 		}
+		out = append(out, b)
 	}
 	return out
 }
@@ -249,25 +339,57 @@ func absorbLeadIns(blocks []block) []block {
 	return out
 }
 
-// sectionize groups blocks under their headings. A heading with no text
-// before the next heading gives way to that next, more specific heading;
-// sections without paragraphs are dropped.
-func sectionize(blocks []block) []Section {
+// emptyHeadingRule names, in the dropped list, a heading with no text
+// under it before the next heading of its level.
+const emptyHeadingRule = "heading with no text under it"
+
+// sectionize groups blocks under their heading paths: each heading opens a
+// section whose path is the headings above it (by level) and itself, so
+// two "Medicines" sections under different parents stay apart. A heading
+// with only subheadings under it is part of their paths; one with nothing
+// at all under it is returned as dropped.
+func sectionize(blocks []block) ([]Section, []Dropped) {
+	type open struct {
+		level int
+		text  string
+		used  bool // some paragraph sits under it, directly or deeper
+	}
 	var secs []Section
+	var dropped []Dropped
+	var stack []open
 	cur := Section{}
 	flush := func() {
 		if len(cur.Paragraphs) > 0 {
 			secs = append(secs, cur)
+			for i := range stack {
+				stack[i].used = true
+			}
 		}
 	}
 	for _, b := range blocks {
-		if b.kind == headingBlock {
-			flush()
-			cur = Section{Heading: b.text}
+		if b.kind != headingBlock {
+			cur.Paragraphs = append(cur.Paragraphs, b.text)
 			continue
 		}
-		cur.Paragraphs = append(cur.Paragraphs, b.text)
+		flush()
+		for len(stack) > 0 && stack[len(stack)-1].level >= b.level {
+			if top := stack[len(stack)-1]; !top.used {
+				dropped = append(dropped, Dropped{Rule: emptyHeadingRule, Text: top.text})
+			}
+			stack = stack[:len(stack)-1]
+		}
+		stack = append(stack, open{level: b.level, text: b.text})
+		path := make([]string, len(stack))
+		for i, o := range stack {
+			path[i] = o.text
+		}
+		cur = Section{Heading: b.text, Path: path}
 	}
 	flush()
-	return secs
+	for _, o := range stack {
+		if !o.used {
+			dropped = append(dropped, Dropped{Rule: emptyHeadingRule, Text: o.text})
+		}
+	}
+	return secs, dropped
 }

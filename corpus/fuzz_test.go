@@ -55,8 +55,8 @@ func FuzzLoadHTML(f *testing.F) {
 		checkDocument(t, d)
 		// The walker itself must cope with any bytes, also when
 		// parseDocument rejects them as binary.
-		blocks, _ := parseHTML(data, r.prune)
-		secs, _ := clean(blocks, r)
+		blocks, _, _ := parseHTML(data, r.prune)
+		secs, _, _ := clean(blocks, r)
 		checkDocument(t, &Document{ID: "fuzz", Sections: secs})
 	})
 }
@@ -79,7 +79,7 @@ func FuzzLoadText(f *testing.F) {
 		}
 		d, _ := parseDocument([]byte(text), format, s, r)
 		checkDocument(t, d)
-		secs, _ := clean(parseText(text, markdown), r) // also for non-UTF-8 input
+		secs, _, _ := clean(parseText(text, markdown), r) // also for non-UTF-8 input
 		checkDocument(t, &Document{ID: "fuzz", Sections: secs})
 	})
 }

@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 	"github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -21,35 +21,104 @@ var markupStart = regexp.MustCompile(`(?i)<!doctype|<html[\s>]`)
 // and walks its structured output (the content node, not the flat text)
 // into blocks, keeping headings, paragraphs and list items apart and inline
 // elements (<b>, <a>, <em>) inside their paragraph. The furniture selectors
-// are pruned before extraction. When trafilatura finds no main content
-// (very short pages), the pruned body is walked instead. It also returns
-// the page's title as trafilatura found it.
-func parseHTML(src []byte, prune string) ([]block, string) {
+// are pruned before extraction (see prune), and what they removed is
+// returned. When trafilatura finds no main content (very short pages), the
+// pruned body is walked instead. It also returns the page's title.
+func parseHTML(src []byte, prune []pruneRule) ([]block, string, []Dropped) {
 	if loc := markupStart.FindIndex(src); loc != nil && loc[0] > 0 && !bytes.Contains(src[:loc[0]], []byte("<")) {
 		src = src[loc[0]:]
 	}
 	// Parse here rather than in trafilatura.Extract: the loader has
-	// checked the bytes are UTF-8, so its charset detection is skipped.
+	// decoded the bytes to UTF-8, so its charset detection is skipped.
 	root, err := html.Parse(bytes.NewReader(src))
 	if err != nil {
-		return nil, ""
+		return nil, "", nil
 	}
+	dropped := pruneFurniture(root, prune)
 	res, err := trafilatura.ExtractDocument(root, trafilatura.Options{
 		// FavorRecall keeps the article's headings; Balanced drops them.
 		Focus:           trafilatura.FavorRecall,
 		ExcludeComments: true,
+		IncludeLinks:    true, // link density tells furniture from text
 		HtmlDateMode:    trafilatura.Disabled,
-		PruneSelector:   prune,
 	})
+	title := pageTitle(root)
+	body := findElement(root, atom.Body)
 	if err == nil && res != nil && res.ContentNode != nil {
 		blocks := walkBlocks(res.ContentNode)
+		if body != nil && !hasHeading(blocks) {
+			blocks = restoreHeadings(blocks, walkBlocks(body))
+		}
 		if textLen(blocks) >= minExtractedChars {
-			return blocks, normalizeText(res.Metadata.Title)
+			if t := normalizeText(res.Metadata.Title); t != "" {
+				title = t
+			}
+			return blocks, title, dropped
 		}
 	}
 	// Below this size trafilatura falls back to a flat dump of the page
 	// text; walking the pruned body keeps the structure instead.
-	return fallbackHTML(src, prune)
+	if body != nil {
+		return walkBlocks(body), title, dropped
+	}
+	return nil, title, dropped
+}
+
+// restoreHeadings puts back the headings trafilatura left out of an
+// article it kept none of: it keeps headings inside <main> or <article>,
+// but drops all of them when they stand directly in <body> or a plain
+// <div>, which is how Word and simple pages write them. A heading (or run
+// of headings) of the page is put back before the paragraph that follows
+// it on the page, when that paragraph is in the extracted article and the
+// heading is not. (Restoring headings also into articles that kept some
+// scored lower on the extraction benchmark: those are mostly teasers.)
+func restoreHeadings(extracted, page []block) []block {
+	at := map[string]int{} // paragraph text -> first index in extracted
+	have := map[string]bool{}
+	for i, b := range extracted {
+		t := normalizeText(b.text)
+		if b.kind == headingBlock {
+			have[t] = true
+		} else if _, ok := at[t]; !ok {
+			at[t] = i
+		}
+	}
+	insert := map[int][]block{}
+	var run []block
+	for _, b := range page {
+		t := normalizeText(b.text)
+		if b.kind == headingBlock {
+			if !have[t] {
+				run = append(run, b)
+			}
+			continue
+		}
+		if i, ok := at[t]; ok && len(run) > 0 {
+			insert[i] = append(insert[i], run...)
+			for _, h := range run {
+				have[normalizeText(h.text)] = true
+			}
+		}
+		run = nil
+	}
+	if len(insert) == 0 {
+		return extracted
+	}
+	out := make([]block, 0, len(extracted)+len(insert))
+	for i, b := range extracted {
+		out = append(out, insert[i]...)
+		out = append(out, b)
+	}
+	return out
+}
+
+func hasHeading(blocks []block) bool {
+	for _, b := range blocks {
+		if b.kind == headingBlock {
+			return true
+		}
+	}
+	return false
 }
 
 // minExtractedChars is trafilatura's own threshold (Config.MinExtractedSize)
@@ -64,23 +133,98 @@ func textLen(blocks []block) int {
 	return n
 }
 
-// fallbackHTML walks the whole body minus the pruned furniture and
-// non-content elements.
-func fallbackHTML(src []byte, prune string) ([]block, string) {
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(src))
-	if err != nil {
-		return nil, ""
+// maxPruneShare: a prune selector never removes an element holding more
+// than this share of the page's text: that is the article, whatever its
+// class says ("[class*=consent i]" on <body>, "header" around a post).
+const maxPruneShare = 0.5
+
+// neverPruned are the elements that hold the page or its article.
+var neverPruned = map[atom.Atom]bool{atom.Html: true, atom.Body: true, atom.Main: true, atom.Article: true}
+
+// pruneFurniture removes the elements the prune selectors match from the
+// tree, except the page's own containers and anything holding most of its
+// text (or holding <main>), and returns the removed text as dropped blocks.
+func pruneFurniture(root *html.Node, prune []pruneRule) []Dropped {
+	if len(prune) == 0 {
+		return nil
 	}
-	doc.Find("script, style, noscript, template, svg, iframe, object, head, select, textarea").Remove()
-	if prune != "" {
-		doc.Find(prune).Remove()
+	body := findElement(root, atom.Body)
+	if body == nil {
+		body = root
 	}
-	title := normalizeText(doc.Find("title").First().Text())
-	body := doc.Find("body").First()
-	if body.Length() == 0 {
-		return nil, title
+	total := nodeTextLen(body)
+	var dropped []Dropped
+	for _, pr := range prune {
+		for _, n := range cascadia.QueryAll(root, pr.sel) {
+			if n.Parent == nil || !attached(n, root) || neverPruned[tagOf(n)] || findElement(n, atom.Main) != nil {
+				continue
+			}
+			if float64(nodeTextLen(n)) > maxPruneShare*float64(total) {
+				continue
+			}
+			for _, b := range walkBlocks(n) {
+				if t := normalizeText(b.text); hasContent(t) {
+					dropped = append(dropped, Dropped{Rule: pr.name, Text: t})
+				}
+			}
+			n.Parent.RemoveChild(n)
+		}
 	}
-	return walkBlocks(body.Get(0)), title
+	return dropped
+}
+
+// attached reports whether n is still in the tree under root (an earlier
+// selector may have removed one of its ancestors).
+func attached(n, root *html.Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n == root {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeTextLen is the length of the text a reader sees in n.
+func nodeTextLen(n *html.Node) int {
+	switch {
+	case n.Type == html.TextNode:
+		return utf8.RuneCountInString(strings.TrimSpace(n.Data))
+	case n.Type == html.ElementNode && skipTags[tagOf(n)]:
+		return 0
+	}
+	total := 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		total += nodeTextLen(c)
+	}
+	return total
+}
+
+// findElement is the first element of the tag a in n's tree, n included.
+func findElement(n *html.Node, a atom.Atom) *html.Node {
+	if n.Type == html.ElementNode && tagOf(n) == a {
+		return n
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if f := findElement(c, a); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// pageTitle is the text of the page's <title>.
+func pageTitle(root *html.Node) string {
+	t := findElement(root, atom.Title)
+	if t == nil {
+		return ""
+	}
+	var sb strings.Builder
+	for c := t.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.TextNode {
+			sb.WriteString(c.Data)
+		}
+	}
+	return normalizeText(sb.String())
 }
 
 // blockTags are elements whose text is a block of its own.
@@ -116,6 +260,8 @@ type walker struct {
 	kind   blockKind // kind of the block being accumulated
 	level  int
 	depth  int // recursion guard against pathological nesting
+	inLink int // depth of <a> elements around the current text
+	links  int // characters of the current block inside links
 }
 
 func walkBlocks(n *html.Node) []block {
@@ -127,10 +273,10 @@ func walkBlocks(n *html.Node) []block {
 
 func (w *walker) flush() {
 	if t := w.buf.String(); strings.TrimSpace(t) != "" {
-		w.blocks = append(w.blocks, block{kind: w.kind, level: w.level, text: t})
+		w.blocks = append(w.blocks, block{kind: w.kind, level: w.level, text: t, linkChars: w.links})
 	}
 	w.buf.Reset()
-	w.kind, w.level = paragraphBlock, 0
+	w.kind, w.level, w.links = paragraphBlock, 0, 0
 }
 
 // walk visits n; kind is the kind of text directly inside the nearest
@@ -153,6 +299,10 @@ func (w *walker) walk(n *html.Node, kind blockKind) {
 		if tag == atom.Br {
 			w.buf.WriteByte(' ')
 			return
+		}
+		if tag == atom.A {
+			w.inLink++
+			defer func() { w.inLink-- }()
 		}
 		if lvl, ok := headingLevel[tag]; ok {
 			w.flush()
@@ -231,6 +381,9 @@ func (w *walker) text(s string, kind blockKind) {
 		}
 	}
 	w.buf.WriteString(s)
+	if w.inLink > 0 {
+		w.links += utf8.RuneCountInString(strings.TrimSpace(s))
+	}
 }
 
 func needsSpace(last, first rune) bool {

@@ -42,6 +42,9 @@ type source struct {
 	Publisher string `yaml:"publisher"`
 	URL       string `yaml:"url"`
 	Reviewed  string `yaml:"reviewed"`
+	// ReviewEvery is how many months after Reviewed the document is due
+	// for review again (0: no schedule).
+	ReviewEvery int `yaml:"review_every"`
 	// StartAfter drops everything up to and including the first block
 	// matching it (a service header above the article).
 	StartAfter string `yaml:"start_after"`
@@ -55,19 +58,44 @@ type source struct {
 type manifest struct {
 	// Ignore lists glob patterns (path.Match, on the file name) of files in
 	// the corpus directory that are not documents, e.g. "*.go".
-	Ignore    []string `yaml:"ignore"`
+	Ignore []string `yaml:"ignore"`
+	// Covers says what the sources cover, in a patient's words, for the
+	// reply to a question they do not answer ("cell therapy: CAR-T, stem
+	// cell transplants, ..."). Empty: the documents' titles say it.
+	Covers    string   `yaml:"covers"`
 	Defaults  cleaning `yaml:"defaults"`
 	Documents []source `yaml:"documents"`
 }
 
+// maxReviewMonths bounds review_every: a schedule longer than ten years is
+// a typo (days or weeks written as months).
+const maxReviewMonths = 120
+
 // rules is a compiled cleaning set.
 type rules struct {
-	prune        string // one CSS selector group for trafilatura
-	startAfter   *regexp.Regexp
-	endBefore    *regexp.Regexp
-	endAt        []*regexp.Regexp
-	dropSections []*regexp.Regexp
-	dropLines    []*regexp.Regexp
+	prune        []pruneRule
+	startAfter   *rule
+	endBefore    *rule
+	endAt        []rule
+	dropSections []rule
+	dropLines    []rule
+}
+
+// rule is one compiled pattern with the name it is reported by when it
+// drops a paragraph ("furniture.yaml drop_lines `^share$`"). generic rules
+// come from furniture.yaml and are written for web pages nobody here saw:
+// they drop only what is shaped like furniture (see clean.go), while a
+// manifest's rules are the operator's word and apply as written.
+type rule struct {
+	re      *regexp.Regexp
+	name    string
+	generic bool
+}
+
+// pruneRule is one html_prune selector.
+type pruneRule struct {
+	sel  cascadia.Matcher
+	name string
 }
 
 // decodeStrict decodes YAML rejecting unknown keys, so a typo in a rule name
@@ -111,14 +139,20 @@ func parseManifest(data []byte) (*manifest, []error, error) {
 		case s.ID == "":
 			problems = append(problems, fmt.Errorf("%s: id is required", where))
 			continue
-		case strings.ContainsAny(s.ID, `/\`) || strings.TrimSpace(s.ID) != s.ID:
-			problems = append(problems, fmt.Errorf("%s: id must be a file stem", where))
+		case !validID(s.ID):
+			problems = append(problems, fmt.Errorf("%s: id must be a file's path below the corpus folder without its extension (folders joined by /)", where))
 			continue
 		}
 		if s.Reviewed != "" {
 			if _, err := time.Parse(time.DateOnly, s.Reviewed); err != nil {
 				problems = append(problems, fmt.Errorf("%s: reviewed %q is not YYYY-MM-DD", where, s.Reviewed))
 			}
+		}
+		if s.ReviewEvery < 0 || s.ReviewEvery > maxReviewMonths {
+			problems = append(problems, fmt.Errorf("%s: review_every %d: want a number of months from 1 to %d (or leave it out)", where, s.ReviewEvery, maxReviewMonths))
+		}
+		if s.ReviewEvery > 0 && s.Reviewed == "" {
+			problems = append(problems, fmt.Errorf("%s: review_every needs reviewed, the date of the last review", where))
 		}
 		if err := checkURL(s.URL); err != nil {
 			problems = append(problems, fmt.Errorf("%s: %w", where, err))
@@ -197,14 +231,16 @@ func compilePattern(p string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-func mustCompileAll(ps []string) []*regexp.Regexp {
-	out := make([]*regexp.Regexp, 0, len(ps))
+// compileRuleList compiles validated patterns, naming each by where it
+// was written and which list it is in.
+func compileRuleList(origin, list string, ps []string, generic bool) []rule {
+	out := make([]rule, 0, len(ps))
 	for _, p := range ps {
 		re, err := compilePattern(p)
 		if err != nil {
 			panic(err) // validated before
 		}
-		out = append(out, re)
+		out = append(out, rule{re: re, name: fmt.Sprintf("%s %s `%s`", origin, list, p), generic: generic})
 	}
 	return out
 }
@@ -222,67 +258,103 @@ var genericFurniture = func() cleaning {
 }()
 
 // genericRules are the compiled generic rules, shared by every load.
-var genericRules = compileCleaning(genericFurniture)
+var genericRules = compileCleaning(genericFurniture, "furniture.yaml", true)
 
-func compileCleaning(c cleaning) *rules {
-	return &rules{
-		prune:        strings.Join(c.HTMLPrune, ", "),
-		endAt:        mustCompileAll(c.EndAt),
-		dropSections: mustCompileAll(c.DropSections),
-		dropLines:    mustCompileAll(c.DropLines),
+func compileCleaning(c cleaning, origin string, generic bool) *rules {
+	r := &rules{
+		endAt:        compileRuleList(origin, "end_at", c.EndAt, generic),
+		dropSections: compileRuleList(origin, "drop_sections", c.DropSections, generic),
+		dropLines:    compileRuleList(origin, "drop_lines", c.DropLines, generic),
 	}
+	for _, sel := range c.HTMLPrune {
+		g, err := cascadia.ParseGroup(sel)
+		if err != nil {
+			panic(err) // validated before
+		}
+		r.prune = append(r.prune, pruneRule{sel: g, name: fmt.Sprintf("%s html_prune `%s`", origin, sel)})
+	}
+	return r
 }
 
-// with returns r extended by more rules (r is not modified, so compiled
-// rule sets can be shared).
-func (r *rules) with(c cleaning) *rules {
+// with returns r extended by more rules written in origin (r is not
+// modified, so compiled rule sets can be shared).
+func (r *rules) with(c cleaning, origin string) *rules {
 	if len(c.HTMLPrune)+len(c.EndAt)+len(c.DropSections)+len(c.DropLines) == 0 {
 		return r
 	}
-	more := compileCleaning(c)
-	out := &rules{
-		prune:        strings.Trim(r.prune+", "+more.prune, ", "),
+	more := compileCleaning(c, origin, false)
+	return &rules{
+		prune:        concat(r.prune, more.prune),
 		startAfter:   r.startAfter,
 		endBefore:    r.endBefore,
-		endAt:        append(r.endAt[:len(r.endAt):len(r.endAt)], more.endAt...),
-		dropSections: append(r.dropSections[:len(r.dropSections):len(r.dropSections)], more.dropSections...),
-		dropLines:    append(r.dropLines[:len(r.dropLines):len(r.dropLines)], more.dropLines...),
+		endAt:        concat(r.endAt, more.endAt),
+		dropSections: concat(r.dropSections, more.dropSections),
+		dropLines:    concat(r.dropLines, more.dropLines),
 	}
-	return out
+}
+
+// concat appends b to a copy of a, so a shared rule list is never written.
+func concat[T any](a, b []T) []T {
+	return append(a[:len(a):len(a)], b...)
+}
+
+// withDefaults adds the manifest's corpus-wide rules.
+func (r *rules) withDefaults(c cleaning) *rules {
+	return r.with(c, ManifestName+" defaults")
 }
 
 // forDocument adds a document's own rules to base (generic plus the
 // manifest's defaults). All patterns were validated by parseManifest.
 func (r *rules) forDocument(s source) *rules {
-	out := r.with(s.cleaning)
+	origin := fmt.Sprintf("%s %s", ManifestName, s.ID)
+	out := r.with(s.cleaning, origin)
 	if s.StartAfter == "" && s.EndBefore == "" {
 		return out
 	}
 	cp := *out
 	if s.StartAfter != "" {
-		cp.startAfter = mustCompileAll([]string{s.StartAfter})[0]
+		cp.startAfter = &compileRuleList(origin, "start_after", []string{s.StartAfter}, false)[0]
 	}
 	if s.EndBefore != "" {
-		cp.endBefore = mustCompileAll([]string{s.EndBefore})[0]
+		cp.endBefore = &compileRuleList(origin, "end_before", []string{s.EndBefore}, false)[0]
 	}
 	return &cp
 }
 
 // compileRules merges the generic, corpus-wide and per-document rules.
 func compileRules(defaults cleaning, s source) *rules {
-	return genericRules.with(defaults).forDocument(s)
+	return genericRules.withDefaults(defaults).forDocument(s)
 }
 
-// ignored reports whether a file name in the corpus directory is not a
-// document: hidden files, the manifest itself and the manifest's ignore globs.
-func (m *manifest) ignored(name string) bool {
-	if strings.HasPrefix(name, ".") || name == ManifestName {
+// ignored reports whether a file or folder (by its path relative to the
+// corpus directory, with "/") is not a document: hidden ones, the manifest
+// itself and what the manifest's ignore globs match, by name or by path.
+func (m *manifest) ignored(rel string) bool {
+	name := path.Base(rel)
+	if strings.HasPrefix(name, ".") || rel == ManifestName {
 		return true
 	}
 	for _, g := range m.Ignore {
 		if ok, _ := path.Match(g, name); ok {
 			return true
 		}
+		if ok, _ := path.Match(g, rel); ok {
+			return true
+		}
 	}
 	return false
+}
+
+// validID reports whether id can name a document: a file's path below the
+// corpus directory without its extension, folders joined by "/".
+func validID(id string) bool {
+	if strings.ContainsRune(id, '\\') || strings.TrimSpace(id) != id {
+		return false
+	}
+	for _, part := range strings.Split(id, "/") {
+		if part == "" || part == "." || part == ".." || strings.TrimSpace(part) != part {
+			return false
+		}
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package corpus
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // A manifest whose url is not an absolute http(s) URL, or whose title or
@@ -96,5 +97,65 @@ func TestHeadingMarkupRemoved(t *testing.T) {
 		if !ok {
 			t.Errorf("heading %q not found among %q", h, seen)
 		}
+	}
+}
+
+// A document warns about the source details it lacks and a review that is
+// due; review_every needs a review date and a sane number of months.
+func TestWarningsAndReviewSchedule(t *testing.T) {
+	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		d    Document
+		want []string
+	}{
+		{Document{URL: "https://x.example/a", Reviewed: "2026-06-01", ReviewEvery: 12}, nil},
+		{Document{URL: "https://x.example/a", Reviewed: "2025-06-01", ReviewEvery: 12}, []string{"review due since 2026-06-01"}},
+		{Document{Reviewed: "2026-06-01"}, []string{"no url"}},
+		{Document{URL: "https://x.example/a"}, []string{"no reviewed date"}},
+	} {
+		got := tc.d.Warnings(now)
+		if len(got) != len(tc.want) {
+			t.Errorf("%+v: warnings %q, want %q", tc.d, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if !strings.HasPrefix(got[i], tc.want[i]) {
+				t.Errorf("%+v: warning %q, want %q...", tc.d, got[i], tc.want[i])
+			}
+		}
+	}
+	for manifest, want := range map[string]string{
+		"documents:\n  - id: a\n    review_every: 12\n":                            "review_every needs reviewed",
+		"documents:\n  - id: a\n    reviewed: 2026-01-01\n    review_every: -1\n":  "review_every -1",
+		"documents:\n  - id: a\n    reviewed: 2026-01-01\n    review_every: 365\n": "review_every 365",
+	} {
+		if _, _, err := parseManifest([]byte(manifest)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", manifest, err, want)
+		}
+	}
+}
+
+func TestTopics(t *testing.T) {
+	chunks := []Chunk{{Title: "Mouth care"}, {Title: "Mouth care"}, {Title: "Tiredness"}, {Title: " "}, {Title: "Eating well"}}
+	if got, want := TitleList(chunks), "Mouth care, Tiredness and Eating well"; got != want {
+		t.Errorf("TitleList = %q, want %q", got, want)
+	}
+	if got := TitleList(chunks[:1]); got != "Mouth care" {
+		t.Errorf("TitleList of one = %q", got)
+	}
+	c := &Corpus{Chunks: chunks}
+	if c.Topics() != TitleList(chunks) {
+		t.Errorf("Topics without covers = %q, want the titles", c.Topics())
+	}
+	c.Covers = "cell therapy"
+	if c.Topics() != "cell therapy" {
+		t.Errorf("Topics = %q, want the manifest's covers", c.Topics())
+	}
+	seed, err := Load(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(seed.Topics(), "CAR-T therapy") || strings.Contains(seed.Topics(), "  ") {
+		t.Errorf("the seed corpus's covers = %q", seed.Topics())
 	}
 }

@@ -135,8 +135,9 @@ func parseText(src string, markdown bool) []block {
 		}
 	}
 	// Plain-text headings: a short standalone line without terminal
-	// punctuation (after markdown ones, which are explicit).
-	for i := range blocks {
+	// punctuation (after markdown ones, which are explicit). The last line
+	// heads nothing: it is text ("Transplant unit: 617 555 0142").
+	for i := range blocks[:max(len(blocks)-1, 0)] {
 		b := &blocks[i]
 		if b.kind == paragraphBlock && !b.joined && looksLikeHeading(b.text) {
 			b.kind, b.level = headingBlock, 1

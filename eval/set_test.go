@@ -212,7 +212,45 @@ func TestNormalize(t *testing.T) {
 // every evidence phrase must be article text of a document the case names,
 // so a failing case is the bot's fault and not the set's.
 func TestProjectSets(t *testing.T) {
-	corp, err := corpus.Load("../corpus")
+	// Every set in this folder: the development and held-out sets and the
+	// extra tuning set must all quote the corpus and share no ids.
+	paths, err := filepath.Glob("*.yaml")
+	if err != nil || len(paths) < 3 {
+		t.Fatalf("question sets in eval/: %v %v", paths, err)
+	}
+	total, evidenceTurns, kinds := checkSets(t, "../corpus", paths)
+	if total < 120 || evidenceTurns < 40 {
+		t.Errorf("sets have %d cases and %d evidence turns; want at least 120 and 40", total, evidenceTurns)
+	}
+	for _, k := range chat.Kinds {
+		if !kinds[k] {
+			t.Errorf("no case expects kind %s", k)
+		}
+	}
+}
+
+// The clinic-handout set quotes the handouts it is run on, has at least
+// 40 cases, and expects every kind but the greeting.
+func TestHandoutSet(t *testing.T) {
+	total, evidenceTurns, kinds := checkSets(t, "../corpus/testdata/handouts", []string{"handouts/questions.yaml"})
+	if total < 40 || evidenceTurns < 25 {
+		t.Errorf("%d cases and %d evidence turns; want at least 40 and 25", total, evidenceTurns)
+	}
+	for _, k := range []chat.Kind{chat.KindAnswer, chat.KindNoAnswer, chat.KindEmergency, chat.KindReferral} {
+		if !kinds[k] {
+			t.Errorf("no case expects kind %s", k)
+		}
+	}
+}
+
+// checkSets loads the sets at paths and checks them against the corpus in
+// dir: ids unique across the sets, sources documents of the corpus, and
+// every evidence phrase in a chunk of a document the case names. It
+// returns the number of cases, of turns with evidence, and the kinds
+// expected.
+func checkSets(t *testing.T, dir string, paths []string) (total, evidenceTurns int, kinds map[chat.Kind]bool) {
+	t.Helper()
+	corp, err := corpus.Load(dir)
 	if err != nil {
 		t.Fatalf("load corpus: %v", err)
 	}
@@ -220,15 +258,8 @@ func TestProjectSets(t *testing.T) {
 	for _, ch := range corp.Chunks {
 		chunksOf[ch.DocID] = append(chunksOf[ch.DocID], Normalize(ch.Text))
 	}
-	total, evidenceTurns := 0, 0
-	kinds := map[chat.Kind]bool{}
+	kinds = map[chat.Kind]bool{}
 	ids := map[string]string{}
-	// Every set in this folder: the development and held-out sets and the
-	// extra tuning set must all quote the corpus and share no ids.
-	paths, err := filepath.Glob("*.yaml")
-	if err != nil || len(paths) < 3 {
-		t.Fatalf("question sets in eval/: %v %v", paths, err)
-	}
 	for _, path := range paths {
 		s, err := Load(path)
 		if err != nil {
@@ -272,12 +303,5 @@ func TestProjectSets(t *testing.T) {
 			}
 		}
 	}
-	if total < 120 || evidenceTurns < 40 {
-		t.Errorf("sets have %d cases and %d evidence turns; want at least 120 and 40", total, evidenceTurns)
-	}
-	for _, k := range chat.Kinds {
-		if !kinds[k] {
-			t.Errorf("no case expects kind %s", k)
-		}
-	}
+	return total, evidenceTurns, kinds
 }

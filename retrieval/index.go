@@ -40,6 +40,9 @@ func ParseMode(s string) (Mode, error) {
 	}
 }
 
+// indexDirName is the index's directory inside the data directory.
+const indexDirName = "index"
+
 // MaxQueryLen is the longest query accepted, in characters.
 const MaxQueryLen = 2000
 
@@ -101,7 +104,7 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Index, error) {
 	if emb == nil {
 		emb = NewLocalEmbedder()
 	}
-	dir := filepath.Join(dataDir, "index")
+	dir := filepath.Join(dataDir, indexDirName)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open index: %w", err)
 	}
@@ -341,21 +344,7 @@ func (ix *Index) Search(ctx context.Context, query string, k int) ([]Passage, er
 
 // SearchMode is Search in the given mode.
 func (ix *Index) SearchMode(ctx context.Context, query string, k int, mode Mode) ([]Passage, error) {
-	if ix.closed.Load() {
-		return nil, errClosed
-	}
-	if err := CheckQuery(query); err != nil {
-		return nil, err
-	}
-	mode, err := ParseMode(string(mode))
-	if err != nil {
-		return nil, err
-	}
-	if k <= 0 {
-		k = 5
-	}
-	s := ix.snap.Load()
-	return s.search(ctx, query, ix.lex.expandGroups(query), k, mode, ix.fusion)
+	return ix.View().SearchMode(ctx, query, k, mode)
 }
 
 // CheckQuery reports whether Search would accept the query: valid UTF-8,
@@ -384,8 +373,7 @@ func (ix *Index) Len() int { return len(ix.snap.Load().chunks) }
 // not a stop word, in a chunk's title, section or text). The map is the
 // caller's own.
 func (ix *Index) TermStats() (chunks int, df map[string]int) {
-	s := ix.snap.Load()
-	return len(s.chunks), s.lex.docFreqs()
+	return ix.View().TermStats()
 }
 
 // Embedder is the embedder the index embeds with.

@@ -576,3 +576,62 @@ func TestConcurrentSyncsShareADirectory(t *testing.T) {
 		t.Fatalf("after concurrent syncs: %d of %d live chunks loadable, version %q", z.Len(), len(st.Live), st.Version)
 	}
 }
+
+// A View keeps searching the corpus version it was made on after a Sync
+// commits another, and StoredVersion tells the committed one.
+func TestViewKeepsItsVersion(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	ix, err := Open(ctx, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	one := &corpus.Corpus{Chunks: []corpus.Chunk{{ID: "a#1", DocID: "a", Title: "Fever", Text: "Call the unit when your temperature is 38 degrees or higher."}}, Version: "v1"}
+	two := &corpus.Corpus{Chunks: []corpus.Chunk{{ID: "b#1", DocID: "b", Title: "Driving", Text: "Do not drive for eight weeks after the infusion."}}, Version: "v2"}
+	if _, err := ix.Sync(ctx, one, nil); err != nil {
+		t.Fatal(err)
+	}
+	old := ix.View()
+	if _, err := ix.Sync(ctx, two, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		s       interface{ Version() string }
+		search  func(context.Context, string, int) ([]Passage, error)
+		version string
+		doc     string
+	}{{old, old.Search, "v1", "a"}, {ix, ix.Search, "v2", "b"}, {ix.View(), ix.View().Search, "v2", "b"}} {
+		ps, err := tc.search(ctx, "temperature driving infusion degrees", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.s.Version() != tc.version || len(ps) != 1 || ps[0].DocID != tc.doc {
+			t.Errorf("version %s: passages %+v", tc.s.Version(), ps)
+		}
+	}
+	if v, err := StoredVersion(data); err != nil || v != "v2" {
+		t.Errorf("stored version %q, %v", v, err)
+	}
+}
+
+// A View gives the term statistics of its own version, as the index does
+// of the current one (the answer engine weighs words by them).
+func TestViewTermStats(t *testing.T) {
+	ctx := context.Background()
+	ix, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	one := &corpus.Corpus{Chunks: []corpus.Chunk{{ID: "a#1", DocID: "a", Text: "Fever after the infusion."}}, Version: "v1"}
+	two := &corpus.Corpus{Chunks: []corpus.Chunk{{ID: "b#1", DocID: "b", Text: "Driving after the infusion."}, {ID: "b#2", DocID: "b", Text: "Driving rules."}}, Version: "v2"}
+	ix.Sync(ctx, one, nil)
+	old := ix.View()
+	ix.Sync(ctx, two, nil)
+	n1, df1 := old.TermStats()
+	n2, df2 := ix.TermStats()
+	if n1 != 1 || n2 != 2 || df1["fever"] != 1 || df2["fever"] != 0 || df2["drive"] != 2 {
+		t.Errorf("old view %d %v; index %d %v", n1, df1, n2, df2)
+	}
+}

@@ -59,7 +59,16 @@ func screenshot(t *testing.T, ctx context.Context, name string) []byte {
 func TestWidgetInBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	// Text streams as soon as it is produced, as from a generating model.
-	ts := newTestServer(t, func(c *Config) { c.StreamAfter = 0; c.MaxQuestionChars = 1500 })
+	ts := newTestServer(t, func(c *Config) {
+		c.StreamAfter = 0
+		c.MaxQuestionChars = 1500
+		c.SourceDetails = func(id string) SourceDetails {
+			if id == fakeCitations[0].DocID {
+				return SourceDetails{Publisher: "ASGCT", Reviewed: "2023-12-18"}
+			}
+			return SourceDetails{}
+		}
+	})
 	ts.answerer.deltaDelay = 400 * time.Millisecond
 
 	run(t, ctx, "open the demo page", chromedp.Navigate(ts.URL+"/"))
@@ -98,8 +107,8 @@ func TestWidgetInBrowser(t *testing.T) {
 	eval[bool](t, ctx, shadow+`.querySelector('.bot.answer .cite').click(), true`)
 	waitJS(t, ctx, "the cited passage", `!`+shadow+`.querySelector('.bot.answer .source').hidden`)
 	src := eval[map[string]string](t, ctx, `(() => { const s = `+shadow+`.querySelector('.bot.answer .source'); const a = s.querySelector('a');
-		return {href: a.href, title: a.textContent, passage: s.querySelector('.quote').textContent, expanded: `+shadow+`.querySelector('.bot.answer .cite').getAttribute('aria-expanded')}; })()`)
-	if src["href"] != fakeCitations[0].URL || src["title"] != fakeCitations[0].Title || src["passage"] != fakeCitations[0].Passage || src["expanded"] != "true" {
+		return {href: a.href, title: a.textContent, passage: s.querySelector('.quote').textContent, pub: s.querySelector('.pub').textContent, expanded: `+shadow+`.querySelector('.bot.answer .cite').getAttribute('aria-expanded')}; })()`)
+	if src["href"] != fakeCitations[0].URL || src["title"] != fakeCitations[0].Title || src["passage"] != fakeCitations[0].Passage || src["expanded"] != "true" || src["pub"] != "ASGCT · reviewed 2023-12-18" {
 		t.Errorf("opened source = %v", src)
 	}
 	screenshot(t, ctx, "widget-desktop.png")

@@ -106,26 +106,50 @@ func truncate(s string, n int) string {
 	return string([]rune(s)[:n]) + "…"
 }
 
+// SourceDetails are what patients and staff are told about a cited
+// document beyond what the answer engine carries: who published it and
+// when it was last reviewed (YYYY-MM-DD).
+type SourceDetails struct {
+	Publisher, Reviewed string
+}
+
+// citationBody is a citation on the wire: the engine's citation and, as a
+// v1 extension, the source's publisher and review date when known.
+type citationBody struct {
+	chat.Citation
+	Publisher string `json:"publisher,omitempty"`
+	Reviewed  string `json:"reviewed,omitempty"`
+}
+
 // answerBody is the answer object, shared by the websocket answer frame, the
 // hello history and POST /api/ask.
 type answerBody struct {
-	AnswerID   string          `json:"answer_id"`
-	Kind       chat.Kind       `json:"kind"`
-	Text       string          `json:"text"`
-	Citations  []chat.Citation `json:"citations"`
-	Disclaimer string          `json:"disclaimer"`
+	AnswerID   string         `json:"answer_id"`
+	Kind       chat.Kind      `json:"kind"`
+	Text       string         `json:"text"`
+	Citations  []citationBody `json:"citations"`
+	Disclaimer string         `json:"disclaimer"`
 	// Glosses (extension) are the abbreviations the text spells out.
 	Glosses []chat.Gloss `json:"glosses,omitempty"`
 	// Referents (extension) are the subjects the text names for a source's "It" or "They".
 	Referents []chat.Referent `json:"referents,omitempty"`
+	// CorpusVersion (extension) is the version of the sources the answer
+	// came from; it changes when the server reloads its corpus.
+	CorpusVersion string `json:"corpus_version,omitempty"`
 }
 
-func newAnswerBody(answerID string, r chat.Reply) answerBody {
-	cites := r.Citations
-	if cites == nil {
-		cites = []chat.Citation{} // always a list on the wire
+// newAnswerBody puts a reply on the wire; details, if not nil, tells each
+// cited document's publisher and review date.
+func newAnswerBody(answerID string, r chat.Reply, details func(docID string) SourceDetails) answerBody {
+	cites := make([]citationBody, len(r.Citations)) // always a list on the wire
+	for i, c := range r.Citations {
+		cites[i].Citation = c
+		if details != nil {
+			d := details(c.DocID)
+			cites[i].Publisher, cites[i].Reviewed = d.Publisher, d.Reviewed
+		}
 	}
-	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer, Glosses: r.Glosses, Referents: r.Referents}
+	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer, Glosses: r.Glosses, Referents: r.Referents, CorpusVersion: r.CorpusVersion}
 }
 
 type helloFrame struct {

@@ -110,15 +110,45 @@ func FuzzDecodeClientMsg(f *testing.F) {
 
 func TestAnswerBodyCarriesGlosses(t *testing.T) {
 	g := []chat.Gloss{{Term: "HCT", Expansion: "hematopoietic cell transplantation"}}
-	b, err := json.Marshal(newAnswerBody("a1", chat.Reply{Kind: chat.KindAnswer, Text: "HCT (hematopoietic cell transplantation) is used. [1]", Glosses: g}))
+	b, err := json.Marshal(newAnswerBody("a1", chat.Reply{Kind: chat.KindAnswer, Text: "HCT (hematopoietic cell transplantation) is used. [1]", Glosses: g}, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(b), `"glosses":[{"term":"HCT","expansion":"hematopoietic cell transplantation"}]`) {
 		t.Errorf("answer object lacks its glosses: %s", b)
 	}
-	b, _ = json.Marshal(newAnswerBody("a2", chat.Reply{Kind: chat.KindAnswer, Text: "x"}))
+	b, _ = json.Marshal(newAnswerBody("a2", chat.Reply{Kind: chat.KindAnswer, Text: "x"}, nil))
 	if strings.Contains(string(b), "glosses") {
 		t.Errorf("an answer without glosses names them: %s", b)
+	}
+}
+
+// Each citation carries its source's publisher and review date (v1
+// extension) when the server knows them, beside the engine's fields; a
+// reply without citations still has a list; the corpus version is named.
+func TestAnswerBodyCitationDetails(t *testing.T) {
+	r := chat.Reply{Kind: chat.KindAnswer, Text: "x [1] [2]", CorpusVersion: "v7", Citations: []chat.Citation{
+		{N: 1, DocID: "after-car-t", Title: "Going home", URL: "https://clinic.example/a", Section: "Driving", ChunkID: "after-car-t#1", Passage: "Do not drive."},
+		{N: 2, DocID: "unknown", Title: "Other", ChunkID: "unknown#1", Passage: "p"},
+	}}
+	details := func(id string) SourceDetails {
+		if id == "after-car-t" {
+			return SourceDetails{Publisher: "Riverside Unit", Reviewed: "2026-09-01"}
+		}
+		return SourceDetails{}
+	}
+	b, _ := json.Marshal(newAnswerBody("a1", r, details))
+	for _, want := range []string{
+		`{"n":1,"doc_id":"after-car-t","title":"Going home","url":"https://clinic.example/a","section":"Driving","chunk_id":"after-car-t#1","passage":"Do not drive.","publisher":"Riverside Unit","reviewed":"2026-09-01"}`,
+		`{"n":2,"doc_id":"unknown","title":"Other","url":"","section":"","chunk_id":"unknown#1","passage":"p"}`,
+		`"corpus_version":"v7"`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("answer object lacks %s:\n%s", want, b)
+		}
+	}
+	b, _ = json.Marshal(newAnswerBody("a2", chat.Reply{Kind: chat.KindNoAnswer, Text: "x"}, details))
+	if !strings.Contains(string(b), `"citations":[]`) {
+		t.Errorf("no citations list: %s", b)
 	}
 }

@@ -124,6 +124,9 @@ type Config struct {
 	Staff http.Handler
 	// Ready, if set, is part of GET /readyz (e.g. "the index is loaded").
 	Ready func(ctx context.Context) error
+	// SourceDetails, if set, gives a cited document's publisher and review
+	// date, which every citation then carries.
+	SourceDetails func(docID string) SourceDetails
 	// Logger for structured logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -372,7 +375,7 @@ func (s *Server) answer(ctx context.Context, transport, convID string, history [
 	s.logger.DebugContext(ctx, "answered", "transport", transport, convRef(convID), "answer_id", id,
 		"kind", reply.Kind, "citations", len(reply.Citations), "latency", elapsed)
 	s.noteGenerated(ctx, convID, id, reply)
-	return answered{body: newAnswerBody(id, reply), reply: reply}, nil
+	return answered{body: newAnswerBody(id, reply, s.cfg.SourceDetails), reply: reply}, nil
 }
 
 // noteGenerated logs and counts a generated answer that was not shown as

@@ -241,7 +241,7 @@ func (c *wsConn) hello(requested string) {
 	}
 	items := make([]historyItem, len(recs))
 	for i, rec := range recs {
-		items[i] = historyItem{Question: rec.Question, Answer: newAnswerBody(rec.AnswerID, rec.Reply), Time: rec.Time, Feedback: newFeedbackState(rec.Rating)}
+		items[i] = historyItem{Question: rec.Question, Answer: newAnswerBody(rec.AnswerID, rec.Reply, c.s.cfg.SourceDetails), Time: rec.Time, Feedback: newFeedbackState(rec.Rating)}
 	}
 	c.history = turnsOf(recs)
 	c.sendJSON(helloFrame{Type: "hello", ConversationID: c.convID, Disclaimer: c.s.cfg.Disclaimer, History: items, MaxQuestionChars: c.s.cfg.MaxQuestionChars, UrgentHelp: c.s.cfg.UrgentHelp})

@@ -129,3 +129,62 @@ func TestCorpusUsage(t *testing.T) {
 		t.Errorf("unknown flag: %v", err)
 	}
 }
+
+// --dropped lists every paragraph cleaning dropped with its rule; with
+// --json one object per paragraph.
+func TestCorpusDropped(t *testing.T) {
+	out, _, err := runCorpusCmd(t, nil, "--corpus", realCorpus, "--dropped")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"by furniture.yaml end_at `^(we|this (site|website)) uses? cookies`",
+		"- Detailed Cookie Preferences",
+		"by sources.yaml curio-what-is-car-t end_before `\\(physician\\)`",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	out, _, err = runCorpusCmd(t, nil, "--corpus", realCorpus, "--dropped", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var d corpusDroppedJSON
+		if err := json.Unmarshal([]byte(l), &d); err != nil || d.DocID == "" || d.Rule == "" || d.Text == "" {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		found = found || d.DocID == "cellular-therapies-explainer" && d.Text == "Detailed Cookie Preferences"
+	}
+	if !found {
+		t.Error("the explainer's cookie tail is not listed")
+	}
+	out, _, _ = runCorpusCmd(t, nil, "--corpus", realCorpus)
+	if !strings.Contains(out, "paragraphs from 4 documents (--dropped lists them)") {
+		t.Errorf("the listing does not say how much was dropped")
+	}
+}
+
+// --check DIR lists every file with its passages, warnings and errors, and
+// exits 1 on any error.
+func TestCorpusCheck(t *testing.T) {
+	dir := handoutCorpus(t)
+	os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte("documents:\n  - id: after-car-t\n    url: https://clinic.example/cart\n    reviewed: 2020-01-15\n    review_every: 12\n"), 0o644)
+	out, _, err := runCorpusCmd(t, nil, "--check", dir)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"ok     after-car-t.md", "5 passages", "warning: review due since 2021-01-15 (reviewed 2020-01-15, review_every 12 months)", "1 documents loaded (5 passages), 0 errors, 1 warnings"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "leaflet.doc"), []byte("\xd0\xcf\x11\xe0"), 0o644)
+	out, _, err = runCorpusCmd(t, nil, "--check", dir)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(out, `ERROR  leaflet.doc: unsupported file type ".doc"`) || strings.Contains(out, dir+"/leaflet.doc") {
+		t.Errorf("err %v, output:\n%s", err, out)
+	}
+}

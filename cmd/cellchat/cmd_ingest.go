@@ -38,6 +38,10 @@ func runIngest(ctx context.Context, c *cli, args []string) error {
 		line += fmt.Sprintf("; the embedder changed to %s, so every chunk was embedded again", ix.Embedder().Name())
 	}
 	fmt.Fprintln(c.stdout, line)
+	if n, docs := droppedCount(corp); n > 0 {
+		// On stderr: the summary line on stdout is read by scripts.
+		fmt.Fprintf(c.stderr, "cellchat: cleaning dropped %d paragraphs from %d documents (cellchat corpus --dropped lists them)\n", n, docs)
+	}
 	if loadErr != nil {
 		return &exitError{code: 1, err: fmt.Errorf("some corpus files were not indexed: %w", loadErr)}
 	}

@@ -35,6 +35,7 @@ type serveFlags struct {
 	metricsAddr     string
 	replyCache      int
 	hstsMaxAge      time.Duration
+	reloadCheck     time.Duration
 	staff           staff.Config
 }
 
@@ -96,6 +97,7 @@ func addServeFlags(fs interface {
 	fs.Float64Var(&sf.staff.LowConfidence, "staff-low-confidence", 0, "retrieval confidence (0..1) under which the console's filter counts a reply as low-confidence (0: the engine's no-answer threshold + 0.15)")
 	fs.IntVar(&sf.staff.ExportLimit, "staff-export-limit", 100000, "most rows one staff export returns")
 	fs.BoolVar(&sf.staff.SecureCookies, "secure-cookies", false, "mark staff cookies Secure even without TLS (behind a TLS-terminating proxy), and send HSTS")
+	fs.DurationVar(&sf.reloadCheck, "reload-check", defaultReloadCheck, "how often to check whether cellchat ingest committed a new corpus version to the index, and then serve it without a restart (0: only on SIGHUP)")
 	fs.DurationVar(&sf.hstsMaxAge, "hsts-max-age", 365*24*time.Hour, "with --secure-cookies, the max-age of the Strict-Transport-Security header on every response (0: no header)")
 }
 
@@ -150,14 +152,19 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if sf.replyCache < 0 {
 		return &exitError{code: 2, err: fmt.Errorf("--reply-cache %d: want 0 (off) or more", sf.replyCache)}
 	}
-	eng, ix, err := openEngine(ctx, c, p, lf.tune, func(ec *chat.Config) {
+	if sf.reloadCheck < 0 {
+		return &exitError{code: 2, err: fmt.Errorf("--reload-check %v: want 0 (only on SIGHUP) or more", sf.reloadCheck)}
+	}
+	tune := []func(*chat.Config){lf.tune, func(ec *chat.Config) {
 		ec.MaxQuestionLen = cfg.MaxQuestionChars
 		ec.ReplyCache = sf.replyCache
-	})
+	}}
+	first, ix, corp, err := openServed(ctx, c, p, tune...)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer ix.Close()
+	eng := newLiveEngine(c, p, ix, first, corp, tune)
 	lifecycle.Info("index ready", "corpus_version", ix.Version(), "took", time.Since(start))
 	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{Redact: sf.redact})
 	if err != nil {
@@ -184,9 +191,10 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	sf.staff.ClientIPHeader = cfg.ClientIPHeader
 	sf.staff.Logger = logger
+	sf.staff.Sources = consoleSources{live: eng, logger: lifecycle}
 	cfg.Staff = staff.NewHandler(store, sf.staff)
 	cfg.Ready = func(ctx context.Context) error {
-		if ix.Version() == "" {
+		if eng.Version() == "" {
 			return errors.New("the index is empty")
 		}
 		if err := store.Ping(ctx); err != nil {
@@ -194,11 +202,13 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		}
 		return nil
 	}
+	cfg.SourceDetails = eng.SourceDetails
 	cfg.MetricsOwnListener = sf.metricsAddr != ""
 	srv, err := web.NewServer(cfg, eng, store)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
+	eng.startWatch(ctx, sf.reloadCheck, lifecycle)
 	go store.RunRetention(ctx, sf.retentionDays, time.Hour, logger)
 	go store.RunAuditRetention(ctx, sf.auditRetention, time.Hour, logger)
 	if cfg.MaxSockets > 0 {
@@ -287,6 +297,11 @@ func debugHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
 }
+
+// defaultReloadCheck is how often serve looks for a corpus version that
+// cellchat ingest committed: reading one small file, cheap enough to do
+// often, and soon enough for an operator waiting to see the change.
+const defaultReloadCheck = 5 * time.Second
 
 // defaultGCPercent is serve's garbage collector target. Under load the
 // server allocates a few tens of KB per answer and holds little, so Go's

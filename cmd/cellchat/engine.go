@@ -45,32 +45,47 @@ func openIndex(ctx context.Context, c *cli, p *paths, progress func(done, total 
 // tune, if given, adjusts the configuration read from the environment with
 // what the subcommand's own flags say.
 func openEngine(ctx context.Context, c *cli, p *paths, tune ...func(*chat.Config)) (*chat.Engine, *retrieval.Index, error) {
+	eng, ix, _, err := openServed(ctx, c, p, tune...)
+	return eng, ix, err
+}
+
+// openServed is openEngine that also returns the corpus the engine serves.
+func openServed(ctx context.Context, c *cli, p *paths, tune ...func(*chat.Config)) (*chat.Engine, *retrieval.Index, *corpus.Corpus, error) {
 	ix, corp, _, err := openIndex(ctx, c, p, nil)
 	if ix == nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err != nil {
 		fmt.Fprintln(c.stderr, "cellchat: warning:", err)
 	}
-	cfg, err := chat.ConfigFromEnv(c.getenv)
+	eng, err := buildEngine(c, p, ix.View(), corp, tune...)
 	if err != nil {
 		ix.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	cfg.CorpusVersion, cfg.Chunks = corp.Version, corp.Chunks
+	return eng, ix, corp, nil
+}
+
+// The engine weighs words by the statistics of the searcher it is given,
+// when it offers them; a view of the index must, as the index does.
+var _ chat.TermCounter = (*retrieval.View)(nil)
+
+// buildEngine builds the answer engine for corp on a view of the index
+// that holds it, so the engine's passages and its corpus statistics are of
+// one version.
+func buildEngine(c *cli, p *paths, view *retrieval.View, corp *corpus.Corpus, tune ...func(*chat.Config)) (*chat.Engine, error) {
+	cfg, err := chat.ConfigFromEnv(c.getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg.CorpusVersion, cfg.Chunks, cfg.Covers = corp.Version, corp.Chunks, corp.Topics()
 	if cfg.Lexicon, err = retrieval.LoadLexicon(filepath.Join(p.corpus, "lexicon.yaml")); err != nil {
-		ix.Close()
-		return nil, nil, err
+		return nil, err
 	}
 	for _, f := range tune {
 		f(&cfg)
 	}
-	eng, err := chat.New(ix, cfg)
-	if err != nil {
-		ix.Close()
-		return nil, nil, err
-	}
-	return eng, ix, nil
+	return chat.New(view, cfg)
 }
 
 // llmFlags are the settings of the generative mode's support check, taken

@@ -38,7 +38,7 @@ var funcs = template.FuncMap{
 var pages = func() map[string]*template.Template {
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	out := map[string]*template.Template{}
-	for _, name := range []string{"signin.html", "replies.html", "conversation.html", "dashboard.html", "audit.html", "error.html"} {
+	for _, name := range []string{"signin.html", "replies.html", "conversation.html", "dashboard.html", "audit.html", "sources.html", "error.html"} {
 		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name))
 	}
 	return out

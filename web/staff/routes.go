@@ -18,6 +18,8 @@ func (c *console) routes() http.Handler {
 	mux.Handle("POST /staff/replies/{answer}/review", page(c.handleReview()))
 	mux.Handle("GET /staff/dashboard", page(c.handleDashboard()))
 	mux.Handle("GET /staff/audit", page(c.handleAudit()))
+	mux.Handle("GET /staff/sources", page(c.handleSources()))
+	mux.Handle("POST /staff/sources/reload", page(c.handleReloadSources()))
 	mux.Handle("GET /staff/export.csv", api(c.handleExport("csv")))
 	mux.Handle("GET /staff/export.jsonl", api(c.handleExport("jsonl")))
 	mux.Handle("GET /staff/api/replies", api(c.handleAPIReplies()))

@@ -87,6 +87,9 @@ type Config struct {
 	// Without it, cookies are Secure exactly when r.TLS is set.
 	SecureCookies bool
 	Logger        *slog.Logger
+	// Sources lists the documents the bot answers from and reloads them
+	// (the Sources page); nil: the page lists none and cannot reload.
+	Sources Sources
 }
 
 func (c Config) withDefaults() Config {

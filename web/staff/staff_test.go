@@ -166,6 +166,8 @@ var routes = []struct {
 	{"POST", "/staff/signout", false},
 	{"GET", "/staff/dashboard", false},
 	{"GET", "/staff/audit", false},
+	{"GET", "/staff/sources", false},
+	{"POST", "/staff/sources/reload", false},
 	{"GET", "/staff/unknown/page", false},
 	{"GET", "/staff/export.csv", true},
 	{"GET", "/staff/export.jsonl?kind=answer", true},

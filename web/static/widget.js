@@ -79,6 +79,8 @@
     ".source[hidden]{display:none}",
     ".source a{color:#0a4f99;font-weight:600}",
     ".source .sec{display:block;color:#3d4752;font-size:.9em;margin:2px 0 4px}",
+    ".source .pub{display:block;color:#3d4752;font-size:.85em;margin:0 0 4px}",
+    ".source .pub:empty{display:none}",
     ".source .quote{display:block;font-style:italic;color:#1b1f24}",
     ".sources{margin:8px 0 0;padding:0;list-style:none;white-space:normal;font-size:.88em}",
     ".sources li{margin:0}",
@@ -279,6 +281,14 @@
     return { bubble: b, text: textNode };
   }
 
+  // sourceDetails is who published a source and when it was reviewed.
+  function sourceDetails(c) {
+    var parts = [];
+    if (c.publisher) { parts.push(c.publisher); }
+    if (c.reviewed) { parts.push("reviewed " + c.reviewed); }
+    return el("span", { class: "pub", text: parts.join(" \u00B7 ") });
+  }
+
   // sourceView shows one cited passage: where it is from and its words.
   function sourceView(c, id) {
     var href = safeURL(c.url);
@@ -287,6 +297,7 @@
     return el("span", { class: "source", id: id, hidden: true, role: "region", "aria-label": "Source " + c.n }, [
       el("span", { text: "[" + c.n + "] " }), head,
       el("span", { class: "sec", text: c.section || "" }),
+      sourceDetails(c),
       el("span", { class: "quote", text: c.passage || "" })
     ]);
   }
