@@ -683,7 +683,8 @@ func (st *writeStmts) passage(ctx context.Context, chunkID, text string) (int64,
 
 // History returns the turns of a conversation, oldest first, at most limit
 // (the newest ones) when limit > 0. ErrNotFound when there is no such conversation.
-// Replies carry their citations; retrieved passages are left out (see Turn).
+// Replies carry their citations and the patient's rating; retrieved
+// passages are left out (see Turn).
 func (s *Store) History(ctx context.Context, conversationID string, limit int) ([]Record, error) {
 	return s.history(ctx, s.db, conversationID, limit)
 }
@@ -710,6 +711,9 @@ func (s *Store) history(ctx context.Context, db *sql.DB, conversationID string, 
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	if err := resolveCitations(ctx, db, recs, cited); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	if err := s.ratings(ctx, conversationID, recs); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	return recs, nil
@@ -820,6 +824,9 @@ func (s *Store) retrieved(ctx context.Context, answerID string) ([]chat.Retrieve
 // RecordFeedback stores a patient's rating of an answer of the given
 // conversation; ErrNotFound if the answer is not in that conversation.
 // Rating must be "up" or "down"; the comment is redacted like questions.
+// An answer has one rating: a later one replaces it (the last counts), and
+// a rating sent without a comment keeps the comment already given, so a
+// thumbs-down followed by its comment is one thumbs-down with a comment.
 func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Feedback) error {
 	if f.Rating != "up" && f.Rating != "down" {
 		return fmt.Errorf("feedback rating %q: must be up or down", f.Rating)
@@ -830,9 +837,30 @@ func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Fee
 	if s.redact {
 		f.Comment = Redact(f.Comment)
 	}
-	// The ownership check and the insert are one statement, so the answer
-	// cannot be deleted (retention) between them.
-	res, err := s.db.ExecContext(ctx, `INSERT INTO feedback(answer_id, rating, comment, time, turn_time, turn)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record feedback: %w", err)
+	}
+	defer tx.Rollback()
+	// The ownership check and the write are one statement each, so the
+	// answer cannot be deleted (retention) between check and write.
+	res, err := tx.ExecContext(ctx, `UPDATE feedback SET rating = ?, time = ?, comment = CASE WHEN ? <> '' THEN ?
+			ELSE (SELECT comment FROM feedback WHERE answer_id = ? ORDER BY comment <> '' DESC, id DESC LIMIT 1) END
+		WHERE id = (SELECT MAX(fb.id) FROM feedback fb JOIN turns t ON t.answer_id = fb.answer_id
+			WHERE fb.answer_id = ? AND t.conversation_id = ?)`,
+		f.Rating, f.Time.UnixNano(), f.Comment, f.Comment, f.AnswerID, f.AnswerID, conversationID)
+	if err != nil {
+		return fmt.Errorf("record feedback: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		// Logs written before an answer had one rating may hold several.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM feedback WHERE answer_id = ? AND id < (SELECT MAX(id) FROM feedback WHERE answer_id = ?)`,
+			f.AnswerID, f.AnswerID); err != nil {
+			return fmt.Errorf("record feedback: %w", err)
+		}
+		return tx.Commit()
+	}
+	res, err = tx.ExecContext(ctx, `INSERT INTO feedback(answer_id, rating, comment, time, turn_time, turn)
 		SELECT answer_id, ?, ?, ?, time, rowid FROM turns WHERE answer_id = ? AND conversation_id = ?`,
 		f.Rating, f.Comment, f.Time.UnixNano(), f.AnswerID, conversationID)
 	if err != nil {
@@ -840,6 +868,36 @@ func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Fee
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
+	}
+	return tx.Commit()
+}
+
+// ratings sets the Rating of each of recs that the patient rated.
+func (s *Store) ratings(ctx context.Context, conversationID string, recs []Record) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT fb.answer_id, fb.rating, fb.comment, fb.time FROM feedback fb
+		JOIN turns t ON t.answer_id = fb.answer_id WHERE t.conversation_id = ? ORDER BY fb.time, fb.id`, conversationID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	byID := make(map[string]*Feedback)
+	for rows.Next() {
+		var f Feedback
+		var t int64
+		if err := rows.Scan(&f.AnswerID, &f.Rating, &f.Comment, &t); err != nil {
+			return err
+		}
+		f.Time = time.Unix(0, t)
+		if old := byID[f.AnswerID]; old != nil && f.Comment == "" {
+			f.Comment = old.Comment
+		}
+		byID[f.AnswerID] = &f
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range recs {
+		recs[i].Rating = byID[recs[i].AnswerID]
 	}
 	return nil
 }

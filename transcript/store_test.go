@@ -322,7 +322,7 @@ func TestFeedbackOwnership(t *testing.T) {
 		})
 	}
 	d, _ := s.Conversation(ctx, "mine")
-	if len(d[0].Feedback) != 2 || d[0].Feedback[1].Comment != "too vague" {
+	if len(d[0].Feedback) != 1 || d[0].Feedback[0].Rating != "down" || d[0].Feedback[0].Comment != "too vague" {
 		t.Errorf("feedback stored: %+v", d[0].Feedback)
 	}
 	d, _ = s.Conversation(ctx, "theirs")

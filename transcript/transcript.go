@@ -16,6 +16,10 @@ type Record struct {
 	Question       string        `json:"question"` // redacted when redaction is on
 	Reply          chat.Reply    `json:"reply"`
 	Latency        time.Duration `json:"latency_ns"`
+	// Rating is the patient's rating of the reply, as History returns it
+	// (nil: not rated); Record ignores it. Not in JSON: TurnDetail carries
+	// every feedback row there.
+	Rating *Feedback `json:"-"`
 }
 
 // Feedback is a patient's rating of one answer.

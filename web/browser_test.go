@@ -107,7 +107,7 @@ func TestWidgetInBrowser(t *testing.T) {
 	eval[bool](t, ctx, shadow+`.querySelector('.bot.answer .cite').click(), true`)
 	waitJS(t, ctx, "the cited passage", `!`+shadow+`.querySelector('.bot.answer .source').hidden`)
 	src := eval[map[string]string](t, ctx, `(() => { const s = `+shadow+`.querySelector('.bot.answer .source'); const a = s.querySelector('a');
-		return {href: a.href, title: a.textContent, passage: s.querySelector('blockquote').textContent, pub: s.querySelector('.pub').textContent, expanded: `+shadow+`.querySelector('.bot.answer .cite').getAttribute('aria-expanded')}; })()`)
+		return {href: a.href, title: a.textContent, passage: s.querySelector('.quote').textContent, pub: s.querySelector('.pub').textContent, expanded: `+shadow+`.querySelector('.bot.answer .cite').getAttribute('aria-expanded')}; })()`)
 	if src["href"] != fakeCitations[0].URL || src["title"] != fakeCitations[0].Title || src["passage"] != fakeCitations[0].Passage || src["expanded"] != "true" || src["pub"] != "ASGCT · reviewed 2023-12-18" {
 		t.Errorf("opened source = %v", src)
 	}
@@ -156,7 +156,7 @@ func TestWidgetInBrowser(t *testing.T) {
 		const lum = c => { const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
 		const bg = el => { for (; el; el = el.parentElement || (el.getRootNode() && el.getRootNode().host)) { const c = getComputedStyle(el).backgroundColor; if (!/rgba\(.*, 0\)$/.test(c) && c !== 'transparent') return c; } return 'rgb(255, 255, 255)'; };
 		const bad = [];
-		for (const el of `+shadow+`.querySelectorAll('.msg, .msg *, button, header h2, .disclaimer, .hello-disc, .count, .status, textarea')) {
+		for (const el of `+shadow+`.querySelectorAll('.msg, .msg *, button, .head h2, .disclaimer, .hello-disc, .count, .status, .conn, .conn *, textarea')) {
 			if (!el.childNodes.length || ![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
 			const a = lum(getComputedStyle(el).color), b = lum(bg(el));
 			const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
@@ -187,7 +187,7 @@ func TestWidgetInBrowser(t *testing.T) {
 
 	// New conversation: a new id, no history.
 	oldID := eval[string](t, ctx, `sessionStorage.getItem('cellchat:conversation:' + location.host)`)
-	eval[bool](t, ctx, `[...`+shadow+`.querySelectorAll('header button')].find(b => b.textContent == 'New conversation').click(), true`)
+	eval[bool](t, ctx, `[...`+shadow+`.querySelectorAll('button')].find(b => b.textContent == 'New conversation').click(), true`)
 	waitJS(t, ctx, "a new conversation", fmt.Sprintf(`(() => { const id = sessionStorage.getItem('cellchat:conversation:' + location.host); return id && id != %q && %s.querySelectorAll('.msg.user').length == 0 && %s.querySelector('.conn').hidden; })()`, oldID, shadow, shadow))
 
 	// Escape closes the panel and gives focus back to the launcher.

@@ -60,7 +60,20 @@ func (l *memLog) History(ctx context.Context, id string, limit int) ([]transcrip
 	if limit > 0 && len(recs) > limit {
 		recs = recs[len(recs)-limit:]
 	}
-	return append([]transcript.Record(nil), recs...), nil
+	out := append([]transcript.Record(nil), recs...)
+	// As the store does: the last rating counts, a comment stays attached.
+	for i := range out {
+		for _, f := range l.feedback {
+			if f.AnswerID != out[i].AnswerID {
+				continue
+			}
+			if f.Comment == "" && out[i].Rating != nil {
+				f.Comment = out[i].Rating.Comment
+			}
+			out[i].Rating = &f
+		}
+	}
+	return out, nil
 }
 
 func (l *memLog) RecordFeedback(ctx context.Context, id string, f transcript.Feedback) error {
@@ -105,8 +118,10 @@ const testDisclaimer = "This is general information, not medical advice. Talk to
 // fakeAnswerer answers like the extractive engine does: a few cited
 // sentences streamed one by one. Some questions trigger test behaviour:
 // "panic" panics, "block" waits for release, "fail" errors, "big" returns a
-// long reply, "emergency" an emergency, and anything with "echo:" quotes
-// the question back in the reply (markup tests).
+// reply over the frame limit, "long answer" one taller than the panel,
+// "one section twice" cites two passages of one section, "emergency" an
+// emergency, and anything with "echo:" quotes the question back in the
+// reply (markup tests).
 type fakeAnswerer struct {
 	mu      sync.Mutex
 	last    []chat.Turn // the history passed with the latest question
@@ -149,6 +164,16 @@ func (f *fakeAnswerer) Answer(ctx context.Context, history []chat.Turn, question
 		case <-ctx.Done():
 			return chat.Reply{}, ctx.Err()
 		}
+	case strings.Contains(q, "long answer"):
+		sentences = nil
+		for i := 1; i <= 14; i++ {
+			sentences = append(sentences, fmt.Sprintf("Sentence %d of a long answer about what happens during and after CAR-T cell therapy [1]. ", i))
+		}
+	case strings.Contains(q, "one section twice"):
+		third := fakeCitations[0]
+		third.N, third.ChunkID, third.Passage = 3, "asgct-cell-therapy-basics#4d7e", "The changed T cells are given back to the patient by infusion."
+		reply.Citations = append(append([]chat.Citation(nil), fakeCitations...), third)
+		sentences = append(sentences, " The cells go back in by infusion [3].")
 	case strings.Contains(q, "big"):
 		sentences = []string{strings.Repeat("A long answer sentence about cell therapy [1]. ", 2000)}
 	case strings.Contains(q, "emergency") || strings.Contains(q, "can't breathe"):

@@ -71,7 +71,7 @@ func newMetrics() *metrics {
 			Name: "cellchat_sockets_dropped_total", Help: "Websockets the server closed on a client, by reason.",
 		}, []string{"reason"}),
 		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cellchat_feedback_total", Help: "Patient feedback recorded, by rating.",
+			Name: "cellchat_feedback_total", Help: "Patient feedback frames recorded (a rating, a changed rating or a comment), by rating; the log keeps one rating per answer.",
 		}, []string{"rating"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cellchat_refused_total", Help: "Connections, sockets and requests refused to protect other clients, by reason: conn_cap (over --max-conns-per-ip, closed unanswered), ip_socket_cap (over --max-sockets-per-ip), body_timeout (body slower than --body-timeout).",

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cellchat/cellchat/chat"
+	"github.com/cellchat/cellchat/transcript"
 )
 
 // Websocket protocol v1. The frame shapes below are a published contract
@@ -159,6 +160,9 @@ type helloFrame struct {
 	// MaxQuestionChars is the server's question limit, so a client can
 	// say a question is too long before sending it.
 	MaxQuestionChars int `json:"max_question_chars"`
+	// UrgentHelp says how to get urgent help (the emergency message), for
+	// a client to show when it cannot reach the server; absent when unset.
+	UrgentHelp string `json:"urgent_help,omitempty"`
 }
 
 // historyItem is one earlier turn of a resumed conversation.
@@ -166,6 +170,23 @@ type historyItem struct {
 	Question string     `json:"question"`
 	Answer   answerBody `json:"answer"`
 	Time     time.Time  `json:"time"`
+	// Feedback is the patient's rating of the answer (added to v1; absent
+	// when not rated), so a resumed widget shows it rather than asking again.
+	Feedback *feedbackState `json:"feedback,omitempty"`
+}
+
+// feedbackState is the rating an answer has: the last one sent, with the
+// comment given with any of them.
+type feedbackState struct {
+	Rating  string `json:"rating"`
+	Comment string `json:"comment,omitempty"`
+}
+
+func newFeedbackState(f *transcript.Feedback) *feedbackState {
+	if f == nil {
+		return nil
+	}
+	return &feedbackState{Rating: f.Rating, Comment: f.Comment}
 }
 
 type deltaFrame struct {

@@ -14,6 +14,9 @@ func (s *Server) routes() http.Handler {
 		"Content-Security-Policy": demoCSP, "Referrer-Policy": "no-referrer"}))
 	handle("GET /demo.css", "/demo.css", s.handleStatic("demo.css", "text/css; charset=utf-8", nil))
 	handle("GET /widget.js", "/widget.js", s.handleStatic("widget.js", "text/javascript; charset=utf-8", nil))
+	// Browsers ask every page's host for /favicon.ico (the staff pages too).
+	handle("GET /favicon.ico", "/favicon.ico", s.handleStatic("favicon.svg", "image/svg+xml", nil))
+	handle("GET /favicon.svg", "/favicon.svg", s.handleStatic("favicon.svg", "image/svg+xml", nil))
 	handle("GET /healthz", "/healthz", s.handleHealthz())
 	handle("GET /readyz", "/readyz", s.handleReadyz())
 	if !s.cfg.MetricsOwnListener {

@@ -51,6 +51,9 @@ type Log interface {
 type Config struct {
 	// Disclaimer is sent in the hello frame (each answer carries its own).
 	Disclaimer string
+	// UrgentHelp, the engine's emergency message, is sent in the hello
+	// frame: the widget shows it when it cannot reach the server.
+	UrgentHelp string
 	// AllowedOrigins are the web origins (scheme://host[:port]) whose pages
 	// may open /ws and call /api/ask, beside the server's own origin; "*"
 	// allows any origin.

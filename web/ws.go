@@ -241,10 +241,10 @@ func (c *wsConn) hello(requested string) {
 	}
 	items := make([]historyItem, len(recs))
 	for i, rec := range recs {
-		items[i] = historyItem{Question: rec.Question, Answer: newAnswerBody(rec.AnswerID, rec.Reply, c.s.cfg.SourceDetails), Time: rec.Time}
+		items[i] = historyItem{Question: rec.Question, Answer: newAnswerBody(rec.AnswerID, rec.Reply, c.s.cfg.SourceDetails), Time: rec.Time, Feedback: newFeedbackState(rec.Rating)}
 	}
 	c.history = turnsOf(recs)
-	c.sendJSON(helloFrame{Type: "hello", ConversationID: c.convID, Disclaimer: c.s.cfg.Disclaimer, History: items, MaxQuestionChars: c.s.cfg.MaxQuestionChars})
+	c.sendJSON(helloFrame{Type: "hello", ConversationID: c.convID, Disclaimer: c.s.cfg.Disclaimer, History: items, MaxQuestionChars: c.s.cfg.MaxQuestionChars, UrgentHelp: c.s.cfg.UrgentHelp})
 	if err != nil {
 		c.s.logger.Error("loading conversation history failed", convRef(c.convID), "err", err)
 		c.sendError(&protocolError{code: codeInternal, message: "Your earlier messages could not be loaded. You can keep asking."})

@@ -201,6 +201,40 @@ func TestFeedbackIsAcked(t *testing.T) {
 	}
 }
 
+// TestHelloCarriesRatings: a resumed conversation's hello says how each
+// answer was rated, the last rating with the comment given, so the widget
+// shows the rating instead of offering the thumbs again.
+func TestHelloCarriesRatings(t *testing.T) {
+	ts := newTestServer(t, nil)
+	c := ts.dial(t, "")
+	a := c.askOK("c1", "What is CAR-T?")
+	b := c.askOK("c2", "What is GVHD?")
+	for _, f := range []map[string]string{
+		{"type": "feedback", "answer_id": a.AnswerID, "rating": "down"},
+		{"type": "feedback", "answer_id": a.AnswerID, "rating": "down", "comment": "say more"},
+		{"type": "feedback", "answer_id": a.AnswerID, "rating": "up"},
+	} {
+		c.sendJSON(f)
+		if ack := c.read(); ack.Type != "ack" {
+			t.Fatalf("got %+v, want ack", ack)
+		}
+	}
+	again := ts.dial(t, "conversation="+c.hello.ConversationID)
+	h := again.hello.History
+	if len(h) != 2 || h[0].Answer.AnswerID != a.AnswerID || h[1].Answer.AnswerID != b.AnswerID {
+		t.Fatalf("history = %+v", h)
+	}
+	if f := h[0].Feedback; f == nil || f.Rating != "up" || f.Comment != "say more" {
+		t.Errorf("rated answer's feedback in hello = %+v, want up with the comment", f)
+	}
+	if h[1].Feedback != nil {
+		t.Errorf("unrated answer has feedback %+v", h[1].Feedback)
+	}
+	if !strings.Contains(string(again.hello.raw["history"]), `"feedback":{"rating":"up","comment":"say more"}`) {
+		t.Errorf("hello history JSON = %s", again.hello.raw["history"])
+	}
+}
+
 func TestProtocolErrorsKeepTheSocketUsable(t *testing.T) {
 	ts := newTestServer(t, func(c *Config) {
 		c.MaxFrameBytes = 1024

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cellchat/cellchat/internal/browsertest"
+	"github.com/cellchat/cellchat/transcript"
 )
 
 // TestWidgetWithRealEngine runs the real server (engine, index, log) and a
@@ -18,7 +19,8 @@ import (
 // sources give, cited, with the disclaimer. With CELLCHAT_UPDATE_DOCS=1 it
 // refreshes the README's screenshot (docs/widget.png).
 func TestWidgetWithRealEngine(t *testing.T) {
-	srv := startServer(t, t.TempDir())
+	data := t.TempDir()
+	srv := startServer(t, data)
 	ctx := browsertest.Start(t, 1280, 900)
 	const shadow = `document.querySelector('#cellchat-widget').shadowRoot`
 	eval := func(expr string) string {
@@ -59,7 +61,7 @@ func TestWidgetWithRealEngine(t *testing.T) {
 	}
 	eval(`(` + shadow + `.querySelector('.bot.answer .cite').click(), '')`)
 	wait("the cited passage", `!`+shadow+`.querySelector('.bot.answer .source').hidden`)
-	passage := eval(shadow + `.querySelector('.bot.answer .source blockquote').textContent`)
+	passage := eval(shadow + `.querySelector('.bot.answer .source .quote').textContent`)
 	if len(passage) < 40 || !strings.Contains(answer, strings.SplitN(strings.TrimSpace(passage), ".", 2)[0]) && !strings.Contains(passage, "CAR") {
 		t.Errorf("the opened citation does not look like the cited passage: %q", passage)
 	}
@@ -69,5 +71,32 @@ func TestWidgetWithRealEngine(t *testing.T) {
 		if err := os.WriteFile(filepath.Join("..", "..", "docs", "widget.png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// A thumbs-down and then its comment are one rating in the log the
+	// staff console counts, and the widget shows it again after a reload.
+	fbtn := shadow + `.querySelector('.bot.answer .fbtn[aria-label="No, not helpful"]')`
+	eval(`(` + fbtn + `.click(), '')`)
+	wait("the comment form", `!`+shadow+`.querySelector('.bot.answer .fbform').hidden`)
+	eval(`(() => { const f = ` + shadow + `.querySelector('.bot.answer .fbform'); f.querySelector('textarea').value = 'Too long for me'; f.requestSubmit(); return ''; })()`)
+	wait("the comment sent", `/comment was sent/.test(`+shadow+`.querySelector('.bot.answer .fb').textContent)`)
+	if err := chromedp.Do(tctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	wait("the resumed answer", `!!document.querySelector('#cellchat-widget') && `+shadow+`.querySelectorAll('.bot.answer').length == 1`)
+	if p := eval(fbtn + `.getAttribute('aria-pressed')`); p != "true" {
+		t.Errorf("after a reload the thumbs-down shows pressed=%s", p)
+	}
+	store, err := transcript.Open(context.Background(), transcript.PathIn(data), transcript.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	rows, err := store.ListReplies(context.Background(), transcript.Filter{})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("logged replies %+v, %v; want one", rows, err)
+	}
+	if r := rows[0]; r.FeedbackDown != 1 || r.FeedbackUp != 0 || r.Comments != 1 {
+		t.Errorf("the reply is counted as %d down, %d up, %d comments; want one thumbs-down with its comment", r.FeedbackDown, r.FeedbackUp, r.Comments)
 	}
 }

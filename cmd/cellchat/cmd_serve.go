@@ -189,6 +189,15 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("serve: the engine does not answer: %w", err)
 	}
 	cfg.Disclaimer = probe.Disclaimer
+	// The widget tells a patient how to get urgent help while it cannot
+	// reach the server: the engine's own emergency message, as configured.
+	if urgent, err := eng.Answer(ctx, nil, urgentProbe, nil); err == nil && urgent.Kind == chat.KindEmergency {
+		cfg.UrgentHelp = urgent.Text
+	}
+	if unset := unsetSafetyNumbers(c.getenv); len(unset) > 0 {
+		lifecycle.Warn("the emergency message has no local numbers: it tells patients to call "+chat.DefaultEmergencyNumber+
+			" and "+chat.DefaultCareTeam+"; set "+strings.Join(unset, " and ")+" (or the whole text, CELLCHAT_EMERGENCY_TEXT)", "unset", unset)
+	}
 	sf.staff.ClientIPHeader = cfg.ClientIPHeader
 	sf.staff.Logger = logger
 	sf.staff.Sources = consoleSources{live: eng, logger: lifecycle}
@@ -260,7 +269,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	lifecycle.Info("serving", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
+	lifecycle.Info("serving", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/", "stop", "press Ctrl+C to stop")
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	select {
@@ -335,4 +344,24 @@ func newLogger(c *cli, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(c.stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want json or text", format)
+}
+
+// urgentProbe is a message every emergency rule set should treat as one;
+// its reply is the emergency text the widget shows while offline.
+const urgentProbe = "I have chest pain and trouble breathing right now"
+
+// unsetSafetyNumbers names the environment variables of the emergency
+// message's numbers that are unset, so the message falls back to generic
+// ones; none when the whole text is configured.
+func unsetSafetyNumbers(getenv func(string) string) []string {
+	if getenv("CELLCHAT_EMERGENCY_TEXT") != "" {
+		return nil
+	}
+	var unset []string
+	for _, k := range []string{"CELLCHAT_EMERGENCY_NUMBER", "CELLCHAT_CARE_TEAM_PHONE"} {
+		if getenv(k) == "" {
+			unset = append(unset, k)
+		}
+	}
+	return unset
 }

@@ -32,6 +32,12 @@
   // whose patients use their own devices may opt in to keeping it.
   var remember = (script.getAttribute("data-remember") || "").toLowerCase() === "local";
   var openKey = "cellchat:open:" + base.host;
+  // How to get urgent help, shown while the bot cannot be reached: the
+  // page's own text, else the server's emergency text from the last hello,
+  // else a general one.
+  var urgentKey = "cellchat:urgent:" + base.host;
+  var DEFAULT_URGENT = "If you need urgent help, do not wait for the chat: call your care team, or your local emergency number now.";
+  var pageUrgent = script.getAttribute("data-urgent") || "";
   var MAX_CHARS = 2000;
 
   var CSS = [
@@ -45,13 +51,15 @@
     ".launcher:focus-visible{outline-color:#1b1f24;outline-offset:3px}",
     ".panel{display:flex;flex-direction:column;width:min(400px,calc(100vw - 32px));height:min(620px,calc(100vh - 104px));margin-bottom:12px;background:#fff;border:1px solid #c5ccd3;border-radius:14px;box-shadow:0 10px 32px rgba(0,0,0,.25);overflow:hidden}",
     ".panel[hidden]{display:none}",
-    "header{display:flex;align-items:center;gap:6px;padding:10px 10px 10px 14px;background:#0a4f99;color:#fff}",
-    "header h2{flex:1;margin:0;font-size:1.05em;line-height:1.2}",
-    ".hbtn{border:1px solid rgba(255,255,255,.7);border-radius:8px;background:transparent;color:#fff;padding:6px 10px;cursor:pointer;font-size:.85em}",
+    ".head{display:flex;align-items:center;gap:6px;padding:6px 6px 6px 14px;background:#0a4f99;color:#fff}",
+    ".head h2{flex:1;min-width:0;margin:0;font-size:1.05em;line-height:1.2;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".hbtn{min-width:44px;min-height:44px;border:1px solid rgba(255,255,255,.7);border-radius:8px;background:transparent;color:#fff;padding:6px 10px;cursor:pointer;font-size:.85em}",
     ".hbtn:hover{background:rgba(255,255,255,.15)}",
     ".hbtn:focus-visible{outline-color:#fff}",
-    ".forget{align-self:flex-start;border:0;background:none;color:#0a4f99;text-decoration:underline;cursor:pointer;font-size:.8em;padding:2px 12px 8px;margin:0}",
+    ".tools{display:flex;flex-wrap:wrap;gap:0 12px;padding:0 6px;background:#fff}",
+    ".forget{min-height:44px;border:0;background:none;color:#0a4f99;text-decoration:underline;cursor:pointer;font-size:.8em;padding:0 6px;margin:0}",
     ".conn{padding:6px 14px;font-size:.85em;background:#fff4d6;color:#5c4100;border-bottom:1px solid #e8d49a}",
+    ".conn .urgent-help{display:block;margin-top:4px;font-weight:600;color:#5f0010}",
     ".conn[hidden]{display:none}",
     ".msgs{flex:1;overflow-y:auto;padding:12px;background:#f5f7f9}",
     ".msg{max-width:92%;margin:0 0 12px;padding:10px 12px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere}",
@@ -62,27 +70,30 @@
     ".urgent{display:block;font-weight:700;font-size:1.05em;color:#b00020;margin-bottom:4px}",
     ".bot.error{background:#fff0f0;border-color:#b00020;color:#7a0015}",
     ".bot.no_answer,.bot.referral{border-left:4px solid #7a5b00}",
-    ".cite{border:1px solid #0a4f99;border-radius:6px;background:#e8f0fa;color:#0a4f99;font-size:.8em;font-weight:700;padding:0 5px;margin:0 1px;cursor:pointer;vertical-align:baseline}",
+    // A marker stays small in the text; its ::after widens what a finger can hit to 44x44.
+    ".cite{position:relative;border:1px solid #0a4f99;border-radius:6px;background:#e8f0fa;color:#0a4f99;font-size:.8em;font-weight:700;padding:0 5px;margin:0 1px;cursor:pointer;vertical-align:baseline}",
+    ".cite::after{content:'';position:absolute;left:50%;top:50%;width:44px;height:44px;transform:translate(-50%,-50%)}",
     ".cite[aria-expanded=true]{background:#0a4f99;color:#fff}",
-    ".source{margin:8px 0 0;padding:8px 10px;border-left:4px solid #0a4f99;background:#eef3f8;white-space:normal;font-size:.92em}",
+    ".source{display:block;margin:8px 0;padding:8px 10px;border-left:4px solid #0a4f99;background:#eef3f8;white-space:normal;font-size:.92em;font-style:normal;font-weight:400}",
+    ".source+.source{margin-top:0}",
     ".source[hidden]{display:none}",
     ".source a{color:#0a4f99;font-weight:600}",
     ".source .sec{display:block;color:#3d4752;font-size:.9em;margin:2px 0 4px}",
     ".source .pub{display:block;color:#3d4752;font-size:.85em;margin:0 0 4px}",
     ".source .pub:empty{display:none}",
-    ".source blockquote{margin:0;font-style:italic;color:#1b1f24}",
+    ".source .quote{display:block;font-style:italic;color:#1b1f24}",
     ".sources{margin:8px 0 0;padding:0;list-style:none;white-space:normal;font-size:.88em}",
-    ".sources li{margin:2px 0}",
-    ".srcbtn{border:0;background:none;padding:0;color:#0a4f99;text-decoration:underline;cursor:pointer;text-align:left}",
+    ".sources li{margin:0}",
+    ".srcbtn{min-height:44px;border:0;background:none;padding:4px 0;color:#0a4f99;text-decoration:underline;cursor:pointer;text-align:left}",
     ".disclaimer{display:block;margin-top:8px;padding-top:6px;border-top:1px solid #e1e6ea;font-size:.8em;color:#434c56;white-space:normal}",
     ".fb{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:8px;white-space:normal;font-size:.85em;color:#434c56}",
-    ".fbtn{display:inline-flex;align-items:center;border:1px solid #6b7580;border-radius:8px;background:#fff;color:#1b1f24;padding:4px 9px;cursor:pointer;font-size:1em}",
+    ".fbtn{display:inline-flex;align-items:center;justify-content:center;min-width:44px;min-height:44px;border:1px solid #6b7580;border-radius:8px;background:#fff;color:#1b1f24;padding:4px 9px;cursor:pointer;font-size:1em}",
     ".fbtn[aria-pressed=true]{background:#0a4f99;border-color:#0a4f99;color:#fff}",
     ".fbform{display:flex;gap:6px;width:100%}",
     ".fbform[hidden]{display:none}",
     ".fbform textarea{flex:1;min-height:2.4em;resize:vertical;border:1px solid #8a949e;border-radius:8px;padding:4px 6px;font-size:.95em}",
     ".chips{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 12px}",
-    ".chip{border:1px solid #0a4f99;border-radius:16px;background:#fff;color:#0a4f99;padding:5px 11px;cursor:pointer;font-size:.9em;text-align:left}",
+    ".chip{min-height:44px;border:1px solid #0a4f99;border-radius:22px;background:#fff;color:#0a4f99;padding:5px 11px;cursor:pointer;font-size:.9em;text-align:left}",
     ".chip:hover{background:#e8f0fa}",
     ".hello-disc{font-size:.8em;color:#434c56;margin:0 0 12px}",
     "form.ask{display:flex;gap:8px;padding:10px;border-top:1px solid #d5dbe1;background:#fff}",
@@ -92,7 +103,12 @@
     ".status{min-height:0;padding:0 12px;font-size:.85em;color:#7a0015;background:#fff}",
     ".status:not(:empty){padding:6px 12px}",
     ".count{align-self:center;font-size:.75em;color:#434c56}",
-    "@media (max-width:480px){:host{right:8px;left:8px;bottom:8px}.panel{width:100%;height:calc(100vh - 88px)}}",
+    // On a phone the open panel is the whole screen, and the launcher is
+    // hidden under it: the panel's own Close button closes it.
+    "@media (max-width:480px){:host{right:8px;left:8px;bottom:8px}" +
+      ":host([data-open]){top:0;right:0;bottom:0;left:0}" +
+      ":host([data-open]) .launcher{display:none}" +
+      ".panel{width:100%;height:100vh;height:100dvh;margin:0;border:0;border-radius:0;box-shadow:none}}",
     "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .15s}}"
   ].join("\n");
 
@@ -176,13 +192,16 @@
   var form = el("form", { class: "ask", "aria-label": "Ask a question" }, [
     el("label", { class: "sr", for: "cc-input", text: "Your question" }), input, count, sendBtn
   ]);
-  var newBtn = el("button", { class: "hbtn", type: "button", text: "New conversation" });
+  var newBtn = el("button", { class: "forget", type: "button", text: "New conversation" });
   var forgetBtn = el("button", { class: "forget", type: "button", text: "Forget this conversation" });
-  var closeBtn = el("button", { class: "hbtn", type: "button", "aria-label": "Close chat", text: "\u2715" });
+  // The visible word is the button's name; the cross is decoration.
+  var closeBtn = el("button", { class: "hbtn close", type: "button" }, [el("span", { "aria-hidden": "true", text: "\u2715 " }), "Close"]);
   var headingID = "cc-title";
+  // A div, not a header: inside the widget a header would be a second
+  // banner landmark of the clinic's page.
   var panel = el("section", { class: "panel", id: panelID, role: "dialog", "aria-labelledby": headingID, hidden: true }, [
-    el("header", null, [el("h2", { id: headingID, text: title }), newBtn, closeBtn]),
-    conn, msgs, status, form, forgetBtn, live, alertRegion
+    el("div", { class: "head" }, [el("h2", { id: headingID, title: title, text: title }), closeBtn]),
+    conn, msgs, status, form, el("div", { class: "tools" }, [newBtn, forgetBtn]), live, alertRegion
   ]);
   root.appendChild(panel);
   root.appendChild(launcher);
@@ -211,6 +230,30 @@
   // ---- rendering ----
   function scrollDown() { msgs.scrollTop = msgs.scrollHeight; }
 
+  // A new answer is read from its start: the view is pinned so the
+  // question (or, for a long question, the answer's first line) is at the
+  // top, and stays there while the answer streams in below, until the
+  // patient scrolls themselves.
+  var pinned = null; // the element kept at the top of the view
+  var PIN_GAP = 8;   // px of the message above left in view
+  function pinTo(question, answer) {
+    pinned = question.offsetHeight > msgs.clientHeight / 3 ? answer : question;
+    keepPinned();
+  }
+  function keepPinned() {
+    if (!pinned || panel.hidden) { return; } // a closed panel has no layout to measure
+    var top = pinned.getBoundingClientRect().top - msgs.getBoundingClientRect().top + msgs.scrollTop - PIN_GAP;
+    msgs.scrollTop = Math.max(0, top);
+  }
+  function unpin() { pinned = null; }
+  ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (t) {
+    msgs.addEventListener(t, function (e) {
+      // Keys that do not scroll (Tab to a citation) leave the view pinned.
+      if (t === "keydown" && !/^(Arrow|Page|Home|End| $)/.test(e.key)) { return; }
+      unpin();
+    }, { passive: true });
+  });
+
   function renderIntro(disclaimer) {
     msgs.textContent = "";
     msgs.appendChild(el("div", { class: "msg bot" }, [greeting]));
@@ -227,15 +270,14 @@
   function addUser(text) {
     var b = el("div", { class: "msg user" }, [el("span", { class: "sr", text: "You: " }), text]);
     msgs.appendChild(b);
-    scrollDown();
     return b;
   }
 
-  function addBotPlaceholder() {
+  function addBotPlaceholder(question) {
     var textNode = el("span", { class: "text" });
     var b = el("div", { class: "msg bot streaming", "aria-busy": "true" }, [el("span", { class: "sr", text: "Assistant: " }), textNode]);
     msgs.appendChild(b);
-    scrollDown();
+    pinTo(question, b);
     return { bubble: b, text: textNode };
   }
 
@@ -247,74 +289,102 @@
     return el("span", { class: "pub", text: parts.join(" \u00B7 ") });
   }
 
+  // sourceView shows one cited passage: where it is from and its words.
+  function sourceView(c, id) {
+    var href = safeURL(c.url);
+    var head = href ? el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: c.title || c.doc_id })
+      : el("strong", { text: c.title || c.doc_id });
+    return el("span", { class: "source", id: id, hidden: true, role: "region", "aria-label": "Source " + c.n }, [
+      el("span", { text: "[" + c.n + "] " }), head,
+      el("span", { class: "sec", text: c.section || "" }),
+      sourceDetails(c),
+      el("span", { class: "quote", text: c.passage || "" })
+    ]);
+  }
+
+  // toggle makes btn open and close view, which sits next to it.
+  function toggle(btn, view) {
+    btn.setAttribute("aria-expanded", "false");
+    btn.setAttribute("aria-controls", view.id);
+    btn.addEventListener("click", function () {
+      var open = view.hidden;
+      view.hidden = !open;
+      btn.setAttribute("aria-expanded", String(open));
+    });
+    return btn;
+  }
+
   // renderAnswer fills a bubble with the answer: text with citation
-  // markers, the sources, the disclaimer and feedback controls.
-  function renderAnswer(bubble, a) {
+  // markers, each opening its passage beside it, the sources (one entry per
+  // document and section), the disclaimer and feedback controls. An
+  // emergency message is not general information: it has neither the
+  // disclaimer nor the thumbs.
+  function renderAnswer(bubble, a, rated) {
     bubble.textContent = "";
     bubble.className = "msg bot " + (a.kind || "answer");
     bubble.removeAttribute("aria-busy");
     var byN = {};
     (a.citations || []).forEach(function (c) { byN[c.n] = c; });
-    var sources = {};
-    function sourcePanel(n) {
-      if (sources[n]) { return sources[n]; }
-      var c = byN[n];
-      var id = nextID("cc-src-");
-      var href = safeURL(c.url);
-      var head = href ? el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: c.title || c.doc_id })
-        : el("strong", { text: c.title || c.doc_id });
-      var p = el("div", { class: "source", id: id, hidden: true, role: "region", "aria-label": "Source " + n }, [
-        el("span", { text: "[" + n + "] " }), head,
-        el("span", { class: "sec", text: c.section || "" }),
-        sourceDetails(c),
-        el("blockquote", { text: c.passage || "" })
-      ]);
-      sources[n] = { panel: p, toggles: [] };
-      return sources[n];
-    }
-    function toggleButton(n, cls, label, text) {
-      var s = sourcePanel(n);
-      var btn = el("button", { class: cls, type: "button", "aria-expanded": "false", "aria-controls": s.panel.id, "aria-label": label, text: text });
-      btn.addEventListener("click", function () {
-        var open = s.panel.hidden;
-        s.panel.hidden = !open;
-        s.toggles.forEach(function (t) { t.setAttribute("aria-expanded", String(open)); });
-      });
-      s.toggles.push(btn);
-      return btn;
-    }
     bubble.appendChild(el("span", { class: "sr", text: "Assistant: " }));
-    if (a.kind === "emergency") {
+    var urgent = a.kind === "emergency";
+    if (urgent) {
       bubble.setAttribute("role", "alert");
       bubble.appendChild(el("strong", { class: "urgent", text: "\u26A0 Urgent: get help now" }));
     }
     var text = el("span", { class: "text" });
     var re = /\[(\d+)\]/g, last = 0, m, s = a.text || "";
     while ((m = re.exec(s)) !== null) {
-      var n = Number(m[1]);
-      if (!byN[n]) { continue; }
+      var c = byN[Number(m[1])];
+      if (!c) { continue; }
       text.appendChild(document.createTextNode(s.slice(last, m.index)));
-      var c = byN[n];
-      text.appendChild(toggleButton(n, "cite", "Source " + n + ": " + (c.title || c.doc_id), "[" + n + "]"));
+      var view = sourceView(c, nextID("cc-src-"));
+      text.appendChild(toggle(el("button", { class: "cite", type: "button", "aria-label": "Source " + c.n + ": " + (c.title || c.doc_id), text: "[" + c.n + "]" }), view));
+      // The passage opens after the sentence's closing stop, not inside it.
       last = m.index + m[0].length;
+      var stop = /^[.,;:!?)\u201d\u2019"']*\s*/.exec(s.slice(last))[0];
+      text.appendChild(document.createTextNode(stop));
+      text.appendChild(view);
+      last += stop.length;
     }
     text.appendChild(document.createTextNode(s.slice(last)));
     bubble.appendChild(text);
-    var ns = Object.keys(byN).map(Number).sort(function (x, y) { return x - y; });
-    ns.forEach(function (n) { bubble.appendChild(sourcePanel(n).panel); });
-    if (ns.length) {
-      var list = el("ol", { class: "sources", "aria-label": "Sources" });
-      ns.forEach(function (n) {
-        var c = byN[n];
-        list.appendChild(el("li", null, [toggleButton(n, "srcbtn", null, "[" + n + "] " + (c.title || c.doc_id))]));
+    var groups = sourceGroups(a.citations || []);
+    if (groups.length) {
+      var list = el("ul", { class: "sources", "aria-label": "Sources" });
+      groups.forEach(function (g) {
+        var ns = g.map(function (c) { return "[" + c.n + "]"; }).join("");
+        var label = ns + " " + (g[0].title || g[0].doc_id) + (g[0].section && g[0].section !== g[0].title ? " \u2014 " + g[0].section : "");
+        var views = el("span", { id: nextID("cc-srcs-"), hidden: true }, g.map(function (c) {
+          var v = sourceView(c, nextID("cc-src-"));
+          v.hidden = false;
+          return v;
+        }));
+        list.appendChild(el("li", null, [toggle(el("button", { class: "srcbtn", type: "button", text: label }), views), views]));
       });
       bubble.appendChild(list);
     }
-    bubble.appendChild(el("small", { class: "disclaimer", text: a.disclaimer || "" }));
-    if (a.answer_id) { bubble.appendChild(feedbackControls(a.answer_id)); }
+    if (!urgent) {
+      bubble.appendChild(el("small", { class: "disclaimer", text: a.disclaimer || "" }));
+      if (a.answer_id) { bubble.appendChild(feedbackControls(a.answer_id, rated)); }
+    }
   }
 
-  function feedbackControls(answerID) {
+  // sourceGroups gathers citations by document and section, in the order
+  // first cited: two passages of one section are one source to a reader.
+  function sourceGroups(cites) {
+    var byKey = {}, out = [];
+    cites.slice().sort(function (x, y) { return x.n - y.n; }).forEach(function (c) {
+      var k = (c.doc_id || "") + "\u0000" + (c.section || "");
+      if (!byKey[k]) { byKey[k] = []; out.push(byKey[k]); }
+      byKey[k].push(c);
+    });
+    return out;
+  }
+
+  // feedbackControls offers one rating per answer: a later click replaces
+  // it, and a comment goes with the rating chosen. rated is the rating the
+  // server already has (a resumed conversation), shown as pressed.
+  function feedbackControls(answerID, rated) {
     var wrap = el("div", { class: "fb", role: "group", "aria-label": "Was this answer helpful?" });
     var note = el("span", { text: "Helpful?" });
     var up = el("button", { class: "fbtn", type: "button", "aria-pressed": "false", "aria-label": "Yes, helpful" }, [icon("up")]);
@@ -324,13 +394,17 @@
     var sendC = el("button", { class: "fbtn", type: "submit", text: "Send comment" });
     var cform = el("form", { class: "fbform", hidden: true }, [el("label", { class: "sr", for: cid, text: "Comment on this answer (optional)" }), comment, sendC]);
     var rating = "";
-    function rate(r) {
+    var commented = false;
+    function show(r) {
       rating = r;
       up.setAttribute("aria-pressed", String(r === "up"));
       down.setAttribute("aria-pressed", String(r === "down"));
-      send({ type: "feedback", answer_id: answerID, rating: r, comment: "" });
-      note.textContent = "Thanks for your feedback.";
-      cform.hidden = false;
+    }
+    function rate(r) {
+      if (!send({ type: "feedback", answer_id: answerID, rating: r, comment: "" })) { return; }
+      show(r);
+      note.textContent = commented ? "Thanks, your rating was changed." : "Thanks for your feedback.";
+      cform.hidden = commented;
     }
     up.addEventListener("click", function () { rate("up"); });
     down.addEventListener("click", function () { rate("down"); });
@@ -338,10 +412,16 @@
       e.preventDefault();
       var t = comment.value.trim();
       if (!t || !rating) { return; }
-      send({ type: "feedback", answer_id: answerID, rating: rating, comment: t });
+      if (!send({ type: "feedback", answer_id: answerID, rating: rating, comment: t })) { return; }
+      commented = true;
       cform.hidden = true;
       note.textContent = "Thanks, your comment was sent.";
     });
+    if (rated && (rated.rating === "up" || rated.rating === "down")) {
+      show(rated.rating);
+      commented = !!rated.comment;
+      note.textContent = commented ? "Thanks, your rating and comment were sent." : "Thanks for your feedback.";
+    }
     wrap.appendChild(note);
     wrap.appendChild(up);
     wrap.appendChild(down);
@@ -360,15 +440,23 @@
   function announce(a) {
     var region = a.kind === "emergency" ? alertRegion : live;
     region.textContent = "";
-    region.textContent = "Answer: " + (a.text || "").replace(/\[\d+\]/g, "") + " " + (a.disclaimer || "");
+    region.textContent = "Answer: " + (a.text || "").replace(/\[\d+\]/g, "") + (a.kind === "emergency" ? "" : " " + (a.disclaimer || ""));
   }
 
   // ---- connection ----
-  function setOnline(on, message) {
+  // setOnline shows whether the bot can be reached; offline, the notice
+  // also says how to get urgent help, since the bot cannot.
+  function setOnline(on, message, withUrgent) {
     online = on;
     sendBtn.disabled = !on;
     conn.hidden = on;
-    if (!on) { conn.textContent = message; }
+    if (on) { return; }
+    conn.textContent = message;
+    if (withUrgent) { conn.appendChild(el("span", { class: "urgent-help", text: urgentHelp() })); }
+  }
+  function urgentHelp() {
+    if (pageUrgent) { return pageUrgent; }
+    try { return localStorage.getItem(urgentKey) || DEFAULT_URGENT; } catch (e) { return DEFAULT_URGENT; }
   }
 
   function connect(quiet) {
@@ -401,7 +489,7 @@
     var delay = Math.min(backoff, 30000);
     delay = Math.round(delay * (0.75 + Math.random() * 0.5));
     backoff = Math.min(backoff * 2, 30000);
-    setOnline(false, "You are offline. Reconnecting in " + Math.ceil(delay / 1000) + " s…");
+    setOnline(false, "You are offline. Reconnecting in " + Math.ceil(delay / 1000) + " s…", true);
     reconnectTimer = setTimeout(function () { reconnectTimer = null; connect(); }, delay);
   }
 
@@ -431,26 +519,29 @@
           MAX_CHARS = f.max_question_chars;
           input.setAttribute("maxlength", String(MAX_CHARS));
         }
+        if (f.urgent_help) {
+          // Not identifying, and wanted when the server cannot be reached.
+          try { localStorage.setItem(urgentKey, f.urgent_help); } catch (e) { /* private mode */ }
+        }
         pending = {};
         renderIntro(f.disclaimer);
         (f.history || []).forEach(function (h) {
-          addUser(h.question);
-          var p = addBotPlaceholder();
-          renderAnswer(p.bubble, h.answer || {});
+          var p = addBotPlaceholder(addUser(h.question));
+          renderAnswer(p.bubble, h.answer || {}, h.feedback);
         });
-        scrollDown();
+        if (!(f.history || []).length) { unpin(); scrollDown(); }
         setOnline(true);
         status.textContent = "";
         break;
       case "delta":
-        if (pending[f.id]) { pending[f.id].text.appendChild(document.createTextNode(f.text)); scrollDown(); }
+        if (pending[f.id]) { pending[f.id].text.appendChild(document.createTextNode(f.text)); keepPinned(); }
         break;
       case "answer":
         if (pending[f.id]) {
           renderAnswer(pending[f.id].bubble, f);
           delete pending[f.id];
           announce(f);
-          scrollDown();
+          keepPinned();
         }
         break;
       case "ack":
@@ -478,8 +569,7 @@
     var id = nextID("q");
     if (!send({ type: "ask", id: id, text: text })) { return; }
     status.textContent = "";
-    addUser(text);
-    pending[id] = addBotPlaceholder();
+    pending[id] = addBotPlaceholder(addUser(text));
     input.value = "";
     updateCount();
   }
@@ -494,12 +584,14 @@
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     saveSession(openKey, true);
+    host.setAttribute("data-open", "");
     if (!everOpened) { everOpened = true; renderIntro(""); connect(); }
-    scrollDown();
+    if (pinned) { keepPinned(); } else { scrollDown(); }
     if (!restoring) { input.focus(); }
   }
   function closePanel() {
     panel.hidden = true;
+    host.removeAttribute("data-open");
     launcher.setAttribute("aria-expanded", "false");
     saveSession(openKey, false);
     launcher.focus();
