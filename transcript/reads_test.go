@@ -48,16 +48,17 @@ func randomLog(t *testing.T, s *Store, n, days int, end time.Time) []*loggedTurn
 			if rng.IntN(4) > 0 {
 				continue
 			}
+			// One rating per answer: the last one counts, and a comment
+			// once given stays.
 			f := Feedback{AnswerID: r.AnswerID, Rating: "up"}
+			lt.up, lt.down = 1, 0
 			if rng.IntN(2) == 0 {
 				f.Rating = "down"
-				lt.down++
-			} else {
-				lt.up++
+				lt.up, lt.down = 0, 1
 			}
 			if rng.IntN(3) == 0 {
 				f.Comment = "a comment"
-				lt.comments++
+				lt.comments = 1
 			}
 			if err := s.RecordFeedback(ctx, r.ConversationID, f); err != nil {
 				t.Fatal(err)
