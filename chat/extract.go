@@ -1035,7 +1035,7 @@ func cite(picked []candidate, passages []retrieval.Passage, first int) cited {
 }
 
 func citationFor(n int, p retrieval.Passage) Citation {
-	return Citation{N: n, DocID: p.DocID, Title: p.Title, URL: p.URL, Section: p.Section, ChunkID: p.ID, Passage: p.Text}
+	return Citation{N: n, DocID: p.DocID, Title: p.Title, URL: p.URL, Section: p.Place(), ChunkID: p.ID, Passage: p.Text}
 }
 
 // goesOn says whether the sentence continues the one before it in its

@@ -221,10 +221,24 @@ func chunkDocument(d *Document) []Chunk {
 				Title:   d.Title,
 				URL:     d.URL,
 				Section: sec.Heading,
+				Path:    chunkPath(sec, d.Title),
 				Text:    text,
 				Ord:     len(out),
 			})
 		}
 	}
 	return out
+}
+
+// chunkPath is a section's heading path as shown when it says more than its
+// own heading ("After you go home > Medicines"), else "".
+func chunkPath(sec Section, title string) string {
+	if len(sec.Path) < 2 {
+		return ""
+	}
+	p := normalizeText(headingPath(sec.Path, title))
+	if !strings.Contains(p, pathSep) || p == sec.Heading {
+		return ""
+	}
+	return p
 }

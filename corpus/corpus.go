@@ -50,8 +50,22 @@ type Chunk struct {
 	Title   string `json:"title"`
 	URL     string `json:"url,omitempty"`
 	Section string `json:"section"`
-	Text    string `json:"text"`
-	Ord     int    `json:"ord"` // position within the document
+	// Path is the section's heading path ("After you go home > Medicines")
+	// when it is under another heading; "" for a top-level section. Section
+	// (its own heading) is what the chunk is indexed and identified by;
+	// Path is what a patient or a reviewer is shown (see Place).
+	Path string `json:"path,omitempty"`
+	Text string `json:"text"`
+	Ord  int    `json:"ord"` // position within the document
+}
+
+// Place is where the chunk stands in its document, as a citation names it:
+// its heading path, else its section heading.
+func (c Chunk) Place() string {
+	if c.Path != "" {
+		return c.Path
+	}
+	return c.Section
 }
 
 // Corpus is the whole loaded corpus.

@@ -159,3 +159,27 @@ func TestTopics(t *testing.T) {
 		t.Errorf("the seed corpus's covers = %q", seed.Topics())
 	}
 }
+
+// A section under another heading is shown by its heading path; it is
+// still indexed and identified by its own heading.
+func TestChunkPath(t *testing.T) {
+	c, err := Load(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ch := range c.Chunks {
+		if ch.Section == "Challenges" {
+			found = true
+			if ch.Path != "Potentials, Challenges, and Risks of Cell Therapy > Challenges" || ch.Place() != ch.Path {
+				t.Errorf("chunk %s: path %q, place %q", ch.ID, ch.Path, ch.Place())
+			}
+		}
+		if ch.Path == "" && ch.Place() != ch.Section {
+			t.Errorf("a top-level chunk's place %q is not its section %q", ch.Place(), ch.Section)
+		}
+	}
+	if !found {
+		t.Fatal("no chunk under the seed's Challenges heading")
+	}
+}

@@ -635,3 +635,35 @@ func TestViewTermStats(t *testing.T) {
 		t.Errorf("old view %d %v; index %d %v", n1, df1, n2, df2)
 	}
 }
+
+// A chunk's heading path is stored with it and comes back with it, from
+// the index as from a reopened one; a path added later is written without
+// embedding the chunk again.
+func TestPathStored(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := testCorpus(baseDocs)
+	ix := openTest(t, dir, NewLocalEmbedder())
+	if _, err := ix.Sync(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range c.Chunks {
+		c.Chunks[i].Path = "Parent > " + c.Chunks[i].Section
+	}
+	st, err := ix.Sync(ctx, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Embedded != 0 {
+		t.Errorf("a new path re-embedded %d chunks", st.Embedded)
+	}
+	ix.Close()
+	ix2 := openTest(t, dir, NewLocalEmbedder())
+	ps, err := ix2.Search(ctx, "cytokine release syndrome", 3)
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("search: %v %v", ps, err)
+	}
+	if ps[0].Path != "Parent > Section" || ps[0].Place() != "Parent > Section" {
+		t.Errorf("path %q, place %q after reopening", ps[0].Path, ps[0].Place())
+	}
+}

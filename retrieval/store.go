@@ -120,6 +120,7 @@ func chunkMetadata(ch corpus.Chunk) map[string]string {
 		"title":     ch.Title,
 		"url":       ch.URL,
 		"section":   ch.Section,
+		"path":      ch.Path,
 		"ord":       strconv.Itoa(ch.Ord),
 		"embed_key": embedKey(ch),
 	}
@@ -147,6 +148,7 @@ func chunkFromDocument(doc chromem.Document) corpus.Chunk {
 		Title:   doc.Metadata["title"],
 		URL:     doc.Metadata["url"],
 		Section: doc.Metadata["section"],
+		Path:    doc.Metadata["path"],
 		Text:    doc.Content,
 		Ord:     ord,
 	}

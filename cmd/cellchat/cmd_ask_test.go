@@ -98,7 +98,9 @@ func TestChatCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	turns := strings.Split(out, "> ")[1:]
+	// A turn starts a line with the prompt; a source's heading path
+	// ("Potentials ... > Risks") holds "> " too, inside a line.
+	turns := strings.Split("\n"+out, "\n> ")[1:]
 	if len(turns) != 3 {
 		t.Fatalf("%d answered turns, want 3 (exit stops the conversation):\n%s", len(turns), out)
 	}

@@ -18,6 +18,7 @@ type corpusChunkJSON struct {
 	DocID   string `json:"doc_id"`
 	Title   string `json:"title"`
 	Section string `json:"section"`
+	Path    string `json:"path,omitempty"` // heading path, when under another heading
 	Text    string `json:"text"`
 	URL     string `json:"url,omitempty"`
 	Ord     int    `json:"ord"`
@@ -68,7 +69,7 @@ func runCorpus(ctx context.Context, c *cli, args []string) error {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetEscapeHTML(false)
 		for _, ch := range corp.Chunks {
-			if err := enc.Encode(corpusChunkJSON{ID: ch.ID, DocID: ch.DocID, Title: ch.Title, Section: ch.Section, Text: ch.Text, URL: ch.URL, Ord: ch.Ord}); err != nil {
+			if err := enc.Encode(corpusChunkJSON{ID: ch.ID, DocID: ch.DocID, Title: ch.Title, Section: ch.Section, Path: ch.Path, Text: ch.Text, URL: ch.URL, Ord: ch.Ord}); err != nil {
 				return err
 			}
 		}

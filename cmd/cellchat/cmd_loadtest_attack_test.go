@@ -76,7 +76,9 @@ func TestAttackAuditFlood(t *testing.T) {
 	defer func() { auditSettle = prev }()
 	url, data := serveForAttack(t, "--staff-max-failures", "3")
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), []string{"cellchat", "loadtest", "--url", url, "--clients", "2", "--duration", "2s",
+	// The attack ends at --attack-max; the duration only bounds it, long
+	// enough for the first password checks on a loaded machine.
+	err := run(context.Background(), []string{"cellchat", "loadtest", "--url", url, "--clients", "2", "--duration", "8s",
 		"--questions", "../../eval/questions.yaml", "--attack", "audit-flood", "--attack-max", "200", "--attack-email", attackStaff,
 		"--verify-log", data, "--json"}, &cli{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &out, stderr: &errOut})
 	if err != nil {
