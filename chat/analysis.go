@@ -29,12 +29,13 @@ type sentence struct {
 	// said is the sentence as its source says it when text names the
 	// subject its opening pronoun stood for (see resolvePronoun): quoted
 	// right after the sentence before it, it reads as written.
-	said    string
-	stems   map[string]bool
-	leans   bool
-	aside   bool // advice to see a professional (see onlyAside)
-	step    bool
-	defines []string
+	said     string
+	referred bool // said opened with a pronoun or "These X" (see candidate)
+	stems    map[string]bool
+	leans    bool
+	aside    bool // advice to see a professional (see onlyAside)
+	step     bool
+	defines  []string
 }
 
 // analyses caches passage analyses by chunk id. Chunk ids carry a hash of
@@ -60,11 +61,13 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 	afterLabel, intro, prev := false, -1, ""
 	for i, sp := range words.Sentences(text) {
 		s := text[sp.Start:sp.End]
-		said, leans := "", leansBack(s)
+		said, leans, referred := "", leansBack(s), false
 		if leans {
 			if r, ok := resolve(s, prev); ok {
-				said, s, leans = s, r, false
+				said, s, leans, referred = s, r, false, true
 			}
+		} else if r, ok := resolveExample(s); ok {
+			said, s = s, r
 		}
 		prev = s
 		label := afterLabel
@@ -84,14 +87,16 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 			// finishes the sentence before it, and is quoted with it.
 			p := a.sentences[n-1]
 			a.sentences[n-1] = e.sentenceOf(p.pos, p.text+" "+s, joined(p.said, s), p.leans, p.step)
-			a.sentences[n-1].last = i
+			a.sentences[n-1].last, a.sentences[n-1].referred = i, p.referred
 			continue
 		}
 		if !e.quotable(s) {
 			continue
 		}
 		step := label || stepStart.MatchString(s) || stepThen.MatchString(s)
-		a.sentences = append(a.sentences, e.sentenceOf(i, s, said, leans, step))
+		sent := e.sentenceOf(i, s, said, leans, step)
+		sent.referred = referred
+		a.sentences = append(a.sentences, sent)
 	}
 	e.cache.mu.Lock()
 	if e.cache.m == nil || len(e.cache.m) >= e.cache.limit {

@@ -706,11 +706,14 @@ type candidate struct {
 	pos     int    // sentence number within the passage
 	last    int    // that of its last sentence, when it joins two (see analyse)
 	text    string
-	said    string          // the sentence as written, when text resolves its opening pronoun
-	heading map[string]bool // stems of its section's heading, which says what it is about
-	stems   map[string]bool
-	aside   bool
-	rel     float64
+	said    string // the sentence as written, when text resolves its opening pronoun
+	// referred: the source's sentence opened with a pronoun or "These X"
+	// that text names (it goes on from the sentence before it).
+	referred bool
+	heading  map[string]bool // stems of its section's heading, which says what it is about
+	stems    map[string]bool
+	aside    bool
+	rel      float64
 	// leans says the sentence starts with "It", "These", ...: it reads well
 	// only after the sentence before it.
 	leans bool
@@ -749,7 +752,7 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		}
 		var last candidate
 		for i, s := range an.sentences {
-			c := candidate{passage: pi, chunk: p.ID, heading: an.heading, pos: s.pos, last: s.last, text: s.text, said: s.said, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines}
+			c := candidate{passage: pi, chunk: p.ID, heading: an.heading, pos: s.pos, last: s.last, text: s.text, said: s.said, referred: s.referred, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines}
 			c.rel = e.relevance(q, c, prior)
 			if c.leans && i > 0 && last.last == c.pos-1 {
 				// "It can have side effects" is about what the sentence
@@ -1040,4 +1043,4 @@ func citationFor(n int, p retrieval.Passage) Citation {
 
 // goesOn says whether the sentence continues the one before it in its
 // source: it refers back, or did before its pronoun was resolved.
-func (c candidate) goesOn() bool { return c.leans || c.said != "" }
+func (c candidate) goesOn() bool { return c.leans || c.referred }

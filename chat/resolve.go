@@ -185,6 +185,21 @@ func modifies(words string) bool {
 	return true
 }
 
+// exampleOpening matches "One example is X, which <verb> ...": the sentence
+// says X is an example of what the sentence before it named, then what X
+// does; quoted elsewhere, "One example" leaves the reader asking of what.
+var exampleOpening = regexp.MustCompile(`^(?:One|Another|An) example (?:of this )?is ([^,;:]{2,80}?), which ([a-z]+) `)
+
+// resolveExample returns "X <verb> ..." for "One example is X, which <verb>
+// ...", and whether s opens so.
+func resolveExample(s string) (string, bool) {
+	m := exampleOpening.FindStringSubmatchIndex(s)
+	if m == nil {
+		return "", false
+	}
+	return s[m[2]:m[3]] + " " + s[m[4]:], true
+}
+
 // resolve returns s standing on its own when it opens with a pronoun or a
 // demonstrative whose referent prev names (see resolvePronoun and
 // resolveDemonstrative).

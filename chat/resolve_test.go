@@ -132,3 +132,26 @@ func TestStopWordAbbreviation(t *testing.T) {
 		t.Errorf("spellOutStopAbbreviations = %q", got)
 	}
 }
+
+func TestResolveExample(t *testing.T) {
+	for s, want := range map[string]string{
+		"One example is Ebvallo (tabelecleucel), which has been approved by the EMA for children.": "Ebvallo (tabelecleucel) has been approved by the EMA for children.",
+		"One example is CAR-T, which requires monitoring to see whether there is a breakdown.":    "CAR-T requires monitoring to see whether there is a breakdown.",
+		"One example of cellular therapy is CAR-T cell therapy, which involves modification.":      "", // names its class: reads alone
+		"One example is CAR-T.": "",
+	} {
+		got, ok := resolveExample(s)
+		if want == "" {
+			if ok {
+				t.Errorf("resolveExample(%q) = %q, want it left as written", s, got)
+			}
+			continue
+		}
+		if !ok || got != want {
+			t.Errorf("resolveExample(%q) = %q, %v; want %q", s, got, ok, want)
+		}
+		if back := WithoutReferents(got+" [1]", []Referent{referent(s, got)}); back != s+" [1]" {
+			t.Errorf("referent gives back %q, want %q", back, s+" [1]")
+		}
+	}
+}

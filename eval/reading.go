@@ -312,9 +312,14 @@ func (tr *TurnResult) read() reading {
 	if len(e.Evidence) > 0 && e.accepts(chat.KindAnswer) && (isAnswer || e.only(chat.KindAnswer)) {
 		hit, lead := false, false
 		if isAnswer {
-			hit = containsAny(stripMarkers(quoted), e.Evidence)
-			if sents := splitAnswer(quoted); len(sents) > 0 {
-				lead = containsAny(sents[0].text, e.Evidence)
+			// Evidence is copied from the sources: it is found in the
+			// words the patient reads, or in the source's own wording of
+			// them where the reply named what a pronoun stood for.
+			for _, text := range []string{quoted, chat.WithoutReferents(quoted, tr.Referents)} {
+				hit = hit || containsAny(stripMarkers(text), e.Evidence)
+				if sents := splitAnswer(text); len(sents) > 0 {
+					lead = lead || containsAny(sents[0].text, e.Evidence)
+				}
 			}
 		}
 		rd.answerHit, rd.leadHit = boolPtr(hit), boolPtr(lead)
