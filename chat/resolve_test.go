@@ -136,7 +136,7 @@ func TestStopWordAbbreviation(t *testing.T) {
 func TestResolveExample(t *testing.T) {
 	for s, want := range map[string]string{
 		"One example is Ebvallo (tabelecleucel), which has been approved by the EMA for children.": "Ebvallo (tabelecleucel) has been approved by the EMA for children.",
-		"One example is CAR-T, which requires monitoring to see whether there is a breakdown.":    "CAR-T requires monitoring to see whether there is a breakdown.",
+		"One example is CAR-T, which requires monitoring to see whether there is a breakdown.":     "CAR-T requires monitoring to see whether there is a breakdown.",
 		"One example of cellular therapy is CAR-T cell therapy, which involves modification.":      "", // names its class: reads alone
 		"One example is CAR-T.": "",
 	} {
