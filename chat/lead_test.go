@@ -120,12 +120,7 @@ func TestAdviceTheSourcesGiveAnswersShouldI(t *testing.T) {
 			{ID: "fever#1", DocID: "fever", Title: "Fever", Section: "Fever", Text: text},
 			{ID: "food#1", DocID: "food", Title: "Food", Section: "Food", Text: "Keep cold food in the fridge and eat leftovers within one day."},
 		}
-		s := &fakeSearcher{chunks: chunks, stats: newTermStats(chunks)}
-		e, err := New(s, Config{Chunks: chunks})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
+		return engineOn(t, chunks)
 	}
 	r := answer(t, handout("Do not take paracetamol to bring a fever down before you have called the unit, because it can hide an infection."), nil, "Should I take paracetamol for a fever?")
 	if r.Kind != KindAnswer || r.Reason != "answer.advice" || !strings.HasPrefix(r.Text, "Do not take paracetamol") {
@@ -145,10 +140,7 @@ func TestSiteQuestionsAnsweredWhenTheSourcesSayIt(t *testing.T) {
 		{ID: "contact#1", DocID: "contact", Title: "Contact", Section: "Contact", Text: "Email questions that are not urgent to nurses@clinic.example and a nurse will reply within one working day."},
 		{ID: "food#1", DocID: "food", Title: "Food", Section: "Food", Text: "Keep cold food in the fridge and eat leftovers within one day."},
 	}
-	e, err := New(&fakeSearcher{chunks: chunks, stats: newTermStats(chunks)}, Config{Chunks: chunks})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := engineOn(t, chunks)
 	if r := answer(t, e, nil, "Where can I email a question that is not urgent?"); r.Kind != KindAnswer || !strings.Contains(r.Text, "nurses@clinic.example") {
 		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
 	}
@@ -164,10 +156,7 @@ func TestActivityAnsweredBySentenceOnItsThing(t *testing.T) {
 		{ID: "food#1", DocID: "food", Title: "Food", Section: "Food", Text: "Homemade cookies and cakes are fine; cream-filled cakes and cookies from bakery counters are not."},
 		{ID: "food#2", DocID: "food", Title: "Food", Section: "Appetite", Text: "Eat small meals or snacks every two to three hours instead of three large meals."},
 	}
-	e, err := New(&fakeSearcher{chunks: chunks, stats: newTermStats(chunks)}, Config{Chunks: chunks})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := engineOn(t, chunks)
 	if r := answer(t, e, nil, "Can I eat cookies from the bakery?"); r.Kind != KindAnswer || !strings.Contains(r.Text, "bakery counters") {
 		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
 	}
@@ -188,4 +177,15 @@ func TestHeadingNamesWhatItsSentencesAreAbout(t *testing.T) {
 	if a.heading[words.Stem("therapy")] {
 		t.Errorf("a heading word its text uses still counts as the heading's: %v", a.heading)
 	}
+}
+
+// engineOn is an engine whose sources are the chunks, as a clinic's own
+// handouts would be.
+func engineOn(t *testing.T, chunks []corpus.Chunk) *Engine {
+	t.Helper()
+	e, err := New(&fakeSearcher{chunks: chunks, stats: newTermStats(chunks)}, Config{Chunks: chunks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
