@@ -132,50 +132,31 @@ func TestAdviceTheSourcesGiveAnswersShouldI(t *testing.T) {
 	}
 }
 
-// A question the seed pages' furniture made out of scope ("What e-mail
-// address can I write to?") is answered when a clinic's sources say it,
-// and declined for that reason when they do not.
-func TestSiteQuestionsAnsweredWhenTheSourcesSayIt(t *testing.T) {
-	chunks := []corpus.Chunk{
+// What a clinic's own handouts say answers questions the seed pages'
+// rules would refuse or refer:
+//   - one about an e-mail address, when the sources give one (declined, for
+//     that reason, when they do not);
+//   - "Can I eat cookies?", by a sentence on the cookies themselves (not by
+//     one on eating something else).
+func TestHandoutAnswers(t *testing.T) {
+	e := engineOn(t, []corpus.Chunk{
 		{ID: "contact#1", DocID: "contact", Title: "Contact", Section: "Contact", Text: "Email questions that are not urgent to nurses@clinic.example and a nurse will reply within one working day."},
-		{ID: "food#1", DocID: "food", Title: "Food", Section: "Food", Text: "Keep cold food in the fridge and eat leftovers within one day."},
-	}
-	e := engineOn(t, chunks)
-	if r := answer(t, e, nil, "Where can I email a question that is not urgent?"); r.Kind != KindAnswer || !strings.Contains(r.Text, "nurses@clinic.example") {
-		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
-	}
-	if r := answer(t, e, nil, "How do I subscribe to the newsletter?"); r.Kind != KindNoAnswer || r.Reason != "out_of_scope.site" {
-		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
-	}
-}
-
-// "Can I eat cookies?" hinges on eating cookies: a sentence on the cookies
-// themselves answers it; one on eating something else does not.
-func TestActivityAnsweredBySentenceOnItsThing(t *testing.T) {
-	chunks := []corpus.Chunk{
 		{ID: "food#1", DocID: "food", Title: "Food", Section: "Food", Text: "Homemade cookies and cakes are fine; cream-filled cakes and cookies from bakery counters are not."},
 		{ID: "food#2", DocID: "food", Title: "Food", Section: "Appetite", Text: "Eat small meals or snacks every two to three hours instead of three large meals."},
-	}
-	e := engineOn(t, chunks)
-	if r := answer(t, e, nil, "Can I eat cookies from the bakery?"); r.Kind != KindAnswer || !strings.Contains(r.Text, "bakery counters") {
-		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
-	}
-	if r := answer(t, e, nil, "Can I eat sushi from the market?"); r.Kind != KindNoAnswer {
-		t.Errorf("%s %s: %q", r.Kind, r.Reason, r.Text)
-	}
-}
-
-// A section heading says what its sentences are about when they do not
-// name it themselves ("Challenges" over "Matched donors. ...").
-func TestHeadingNamesWhatItsSentencesAreAbout(t *testing.T) {
-	e, _ := newFakeEngine(t, Config{})
-	a := e.analyse("p", "Challenges", "Matched donors. Similar to organ transplants, donors must be carefully matched to the patient.")
-	if !a.heading[words.Stem("challenges")] {
-		t.Errorf("heading stems %v lack the heading's word", a.heading)
-	}
-	a = e.analyse("q", "What is CAR-T therapy", "CAR-T therapy is an immunotherapy that uses the patient's own T cells.")
-	if a.heading[words.Stem("therapy")] {
-		t.Errorf("a heading word its text uses still counts as the heading's: %v", a.heading)
+	})
+	for _, tt := range []struct {
+		q, reason, has string
+		kind           Kind
+	}{
+		{"Where can I email a question that is not urgent?", "", "nurses@clinic.example", KindAnswer},
+		{"How do I subscribe to the newsletter?", "out_of_scope.site", "", KindNoAnswer},
+		{"Can I eat cookies from the bakery?", "", "bakery counters", KindAnswer},
+		{"Can I eat sushi from the market?", "", "", KindNoAnswer},
+	} {
+		r := answer(t, e, nil, tt.q)
+		if r.Kind != tt.kind || tt.reason != "" && r.Reason != tt.reason || !strings.Contains(r.Text, tt.has) {
+			t.Errorf("%q: %s %s: %q", tt.q, r.Kind, r.Reason, r.Text)
+		}
 	}
 }
 
