@@ -23,6 +23,7 @@ const (
 	askWhich          // "Which cancers ...?", "What kinds of cells ...?"
 	askWhere          // "Where do the cells come from?"
 	askWho            // "Whose cells are used?", "Who gives the cells?"
+	askTreat          // "How is that treated?", "What is the treatment for CRS?"
 )
 
 var (
@@ -33,6 +34,7 @@ var (
 	whichQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:which|what (?:kinds?|types?|sorts?) of)\b`)
 	whereQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?where\b`)
 	whoQuestion   = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:who|whose|whom)\b`)
+	treatQuestion = regexp.MustCompile(`(?i)\b(?:how (?:is|are|do|does|can|will|would) (?:\S+ ){0,4}(?:treated|treat|managed|manage|handled|handle)|(?:what|which) (?:is|are) the treatments? (?:for|of)|how (?:to |they |do they )?treat)\b`)
 	yesNoQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|may|might|must)\b`)
 )
 
@@ -57,6 +59,8 @@ func askedOf(question string) asked {
 		return askWhere
 	case whoQuestion.MatchString(q):
 		return askWho
+	case treatQuestion.MatchString(q):
+		return askTreat
 	case yesNoQuestion.MatchString(q):
 		return askYesNo
 	}
@@ -73,6 +77,9 @@ var (
 	// A place or source, for "where": "from the bone marrow", "in
 	// specialized departments".
 	whereCue = regexp.MustCompile(`(?i)\b(?:(?:from|in|at|inside|within) (?:the|a|an|your|their|our|specialized|special)|(?:found|located|made|produced|collected|harvested|retrieved|taken|obtained|comes?) (?:in|from|at|inside))\b`)
+	// What is done about it, for "how is it treated": "may require
+	// anti-cytokine therapy", "is managed with", "treated by".
+	treatCue = regexp.MustCompile(`(?i)\b(?:treated (?:with|by)|(?:may|can|will|might) (?:require|need)|managed (?:with|by)|managing|anti-[a-z]+)\b`)
 	// A person, for "who" and "whose".
 	whoCue = regexp.MustCompile(`(?i)\b(?:donors?|patients?|person(?:'s|’s)?|people|someone|somebody|individual(?:'s|’s)?|own|family|sibling|relatives?|doctors?|specialists?|team|nurses?)\b`)
 	// A sentence that names X only as an example in a list ("risks like
@@ -369,6 +376,7 @@ var askedCue = map[asked]*regexp.Regexp{
 	askWhich:    whichCue,
 	askWhere:    whereCue,
 	askWho:      whoCue,
+	askTreat:    treatCue,
 }
 
 // askedFit is how much a sentence's form fits what the question asks.

@@ -436,6 +436,17 @@ func (e *Engine) unprefixed(word string) (string, bool) {
 	return "", false
 }
 
+// asksFormOnly says whether a question's own words only say what kind of
+// answer it wants ("Why does it happen?"), not what about.
+func (e *Engine) asksFormOnly(q *query) bool {
+	for st := range q.own {
+		if !e.rules.aspect[st] {
+			return false
+		}
+	}
+	return true
+}
+
 // keepAcronymPlurals redoes, in the lower-cased text, what Tokens does to
 // an acronym's plural while it has its capitals ("HSCs" is "hsc", not
 // "hscs").
@@ -866,7 +877,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 		// after a sentence on its approval) or has the form of what it
 		// asks ("Why does it happen?" after a sentence saying it arises
 		// when ...), and then only when nothing else answers as well.
-		ownHit := e.askedFit(q, c) > 0
+		ownHit := e.askedFit(q, c) > 0 && e.asksFormOnly(q)
 		for st := range q.own {
 			ownHit = ownHit || c.stems[st] || q.synonymIn(st, c.stems)
 		}
@@ -1024,7 +1035,13 @@ func cite(picked []candidate, passages []retrieval.Passage, first int) cited {
 			c.text = c.said // right after the sentence it refers to, as written
 		}
 		if c.said != "" && c.text != c.said {
-			out.referents = append(out.referents, referent(c.said, c.text))
+			r := referent(c.said, c.text)
+			for _, s := range out.sentences {
+				if strings.HasPrefix(s, r.Subject+" ") {
+					r.Nth++ // an earlier sentence opens with the same words
+				}
+			}
+			out.referents = append(out.referents, r)
 		}
 		n, ok := num[c.passage]
 		if !ok {

@@ -28,24 +28,39 @@ var (
 type Referent struct {
 	Pronoun string `json:"pronoun"` // as the source wrote it: "It" or "They"
 	Subject string `json:"subject"` // what the answer says instead
+	// Nth counts the sentences before it that open with Subject too
+	// (which it is among them: 0, the first).
+	Nth int `json:"nth,omitempty"`
 }
 
 // WithoutReferents gives back the source's wording of text (glosses
 // already removed): each referent's subject, where it opens a sentence, is
 // the pronoun again.
 func WithoutReferents(text string, refs []Referent) string {
-	for _, r := range refs {
+	// Last first: a referent's Nth counts the sentences before it as the
+	// reply shows them, before any of theirs is put back.
+	for k := len(refs) - 1; k >= 0; k-- {
+		r := refs[k]
+		skip := r.Nth
 		for from := 0; ; {
 			i := strings.Index(text[from:], r.Subject+" ")
 			if i < 0 {
 				break
 			}
 			i += from
-			if before := strings.TrimRight(text[:i], " "); before == "" || strings.HasSuffix(before, "]") {
-				text = text[:i] + r.Pronoun + text[i+len(r.Subject):]
-				break
-			}
 			from = i + 1
+			// A sentence opens the text, follows a marker, or follows the
+			// colon that introduces a referral's background.
+			before := strings.TrimRight(text[:i], " ")
+			if before != "" && !strings.HasSuffix(before, "]") && !strings.HasSuffix(before, ":") {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			text = text[:i] + r.Pronoun + text[i+len(r.Subject):]
+			break
 		}
 	}
 	return text

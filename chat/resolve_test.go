@@ -57,12 +57,14 @@ func TestResolve(t *testing.T) {
 
 func TestWithoutReferents(t *testing.T) {
 	text := "HCT is used to treat leukemia. [1] HCT is also used for Hurler syndrome. [1]"
-	// Only the subject that opens a sentence after the first is the
-	// pronoun again when the first sentence opens with the same words:
-	// the first one found at a sentence start is taken.
-	got := WithoutReferents(text, []Referent{{Pronoun: "It", Subject: "HCT"}})
-	if want := "It is used to treat leukemia. [1] HCT is also used for Hurler syndrome. [1]"; got != want {
+	// When an earlier sentence opens with the same words, Nth says which.
+	got := WithoutReferents(text, []Referent{{Pronoun: "It", Subject: "HCT", Nth: 1}})
+	if want := "HCT is used to treat leukemia. [1] It is also used for Hurler syndrome. [1]"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+	got = WithoutReferents("Please ask your care team. Some general background from my sources: HCT is also used. [1]", []Referent{{Pronoun: "It", Subject: "HCT"}})
+	if want := "Please ask your care team. Some general background from my sources: It is also used. [1]"; got != want {
+		t.Errorf("referral background: got %q, want %q", got, want)
 	}
 	got = WithoutReferents("Stem cells can act like HCT does. [1] HCT is also used. [1]", []Referent{{Pronoun: "It", Subject: "HCT"}})
 	if want := "Stem cells can act like HCT does. [1] It is also used. [1]"; got != want {

@@ -85,6 +85,8 @@ func TestAskedOf(t *testing.T) {
 		"Where do the stem cells come from?":    askWhere,
 		"whose cells are used?":                 askWho,
 		"And who usually donates them?":         askWho,
+		"How is that treated?":                  askTreat,
+		"how do doctors treat the rash one":     askTreat,
 	} {
 		if got := askedOf(q); got != want {
 			t.Errorf("askedOf(%q) = %d, want %d", q, got, want)

@@ -202,7 +202,7 @@ func danglingSentence(text string, referents []chat.Referent, citations []chat.C
 		loc, found := locate(s, citations)
 		reads := loc.text
 		if i < len(shown) && shown[i].text != s.text {
-			reads = shown[i].text
+			reads = lastSentence(shown[i].text)
 		}
 		if found && refersBack(reads) {
 			ok := i > 0 && !loc.partial && prevFound && prev.n == loc.n &&
@@ -214,6 +214,19 @@ func danglingSentence(text string, referents []chat.Referent, citations []chat.C
 		prev, prevFound = loc, found
 	}
 	return "", false
+}
+
+// lastSentence is the cited sentence at the end of a marked span, without
+// what stands before it (a referral's "Some general background from my
+// sources:").
+func lastSentence(span string) string {
+	cut := 0
+	for i := 0; i+1 < len(span); i++ {
+		if strings.ContainsRune(".:?!", rune(span[i])) && span[i+1] == ' ' {
+			cut = i + 2
+		}
+	}
+	return span[cut:]
 }
 
 func passageOf(citations []chat.Citation, n int) string {
