@@ -37,7 +37,9 @@ func TestWidgetKeepsIDPerTabAndForgets(t *testing.T) {
 		eval[bool](t, ctx, `(`+ask+`)('What is CAR-T therapy?')`)
 		waitJS(t, ctx, "the answer", fmt.Sprintf(`%s.querySelectorAll('.bot.answer').length == %d`, shadow, n))
 	}
-	userTurns := func(ctx context.Context) int { return eval[int](t, ctx, shadow+`.querySelectorAll('.msg.user').length`) }
+	userTurns := func(ctx context.Context) int {
+		return eval[int](t, ctx, shadow+`.querySelectorAll('.msg.user').length`)
+	}
 
 	// A leftover id in localStorage (an earlier widget) is dropped, not used.
 	run(t, ctx, "open the clinic page", chromedp.Navigate(clinic.URL+"/"))
