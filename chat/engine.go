@@ -313,6 +313,14 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 	if err != nil {
 		return draft{}, err
 	}
+	if q.search != q.topic && !e.holdsCarried(q, passages) {
+		// "what is PTLD?", "how can that be treated?": the words related
+		// to "treated" found passages on treatment in general; what the
+		// conversation is about is searched without them.
+		if ps, rk, err := e.search(ctx, q.topic); err == nil && e.holdsCarried(q, ps) {
+			passages, ranked = ps, rk
+		}
+	}
 	r := draft{Reply: Reply{Query: q.topic, Retrieved: retrieved(ranked)}}
 	r.Confidence = e.confidence(q, passages, 3)
 	if q.after != nil {
@@ -355,6 +363,25 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 // directive matches a sentence that gives advice: it opens with an
 // instruction ("Do not take ...", "Avoid ...", "You should ...").
 var directive = regexp.MustCompile(`^(?:Please )?(?:Do not|Don't|Don’t|Never|Always|Avoid|You should|You must|You need to|You can|Make sure|Try to|Keep|Take|Call|Wash|Eat|Drink|Use|Check|Tell|Bring|Ask|Rest|Stay|Wear|Let|Go|Get)\b`)
+
+// holdsCarried says whether one of the passages holds a word a follow-up
+// carried from the question before that names a topic of the sources (or
+// whether it carried none).
+func (e *Engine) holdsCarried(q *query, passages []retrieval.Passage) bool {
+	carried := false
+	for _, st := range q.terms {
+		if q.own[st] || !e.stats.known(st) || e.rules.aspect[st] || !e.stats.rare(st) {
+			continue
+		}
+		carried = true
+		for _, p := range passages {
+			if e.analyse(p.ID, p.Section, p.Text).stems[st] {
+				return true
+			}
+		}
+	}
+	return !carried
+}
 
 // decline makes r the honest "I can't answer that", for the reason given.
 func (e *Engine) decline(r draft, reason string) draft {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cellchat/cellchat/corpus"
 	"github.com/cellchat/cellchat/internal/words"
+	"github.com/cellchat/cellchat/retrieval"
 )
 
 // A word of the sentence counts once: "conditioning" matches the question's
@@ -169,4 +170,23 @@ func engineOn(t *testing.T, chunks []corpus.Chunk) *Engine {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// A follow-up's search is judged by whether it found what the conversation
+// is about: a word the question before named that the sources rarely use.
+func TestHoldsCarried(t *testing.T) {
+	e := realEngine(t, Config{})
+	first := answer(t, e, nil, "What is GVHD?")
+	q := e.followUp([]Turn{{Question: "What is GVHD?", Reply: first}}, "how is that treated?")
+	gvhd := retrieval.Passage{Chunk: corpus.Chunk{ID: "a", Section: "Risks", Text: "Graft-versus-host disease (GVHD) is a syndrome."}}
+	other := retrieval.Passage{Chunk: corpus.Chunk{ID: "b", Section: "CAR-T", Text: "CAR-T therapy has shown success in treating blood cancers."}}
+	if e.holdsCarried(q, []retrieval.Passage{other}) {
+		t.Error("passages without GVHD hold what the conversation is about")
+	}
+	if !e.holdsCarried(q, []retrieval.Passage{other, gvhd}) {
+		t.Error("a passage on GVHD does not count")
+	}
+	if !e.holdsCarried(e.followUp(nil, "What is GVHD?"), []retrieval.Passage{other}) {
+		t.Error("a question that carried nothing must be satisfied")
+	}
 }
