@@ -727,3 +727,28 @@ func TestDashboard(t *testing.T) {
 		t.Errorf("bad days: %d", r.StatusCode)
 	}
 }
+
+// The low-confidence filter follows the running engine's no-answer
+// threshold: ans-4 (0.55) is low under the default (0.5 + margin) but not
+// when the engine declines below 0.3; ans-2 (0.12) is low under both.
+func TestLowConfidenceFollowsEngineThreshold(t *testing.T) {
+	for _, tt := range []struct {
+		cfg   Config
+		want  []string
+		shown string
+	}{
+		{Config{}, []string{"ans-4", "ans-2"}, "&lt; 0.65"},
+		{Config{MinConfidence: 0.3}, []string{"ans-2"}, "&lt; 0.45"},
+		{Config{MinConfidence: -1}, []string{"ans-2"}, "&lt; 0.15"},
+		{Config{MinConfidence: 0.3, LowConfidence: 0.6}, []string{"ans-4", "ans-2"}, "&lt; 0.60"},
+	} {
+		f := newFixture(t, tt.cfg)
+		c := f.signedIn(t)
+		if _, ids := f.apiIDs(t, c, "low=1"); fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+			t.Errorf("%+v: low=1 gives %v, want %v", tt.cfg, ids, tt.want)
+		}
+		if _, page := f.get(t, c, "/staff/"); !strings.Contains(page, "low confidence ("+tt.shown+")") {
+			t.Errorf("%+v: the filter's label does not say %q", tt.cfg, tt.shown)
+		}
+	}
+}
