@@ -27,6 +27,7 @@ type Accounts interface {
 // Replies is the read side of the transcript log, plus reviews.
 type Replies interface {
 	ListReplies(ctx context.Context, f transcript.Filter) ([]transcript.ReplyRow, error)
+	ExportDetails(ctx context.Context, rows []transcript.ReplyRow) ([]transcript.ExportRow, error)
 	Conversation(ctx context.Context, conversationID string) ([]transcript.TurnDetail, error)
 	AddReview(ctx context.Context, rv transcript.Review) (transcript.Review, error)
 	Stats(ctx context.Context, from, to time.Time) (transcript.Stats, error)

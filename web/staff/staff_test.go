@@ -658,7 +658,10 @@ func TestExport(t *testing.T) {
 	if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("csv: %d %q %q", r.StatusCode, r.Header.Get("Content-Type"), r.Header.Get("Content-Disposition"))
 	}
-	recs, err := csv.NewReader(strings.NewReader(b)).ReadAll()
+	if !strings.HasPrefix(b, utf8BOM) {
+		t.Errorf("csv does not start with a UTF-8 byte-order mark: %q", b[:min(len(b), 20)])
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b, utf8BOM))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -750,5 +753,74 @@ func TestLowConfidenceFollowsEngineThreshold(t *testing.T) {
 		if _, page := f.get(t, c, "/staff/"); !strings.Contains(page, "low confidence ("+tt.shown+")") {
 			t.Errorf("%+v: the filter's label does not say %q", tt.cfg, tt.shown)
 		}
+	}
+}
+
+// TestExportCarriesReviewWork: both exports carry the newest review (who,
+// note, when), the patients' comments and what the reply cited; CSV names
+// the cited documents, JSONL gives them in full.
+func TestExportCarriesReviewWork(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx := context.Background()
+	if _, err := f.store.AddReview(ctx, transcript.Review{AnswerID: "ans-2", Reviewer: "first@clinic.org", Status: "wrong", Note: "old note"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Millisecond) // the newer review is later, not only later in id
+	if _, err := f.store.AddReview(ctx, transcript.Review{AnswerID: "ans-2", Reviewer: testEmail, Status: "needs_correction",
+		Note: "=say we don’t know the cost"}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.signedIn(t)
+
+	_, b := f.get(t, c, "/staff/export.csv")
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b, utf8BOM))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	byID := map[string][]string{}
+	for _, r := range recs[1:] {
+		byID[r[col["answer_id"]]] = r
+	}
+	a2, a1 := byID["ans-2"], byID["ans-1"]
+	if a2 == nil || a1 == nil {
+		t.Fatalf("csv rows: %v", recs)
+	}
+	if a2[col["reviewer"]] != testEmail || a2[col["review_note"]] != "'=say we don’t know the cost" || a2[col["review_status"]] != "needs_correction" {
+		t.Errorf("ans-2 review columns: reviewer %q note %q status %q", a2[col["reviewer"]], a2[col["review_note"]], a2[col["review_status"]])
+	}
+	if when, err := time.Parse(time.RFC3339Nano, a2[col["review_time"]]); err != nil || time.Since(when) > time.Minute {
+		t.Errorf("ans-2 review_time %q: %v", a2[col["review_time"]], err)
+	}
+	if got := a2[col["feedback_comment_texts"]]; got != "<img src=x onerror=alert(2)> useless" {
+		t.Errorf("ans-2 comment text %q", got)
+	}
+	if a1[col["cited_documents"]] != "asgct-basics" || a1[col["reviewer"]] != "" || a1[col["review_time"]] != "" {
+		t.Errorf("ans-1: cited %q reviewer %q review_time %q", a1[col["cited_documents"]], a1[col["reviewer"]], a1[col["review_time"]])
+	}
+
+	_, b = f.get(t, c, "/staff/export.jsonl")
+	rows := map[string]transcript.ExportRow{}
+	for _, line := range strings.Split(strings.TrimSpace(b), "\n") {
+		var row transcript.ExportRow
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatalf("jsonl line %q: %v", line, err)
+		}
+		rows[row.AnswerID] = row
+	}
+	r2, r1 := rows["ans-2"], rows["ans-1"]
+	if r2.Reviewer != testEmail || r2.ReviewNote != "=say we don’t know the cost" || r2.ReviewTime == nil || r2.ReviewStatus != "needs_correction" ||
+		len(r2.CommentTexts) != 1 || r2.Comments != 1 {
+		t.Errorf("ans-2 jsonl: %+v", r2)
+	}
+	if len(r1.Cited) != 1 || r1.Cited[0].DocID != "asgct-basics" || r1.Cited[0].Section != "What is CAR-T?" ||
+		r1.Cited[0].Passage != "CAR-T cell therapy changes a patient's own T cells to fight cancer." || r1.Cited[0].URL == "" {
+		t.Errorf("ans-1 jsonl citations: %+v", r1.Cited)
+	}
+	if r1.Reviewer != "" || r1.ReviewTime != nil {
+		t.Errorf("ans-1 was never reviewed: %+v", r1)
 	}
 }
