@@ -202,8 +202,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		cfg.UrgentHelp = urgent.Text
 	}
 	if unset := unsetSafetyNumbers(c.getenv); len(unset) > 0 {
-		lifecycle.Warn("the emergency message has no local numbers: it tells patients to call "+chat.DefaultEmergencyNumber+
-			" and "+chat.DefaultCareTeam+"; set "+strings.Join(unset, " and ")+" (or the whole text, CELLCHAT_EMERGENCY_TEXT)", "unset", unset)
+		warning := "the emergency message has no local numbers: it tells patients to call " + chat.DefaultEmergencyNumber +
+			" and " + chat.DefaultCareTeam + "; set " + strings.Join(unset, " and ") + " (or the whole text, CELLCHAT_EMERGENCY_TEXT)"
+		lifecycle.Warn(warning, "unset", unset)
+		// Staff see it too: they, not whoever reads the server's log, hear
+		// from a patient who was told to call a number that was not given.
+		sf.staff.Warnings = append(sf.staff.Warnings, strings.ToUpper(warning[:1])+warning[1:])
 	}
 	sf.staff.ClientIPHeader = cfg.ClientIPHeader
 	sf.staff.Logger = logger

@@ -92,6 +92,10 @@ type Config struct {
 	// Without it, cookies are Secure exactly when r.TLS is set.
 	SecureCookies bool
 	Logger        *slog.Logger
+	// Warnings are problems of the server's set-up that staff should get
+	// fixed (say, the emergency message has no local numbers): the
+	// dashboard shows each until the server runs without it.
+	Warnings []string
 	// Sources lists the documents the bot answers from and reloads them
 	// (the Sources page); nil: the page lists none and cannot reload.
 	Sources Sources

@@ -824,3 +824,17 @@ func TestExportCarriesReviewWork(t *testing.T) {
 		t.Errorf("ans-1 was never reviewed: %+v", r1)
 	}
 }
+
+// TestDashboardShowsSetupWarnings: the dashboard shows each set-up warning
+// it was given, as text, and no warning box without them.
+func TestDashboardShowsSetupWarnings(t *testing.T) {
+	f := newFixture(t, Config{Warnings: []string{"The emergency message has no local numbers: set <CELLCHAT_EMERGENCY_NUMBER>"}})
+	_, page := f.get(t, f.signedIn(t), "/staff/dashboard")
+	if !strings.Contains(page, `id="setup-warnings"`) || !strings.Contains(page, "no local numbers: set &lt;CELLCHAT_EMERGENCY_NUMBER&gt;") {
+		t.Errorf("dashboard does not show the warning:\n%s", page)
+	}
+	f = newFixture(t, Config{})
+	if _, page := f.get(t, f.signedIn(t), "/staff/dashboard"); strings.Contains(page, `id="setup-warnings"`) {
+		t.Error("dashboard shows a warning box with nothing to warn about")
+	}
+}
