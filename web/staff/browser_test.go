@@ -181,8 +181,8 @@ func TestBrowserConsole(t *testing.T) {
 		return ""
 	}
 	csvText, jsonl := download("#export-csv", ".csv"), download("#export-jsonl", ".jsonl")
-	if !strings.HasPrefix(csvText, "answer_id,conversation_id") ||
-		!strings.Contains(csvText, "ans-inj") || strings.Count(strings.TrimSpace(csvText), "\n") != 1 {
+	if !strings.HasPrefix(csvText, utf8BOM+"answer_id,conversation_id") ||
+		!strings.Contains(csvText, "ans-inj") || !strings.Contains(csvText, testEmail+",Add that CRS is treatable.,") || strings.Count(strings.TrimSpace(csvText), "\n") != 1 {
 		t.Errorf("csv export:\n%s", csvText)
 	}
 	if strings.Count(jsonl, "\n") != 1 || !strings.Contains(jsonl, `"answer_id":"ans-inj"`) || !strings.Contains(jsonl, `"review_status":"needs_correction"`) {

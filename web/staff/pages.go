@@ -20,8 +20,16 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// localTimeJS shows the list's times in the browser's time zone: the only
+// script of the console, served from its own URL so the page's content
+// security policy can keep inline scripts out.
+//
+//go:embed static/localtime.js
+var localTimeJS []byte
+
 var funcs = template.FuncMap{
 	"fmtTime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+	"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"short": func(s string, n int) string {
 		r := []rune(s)
 		if len(r) <= n {

@@ -167,6 +167,7 @@ var routes = []struct {
 	{"GET", "/staff/dashboard", false},
 	{"GET", "/staff/audit", false},
 	{"GET", "/staff/sources", false},
+	{"GET", "/staff/localtime.js", false},
 	{"POST", "/staff/sources/reload", false},
 	{"GET", "/staff/unknown/page", false},
 	{"GET", "/staff/export.csv", true},
