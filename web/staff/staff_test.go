@@ -839,3 +839,28 @@ func TestDashboardShowsSetupWarnings(t *testing.T) {
 		t.Error("dashboard shows a warning box with nothing to warn about")
 	}
 }
+
+// TestKindsAndStatusesAsWords: pages show kinds and review statuses as
+// words; the codes stay in classes, URLs and the API.
+func TestKindsAndStatusesAsWords(t *testing.T) {
+	f := newFixture(t, Config{})
+	if _, err := f.store.AddReview(context.Background(), transcript.Review{AnswerID: "ans-2", Reviewer: testEmail, Status: "needs_correction"}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.signedIn(t)
+	_, list := f.get(t, c, "/staff/")
+	_, conv := f.get(t, c, "/staff/conversations/conv-a")
+	for page, wants := range map[string][]string{
+		list: {`kind-no_answer">Not answered<`, `kind-answer">Answered<`, `status-needs_correction">Needs correction<`, `<option value="no_answer" >Not answered<`},
+		conv: {`kind-no_answer">Not answered<`, `status-needs_correction">Needs correction<`, `value="needs_correction" required> Needs correction<`},
+	} {
+		for _, want := range wants {
+			if !strings.Contains(page, want) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+	}
+	if _, b := f.get(t, c, "/staff/api/replies?review=needs_correction"); !strings.Contains(b, `"review_status":"needs_correction"`) {
+		t.Errorf("the API no longer gives the status code: %s", b)
+	}
+}
