@@ -37,11 +37,11 @@ var funcs = template.FuncMap{
 		}
 		return string(r[:n]) + "…"
 	},
-	"inc": func(i int) int { return i + 1 },
-	"dec": func(i int) int { return i - 1 },
+	"inc":  func(i int) int { return i + 1 },
+	"dec":  func(i int) int { return i - 1 },
 	"word": word,
-	"f2":  func(f float64) string { return fmt.Sprintf("%.2f", f) },
-	"f3":  func(f float64) string { return fmt.Sprintf("%.3f", f) },
+	"f2":   func(f float64) string { return fmt.Sprintf("%.2f", f) },
+	"f3":   func(f float64) string { return fmt.Sprintf("%.3f", f) },
 }
 
 // words are how the console shows reply kinds and review statuses to
