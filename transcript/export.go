@@ -45,10 +45,10 @@ func (s *Store) ExportDetails(ctx context.Context, rows []ReplyRow) (_ []ExportR
 // exportBatch fills in the details of rows.
 func (s *Store) exportBatch(ctx context.Context, rows []ExportRow) error {
 	at := make(map[string]*ExportRow, len(rows))
-	ids := make([]any, len(rows))
+	ids, turns := make([]any, len(rows)), make([]any, len(rows))
 	for i := range rows {
 		at[rows[i].AnswerID] = &rows[i]
-		ids[i] = rows[i].AnswerID
+		ids[i], turns[i] = rows[i].AnswerID, rows[i].cursor.row
 	}
 	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
 	if err := s.exportReviews(ctx, in, ids, at); err != nil {
@@ -57,7 +57,7 @@ func (s *Store) exportBatch(ctx context.Context, rows []ExportRow) error {
 	if err := s.exportComments(ctx, in, ids, at); err != nil {
 		return err
 	}
-	return s.exportCitations(ctx, in, ids, at)
+	return s.exportCitations(ctx, in, turns, at)
 }
 
 // exportReviews sets each row's newest review: read oldest first, the last
@@ -99,8 +99,10 @@ func (s *Store) exportComments(ctx context.Context, in string, ids []any, at map
 	return rows.Err()
 }
 
-func (s *Store) exportCitations(ctx context.Context, in string, ids []any, at map[string]*ExportRow) error {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT answer_id, citation_refs FROM turns WHERE answer_id IN `+in, ids...)
+// exportCitations sets each row's citations, reading the turns by rowid
+// (the list's own key for them: no lookup in the answer id index).
+func (s *Store) exportCitations(ctx context.Context, in string, turns []any, at map[string]*ExportRow) error {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT answer_id, citation_refs FROM turns WHERE rowid IN `+in, turns...)
 	if err != nil {
 		return err
 	}
