@@ -95,7 +95,7 @@ func addServeFlags(fs interface {
 	fs.IntVar(&sf.staff.MaxConcurrentSignInsPerIP, "staff-signin-concurrency-per-ip", 4, "staff sign-ins handled at once from one client IP")
 	fs.IntVar(&sf.staff.MaxConcurrentSignInsPerEmail, "staff-signin-concurrency-per-email", 2, "staff sign-ins handled at once for one e-mail")
 	fs.IntVar(&sf.staff.HashWorkers, "staff-hash-workers", 0, "staff password checks (bcrypt) run at once (0: half of GOMAXPROCS, at least 1), so sign-ins cannot take patients' CPU")
-	fs.Float64Var(&sf.staff.LowConfidence, "staff-low-confidence", 0, "retrieval confidence (0..1) under which the console's filter counts a reply as low-confidence (0: the engine's no-answer threshold + 0.15)")
+	fs.Float64Var(&sf.staff.LowConfidence, "staff-low-confidence", 0, "confidence (0..1) under which the console's filter counts a reply as low-confidence (0: the engine's no-answer threshold, CELLCHAT_MIN_CONFIDENCE, + 0.15)")
 	fs.IntVar(&sf.staff.ExportLimit, "staff-export-limit", 100000, "most rows one staff export returns")
 	fs.DurationVar(&sf.queryTimeout, "staff-query-timeout", transcript.DefaultReadTimeout, "longest a staff console read of the log (a list, search, export, dashboard or conversation) may run; one still running is stopped and the staff member asked to narrow the filter (0: no limit)")
 	fs.BoolVar(&sf.staff.SecureCookies, "secure-cookies", false, "mark staff cookies Secure even without TLS (behind a TLS-terminating proxy), and send HSTS")
@@ -164,6 +164,13 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		ec.MaxQuestionLen = cfg.MaxQuestionChars
 		ec.ReplyCache = sf.replyCache
 	}}
+	// The console's low-confidence filter counts from the threshold the
+	// engine applies (CELLCHAT_MIN_CONFIDENCE), not the package default.
+	engineCfg, err := chat.ConfigFromEnv(c.getenv)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	sf.staff.MinConfidence = engineCfg.MinConfidence
 	first, ix, corp, err := openServed(ctx, c, p, tune...)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -195,8 +202,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		cfg.UrgentHelp = urgent.Text
 	}
 	if unset := unsetSafetyNumbers(c.getenv); len(unset) > 0 {
-		lifecycle.Warn("the emergency message has no local numbers: it tells patients to call "+chat.DefaultEmergencyNumber+
-			" and "+chat.DefaultCareTeam+"; set "+strings.Join(unset, " and ")+" (or the whole text, CELLCHAT_EMERGENCY_TEXT)", "unset", unset)
+		warning := "the emergency message has no local numbers: it tells patients to call " + chat.DefaultEmergencyNumber +
+			" and " + chat.DefaultCareTeam + "; set " + strings.Join(unset, " and ") + " (or the whole text, CELLCHAT_EMERGENCY_TEXT)"
+		lifecycle.Warn(warning, "unset", unset)
+		// Staff see it too: they, not whoever reads the server's log, hear
+		// from a patient who was told to call a number that was not given.
+		sf.staff.Warnings = append(sf.staff.Warnings, strings.ToUpper(warning[:1])+warning[1:])
 	}
 	sf.staff.ClientIPHeader = cfg.ClientIPHeader
 	sf.staff.Logger = logger

@@ -136,16 +136,27 @@ func TestBrowserConsole(t *testing.T) {
 	if p := text("#a-ans-inj .passage"); p != "Cytokine release syndrome (CRS) can cause high fever." {
 		t.Errorf("cited passage %q", p)
 	}
+	if n := count(".review-form[open]"); n != 0 {
+		t.Errorf("%d review forms open before any is asked for", n)
+	}
+	if count("#a-ans-inj details.tech:not([open])") != 1 || strings.Contains(text("#a-ans-inj"), "confidence") {
+		t.Error("technical details (confidence, corpus, latency, rule) are not folded away")
+	}
 	do("review",
+		chromedp.Click(chromedp.CSS(`#a-ans-inj .review-form summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#a-ans-inj input[name="status"][value="needs_correction"]`)),
 		chromedp.Click(chromedp.CSS(`#a-ans-inj input[name="status"][value="needs_correction"]`)),
 		chromedp.SendKeys(chromedp.CSS(`#a-ans-inj textarea[name="note"]`), "Add that CRS is treatable."),
 		chromedp.SendKeys(chromedp.CSS(`#a-ans-inj textarea[name="corrected"]`), "CRS is cytokine release syndrome; the care team treats it [1]."),
 		chromedp.Click(chromedp.CSS(`#a-ans-inj button[type="submit"]`)),
 		loaded("saved="),
-		chromedp.WaitVisible(chromedp.CSS(".notice")))
+		chromedp.WaitVisible(chromedp.CSS("#a-ans-inj .notice")))
 	screenshot("staff-conversation")
-	notice, reviews := text(".notice"), text("#a-ans-inj table.reviews")
-	if !strings.Contains(notice, "Review saved") || !strings.Contains(reviews, "needs_correction") || !strings.Contains(reviews, testEmail) ||
+	notice, reviews := text("#a-ans-inj .notice"), text("#a-ans-inj table.reviews")
+	if count(".notice") != 1 {
+		t.Errorf("%d notices, want 1, next to the reviewed turn", count(".notice"))
+	}
+	if !strings.Contains(notice, "Review saved") || !strings.Contains(reviews, "Needs correction") || !strings.Contains(reviews, testEmail) ||
 		!strings.Contains(reviews, "Add that CRS is treatable.") {
 		t.Errorf("review not shown: notice %q, reviews %q", notice, reviews)
 	}
@@ -181,8 +192,8 @@ func TestBrowserConsole(t *testing.T) {
 		return ""
 	}
 	csvText, jsonl := download("#export-csv", ".csv"), download("#export-jsonl", ".jsonl")
-	if !strings.HasPrefix(csvText, "answer_id,conversation_id") ||
-		!strings.Contains(csvText, "ans-inj") || strings.Count(strings.TrimSpace(csvText), "\n") != 1 {
+	if !strings.HasPrefix(csvText, utf8BOM+"answer_id,conversation_id") ||
+		!strings.Contains(csvText, "ans-inj") || !strings.Contains(csvText, testEmail+",Add that CRS is treatable.,") || strings.Count(strings.TrimSpace(csvText), "\n") != 1 {
 		t.Errorf("csv export:\n%s", csvText)
 	}
 	if strings.Count(jsonl, "\n") != 1 || !strings.Contains(jsonl, `"answer_id":"ans-inj"`) || !strings.Contains(jsonl, `"review_status":"needs_correction"`) {

@@ -141,6 +141,7 @@ func (c *console) handleDashboard() http.Handler {
 	type data struct {
 		pageData
 		Days          int
+		Warnings      []string
 		Stats         transcript.Stats
 		Chart         dayChart
 		RateChart     dayChart
@@ -167,7 +168,7 @@ func (c *console) handleDashboard() http.Handler {
 			return
 		}
 		filled := fillDays(st.Days, from, days)
-		d := data{pageData: c.page(r, "Dashboard", "dashboard"), Days: days, Stats: st,
+		d := data{pageData: c.page(r, "Dashboard", "dashboard"), Days: days, Warnings: c.cfg.Warnings, Stats: st,
 			Chart: buildDayChart(filled), RateChart: buildRateChart(filled), NoAnswerRate: "–", FeedbackRatio: "–"}
 		if st.Replies > 0 {
 			d.NoAnswerRate = fmt.Sprintf("%.1f%%", 100*float64(st.NoAnswers)/float64(st.Replies))

@@ -20,8 +20,16 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// localTimeJS shows the list's times in the browser's time zone: the only
+// script of the console, served from its own URL so the page's content
+// security policy can keep inline scripts out.
+//
+//go:embed static/localtime.js
+var localTimeJS []byte
+
 var funcs = template.FuncMap{
 	"fmtTime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+	"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"short": func(s string, n int) string {
 		r := []rune(s)
 		if len(r) <= n {
@@ -29,9 +37,33 @@ var funcs = template.FuncMap{
 		}
 		return string(r[:n]) + "…"
 	},
-	"inc": func(i int) int { return i + 1 },
-	"f2":  func(f float64) string { return fmt.Sprintf("%.2f", f) },
-	"f3":  func(f float64) string { return fmt.Sprintf("%.3f", f) },
+	"inc":  func(i int) int { return i + 1 },
+	"dec":  func(i int) int { return i - 1 },
+	"word": word,
+	"f2":   func(f float64) string { return fmt.Sprintf("%.2f", f) },
+	"f3":   func(f float64) string { return fmt.Sprintf("%.3f", f) },
+}
+
+// words are how the console shows reply kinds and review statuses to
+// people; the codes stay in URLs, exports and the API.
+var words = map[string]string{
+	string(chat.KindAnswer):          "Answered",
+	string(chat.KindNoAnswer):        "Not answered",
+	string(chat.KindEmergency):       "Emergency",
+	string(chat.KindReferral):        "Referred to the care team",
+	string(chat.KindGreeting):        "Greeting",
+	transcript.StatusApproved:        "Approved",
+	transcript.StatusNeedsCorrection: "Needs correction",
+	transcript.StatusWrong:           "Wrong",
+}
+
+// word is the word for a kind or status code; an unknown code as it is.
+func word(code any) string {
+	c := fmt.Sprint(code)
+	if w, ok := words[c]; ok {
+		return w
+	}
+	return c
 }
 
 // pages maps a page's file name to its template (the page plus the layout).

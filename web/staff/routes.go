@@ -19,6 +19,7 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /staff/dashboard", page(c.handleDashboard()))
 	mux.Handle("GET /staff/audit", page(c.handleAudit()))
 	mux.Handle("GET /staff/sources", page(c.handleSources()))
+	mux.Handle("GET /staff/localtime.js", page(http.HandlerFunc(serveLocalTimeJS)))
 	mux.Handle("POST /staff/sources/reload", page(c.handleReloadSources()))
 	mux.Handle("GET /staff/export.csv", api(c.handleExport("csv")))
 	mux.Handle("GET /staff/export.jsonl", api(c.handleExport("jsonl")))
@@ -31,16 +32,22 @@ func (c *console) routes() http.Handler {
 	return securityHeaders(mux)
 }
 
-// securityHeaders: no caching of patient data, no framing, no scripts at
-// all (the console needs none), styles only inline in the page itself.
+// securityHeaders: no caching of patient data, no framing, scripts only
+// from the console's own URLs (never inline), styles only inline in the
+// page itself.
 func securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		hd.Set("Cache-Control", "no-store")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("X-Frame-Options", "DENY")
 		h.ServeHTTP(w, r)
 	})
+}
+
+func serveLocalTimeJS(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Write(localTimeJS)
 }

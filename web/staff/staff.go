@@ -27,6 +27,7 @@ type Accounts interface {
 // Replies is the read side of the transcript log, plus reviews.
 type Replies interface {
 	ListReplies(ctx context.Context, f transcript.Filter) ([]transcript.ReplyRow, error)
+	ExportDetails(ctx context.Context, rows []transcript.ReplyRow) ([]transcript.ExportRow, error)
 	Conversation(ctx context.Context, conversationID string) ([]transcript.TurnDetail, error)
 	AddReview(ctx context.Context, rv transcript.Review) (transcript.Review, error)
 	Stats(ctx context.Context, from, to time.Time) (transcript.Stats, error)
@@ -72,11 +73,15 @@ type Config struct {
 	// questions keep CPU during a sign-in flood. Default: half of
 	// GOMAXPROCS, at least 1.
 	HashWorkers int
-	// LowConfidence is the retrieval confidence (0..1) under which a reply
-	// counts as low-confidence in the filter. Default: the engine's default
-	// no-answer threshold plus 0.15, so the filter shows every no-answer and
-	// the answers that only just cleared the threshold.
+	// LowConfidence is the confidence (0..1) under which a reply counts as
+	// low-confidence in the filter. Default: the running engine's no-answer
+	// threshold (MinConfidence) plus lowConfidenceMargin, so the filter shows
+	// every no-answer and the answers that only just cleared the threshold.
 	LowConfidence float64
+	// MinConfidence is the no-answer threshold the running engine applies
+	// to a reply's confidence (chat.Config.MinConfidence: 0 is the engine's
+	// default, below 0 answers whatever is found).
+	MinConfidence float64
 	ExportLimit   int // most rows one export returns; default 100,000
 	// ClientIPHeader names a header set by a trusted reverse proxy holding
 	// the client's IP (e.g. X-Forwarded-For; its last entry is used), for
@@ -87,6 +92,10 @@ type Config struct {
 	// Without it, cookies are Secure exactly when r.TLS is set.
 	SecureCookies bool
 	Logger        *slog.Logger
+	// Warnings are problems of the server's set-up that staff should get
+	// fixed (say, the emergency message has no local numbers): the
+	// dashboard shows each until the server runs without it.
+	Warnings []string
 	// Sources lists the documents the bot answers from and reloads them
 	// (the Sources page); nil: the page lists none and cannot reload.
 	Sources Sources
@@ -118,7 +127,7 @@ func (c Config) withDefaults() Config {
 		c.HashWorkers = max(1, runtime.GOMAXPROCS(0)/2)
 	}
 	if c.LowConfidence <= 0 {
-		c.LowConfidence = chat.DefaultMinConfidence + 0.15
+		c.LowConfidence = lowConfidenceDefault(c.MinConfidence)
 	}
 	if c.ExportLimit <= 0 {
 		c.ExportLimit = 100_000
@@ -127,6 +136,22 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.Default()
 	}
 	return c
+}
+
+// lowConfidenceMargin is how far above the no-answer threshold an answer
+// still counts as low-confidence: it cleared the threshold, but only just.
+const lowConfidenceMargin = 0.15
+
+// lowConfidenceDefault is the filter's threshold for an engine whose
+// no-answer threshold is minConfidence (as chat.Config takes it).
+func lowConfidenceDefault(minConfidence float64) float64 {
+	switch {
+	case minConfidence == 0:
+		minConfidence = chat.DefaultMinConfidence
+	case minConfidence < 0:
+		minConfidence = 0 // the engine answers whatever is found
+	}
+	return minConfidence + lowConfidenceMargin
 }
 
 // console holds what the handlers share.

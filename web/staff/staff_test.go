@@ -167,6 +167,7 @@ var routes = []struct {
 	{"GET", "/staff/dashboard", false},
 	{"GET", "/staff/audit", false},
 	{"GET", "/staff/sources", false},
+	{"GET", "/staff/localtime.js", false},
 	{"POST", "/staff/sources/reload", false},
 	{"GET", "/staff/unknown/page", false},
 	{"GET", "/staff/export.csv", true},
@@ -658,7 +659,10 @@ func TestExport(t *testing.T) {
 	if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("csv: %d %q %q", r.StatusCode, r.Header.Get("Content-Type"), r.Header.Get("Content-Disposition"))
 	}
-	recs, err := csv.NewReader(strings.NewReader(b)).ReadAll()
+	if !strings.HasPrefix(b, utf8BOM) {
+		t.Errorf("csv does not start with a UTF-8 byte-order mark: %q", b[:min(len(b), 20)])
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b, utf8BOM))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -725,5 +729,138 @@ func TestDashboard(t *testing.T) {
 	}
 	if r, _ := f.get(t, c, "/staff/dashboard?days=abc"); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("bad days: %d", r.StatusCode)
+	}
+}
+
+// The low-confidence filter follows the running engine's no-answer
+// threshold: ans-4 (0.55) is low under the default (0.5 + margin) but not
+// when the engine declines below 0.3; ans-2 (0.12) is low under both.
+func TestLowConfidenceFollowsEngineThreshold(t *testing.T) {
+	for _, tt := range []struct {
+		cfg   Config
+		want  []string
+		shown string
+	}{
+		{Config{}, []string{"ans-4", "ans-2"}, "&lt; 0.65"},
+		{Config{MinConfidence: 0.3}, []string{"ans-2"}, "&lt; 0.45"},
+		{Config{MinConfidence: -1}, []string{"ans-2"}, "&lt; 0.15"},
+		{Config{MinConfidence: 0.3, LowConfidence: 0.6}, []string{"ans-4", "ans-2"}, "&lt; 0.60"},
+	} {
+		f := newFixture(t, tt.cfg)
+		c := f.signedIn(t)
+		if _, ids := f.apiIDs(t, c, "low=1"); fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+			t.Errorf("%+v: low=1 gives %v, want %v", tt.cfg, ids, tt.want)
+		}
+		if _, page := f.get(t, c, "/staff/"); !strings.Contains(page, "low confidence ("+tt.shown+")") {
+			t.Errorf("%+v: the filter's label does not say %q", tt.cfg, tt.shown)
+		}
+	}
+}
+
+// TestExportCarriesReviewWork: both exports carry the newest review (who,
+// note, when), the patients' comments and what the reply cited; CSV names
+// the cited documents, JSONL gives them in full.
+func TestExportCarriesReviewWork(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx := context.Background()
+	if _, err := f.store.AddReview(ctx, transcript.Review{AnswerID: "ans-2", Reviewer: "first@clinic.org", Status: "wrong", Note: "old note"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Millisecond) // the newer review is later, not only later in id
+	if _, err := f.store.AddReview(ctx, transcript.Review{AnswerID: "ans-2", Reviewer: testEmail, Status: "needs_correction",
+		Note: "=say we don’t know the cost"}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.signedIn(t)
+
+	_, b := f.get(t, c, "/staff/export.csv")
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b, utf8BOM))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	byID := map[string][]string{}
+	for _, r := range recs[1:] {
+		byID[r[col["answer_id"]]] = r
+	}
+	a2, a1 := byID["ans-2"], byID["ans-1"]
+	if a2 == nil || a1 == nil {
+		t.Fatalf("csv rows: %v", recs)
+	}
+	if a2[col["reviewer"]] != testEmail || a2[col["review_note"]] != "'=say we don’t know the cost" || a2[col["review_status"]] != "needs_correction" {
+		t.Errorf("ans-2 review columns: reviewer %q note %q status %q", a2[col["reviewer"]], a2[col["review_note"]], a2[col["review_status"]])
+	}
+	if when, err := time.Parse(time.RFC3339Nano, a2[col["review_time"]]); err != nil || time.Since(when) > time.Minute {
+		t.Errorf("ans-2 review_time %q: %v", a2[col["review_time"]], err)
+	}
+	if got := a2[col["feedback_comment_texts"]]; got != "<img src=x onerror=alert(2)> useless" {
+		t.Errorf("ans-2 comment text %q", got)
+	}
+	if a1[col["cited_documents"]] != "asgct-basics" || a1[col["reviewer"]] != "" || a1[col["review_time"]] != "" {
+		t.Errorf("ans-1: cited %q reviewer %q review_time %q", a1[col["cited_documents"]], a1[col["reviewer"]], a1[col["review_time"]])
+	}
+
+	_, b = f.get(t, c, "/staff/export.jsonl")
+	rows := map[string]transcript.ExportRow{}
+	for _, line := range strings.Split(strings.TrimSpace(b), "\n") {
+		var row transcript.ExportRow
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatalf("jsonl line %q: %v", line, err)
+		}
+		rows[row.AnswerID] = row
+	}
+	r2, r1 := rows["ans-2"], rows["ans-1"]
+	if r2.Reviewer != testEmail || r2.ReviewNote != "=say we don’t know the cost" || r2.ReviewTime == nil || r2.ReviewStatus != "needs_correction" ||
+		len(r2.CommentTexts) != 1 || r2.Comments != 1 {
+		t.Errorf("ans-2 jsonl: %+v", r2)
+	}
+	if len(r1.Cited) != 1 || r1.Cited[0].DocID != "asgct-basics" || r1.Cited[0].Section != "What is CAR-T?" ||
+		r1.Cited[0].Passage != "CAR-T cell therapy changes a patient's own T cells to fight cancer." || r1.Cited[0].URL == "" {
+		t.Errorf("ans-1 jsonl citations: %+v", r1.Cited)
+	}
+	if r1.Reviewer != "" || r1.ReviewTime != nil {
+		t.Errorf("ans-1 was never reviewed: %+v", r1)
+	}
+}
+
+// TestDashboardShowsSetupWarnings: the dashboard shows each set-up warning
+// it was given, as text, and no warning box without them.
+func TestDashboardShowsSetupWarnings(t *testing.T) {
+	f := newFixture(t, Config{Warnings: []string{"The emergency message has no local numbers: set <CELLCHAT_EMERGENCY_NUMBER>"}})
+	_, page := f.get(t, f.signedIn(t), "/staff/dashboard")
+	if !strings.Contains(page, `id="setup-warnings"`) || !strings.Contains(page, "no local numbers: set &lt;CELLCHAT_EMERGENCY_NUMBER&gt;") {
+		t.Errorf("dashboard does not show the warning:\n%s", page)
+	}
+	f = newFixture(t, Config{})
+	if _, page := f.get(t, f.signedIn(t), "/staff/dashboard"); strings.Contains(page, `id="setup-warnings"`) {
+		t.Error("dashboard shows a warning box with nothing to warn about")
+	}
+}
+
+// TestKindsAndStatusesAsWords: pages show kinds and review statuses as
+// words; the codes stay in classes, URLs and the API.
+func TestKindsAndStatusesAsWords(t *testing.T) {
+	f := newFixture(t, Config{})
+	if _, err := f.store.AddReview(context.Background(), transcript.Review{AnswerID: "ans-2", Reviewer: testEmail, Status: "needs_correction"}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.signedIn(t)
+	_, list := f.get(t, c, "/staff/")
+	_, conv := f.get(t, c, "/staff/conversations/conv-a")
+	for page, wants := range map[string][]string{
+		list: {`kind-no_answer">Not answered<`, `kind-answer">Answered<`, `status-needs_correction">Needs correction<`, `<option value="no_answer" >Not answered<`},
+		conv: {`kind-no_answer">Not answered<`, `status-needs_correction">Needs correction<`, `value="needs_correction" required> Needs correction<`},
+	} {
+		for _, want := range wants {
+			if !strings.Contains(page, want) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+	}
+	if _, b := f.get(t, c, "/staff/api/replies?review=needs_correction"); !strings.Contains(b, `"review_status":"needs_correction"`) {
+		t.Errorf("the API no longer gives the status code: %s", b)
 	}
 }
