@@ -1,11 +1,16 @@
 package chat
 
 import (
+	"regexp"
 	"strings"
 	"sync"
 
 	"github.com/cellchat/cellchat/internal/words"
 )
+
+// labelValue matches a list item that is a label and its value ("Weeks one
+// to four: once a week."), which says little without the clause above it.
+var labelValue = regexp.MustCompile(`^[^:.;]{2,40}: \S`)
 
 // maxLabelWords: a list label ("Genetic modification:") is a few words.
 const maxLabelWords = 4
@@ -73,9 +78,12 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 		label := afterLabel
 		colon := strings.HasSuffix(s, ":")
 		afterLabel = colon && len(strings.Fields(s)) <= maxLabelWords
-		if intro >= 0 && !afterLabel && leansBack(text[sp.Start:sp.End]) {
-			// A clause introducing a list ("The cells work like helpers:")
-			// is quoted with the item after it, which leans on it.
+		if item := text[sp.Start:sp.End]; intro >= 0 && !afterLabel && (leansBack(item) || labelValue.MatchString(item)) {
+			// A clause introducing a list is quoted with an item that
+			// leans on it ("The cells work like helpers: They can ...") or
+			// that is a label and its value ("You will be seen in clinic
+			// ... less often: Weeks one to four: once a week."); an item
+			// that is a sentence of its own is quoted alone.
 			s, said, leans = text[intro:sp.End], "", leansBack(text[intro:sp.End])
 		}
 		intro = -1

@@ -190,3 +190,26 @@ func TestHoldsCarried(t *testing.T) {
 		t.Error("a question that carried nothing must be satisfied")
 	}
 }
+
+// A clause introducing a list is quoted with an item that is a label and
+// its value, which says little alone; an item that is a sentence of its own
+// is quoted alone.
+func TestListIntroduction(t *testing.T) {
+	e, _ := newFakeEngine(t, Config{})
+	a := e.analyse("visits", "", "You will be seen in clinic every week for the first month and then less often: Weeks one to four: once a week. Months two and three: every two weeks.")
+	if len(a.sentences) == 0 || !strings.HasPrefix(a.sentences[0].text, "You will be seen in clinic") || !strings.Contains(a.sentences[0].text, "once a week") {
+		t.Errorf("sentences %q: want the introduction quoted with its first item", texts(a.sentences))
+	}
+	a = e.analyse("types", "", "Here are a few commonly used types: Hematopoietic stem cells are versatile cells that can turn into any blood cell.")
+	if len(a.sentences) != 1 || strings.HasPrefix(a.sentences[0].text, "Here") {
+		t.Errorf("sentences %q: want the item alone", texts(a.sentences))
+	}
+}
+
+func texts(ss []sentence) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.text)
+	}
+	return out
+}
