@@ -202,7 +202,7 @@ func docxBlocks(body []byte, headingLevels map[string]int) ([]block, error) {
 			case "tr":
 				if tableDepth == 1 {
 					if line := strings.Join(nonEmpty(row), "; "); line != "" {
-						blocks = append(blocks, block{kind: paragraphBlock, text: line, joined: true})
+						blocks = append(blocks, block{kind: paragraphBlock, text: endSentence(line), joined: true})
 					}
 				}
 			case "tbl":
@@ -236,4 +236,14 @@ func docxTitle(core []byte) string {
 		return ""
 	}
 	return normalizeText(props.Title)
+}
+
+// endSentence ends a table row's line with a full stop when it ends with no
+// punctuation, so the row reads, and is quoted, as a sentence of its own
+// ("Immunoglobulin level; to decide whether you need antibody infusions.").
+func endSentence(line string) string {
+	if strings.ContainsAny(line[len(line)-1:], ".!?:;") {
+		return line
+	}
+	return line + "."
 }

@@ -183,3 +183,17 @@ func TestChunkPath(t *testing.T) {
 		t.Fatal("no chunk under the seed's Challenges heading")
 	}
 }
+
+func TestEndSentence(t *testing.T) {
+	for in, want := range map[string]string{
+		"Immunoglobulin level; to decide whether you need antibody infusions": "Immunoglobulin level; to decide whether you need antibody infusions.",
+		"Test; Why":          "Test; Why.",
+		"Done.":              "Done.",
+		"Is it safe?":        "Is it safe?",
+		"Weeks one to four:": "Weeks one to four:",
+	} {
+		if got := endSentence(in); got != want {
+			t.Errorf("endSentence(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
