@@ -368,19 +368,21 @@ var directive = regexp.MustCompile(`^(?:Please )?(?:Do not|Don't|Don’t|Never|A
 // carried from the question before that names a topic of the sources (or
 // whether it carried none).
 func (e *Engine) holdsCarried(q *query, passages []retrieval.Passage) bool {
-	carried := false
+	var carried []string
 	for _, st := range q.terms {
-		if q.own[st] || !e.stats.known(st) || e.rules.aspect[st] || !e.stats.rare(st) {
-			continue
+		if !q.own[st] && e.stats.known(st) && !e.rules.aspect[st] && e.stats.rare(st) {
+			carried = append(carried, st)
 		}
-		carried = true
-		for _, p := range passages {
-			if e.analyse(p.ID, p.Section, p.Text).stems[st] {
+	}
+	for _, p := range passages {
+		stems := e.analyse(p.ID, p.Section, p.Text).stems
+		for _, st := range carried {
+			if stems[st] {
 				return true
 			}
 		}
 	}
-	return !carried
+	return len(carried) == 0
 }
 
 // decline makes r the honest "I can't answer that", for the reason given.
