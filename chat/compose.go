@@ -24,6 +24,7 @@ const (
 	askWhere          // "Where do the cells come from?"
 	askWho            // "Whose cells are used?", "Who gives the cells?"
 	askTreat          // "How is that treated?", "What is the treatment for CRS?"
+	askScope          // "Does it work on every cancer or only some?", "Is it only for adults?"
 )
 
 var (
@@ -35,6 +36,9 @@ var (
 	whereQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?where\b`)
 	whoQuestion   = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:who|whose|whom)\b`)
 	treatQuestion = regexp.MustCompile(`(?i)\b(?:how (?:is|are|do|does|can|will|would) (?:\S+ ){0,4}(?:treated|treat|managed|manage|handled|handle)|(?:what|which) (?:is|are) the treatments? (?:for|of)|how (?:to |they |do they )?treat)\b`)
+	// A yes/no question on how far something reaches: for whom, for which
+	// illnesses. "evry" is typed often enough to count.
+	scopeQuestion = regexp.MustCompile(`(?i)\b(?:every|evry|everyone|evryone|everybody|all (?:types|kinds|cancers|patients|people)|only (?:some|certain|for|in|on|used|available|given|offered|approved|babies|children|adults|blood)|or (?:only|just) (?:some|certain|a few))\b`)
 	yesNoQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|may|might|must)\b`)
 )
 
@@ -61,6 +65,8 @@ func askedOf(question string) asked {
 		return askWho
 	case treatQuestion.MatchString(q):
 		return askTreat
+	case yesNoQuestion.MatchString(q) && scopeQuestion.MatchString(q):
+		return askScope
 	case yesNoQuestion.MatchString(q):
 		return askYesNo
 	}
@@ -80,6 +86,9 @@ var (
 	// What is done about it, for "how is it treated": "may require
 	// anti-cytokine therapy", "is managed with", "treated by".
 	treatCue = regexp.MustCompile(`(?i)\b(?:treated (?:with|by)|(?:may|can|will|might) (?:require|need)|managed (?:with|by)|managing|anti-[a-z]+)\b`)
+	// A limit named, for "is it only for ...": "certain types of",
+	// "careful patient selection", "for adults and children from 2 years".
+	scopeCue = regexp.MustCompile(`(?i)\b(?:certain|some|specific|particular|selected|selection|such as|including|only|not all|types of|kinds of|other types|from \d+ years|patients who)\b`)
 	// A person, for "who" and "whose".
 	whoCue = regexp.MustCompile(`(?i)\b(?:donors?|patients?|person(?:'s|’s)?|people|someone|somebody|individual(?:'s|’s)?|own|family|sibling|relatives?|doctors?|specialists?|team|nurses?)\b`)
 	// A sentence that names X only as an example in a list ("risks like
@@ -377,6 +386,7 @@ var askedCue = map[asked]*regexp.Regexp{
 	askWhere:    whereCue,
 	askWho:      whoCue,
 	askTreat:    treatCue,
+	askScope:    scopeCue,
 }
 
 // askedFit is how much a sentence's form fits what the question asks.

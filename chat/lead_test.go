@@ -213,3 +213,15 @@ func texts(ss []sentence) []string {
 	}
 	return out
 }
+
+// "Is it for every cancer or only some?" is answered by the sentence that
+// names the limit ("certain types of cancer"), not by what CAR-T is.
+func TestScopeQuestionLeadsWithTheLimit(t *testing.T) {
+	e := realEngine(t, Config{})
+	q := "does car t work on evry cancer or only some?"
+	r := answer(t, e, nil, q)
+	first, _, _ := strings.Cut(r.Text, " [1]")
+	if r.Kind != KindAnswer || !scopeCue.MatchString(first) {
+		t.Errorf("%q: lead %q names no limit", q, first)
+	}
+}
