@@ -73,11 +73,20 @@ func (e *Engine) afterStep(q *query, question string, passages []retrieval.Passa
 			steps = append(steps, named{c, share})
 		}
 	}
+	// Of sentences naming the step as well, one that is itself a step of a
+	// sequence ("... are then infused back") is where the sequence goes
+	// on, rather than one that names it in passing ("HCT involves the
+	// infusion of ...").
+	inSequence := func(c candidate) bool { return c.step || goesOnCue.MatchString(c.text) }
 	sort.SliceStable(steps, func(i, j int) bool {
-		if steps[i].share != steps[j].share {
-			return steps[i].share > steps[j].share
+		a, b := steps[i], steps[j]
+		if a.share != b.share {
+			return a.share > b.share
 		}
-		return steps[i].c.rel > steps[j].c.rel
+		if inSequence(a.c) != inSequence(b.c) {
+			return inSequence(a.c)
+		}
+		return a.c.rel > b.c.rel
 	})
 	for _, s := range steps {
 		if next, ps := e.following(q, s.c.chunk, s.c.text); len(next) > 0 && (next[0].step || goesOnCue.MatchString(next[0].text)) {
