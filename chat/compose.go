@@ -107,6 +107,7 @@ var (
 // by reading answers to the tuning sets.
 const (
 	askedBonus         = 0.3  // a sentence fitting what was asked (a reason for "why", a number for "how long")
+	pointBonus         = 0.5  // a sentence saying what a yes/no question asks of its subject ("own donor")
 	exampleMention     = 1    // subtracted when "what is X" finds X only as a listed example
 	weakAntecedentCost = 0.15 // when the sentence leaned on is off the question
 	maxAntecedents     = 2    // "It ..." after "They ..." after the sentence that names them
@@ -403,7 +404,49 @@ func (e *Engine) askedFit(q *query, c candidate) float64 {
 	if cue, ok := askedCue[q.asked]; ok && cue.MatchString(c.text) {
 		return askedBonus
 	}
+	if len(q.point) > 0 && holdsAll(q, c.stems, q.point) {
+		return pointBonus
+	}
 	return 0
+}
+
+// holdsAll says whether stems hold each of want, or a synonym of it.
+func holdsAll(q *query, stems map[string]bool, want []string) bool {
+	for _, st := range want {
+		if !stems[st] && !q.synonymIn(st, stems) {
+			return false
+		}
+	}
+	return true
+}
+
+// minPointIDF is the least weight of a word that tells the sentence
+// answering a yes/no question from the others.
+const minPointIDF = 1.0
+
+// yesNoPoint matches a yes/no question about its asker or a pronoun ("can
+// you be your own donor for a transplant?"): group 1 is what it asks of
+// them ("be your own donor"), up to a preposition that adds the frame.
+var yesNoPoint = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:can|could|is|are|do|does|will|would|should|may|might|must)\s+(?:you|i|we|they|he|she|it|my \w+|your \w+|his \w+|her \w+)\s+(.+?)(?:\s+(?:for|in|on|with|after|before|during|at|from|to|of|if|when|because|or|while)\b|[?.,!]|$)`)
+
+// pointOf returns the stems of what a yes/no question asks of its subject,
+// when the sources use them all: a sentence holding them answers it.
+func (e *Engine) pointOf(question string) []string {
+	m := yesNoPoint.FindStringSubmatch(strings.TrimSpace(question))
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for _, st := range contentStems(m[1]) {
+		if e.rules.aspect[st] || e.stats.idf(st) < minPointIDF {
+			continue // "the new cells": nearly every sentence says "cells"
+		}
+		if !e.stats.known(st) {
+			return nil
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 // namedAsExample says whether the first word of the defined term stands in

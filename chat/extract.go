@@ -62,6 +62,9 @@ type query struct {
 	// question points at it ("that"): sentences that share them are about
 	// what it points at.
 	referent map[string]bool
+	// point is what a yes/no question asks of its subject ("own donor" in
+	// "can you be your own donor for a transplant?"), see pointOf.
+	point []string
 }
 
 // Weights of the parts of a query, relative to the question's own words.
@@ -350,6 +353,9 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	// What is asked is in the question, not in the scene around it.
 	asking := msg.question
 	q.asked = askedOf(asking)
+	if q.asked == askYesNo {
+		q.point = e.pointOf(asking)
+	}
 	e.hinges(q, asking)
 	if term, ok := definedTerm(asking); ok {
 		for _, st := range contentStems(term) {

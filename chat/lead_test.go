@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -223,5 +224,27 @@ func TestScopeQuestionLeadsWithTheLimit(t *testing.T) {
 	first, _, _ := strings.Cut(r.Text, " [1]")
 	if r.Kind != KindAnswer || !scopeCue.MatchString(first) {
 		t.Errorf("%q: lead %q names no limit", q, first)
+	}
+}
+
+// A yes/no question is answered by the sentence saying what it asks of its
+// subject ("be your own donor"), not by the one naming its frame best ("a
+// bone marrow transplant ... is used to treat ...").
+func TestYesNoLeadsWithItsPoint(t *testing.T) {
+	e := realEngine(t, Config{})
+	for q, want := range map[string][]string{
+		"can you be your own donor for a bone marrow transplant?": {"own", "donor"},
+		"Is CAR-T used for myeloma?":                              nil, // the subject is no pronoun: no point taken
+		"can they grow new cells for you?":                        {"grow"},
+	} {
+		if got := e.pointOf(q); !slices.Equal(got, want) {
+			t.Errorf("pointOf(%q) = %v, want %v", q, got, want)
+		}
+	}
+	q := "can you be your own donor for a bone marrow transplant?"
+	r := answer(t, e, nil, q)
+	first, _, _ := strings.Cut(r.Text, " [1]")
+	if !strings.Contains(first, "donor") || !strings.Contains(first, "own body") {
+		t.Errorf("%q: lead %q does not say whose cells", q, first)
 	}
 }
