@@ -404,21 +404,27 @@ func (e *Engine) askedFit(q *query, c candidate) float64 {
 	if cue, ok := askedCue[q.asked]; ok && cue.MatchString(c.text) {
 		return askedBonus
 	}
-	if len(q.point) > 0 && holdsAll(q, c.stems, q.point) {
+	if len(q.point) > 0 && holdsAll(c.stems, q.point) {
 		return pointBonus
 	}
 	return 0
 }
 
-// holdsAll says whether stems hold each of want, or a synonym of it.
-func holdsAll(q *query, stems map[string]bool, want []string) bool {
+// holdsAll says whether stems hold each of want. Synonyms do not count: the
+// lexicon's "blood cancer" stands for myeloma in a search, but a sentence
+// on blood cancers does not say whether myeloma is treated.
+func holdsAll(stems map[string]bool, want []string) bool {
 	for _, st := range want {
-		if !stems[st] && !q.synonymIn(st, stems) {
+		if !stems[st] {
 			return false
 		}
 	}
 	return true
 }
+
+// usedFor matches a yes/no question on what something serves ("can a
+// transplant be used for myeloma?"): group 1 is what, the point.
+var usedFor = regexp.MustCompile(`(?i)\b(?:used|approved|given|offered|done|licensed|available|an option|suitable|a treatment|a cure|any good)\s+(?:for|in|to treat|against|with)\s+(.+?)(?:\s+(?:or|and|if|when|because)\b|[?.,!]|$)`)
 
 // minPointIDF is the least weight of a word that tells the sentence
 // answering a yes/no question from the others.
@@ -433,6 +439,9 @@ var yesNoPoint = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:can|could|is|are|
 // when the sources use them all: a sentence holding them answers it.
 func (e *Engine) pointOf(question string) []string {
 	m := yesNoPoint.FindStringSubmatch(strings.TrimSpace(question))
+	if m == nil {
+		m = usedFor.FindStringSubmatch(question)
+	}
 	if m == nil {
 		return nil
 	}

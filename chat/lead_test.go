@@ -234,17 +234,24 @@ func TestYesNoLeadsWithItsPoint(t *testing.T) {
 	e := realEngine(t, Config{})
 	for q, want := range map[string][]string{
 		"can you be your own donor for a bone marrow transplant?": {"own", "donor"},
-		"Is CAR-T used for myeloma?":                              nil, // the subject is no pronoun: no point taken
+		"Is CAR-T used for myeloma?":                              {"myeloma"},
+		"Is CAR-T a good idea?":                                   nil, // the subject is no pronoun
 		"can they grow new cells for you?":                        {"grow"},
 	} {
 		if got := e.pointOf(q); !slices.Equal(got, want) {
 			t.Errorf("pointOf(%q) = %v, want %v", q, got, want)
 		}
 	}
-	q := "can you be your own donor for a bone marrow transplant?"
-	r := answer(t, e, nil, q)
-	first, _, _ := strings.Cut(r.Text, " [1]")
-	if !strings.Contains(first, "donor") || !strings.Contains(first, "own body") {
-		t.Errorf("%q: lead %q does not say whose cells", q, first)
+	for q, want := range map[string][]string{
+		"can you be your own donor for a bone marrow transplant?": {"donor", "own body"},
+		"can a stem cell transplant be used for myeloma?":         {"myeloma"},
+	} {
+		r := answer(t, e, nil, q)
+		first, _, _ := strings.Cut(r.Text, " [1]")
+		for _, w := range want {
+			if !strings.Contains(first, w) {
+				t.Errorf("%q: lead %q does not say %q", q, first, w)
+			}
+		}
 	}
 }
