@@ -200,3 +200,15 @@ func TestRulesErrors(t *testing.T) {
 		t.Error("loadRules accepted a missing file")
 	}
 }
+
+// Questions on one's own results or outlook are referred with a reply that
+// says so, not as a "personal decision" they are not.
+func TestPersonalResultsReferral(t *testing.T) {
+	e := realEngine(t, Config{})
+	for _, q := range []string{"how many weeks after the transplant before my blood counts come back up?", "what are my chances with CAR-T?"} {
+		r := answer(t, e, nil, q)
+		if r.Kind != KindReferral || r.Reason != "referral.personal" || strings.Contains(r.Text, "decision") {
+			t.Errorf("%q: %s (%s) %q, want the personal-results referral", q, r.Kind, r.Reason, r.Text)
+		}
+	}
+}
