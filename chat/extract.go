@@ -250,6 +250,44 @@ func (q *query) dropFraming(alone bool, asking, term string) {
 	}
 }
 
+// classQuestion matches "Is X (just) a Y?", "Is X another type of Y?":
+// group 1 is X, group 2 Y.
+var classQuestion = regexp.MustCompile(`(?i)^(?:and |so |but )?(?:is|are) (?:an? |the )?(.+?) (?:just |really |basically |simply |actually |like |also )?(?:an?|another|some|a sort of|a kind of|a type of|a form of) (?:(?:type|kind|form|sort) of )?(.+?)[?.! ]*$`)
+
+// classify reads "Is X a Y?" about a term the sources define as asking
+// what X is: the sentence saying what CAR-T is ("a form of immunotherapy")
+// answers whether it is chemotherapy, though it never names chemotherapy.
+// Y counts as little as an aspect word in judging whether the sources
+// cover the question, and still helps choose the sentence. "Is fever a
+// symptom of CRS?" asks about CRS, not fever, and is left alone.
+func (e *Engine) classify(q *query, asking string) {
+	if q.asked != askYesNo {
+		return
+	}
+	m := classQuestion.FindStringSubmatch(strings.TrimSpace(asking))
+	if m == nil || strings.Contains(" "+strings.ToLower(m[2])+" ", " of ") {
+		return
+	}
+	x := contentStems(m[1])
+	defined := false
+	for _, st := range x {
+		if !e.stats.known(st) {
+			return
+		}
+		defined = defined || e.terms[st]
+	}
+	if !defined {
+		return
+	}
+	q.asked, q.define = askDefine, x
+	q.anyOf, q.allOf = nil, nil // it hinges on what X is
+	for _, st := range contentStems(m[2]) {
+		if _, ok := q.focus[st]; ok && !slices.Contains(x, st) {
+			q.focus[st] = q.base[st] * e.rules.aspectWeight
+		}
+	}
+}
+
 // definedTerm returns the term a definition question asks about, and
 // whether it is one.
 func definedTerm(q string) (string, bool) {
@@ -357,6 +395,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		q.point = e.pointOf(asking)
 	}
 	e.hinges(q, asking)
+	e.classify(q, asking)
 	if term, ok := definedTerm(asking); ok {
 		for _, st := range contentStems(term) {
 			if !e.stats.known(st) {

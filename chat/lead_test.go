@@ -255,3 +255,22 @@ func TestYesNoLeadsWithItsPoint(t *testing.T) {
 		}
 	}
 }
+
+// "Is CAR-T just another type of chemo?" asks what CAR-T is: the sentence
+// saying so answers it, though the sources never compare it with chemo.
+// "Is fever a symptom of CRS?" is about CRS and is not read that way.
+func TestClassQuestionAsksWhatItIs(t *testing.T) {
+	e := realEngine(t, Config{})
+	q := "Is CAR-T just another type of chemo?"
+	r := answer(t, e, nil, q)
+	first, _, _ := strings.Cut(r.Text, " [1]")
+	if r.Kind != KindAnswer || !strings.Contains(first, "form of immunotherapy") {
+		t.Errorf("%q: %s (%s), lead %q, want what CAR-T is", q, r.Kind, r.Reason, first)
+	}
+	for _, q := range []string{"Is fever a symptom of CRS?", "Is my cat a risk?"} {
+		qu := e.newQuery(q, q, nil, "")
+		if qu.asked == askDefine {
+			t.Errorf("%q read as asking what %v is", q, qu.define)
+		}
+	}
+}
