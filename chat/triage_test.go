@@ -212,3 +212,25 @@ func TestPersonalResultsReferral(t *testing.T) {
 		}
 	}
 }
+
+// Telling two terms apart is no report of having them.
+func TestTermsMixedUpAreNoEmergency(t *testing.T) {
+	r, err := loadRules("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]Kind{
+		"I keep getting CRS and GVHD mixed up. Are they the same thing?": "",
+		"what's the difference between CRS and ICANS? I have CRS now":    KindEmergency,
+		"I keep getting fevers since the infusion":                       KindEmergency,
+	} {
+		v := r.triage(q)
+		var got Kind
+		if v.rule != nil {
+			got = v.rule.kind
+		}
+		if got != want {
+			t.Errorf("triage(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
