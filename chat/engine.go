@@ -308,6 +308,9 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 			return e.referral(ctx, history, question, v)
 		}
 	}
+	if r, ok, err := e.compare(ctx, question); err != nil || ok {
+		return r, err
+	}
 	q := e.followUp(history, question)
 	passages, ranked, err := e.search(ctx, q.search)
 	if err != nil {
