@@ -426,6 +426,10 @@ func holdsAll(stems map[string]bool, want []string) bool {
 // transplant be used for myeloma?"): group 1 is what, the point.
 var usedFor = regexp.MustCompile(`(?i)\b(?:used|approved|given|offered|done|licensed|available|an option|suitable|a treatment|a cure|any good)\s+(?:for|in|to treat|against|with)\s+(.+?)(?:\s+(?:or|and|if|when|because)\b|[?.,!]|$)`)
 
+// canBe matches "can/could/will X be Y?" whatever X is: group 1 is Y, what
+// it asks of X ("can cytokine release syndrome be life-threatening?").
+var canBe = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:can|could|will|would|might|may|must)\s+(?:\S+\s+){1,5}?(?:be|become|get)\s+(.+?)(?:\s+(?:for|in|on|with|after|before|during|at|from|to|of|if|when|because|or|while)\b|[?.,!]|$)`)
+
 // minPointIDF is the least weight of a word that tells the sentence
 // answering a yes/no question from the others.
 const minPointIDF = 1.0
@@ -441,6 +445,9 @@ func (e *Engine) pointOf(question string) []string {
 	m := yesNoPoint.FindStringSubmatch(strings.TrimSpace(question))
 	if m == nil {
 		m = usedFor.FindStringSubmatch(question)
+	}
+	if m == nil {
+		m = canBe.FindStringSubmatch(strings.TrimSpace(question))
 	}
 	if m == nil {
 		return nil

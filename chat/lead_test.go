@@ -245,6 +245,7 @@ func TestYesNoLeadsWithItsPoint(t *testing.T) {
 	for q, want := range map[string][]string{
 		"can you be your own donor for a bone marrow transplant?": {"donor", "own body"},
 		"can a stem cell transplant be used for myeloma?":         {"myeloma"},
+		"can cytokine release syndrome be life-threatening?":      {"life-threatening"},
 	} {
 		r := answer(t, e, nil, q)
 		first, _, _ := strings.Cut(r.Text, " [1]")
