@@ -41,6 +41,12 @@ type sentence struct {
 	aside    bool // advice to see a professional (see onlyAside)
 	step     bool
 	defines  []string
+	// titled holds the stems of the title its paragraph opens with
+	// ("Organ toxicities. During CAR-T therapy, ..."): what it is about.
+	// titleFirst says it is the sentence right after the title, which
+	// says what the title names.
+	titled     map[string]bool
+	titleFirst bool
 }
 
 // analyses caches passage analyses by chunk id. Chunk ids carry a hash of
@@ -64,8 +70,18 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 		delete(a.heading, st)
 	}
 	afterLabel, intro, prev := false, -1, ""
+	var title map[string]bool
+	titleFirst, end := false, 0
 	for i, sp := range words.Sentences(text) {
 		s := text[sp.Start:sp.End]
+		if strings.Contains(text[end:sp.Start], "\n\n") {
+			title = nil // a new paragraph
+		}
+		end = sp.End
+		if isTitle(s) {
+			title, titleFirst = stemSet(s), true
+			continue
+		}
 		said, leans, referred := "", leansBack(s), false
 		if leans {
 			if r, ok := resolve(s, prev); ok {
@@ -104,6 +120,8 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 		step := label || stepStart.MatchString(s) || stepThen.MatchString(s)
 		sent := e.sentenceOf(i, s, said, leans, step)
 		sent.referred = referred
+		sent.titled, sent.titleFirst = title, titleFirst
+		titleFirst = false
 		a.sentences = append(a.sentences, sent)
 	}
 	e.cache.mu.Lock()
@@ -113,6 +131,15 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 	e.cache.m[id] = a
 	e.cache.mu.Unlock()
 	return a
+}
+
+// isTitle says whether a sentence is a paragraph's title: a few words,
+// capitalised, ending in a full stop ("Organ toxicities.", "Informed
+// consent.").
+func isTitle(s string) bool {
+	n := len(strings.Fields(s))
+	return n > 0 && n <= maxLabelWords && strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "..") &&
+		s[0] >= 'A' && s[0] <= 'Z' && !leansBack(s)
 }
 
 // sentenceOf is a quotable sentence of a passage with what the engine

@@ -45,6 +45,8 @@ var (
 // expandQuestion asks what an abbreviation stands for.
 var expandQuestion = regexp.MustCompile(`(?i)\b(?:stands? for|short for|abbreviation|acronym|letters)\b`)
 
+func isBareTerm(q string) bool { _, ok := bareTermOf(q); return ok }
+
 // askedOf classifies a question by its wording.
 func askedOf(question string) asked {
 	q := strings.TrimSpace(question)
@@ -56,6 +58,8 @@ func askedOf(question string) asked {
 	case stepsQuestion.MatchString(q):
 		return askSteps
 	case definitionQuestion.MatchString(q):
+		return askDefine
+	case isBareTerm(q):
 		return askDefine
 	case whichQuestion.MatchString(q):
 		return askWhich

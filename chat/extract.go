@@ -288,12 +288,32 @@ func (e *Engine) classify(q *query, asking string) {
 	}
 }
 
+// bareTerm matches a term typed alone as a question ("SCID?", "organ
+// toxicities?"): the patient asks what it is.
+var bareTerm = regexp.MustCompile(`^([\pL\pN][\pL\pN'’-]*(?: [\pL\pN][\pL\pN'’-]*){0,2})\s*\?*$`)
+
+// bareTermOf returns the term a bare-term question asks about. Words of
+// the stop list mean more is asked ("CAR-T for myeloma?").
+func bareTermOf(q string) (string, bool) {
+	m := bareTerm.FindStringSubmatch(q)
+	if m == nil {
+		return "", false
+	}
+	for _, w := range strings.Fields(m[1]) {
+		if isStop(strings.ToLower(w)) {
+			return "", false
+		}
+	}
+	return m[1], true
+}
+
 // definedTerm returns the term a definition question asks about, and
 // whether it is one.
 func definedTerm(q string) (string, bool) {
-	m := definitionQuestion.FindStringSubmatch(strings.TrimSpace(q))
+	q = strings.TrimSpace(q)
+	m := definitionQuestion.FindStringSubmatch(q)
 	if m == nil {
-		return "", false
+		return bareTermOf(q)
 	}
 	for _, g := range m[1:] {
 		if g != "" {
@@ -767,9 +787,12 @@ type candidate struct {
 	// that text names (it goes on from the sentence before it).
 	referred bool
 	heading  map[string]bool // stems of its section's heading, which says what it is about
-	stems    map[string]bool
-	aside    bool
-	rel      float64
+	// titled and titleFirst: see sentence.
+	titled     map[string]bool
+	titleFirst bool
+	stems      map[string]bool
+	aside      bool
+	rel        float64
 	// leans says the sentence starts with "It", "These", ...: it reads well
 	// only after the sentence before it.
 	leans bool
@@ -808,7 +831,7 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		}
 		var last candidate
 		for i, s := range an.sentences {
-			c := candidate{passage: pi, chunk: p.ID, heading: an.heading, pos: s.pos, last: s.last, text: s.text, said: s.said, referred: s.referred, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines}
+			c := candidate{passage: pi, chunk: p.ID, heading: an.heading, pos: s.pos, last: s.last, text: s.text, said: s.said, referred: s.referred, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines, titled: s.titled, titleFirst: s.titleFirst}
 			c.rel = e.relevance(q, c, prior)
 			if c.leans && i > 0 && last.last == c.pos-1 {
 				// "It can have side effects" is about what the sentence
@@ -890,7 +913,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 			hit += synonymWeight * w
 			continue
 		}
-		if c.heading[st] {
+		if c.heading[st] || c.titleFirst && len(q.define) > 0 && c.titled[st] {
 			// "Challenges" over "Matched donors. Similar to human organ
 			// transplants, ...": what the section is about.
 			hit += headingWeight * w
@@ -907,7 +930,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 		return 0
 	}
 	rel := hit/total + priorWeight*prior
-	if len(q.define) > 0 && (defines(c.defines, q.define) || names(c.text, q.define)) {
+	if len(q.define) > 0 && (defines(c.defines, q.define) || names(c.text, q.define) || c.titleFirst && holdsAll(c.titled, q.define)) {
 		rel += defineBonus
 	}
 	if c.pos == 0 {

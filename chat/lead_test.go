@@ -275,3 +275,18 @@ func TestClassQuestionAsksWhatItIs(t *testing.T) {
 		}
 	}
 }
+
+// A paragraph opening with a title ("Organ toxicities. During CAR-T
+// therapy, ...") defines it in the sentence after it, though that sentence
+// never repeats the title's words.
+func TestTitledParagraphDefinesItsTitle(t *testing.T) {
+	e := realEngine(t, Config{})
+	r := answer(t, e, nil, "organ toxicities?")
+	first, _, _ := strings.Cut(r.Text, " [1]")
+	if r.Kind != KindAnswer || !strings.Contains(first, "release chemical messengers called cytokines") {
+		t.Errorf("lead %q, want the sentence after the title", first)
+	}
+	if !isTitle("Organ toxicities.") || isTitle("It is short.") || isTitle("The cells are returned to the patient.") {
+		t.Error("isTitle: a title is a few capitalised words that refer back to nothing")
+	}
+}
