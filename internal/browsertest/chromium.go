@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -64,8 +65,37 @@ func (d *chromium) Eval(expr string, out any) error {
 // chromeKeys are chromedp's names for the WebDriver keys.
 var chromeKeys = strings.NewReplacer(Enter, kb.Enter, Tab, kb.Tab, Escape, kb.Escape)
 
+// Keys sends each key as Chromium's own input does: one keyDown carrying
+// the key's text, then keyUp, so a page that cancels the keydown (Enter
+// sends the question) also cancels the text. chromedp's KeyEvent sends
+// the text as a separate char event, which a cancelled keydown does not
+// stop, leaving a newline in the question box after Enter.
 func (d *chromium) Keys(keys string) error {
-	return d.run(chromedp.KeyEvent(chromeKeys.Replace(keys)))
+	ctx, cancel := context.WithTimeout(d.ctx, WaitFor)
+	defer cancel()
+	for _, r := range chromeKeys.Replace(keys) {
+		events := kb.Encode(r)
+		var text, unmodified string
+		for _, ev := range events {
+			if ev.Type == kb.KeyChar {
+				text, unmodified = ev.Text, ev.UnmodifiedText
+			}
+		}
+		for _, ev := range events {
+			if ev.Type == kb.KeyChar {
+				continue
+			}
+			if ev.Type == kb.KeyDown {
+				down := *ev
+				down.Text, down.UnmodifiedText = text, unmodified
+				ev = &down
+			}
+			if _, err := chromedp.Call(ctx, input.DispatchKeyEvent, *ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Resize emulates a phone (touch, mobile viewport) below 481 px, the

@@ -32,7 +32,7 @@ type Driver interface {
 
 // Keys for Driver.Keys, with the code points W3C WebDriver gives them.
 const (
-	Enter  = "\uE007"
+	Enter  = "\uE006"
 	Tab    = "\uE004"
 	Escape = "\uE00C"
 )

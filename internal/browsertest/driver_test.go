@@ -14,7 +14,9 @@ func TestDrivers(t *testing.T) {
 	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!doctype html><meta name="viewport" content="width=device-width">
-<input id="a"><input id="b"><script>window.keys = []; document.addEventListener('keydown', e => keys.push(e.key));</script>`)
+<input id="a"><input id="b"><textarea id="c"></textarea><button id="btn" onclick="clicks++">Go</button>
+<script>window.clicks = 0; document.getElementById('c').addEventListener('keydown', e => { if (e.key == 'Enter') e.preventDefault(); });
+window.keys = []; document.addEventListener('keydown', e => keys.push(e.key));</script>`)
 	}))
 	defer page.Close()
 	for _, e := range Engines {
@@ -30,6 +32,21 @@ func TestDrivers(t *testing.T) {
 			Wait(t, d, "the typed text", `document.getElementById('a').value == 'Hi' && document.getElementById('b').value == 'x'`)
 			if got := Value[[]string](t, d, `keys`); fmt.Sprint(got) != "[H i Tab x Enter Escape]" {
 				t.Errorf("keys seen by the page: %q", got)
+			}
+			// A cancelled Enter types nothing; Enter on a button clicks it.
+			Do(t, d, `document.getElementById('c').focus()`)
+			Check(t, d, "keys", d.Keys("a"+Enter+"b"))
+			Wait(t, d, "the typed text", `document.getElementById('c').value.length == 2`)
+			if got := Value[string](t, d, `document.getElementById('c').value`); got != "ab" {
+				t.Errorf("textarea holds %q after a cancelled Enter, want %q", got, "ab")
+			}
+			Do(t, d, `document.getElementById('btn').focus()`)
+			Check(t, d, "keys", d.Keys(Enter))
+			Wait(t, d, "the button clicked by Enter", `clicks == 1`)
+			Check(t, d, "keys", d.Keys(Enter))
+			Wait(t, d, "the button clicked again", `clicks == 2`)
+			if got := Value[int](t, d, `clicks`); got != 2 {
+				t.Errorf("two Enters clicked the button %d times", got)
 			}
 			Check(t, d, "resize", d.Resize(1280, 900))
 			if got := Value[[]int](t, d, `[innerWidth, innerHeight]`); got[0] != 1280 || got[1] != 900 {

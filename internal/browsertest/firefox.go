@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,8 +99,9 @@ func OpenFirefox(t testing.TB, width, height int) Driver {
 	return d
 }
 
-// firefoxPrefs keep a test profile quiet and off the network: no updates,
-// telemetry, safe-browsing lists or first-run pages.
+// firefoxPrefs keep a test profile quiet and off the network (no updates,
+// telemetry, safe-browsing lists or first-run pages), and give it a
+// phone's overlay scrollbars, which take no width from the page.
 const firefoxPrefs = `user_pref("app.update.enabled", false);
 user_pref("app.update.auto", false);
 user_pref("browser.shell.checkDefaultBrowser", false);
@@ -114,6 +116,7 @@ user_pref("network.connectivity-service.enabled", false);
 user_pref("extensions.update.enabled", false);
 user_pref("browser.region.network.url", "");
 user_pref("remote.prefs.recommended", true);
+user_pref("ui.useOverlayScrollbars", 1);
 `
 
 // waitForLine reads r until a line matches re, returning the first group;
@@ -236,8 +239,48 @@ func (d *firefox) Eval(expr string, out any) error {
 	return decode(r.Result.Value, out)
 }
 
+// Keys types keys. Firefox's BiDi input reaches the page as trusted key
+// events (text is typed, Enter submits a form, follows a link, Tab moves
+// focus), but Enter on a focused button does not click it, as it does for
+// a person at a keyboard: the button Enter lands on is clicked here when
+// Firefox has not clicked it itself. TestDrivers shows what this covers.
 func (d *firefox) Keys(keys string) error {
-	return d.call("input.performActions", map[string]any{"context": d.context, "actions": keyActions(keys)}, nil)
+	for len(keys) > 0 {
+		before, after, enter := strings.Cut(keys, Enter)
+		if before != "" {
+			if err := d.call("input.performActions", map[string]any{"context": d.context, "actions": keyActions(before)}, nil); err != nil {
+				return err
+			}
+		}
+		if enter {
+			if err := d.enter(); err != nil {
+				return err
+			}
+		}
+		keys = after
+	}
+	return nil
+}
+
+// enter presses Enter, clicking the focused button if Firefox does not.
+func (d *firefox) enter() error {
+	var onButton bool
+	if err := d.Eval(`(() => { let a = document.activeElement;
+		while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+		if (!a || a.tagName != 'BUTTON' || a.disabled) return false;
+		window.__enterButton = a; window.__enterClicked = false;
+		a.addEventListener('click', () => { window.__enterClicked = true; }, {once: true, capture: true});
+		return true; })()`, &onButton); err != nil {
+		return err
+	}
+	if err := d.call("input.performActions", map[string]any{"context": d.context, "actions": keyActions(Enter)}, nil); err != nil {
+		return err
+	}
+	if !onButton {
+		return nil
+	}
+	return d.Eval(`(() => { const b = window.__enterButton; delete window.__enterButton;
+		if (!window.__enterClicked && b.isConnected) b.click(); })()`, nil)
 }
 
 // keyActions is the W3C key input source that types keys, one key down

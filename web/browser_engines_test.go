@@ -1,0 +1,286 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	bt "github.com/cellchat/cellchat/internal/browsertest"
+)
+
+// The patient's main flows, written once and run in every engine the
+// widget is tested in (Chromium, Firefox, WebKit): one browser per
+// engine, a new server (a new origin, so new storage) per scenario.
+
+// engineScenarios are the flows, each against a fresh server.
+var engineScenarios = []struct {
+	name string
+	run  func(t *testing.T, d bt.Driver, ts *testServer)
+}{
+	{"ask, cite, rate, resume", scenarioAskCiteRateResume},
+	{"keyboard only", scenarioKeyboardOnly},
+	{"emergency", scenarioEmergency},
+	{"phone layout", scenarioPhoneLayout},
+	{"desktop layout", scenarioDesktopLayout},
+}
+
+// desktop is the viewport every scenario starts at.
+var desktop = [2]int{1280, 900}
+
+// phone is the narrowest common phone viewport.
+var phone = [2]int{360, 740}
+
+func TestWidgetInEveryEngine(t *testing.T) {
+	for _, e := range bt.Engines {
+		t.Run(e.Name, func(t *testing.T) {
+			d := e.Open(t, desktop[0], desktop[1])
+			t.Logf("engine: %s", d.Engine())
+			for _, s := range engineScenarios {
+				t.Run(strings.ReplaceAll(s.name, " ", "_"), func(t *testing.T) {
+					bt.Check(t, d, "resizing to the desktop", d.Resize(desktop[0], desktop[1]))
+					s.run(t, d, newTestServer(t, nil))
+				})
+			}
+		})
+	}
+}
+
+// q is a JS expression for the first element in the widget's shadow root
+// matching a CSS selector.
+func q(sel string) string { return shadow + `.querySelector(` + jsString(sel) + `)` }
+
+// qa is a JS expression for the number of elements matching sel.
+func qa(sel string) string { return shadow + `.querySelectorAll(` + jsString(sel) + `).length` }
+
+func shot(t *testing.T, d bt.Driver, name string) {
+	t.Helper()
+	bt.Shot(t, d, bt.ArtifactsDir(t, ".."), strings.SplitN(d.Engine(), " ", 2)[0]+"-"+name)
+}
+
+// openPage loads the demo page and waits for the launcher.
+func openPage(t *testing.T, d bt.Driver, url string) {
+	t.Helper()
+	bt.Check(t, d, "opening the demo page", d.Navigate(url))
+	bt.Wait(t, d, "the launcher", `!!document.querySelector('#cellchat-widget') && !!`+q(".launcher"))
+}
+
+// openPanel clicks the launcher and waits for the hello.
+func openPanel(t *testing.T, d bt.Driver) {
+	t.Helper()
+	bt.Do(t, d, q(".launcher")+`.click()`)
+	bt.Wait(t, d, "the open panel, online", `!`+q(".panel")+`.hidden && `+q(".conn")+`.hidden`)
+}
+
+// typeQuestion types into the question box and sends with Enter.
+func typeQuestion(t *testing.T, d bt.Driver, question string) {
+	t.Helper()
+	bt.Do(t, d, q("#cc-input")+`.focus()`)
+	bt.Check(t, d, "typing a question", d.Keys(question+bt.Enter))
+}
+
+func waitAnswers(t *testing.T, d bt.Driver, n int) {
+	t.Helper()
+	bt.Wait(t, d, fmt.Sprintf("%d answers", n), fmt.Sprintf(`%s == %d && %s == 0`, qa(".bot.answer"), n, qa(".bot.streaming")))
+}
+
+func scenarioAskCiteRateResume(t *testing.T, d bt.Driver, ts *testServer) {
+	openPage(t, d, ts.URL+"/")
+	openPanel(t, d)
+	typeQuestion(t, d, "What is CAR-T therapy?")
+	waitAnswers(t, d, 1)
+	if n := bt.Value[int](t, d, qa(".bot.answer .cite")); n != 2 {
+		t.Errorf("%d citation markers, want 2", n)
+	}
+	if text := bt.Value[string](t, d, q(".bot.answer")+`.textContent`); !strings.Contains(text, "cytokine release syndrome") || !strings.Contains(text, testDisclaimer) {
+		t.Errorf("answer lacks its text or the disclaimer: %q", text)
+	}
+
+	// A marker opens its passage, with the source's title and link.
+	bt.Do(t, d, q(".bot.answer .cite")+`.click()`)
+	bt.Wait(t, d, "the cited passage", `!`+q(".bot.answer .source")+`.hidden`)
+	src := bt.Value[map[string]string](t, d, `(() => { const s = `+q(".bot.answer .source")+`;
+		return {href: s.querySelector('a').href, title: s.querySelector('a').textContent, passage: s.querySelector('.quote').textContent,
+			expanded: `+q(".bot.answer .cite")+`.getAttribute('aria-expanded')}; })()`)
+	if src["href"] != fakeCitations[0].URL || src["title"] != fakeCitations[0].Title || src["passage"] != fakeCitations[0].Passage || src["expanded"] != "true" {
+		t.Errorf("opened source = %v", src)
+	}
+	if h := bt.Value[float64](t, d, q(".bot.answer .source")+`.getBoundingClientRect().height`); h < 20 {
+		t.Errorf("the opened source is %.0f px high: not shown", h)
+	}
+	shot(t, d, "widget-source.png")
+
+	// Thumbs down, then a comment: both logged with the answer.
+	answerID := firstAnswerID(t, ts)
+	bt.Do(t, d, q(`.bot.answer .fbtn[aria-label="No, not helpful"]`)+`.click()`)
+	eventually(t, "the rating logged", func() bool { return len(ts.log.feedbackFor(answerID)) == 1 })
+	bt.Wait(t, d, "the comment box", `!`+q(".bot.answer .fbform")+`.hidden`)
+	bt.Do(t, d, q(".bot.answer .fbform textarea")+`.focus()`)
+	bt.Check(t, d, "typing a comment", d.Keys("More about fever, please"))
+	bt.Do(t, d, q(".bot.answer .fbform")+`.requestSubmit()`)
+	eventually(t, "the comment logged", func() bool { return len(ts.log.feedbackFor(answerID)) == 2 })
+	if fb := ts.log.feedbackFor(answerID); fb[0].Rating != "down" || fb[1].Comment != "More about fever, please" {
+		t.Errorf("feedback logged = %+v", fb)
+	}
+
+	// Reload: the conversation and the rating come back from the server.
+	bt.Check(t, d, "reloading", d.Reload())
+	bt.Wait(t, d, "the resumed conversation", `!!document.querySelector('#cellchat-widget') && `+qa(".bot.answer")+` == 1`)
+	got := bt.Value[map[string]string](t, d, `({question: `+q(".msg.user")+`.textContent, cites: String(`+qa(".bot.answer .cite")+`),
+		down: `+q(`.bot.answer .fbtn[aria-label="No, not helpful"]`)+`.getAttribute('aria-pressed'), open: String(!`+q(".panel")+`.hidden)})`)
+	if !strings.Contains(got["question"], "What is CAR-T therapy?") || got["cites"] != "2" || got["down"] != "true" || got["open"] != "true" {
+		t.Errorf("after a reload: %v; want the question, 2 markers, thumbs-down pressed, the panel open", got)
+	}
+}
+
+// activeClass is the class of the focused element in the widget ("" when
+// focus is elsewhere).
+const activeClass = `((` + shadow + `.activeElement || {}).className || (` + shadow + `.activeElement || {}).id || '')`
+
+// tabTo presses Tab until the focused element in the widget matches sel.
+func tabTo(t *testing.T, d bt.Driver, sel string, most int) {
+	t.Helper()
+	for range most {
+		if bt.Value[bool](t, d, `!!`+shadow+`.activeElement && `+shadow+`.activeElement.matches(`+jsString(sel)+`)`) {
+			return
+		}
+		bt.Check(t, d, "pressing Tab", d.Keys(bt.Tab))
+	}
+	t.Fatalf("%s: %d Tabs did not reach %s (focus on %q)", d.Engine(), most, sel, bt.Value[string](t, d, activeClass))
+}
+
+// scenarioKeyboardOnly: a patient who uses no pointer reaches the
+// launcher with Tab, opens it with Enter, asks with Enter, opens a source
+// from its marker with Tab and Enter, and closes with Escape.
+func scenarioKeyboardOnly(t *testing.T, d bt.Driver, ts *testServer) {
+	openPage(t, d, ts.URL+"/")
+	bt.Do(t, d, `document.activeElement && document.activeElement.blur()`)
+	// The demo page has three links before the widget, which comes last.
+	tabTo(t, d, ".launcher", 12)
+	bt.Check(t, d, "pressing Enter", d.Keys(bt.Enter))
+	bt.Wait(t, d, "the open panel", `!`+q(".panel")+`.hidden && `+q(".conn")+`.hidden`)
+	if got := bt.Value[string](t, d, activeClass); got != "cc-input" {
+		t.Errorf("focus after opening is on %q, want the question box", got)
+	}
+	bt.Check(t, d, "typing a question", d.Keys("What is CAR-T therapy?"+bt.Enter))
+	waitAnswers(t, d, 1)
+	if got := bt.Value[string](t, d, q("#cc-input")+`.value`); got != "" {
+		t.Errorf("question box holds %q after sending, want it empty", got)
+	}
+	// From the question box, Tab leads on to Send.
+	bt.Do(t, d, q("#cc-input")+`.focus()`)
+	tabTo(t, d, ".send", 3)
+	// A citation marker is reached by Tab and opened with Enter.
+	bt.Do(t, d, q(".msgs")+`.focus()`)
+	tabTo(t, d, ".cite", 6)
+	bt.Check(t, d, "pressing Enter on a marker", d.Keys(bt.Enter))
+	bt.Wait(t, d, "the source opened from the keyboard", `(() => { const c = `+shadow+`.activeElement; return c.matches('.cite') && c.getAttribute('aria-expanded') == 'true' && !`+shadow+`.getElementById(c.getAttribute('aria-controls')).hidden; })()`)
+	// Escape closes the panel and gives focus back to the launcher.
+	bt.Check(t, d, "pressing Escape", d.Keys(bt.Escape))
+	bt.Wait(t, d, "the closed panel, focus on the launcher", q(".panel")+`.hidden && `+shadow+`.activeElement === `+q(".launcher"))
+}
+
+func scenarioEmergency(t *testing.T, d bt.Driver, ts *testServer) {
+	openPage(t, d, ts.URL+"/")
+	openPanel(t, d)
+	typeQuestion(t, d, "emergency: I cannot breathe")
+	bt.Wait(t, d, "the emergency reply", q(".bot.emergency[role=alert] .urgent")+` !== null && `+qa(".bot.streaming")+` == 0`)
+	got := bt.Value[map[string]int](t, d, `(() => { const b = `+q(".bot.emergency")+`; return {fb: b.querySelectorAll('.fb, .fbtn').length, disc: b.querySelectorAll('.disclaimer').length, cites: b.querySelectorAll('.cite').length}; })()`)
+	if got["fb"] != 0 || got["disc"] != 0 || got["cites"] != 0 {
+		t.Errorf("emergency reply has %d feedback controls, %d disclaimers, %d markers; want none", got["fb"], got["disc"], got["cites"])
+	}
+	if text := bt.Value[string](t, d, q(".bot.emergency")+`.textContent`); !strings.Contains(text, "Call 911") {
+		t.Errorf("emergency reply = %q", text)
+	}
+}
+
+// layoutProblems lists, for the open panel, every way a patient would
+// find it broken: the panel outside the viewport or taller than it, the
+// composer out of view, a control cut off by the panel's edge or covered
+// (its corners and centre not reaching it), text wider than its box.
+const layoutProblems = `(() => {
+	const root = ` + shadow + `, out = [];
+	const vw = document.documentElement.clientWidth, vh = innerHeight;
+	const panel = root.querySelector('.panel').getBoundingClientRect();
+	const box = r => Math.round(r.left) + ',' + Math.round(r.top) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height);
+	if (panel.left < -0.5 || panel.top < -0.5 || panel.right > vw + 0.5 || panel.bottom > vh + 0.5)
+		out.push('panel ' + box(panel) + ' outside the ' + vw + 'x' + vh + ' viewport');
+	const inside = (r, o) => r.left >= o.left - 0.5 && r.right <= o.right + 0.5 && r.top >= o.top - 0.5 && r.bottom <= o.bottom + 0.5;
+	const form = root.querySelector('form.ask').getBoundingClientRect();
+	if (!inside(form, panel) || form.height < 44) out.push('composer ' + box(form) + ' not whole in the panel ' + box(panel));
+	// Controls outside the scrolled message list are always on screen, whole:
+	// the middles of their edges (inside rounded corners) and their centre
+	// reach them.
+	for (const el of root.querySelectorAll('.head button, .tools button, form.ask textarea, form.ask button')) {
+		const r = el.getBoundingClientRect(), name = el.className + ' "' + (el.textContent.trim() || el.id) + '"';
+		if (!inside(r, panel)) { out.push(name + ' ' + box(r) + ' cut off by the panel ' + box(panel)); continue; }
+		const cx = (r.left + r.right) / 2, cy = (r.top + r.bottom) / 2;
+		for (const [x, y] of [[r.left + 3, cy], [r.right - 3, cy], [cx, r.top + 3], [cx, r.bottom - 3], [cx, cy]]) {
+			const hit = root.elementFromPoint(x, y);
+			if (!hit || (hit !== el && !el.contains(hit))) { out.push(name + ' covered at ' + Math.round(x) + ',' + Math.round(y) + ' by ' + (hit && (hit.className || hit.tagName))); break; }
+		}
+		if (el.scrollWidth > el.clientWidth + 1 && el.tagName == 'BUTTON') out.push(name + ' text ' + el.scrollWidth + ' px in ' + el.clientWidth + ' px');
+	}
+	// Controls in the message list may scroll out of view, never sideways.
+	const msgs = root.querySelector('.msgs').getBoundingClientRect();
+	for (const el of root.querySelectorAll('.msgs button')) {
+		const r = el.getBoundingClientRect();
+		if (r.width && (r.left < msgs.left - 0.5 || r.right > msgs.right + 0.5)) out.push(el.className + ' ' + box(r) + ' wider than the list ' + box(msgs));
+	}
+	if (root.querySelector('.msgs').scrollWidth > root.querySelector('.msgs').clientWidth + 1) out.push('the message list scrolls sideways');
+	return out;
+})()`
+
+func checkLayout(t *testing.T, d bt.Driver, when string) {
+	t.Helper()
+	if bad := bt.Value[[]string](t, d, layoutProblems); len(bad) > 0 {
+		t.Errorf("%s, %s: %s", d.Engine(), when, strings.Join(bad, "; "))
+	}
+}
+
+// scenarioPhoneLayout: at 360x740 the open panel is the whole screen,
+// with the launcher under it, and nothing is cut off, also with a long
+// question typed and a source open.
+func scenarioPhoneLayout(t *testing.T, d bt.Driver, ts *testServer) {
+	bt.Check(t, d, "resizing to a phone", d.Resize(phone[0], phone[1]))
+	openPage(t, d, ts.URL+"/")
+	if r := bt.Value[[]float64](t, d, q(".launcher")+`.getBoundingClientRect().toJSON() && [`+q(".launcher")+`.getBoundingClientRect().right, `+q(".launcher")+`.getBoundingClientRect().bottom]`); r[0] > float64(phone[0]) || r[1] > float64(phone[1]) {
+		t.Errorf("launcher ends at %v, off the %dx%d screen", r, phone[0], phone[1])
+	}
+	openPanel(t, d)
+	r := bt.Value[[]float64](t, d, `(() => { const r = `+q(".panel")+`.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
+	if r[0] != 0 || r[1] != 0 || r[2] != float64(phone[0]) || r[3] != float64(phone[1]) {
+		t.Errorf("panel at %v (left, top, width, height), want the whole %dx%d screen", r, phone[0], phone[1])
+	}
+	if shown := bt.Value[bool](t, d, `getComputedStyle(`+q(".launcher")+`).display != 'none'`); shown {
+		t.Error("the launcher is shown over the open panel")
+	}
+	checkLayout(t, d, "phone, just opened")
+	shot(t, d, "widget-phone-open.png")
+
+	typeQuestion(t, d, "What is CAR-T therapy? one section twice")
+	waitAnswers(t, d, 1)
+	bt.Do(t, d, `(() => { const c = `+q(".bot.answer .cite")+`; c.scrollIntoView({block: 'center'}); c.click(); })()`)
+	bt.Wait(t, d, "the cited passage", `!`+q(".bot.answer .source")+`.hidden`)
+	bt.Do(t, d, q("#cc-input")+`.focus()`)
+	bt.Check(t, d, "typing a long question", d.Keys(strings.Repeat("How long do I stay near the hospital after the infusion? ", 4)))
+	checkLayout(t, d, "phone, answered, a long question typed")
+	shot(t, d, "widget-phone.png")
+}
+
+// scenarioDesktopLayout: at desktop width the panel floats above the
+// launcher, within the window, also in a short window.
+func scenarioDesktopLayout(t *testing.T, d bt.Driver, ts *testServer) {
+	openPage(t, d, ts.URL+"/")
+	openPanel(t, d)
+	typeQuestion(t, d, "What is CAR-T therapy?")
+	waitAnswers(t, d, 1)
+	checkLayout(t, d, "desktop")
+	r := bt.Value[[]float64](t, d, `(() => { const p = `+q(".panel")+`.getBoundingClientRect(), l = `+q(".launcher")+`.getBoundingClientRect(); return [p.width, p.height, p.bottom, l.top]; })()`)
+	if r[0] != 400 || r[1] != 620 || r[2] > r[3] {
+		t.Errorf("desktop panel %.0fx%.0f ending at %.0f, launcher from %.0f; want 400x620 above the launcher", r[0], r[1], r[2], r[3])
+	}
+	shot(t, d, "widget-desktop.png")
+	bt.Check(t, d, "resizing to a short window", d.Resize(1024, 500))
+	bt.Wait(t, d, "the panel fitting the short window", q(".panel")+`.getBoundingClientRect().bottom <= innerHeight`)
+	checkLayout(t, d, "short desktop window")
+}
