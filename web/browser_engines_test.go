@@ -27,8 +27,8 @@ var engineScenarios = []struct {
 // desktop is the viewport every scenario starts at.
 var desktop = [2]int{1280, 900}
 
-// phone is the narrowest common phone viewport.
-var phone = [2]int{360, 740}
+// phone is the most common phone viewport; smallPhone the narrowest.
+var phone, smallPhone = [2]int{360, 740}, [2]int{320, 568}
 
 func TestWidgetInEveryEngine(t *testing.T) {
 	for _, e := range bt.Engines {
@@ -265,6 +265,12 @@ func scenarioPhoneLayout(t *testing.T, d bt.Driver, ts *testServer) {
 	bt.Check(t, d, "typing a long question", d.Keys(strings.Repeat("How long do I stay near the hospital after the infusion? ", 4)))
 	checkLayout(t, d, "phone, answered, a long question typed")
 	shot(t, d, "widget-phone.png")
+
+	// The smallest phones still in use are 320 px wide.
+	bt.Check(t, d, "resizing to a small phone", d.Resize(smallPhone[0], smallPhone[1]))
+	bt.Wait(t, d, "the small phone layout", q(".panel")+`.getBoundingClientRect().width == `+fmt.Sprint(smallPhone[0]))
+	checkLayout(t, d, "small phone")
+	shot(t, d, "widget-small-phone.png")
 }
 
 // scenarioDesktopLayout: at desktop width the panel floats above the

@@ -27,9 +27,9 @@ type webkit struct {
 }
 
 // webkitZoom scales WebKit's CSS pixels: MiniBrowser's window cannot be
-// narrower than 447 px, so a 360 px viewport is a 450 px window at 125%,
+// narrower than 447 px, so a 320 px viewport is a 480 px window at 150%,
 // as a patient's zoom would give it.
-const webkitZoom = 1.25
+const webkitZoom = 1.5
 
 // webkitStart is how long WebKitWebDriver and MiniBrowser may take to
 // come up on the shared 2-core machine.
@@ -37,7 +37,7 @@ const webkitStart = 60 * time.Second
 
 // xScreen is the virtual screen's size: room for a desktop viewport at
 // webkitZoom.
-const xScreen = "2000x1400x24"
+const xScreen = "2400x1600x24"
 
 // MiniBrowser is where Debian's webkit2gtk-driver finds its browser.
 var miniBrowsers = []string{
@@ -221,26 +221,24 @@ func (d *webkit) Keys(keys string) error {
 
 // Resize sizes the window so that the viewport, in CSS pixels at
 // webkitZoom, is width x height: the window's frame and toolbar are
-// measured once, then allowed for.
+// measured, then allowed for.
 func (d *webkit) Resize(width, height int) error {
+	var got [4]float64 // the viewport's width and height, the window's
 	for range 3 {
 		w := int(math.Round(float64(width)*webkitZoom)) + d.chrome[0]
 		h := int(math.Round(float64(height)*webkitZoom)) + d.chrome[1]
 		if err := d.do("POST", "/window/rect", map[string]any{"width": w, "height": h}, nil); err != nil {
+			return fmt.Errorf("%dx%d window: %w", w, h, err)
+		}
+		if err := d.Eval(`[visualViewport.width, visualViewport.height, outerWidth, outerHeight]`, &got); err != nil {
 			return err
 		}
-		var got [4]float64
-		if err := d.Eval(`[innerWidth, innerHeight, outerWidth, outerHeight]`, &got); err != nil {
-			return err
-		}
-		if int(got[0]) == width && int(got[1]) == height {
+		if math.Abs(got[0]-float64(width)) < 0.01 && math.Abs(got[1]-float64(height)) < 0.01 {
 			return nil
 		}
-		d.chrome = [2]int{int(got[2] - got[0]*webkitZoom), int(got[3] - got[1]*webkitZoom)}
+		d.chrome = [2]int{int(math.Round(got[2] - got[0]*webkitZoom)), int(math.Round(got[3] - got[1]*webkitZoom))}
 	}
-	var got [2]int
-	d.Eval(`[innerWidth, innerHeight]`, &got)
-	return fmt.Errorf("viewport is %dx%d, want %dx%d", got[0], got[1], width, height)
+	return fmt.Errorf("viewport is %.2fx%.2f, want %dx%d", got[0], got[1], width, height)
 }
 
 func (d *webkit) Screenshot() ([]byte, error) {
