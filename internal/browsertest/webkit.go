@@ -219,24 +219,40 @@ func (d *webkit) Keys(keys string) error {
 	return d.do("POST", "/actions", map[string]any{"actions": keyActions(keys)}, nil)
 }
 
+// resizeSettle is how long a window may take to reach the size asked: a
+// few frames, with room for the shared machine.
+const resizeSettle = 2 * time.Second
+
 // Resize sizes the window so that the viewport, in CSS pixels at
 // webkitZoom, is width x height: the window's frame and toolbar are
 // measured, then allowed for.
 func (d *webkit) Resize(width, height int) error {
 	var got [4]float64 // the viewport's width and height, the window's
-	for range 3 {
+	for range 4 {
 		w := int(math.Round(float64(width)*webkitZoom)) + d.chrome[0]
 		h := int(math.Round(float64(height)*webkitZoom)) + d.chrome[1]
 		if err := d.do("POST", "/window/rect", map[string]any{"width": w, "height": h}, nil); err != nil {
 			return fmt.Errorf("%dx%d window: %w", w, h, err)
 		}
-		if err := d.Eval(`[visualViewport.width, visualViewport.height, outerWidth, outerHeight]`, &got); err != nil {
-			return err
+		// The window, then the page's viewport, take their new size after
+		// the command returns: read until the window has it and the
+		// viewport holds still.
+		settled := time.Now().Add(resizeSettle)
+		var last [4]float64
+		for {
+			if err := d.Eval(`[visualViewport.width, visualViewport.height, outerWidth, outerHeight]`, &got); err != nil {
+				return err
+			}
+			if got == last && int(got[2]) == w && int(got[3]) == h || time.Now().After(settled) {
+				break
+			}
+			last = got
+			time.Sleep(PollEvery)
 		}
 		if math.Abs(got[0]-float64(width)) < 0.01 && math.Abs(got[1]-float64(height)) < 0.01 {
 			return nil
 		}
-		d.chrome = [2]int{int(math.Round(got[2] - got[0]*webkitZoom)), int(math.Round(got[3] - got[1]*webkitZoom))}
+		d.chrome = [2]int{max(0, int(math.Round(got[2]-got[0]*webkitZoom))), max(0, int(math.Round(got[3]-got[1]*webkitZoom)))}
 	}
 	return fmt.Errorf("viewport is %.2fx%.2f, want %dx%d", got[0], got[1], width, height)
 }
