@@ -238,8 +238,9 @@ func checkLayout(t *testing.T, d bt.Driver, when string) {
 }
 
 // scenarioPhoneLayout: at 360x740 the open panel is the whole screen,
-// with the launcher under it, and nothing is cut off, also with a long
-// question typed and a source open.
+// with the launcher under it, the title on one line, every control big
+// enough for a finger, a source opening next to its marker, and nothing
+// cut off, also with a long question typed and at 320 px.
 func scenarioPhoneLayout(t *testing.T, d bt.Driver, ts *testServer) {
 	bt.Check(t, d, "resizing to a phone", d.Resize(phone[0], phone[1]))
 	openPage(t, d, ts.URL+"/")
@@ -256,9 +257,29 @@ func scenarioPhoneLayout(t *testing.T, d bt.Driver, ts *testServer) {
 	}
 	checkLayout(t, d, "phone, just opened")
 	shot(t, d, "widget-phone-open.png")
+	title := bt.Value[[]float64](t, d, `(() => { const h = `+q(".head h2")+`; return [h.getBoundingClientRect().height, parseFloat(getComputedStyle(h).lineHeight), h.scrollWidth, h.clientWidth]; })()`)
+	if title[0] > title[1]*1.5 || title[2] > title[3] {
+		t.Errorf("title is %.0f px high with %.0f px lines, %.0f px of text in %.0f px: want one line, whole", title[0], title[1], title[2], title[3])
+	}
 
 	typeQuestion(t, d, "What is CAR-T therapy? one section twice")
 	waitAnswers(t, d, 1)
+	checkFingerTargets(t, d)
+
+	// One source entry per document and section: [1] and [3] are two
+	// passages of one section.
+	entries := bt.Value[[]string](t, d, `[...`+shadow+`.querySelectorAll('.bot.answer .sources > li > .srcbtn')].map(b => b.textContent)`)
+	if len(entries) != 2 || !strings.HasPrefix(entries[0], "[1][3] Cell Therapy Basics") || !strings.HasPrefix(entries[1], "[2] CAR T Cells") {
+		t.Errorf("sources list = %q, want one entry per document and section", entries)
+	}
+	// A marker's source opens right below it, on screen.
+	gap := bt.Value[[]float64](t, d, `(() => { const c = [...`+shadow+`.querySelectorAll('.bot.answer .cite')].pop(); c.scrollIntoView({block: 'center'}); c.click();
+		const s = `+shadow+`.getElementById(c.getAttribute('aria-controls')); const a = c.getBoundingClientRect(), b = s.getBoundingClientRect();
+		return [b.top - a.bottom, b.bottom, b.height]; })()`)
+	if gap[0] < 0 || gap[0] > 30 || gap[2] == 0 || gap[1] > float64(phone[1]) {
+		t.Errorf("opened source starts %.0f px below its marker and ends at %.0f px (height %.0f): want it next to the marker, on screen", gap[0], gap[1], gap[2])
+	}
+	shot(t, d, "widget-phone-source.png")
 	bt.Do(t, d, `(() => { const c = `+q(".bot.answer .cite")+`; c.scrollIntoView({block: 'center'}); c.click(); })()`)
 	bt.Wait(t, d, "the cited passage", `!`+q(".bot.answer .source")+`.hidden`)
 	bt.Do(t, d, q("#cc-input")+`.focus()`)
@@ -271,6 +292,32 @@ func scenarioPhoneLayout(t *testing.T, d bt.Driver, ts *testServer) {
 	bt.Wait(t, d, "the small phone layout", q(".panel")+`.getBoundingClientRect().width == `+fmt.Sprint(smallPhone[0]))
 	checkLayout(t, d, "small phone")
 	shot(t, d, "widget-small-phone.png")
+
+	// Close gives the page back, with the launcher.
+	bt.Do(t, d, q(".close")+`.click()`)
+	bt.Wait(t, d, "the closed panel", q(".panel")+`.hidden && getComputedStyle(`+q(".launcher")+`).display != 'none'`)
+}
+
+// checkFingerTargets: every button is at least 44x44 px to a finger; a
+// citation marker stays small in the text but answers a finger within
+// 21 px of its centre, unless another marker is nearer to it.
+func checkFingerTargets(t *testing.T, d bt.Driver) {
+	t.Helper()
+	small := bt.Value[[]string](t, d, `[...`+shadow+`.querySelectorAll('button:not(.cite):not(.launcher)')].filter(b => b.offsetParent).map(b => { const r = b.getBoundingClientRect(); return [b.className, b.textContent.trim() || b.getAttribute('aria-label'), Math.round(r.width) + 'x' + Math.round(r.height)]; }).filter(x => x[2].split('x').some(v => +v < 44)).map(x => x.join(' '))`)
+	if len(small) > 0 {
+		t.Errorf("%s: touch targets under 44x44 px: %v", d.Engine(), small)
+	}
+	missed := bt.Value[[]string](t, d, `(() => { const out = [];
+		for (const c of `+shadow+`.querySelectorAll('.cite')) { c.scrollIntoView({block: 'center'}); const r = c.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+			for (const [dx, dy] of [[-21, 0], [21, 0], [0, -21], [0, 21]]) { const hit = `+shadow+`.elementFromPoint(x + dx, y + dy); if (hit === c) continue;
+				// Markers on two lines may share ground: there the nearer one may answer.
+				if (hit && hit.matches('.cite')) { const h = hit.getBoundingClientRect(), px = x + dx, py = y + dy;
+					if (Math.hypot(h.left + h.width / 2 - px, h.top + h.height / 2 - py) <= Math.hypot(dx, dy)) continue; }
+				out.push(c.textContent + ' at ' + dx + ',' + dy + ': ' + (hit && (hit.className + ' ' + hit.textContent))); } }
+		return out; })()`)
+	if len(missed) > 0 {
+		t.Errorf("%s: citation markers miss a finger near them: %v", d.Engine(), missed)
+	}
 }
 
 // scenarioDesktopLayout: at desktop width the panel floats above the
