@@ -65,7 +65,7 @@ func OpenFirefox(t testing.TB, width, height int) Driver {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting firefox: %v", err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { stop(cmd) })
 	url, err := waitForLine(stderr, bidiListening, firefoxStart)
 	if err != nil {
 		t.Fatalf("starting firefox: %v", err)

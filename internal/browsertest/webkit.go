@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -66,7 +67,7 @@ func OpenWebKit(t testing.TB, width, height int) Driver {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting WebKitWebDriver: %v", err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { stop(cmd) })
 	server := "http://127.0.0.1:" + strconv.Itoa(port)
 	waitReady(t, server+"/status", webkitStart)
 
@@ -86,6 +87,23 @@ func OpenWebKit(t testing.TB, width, height int) Driver {
 	t.Cleanup(func() { d.do("DELETE", "", nil, nil) })
 	Check(t, d, "setting the viewport", d.Resize(width, height))
 	return d
+}
+
+// stopWithin is how long a process has to end on SIGTERM (Xvfb removes
+// its lock file, a driver closes its browser) before it is killed.
+const stopWithin = 5 * time.Second
+
+// stop ends a process the test started: SIGTERM, then SIGKILL.
+func stop(cmd *exec.Cmd) {
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(stopWithin):
+		cmd.Process.Kill()
+		<-done
+	}
 }
 
 func firstFile(paths []string) string {
@@ -116,7 +134,7 @@ func startXvfb(t testing.TB) string {
 		t.Fatalf("starting Xvfb: %v", err)
 	}
 	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { stop(cmd) })
 	num, err := waitForLine(r, displayNumber, webkitStart)
 	if err != nil {
 		t.Fatalf("starting Xvfb: %v", err)
