@@ -30,16 +30,6 @@ func OpenChromium(t testing.TB, width, height int) Driver {
 	return d
 }
 
-// Context is the chromedp context of a Driver from OpenChromium, for the
-// Chromium-only checks (network emulation and the like).
-func Context(d Driver) (context.Context, bool) {
-	c, ok := d.(*chromium)
-	if !ok {
-		return nil, false
-	}
-	return c.ctx, true
-}
-
 func (d *chromium) Engine() string { return "chromium " + d.version }
 
 func (d *chromium) run(actions ...chromedp.Action[chromedp.Void]) error {
