@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ var engineScenarios = []struct {
 	{"ask, cite, rate, resume", scenarioAskCiteRateResume},
 	{"keyboard only", scenarioKeyboardOnly},
 	{"emergency", scenarioEmergency},
+	{"offline and back", scenarioOfflineAndBack},
 	{"phone layout", scenarioPhoneLayout},
 	{"desktop layout", scenarioDesktopLayout},
 }
@@ -190,6 +192,44 @@ func scenarioEmergency(t *testing.T, d bt.Driver, ts *testServer) {
 	}
 	if text := bt.Value[string](t, d, q(".bot.emergency")+`.textContent`); !strings.Contains(text, "Call 911") {
 		t.Errorf("emergency reply = %q", text)
+	}
+}
+
+// scenarioOfflineAndBack: while the server cannot be reached the widget
+// says so, with how to get urgent help, and cannot send; when it is back
+// the widget reconnects by itself to the same conversation.
+func scenarioOfflineAndBack(t *testing.T, d bt.Driver, ts *testServer) {
+	const urgent = "Call 112 or the transplant unit on 555-0100 now."
+	ts.cfg.UrgentHelp = urgent
+	ts.restart(t)
+	openPage(t, d, ts.URL+"/")
+	openPanel(t, d)
+	typeQuestion(t, d, "What is CAR-T therapy?")
+	waitAnswers(t, d, 1)
+	convID := bt.Value[string](t, d, `sessionStorage.getItem('cellchat:conversation:' + location.host)`)
+
+	ts.srv.Shutdown(context.Background())
+	bt.Wait(t, d, "the offline notice", `!`+q(".conn")+`.hidden && /offline/i.test(`+q(".conn")+`.textContent)`)
+	if note := bt.Value[string](t, d, q(".conn")+`.textContent`); !strings.Contains(note, urgent) {
+		t.Errorf("offline notice %q does not say how to get urgent help (%q)", note, urgent)
+	}
+	if !bt.Value[bool](t, d, q(".send")+`.disabled`) {
+		t.Error("Send stays enabled while offline")
+	}
+	checkLayout(t, d, "offline")
+
+	ts.restart(t)
+	bt.Wait(t, d, "the reconnection", q(".conn")+`.hidden && !`+q(".send")+`.disabled`)
+	if got := bt.Value[string](t, d, `sessionStorage.getItem('cellchat:conversation:' + location.host)`); got != convID {
+		t.Errorf("conversation after reconnecting %q, want the same %q", got, convID)
+	}
+	typeQuestion(t, d, "What are the side effects?")
+	waitAnswers(t, d, 2)
+	ts.log.mu.Lock()
+	logged := len(ts.log.convs[convID])
+	ts.log.mu.Unlock()
+	if logged != 2 {
+		t.Errorf("%d turns logged in the conversation, want 2", logged)
 	}
 }
 
