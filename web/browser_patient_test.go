@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/cellchat/cellchat/internal/browsertest"
 )
 
 // askJS submits a question the way the form does.
@@ -119,63 +117,6 @@ func TestWidgetRatesOnce(t *testing.T) {
 	if f := recs[0].Rating; f == nil || f.Rating != "up" || f.Comment != "More about fever, please" {
 		t.Errorf("the answer's rating is %+v, want up with the comment", f)
 	}
-}
-
-// TestWidgetOnAPhone: at 360 px the open panel is the whole screen with the
-// launcher hidden, every control is at least 44x44 px to a finger, the
-// title is on one line, and a source opens next to its marker.
-func TestWidgetOnAPhone(t *testing.T) {
-	ctx := browsertest.Start(t, 360, 740)
-	ts := newTestServer(t, nil)
-	run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile))
-	openWidget(t, ctx, ts.URL+"/")
-	askAndWait(t, ctx, "What is CAR-T therapy? one section twice", 1)
-
-	r := eval[[]float64](t, ctx, `(() => { const r = `+shadow+`.querySelector('.panel').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
-	if r[0] != 0 || r[1] != 0 || r[2] != 360 || r[3] != 740 {
-		t.Errorf("panel at %v (left, top, width, height), want the whole 360x740 screen", r)
-	}
-	if shown := eval[bool](t, ctx, `getComputedStyle(`+shadow+`.querySelector('.launcher')).display != 'none'`); shown {
-		t.Error("the launcher is shown over the open panel")
-	}
-	title := eval[[]float64](t, ctx, `(() => { const h = `+shadow+`.querySelector('.head h2'); return [h.getBoundingClientRect().height, parseFloat(getComputedStyle(h).lineHeight), h.scrollWidth, h.clientWidth]; })()`)
-	if title[0] > title[1]*1.5 || title[2] > title[3] {
-		t.Errorf("title is %.0f px high with %.0f px lines, %.0f px of text in %.0f px: want one line, whole", title[0], title[1], title[2], title[3])
-	}
-
-	// Every button is at least 44x44; a citation marker stays small in the
-	// text but answers a finger within 22 px of its centre.
-	small := eval[[]string](t, ctx, `[...`+shadow+`.querySelectorAll('button:not(.cite):not(.launcher)')].filter(b => b.offsetParent).map(b => { const r = b.getBoundingClientRect(); return [b.className, b.textContent.trim() || b.getAttribute('aria-label'), Math.round(r.width) + 'x' + Math.round(r.height)]; }).filter(x => x[2].split('x').some(v => +v < 44)).map(x => x.join(' '))`)
-	if len(small) > 0 {
-		t.Errorf("touch targets under 44x44 px: %v", small)
-	}
-	missed := eval[[]string](t, ctx, `(() => { const out = [];
-		for (const c of `+shadow+`.querySelectorAll('.cite')) { const r = c.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
-			for (const [dx, dy] of [[-21, 0], [21, 0], [0, -21], [0, 21]]) { const hit = `+shadow+`.elementFromPoint(x + dx, y + dy); if (hit !== c) out.push(c.textContent + ' at ' + dx + ',' + dy + ': ' + (hit && hit.className)); } }
-		return out; })()`)
-	if len(missed) > 0 {
-		t.Errorf("citation markers miss a finger near them: %v", missed)
-	}
-
-	// One source entry per document and section: [1] and [3] are two
-	// passages of one section.
-	entries := eval[[]string](t, ctx, `[...`+shadow+`.querySelectorAll('.bot.answer .sources > li > .srcbtn')].map(b => b.textContent)`)
-	if len(entries) != 2 || !strings.HasPrefix(entries[0], "[1][3] Cell Therapy Basics") || !strings.HasPrefix(entries[1], "[2] CAR T Cells") {
-		t.Errorf("sources list = %q, want one entry per document and section", entries)
-	}
-
-	// A marker's source opens right below it, on screen.
-	gap := eval[[]float64](t, ctx, `(() => { const c = [...`+shadow+`.querySelectorAll('.bot.answer .cite')].pop(); c.scrollIntoView({block: 'center'}); c.click();
-		const s = `+shadow+`.getElementById(c.getAttribute('aria-controls')); const a = c.getBoundingClientRect(), b = s.getBoundingClientRect();
-		return [b.top - a.bottom, b.bottom, b.height]; })()`)
-	if gap[0] < 0 || gap[0] > 30 || gap[2] == 0 || gap[1] > 740 {
-		t.Errorf("opened source starts %.0f px below its marker and ends at %.0f px (height %.0f): want it next to the marker, on screen", gap[0], gap[1], gap[2])
-	}
-	screenshot(t, ctx, "widget-phone-source.png")
-
-	// Close gives the page back, with the launcher.
-	eval[bool](t, ctx, `[...`+shadow+`.querySelectorAll('button')].find(b => b.textContent.includes('Close')).click(), true`)
-	waitJS(t, ctx, "the closed panel", shadow+`.querySelector('.panel').hidden && getComputedStyle(`+shadow+`.querySelector('.launcher')).display != 'none'`)
 }
 
 // TestWidgetUrgentHelp: the emergency reply has neither thumbs nor the

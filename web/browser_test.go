@@ -179,11 +179,7 @@ func TestWidgetInBrowser(t *testing.T) {
 		t.Errorf("history answers lost their citations (%d markers)", n)
 	}
 
-	// Phone width: the panel fits a 360 px screen.
-	run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile))
-	waitJS(t, ctx, "the phone layout", `(() => { const r = `+shadow+`.querySelector('.panel').getBoundingClientRect(); return r.left >= 0 && r.right <= 360 && r.width >= 300; })()`)
-	screenshot(t, ctx, "widget-phone.png")
-	run(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+	// The phone layout is checked in every engine: TestWidgetInEveryEngine.
 
 	// New conversation: a new id, no history.
 	oldID := eval[string](t, ctx, `sessionStorage.getItem('cellchat:conversation:' + location.host)`)

@@ -1,6 +1,7 @@
-// Package browsertest starts Debian's Chromium for the real-browser tests,
-// headless and cut off from the network, with one policy for a missing
-// browser: skip with an install hint, except under CI=true, where it fails.
+// Package browsertest starts Debian's Chromium, Firefox ESR and WebKitGTK
+// for the real-browser tests, headless and cut off from the network, behind
+// one Driver, with one policy for a missing browser: skip with an install
+// hint, except under CI=true, where it fails.
 package browsertest
 
 import (
@@ -17,16 +18,20 @@ import (
 // Path finds Chromium or skips (fails under CI=true) the test.
 func Path(t testing.TB) string {
 	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+	if p := lookPath("/usr/bin/chromium", "chromium", "chromium-browser"); p != "" {
+		return p
+	}
+	missing(t, "chromium not found: install it with `apt-get update && apt-get install -y chromium` to run the browser tests")
+	return ""
+}
+
+// lookPath is the first of names found on PATH, or "".
+func lookPath(names ...string) string {
+	for _, name := range names {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
 	}
-	msg := "chromium not found: install it with `apt-get update && apt-get install -y chromium` to run the browser tests"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
 	return ""
 }
 
@@ -81,10 +86,15 @@ func Screenshot(t testing.TB, ctx context.Context, dir, name string) []byte {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
+	save(t, dir, name, png)
+	return png
+}
+
+func save(t testing.TB, dir, name string, png []byte) {
+	t.Helper()
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
-	return png
 }

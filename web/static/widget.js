@@ -49,7 +49,9 @@
     ".launcher{display:flex;align-items:center;gap:8px;margin-left:auto;border:0;border-radius:28px;padding:14px 20px;background:#0a4f99;color:#fff;font-weight:600;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}",
     ".launcher:hover{background:#083f7a}",
     ".launcher:focus-visible{outline-color:#1b1f24;outline-offset:3px}",
-    ".panel{display:flex;flex-direction:column;width:min(400px,calc(100vw - 32px));height:min(620px,calc(100vh - 104px));margin-bottom:12px;background:#fff;border:1px solid #c5ccd3;border-radius:14px;box-shadow:0 10px 32px rgba(0,0,0,.25);overflow:hidden}",
+    // dvh is the viewport a mobile browser's toolbars leave; vh first for
+    // engines without it.
+    ".panel{display:flex;flex-direction:column;width:min(400px,calc(100vw - 32px));height:min(620px,calc(100vh - 104px));height:min(620px,calc(100dvh - 104px));margin-bottom:12px;background:#fff;border:1px solid #c5ccd3;border-radius:14px;box-shadow:0 10px 32px rgba(0,0,0,.25);overflow:hidden}",
     ".panel[hidden]{display:none}",
     ".head{display:flex;align-items:center;gap:6px;padding:6px 6px 6px 14px;background:#0a4f99;color:#fff}",
     ".head h2{flex:1;min-width:0;margin:0;font-size:1.05em;line-height:1.2;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
@@ -97,8 +99,10 @@
     ".chip:hover{background:#e8f0fa}",
     ".hello-disc{font-size:.8em;color:#434c56;margin:0 0 12px}",
     "form.ask{display:flex;gap:8px;padding:10px;border-top:1px solid #d5dbe1;background:#fff}",
-    "form.ask textarea{flex:1;min-height:44px;max-height:120px;resize:none;border:1px solid #6b7580;border-radius:10px;padding:10px}",
-    ".send{border:0;border-radius:10px;background:#0a4f99;color:#fff;padding:0 16px;font-weight:600;cursor:pointer;min-width:64px}",
+    // min-width:0: a textarea's own width (Firefox's is 20 columns wide)
+    // would otherwise push Send out of a narrow panel.
+    "form.ask textarea{flex:1 1 0;min-width:0;min-height:44px;max-height:120px;resize:none;border:1px solid #6b7580;border-radius:10px;padding:10px}",
+    ".send{flex:none;border:0;border-radius:10px;background:#0a4f99;color:#fff;padding:0 16px;font-weight:600;cursor:pointer;min-width:64px}",
     ".send:disabled{background:#6b7580;cursor:not-allowed}",
     ".status{min-height:0;padding:0 12px;font-size:.85em;color:#7a0015;background:#fff}",
     ".status:not(:empty){padding:6px 12px}",
