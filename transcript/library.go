@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-
 	"github.com/cellchat/cellchat/chat"
 	"github.com/cellchat/cellchat/library"
 )
@@ -133,6 +132,9 @@ func (s *Store) Import(ctx context.Context, entries []library.Entry, actor strin
 				return err
 			}
 			e.Updated = now
+			if e.Status == "" {
+				e.Status = library.StatusDraft
+			}
 			if err := insertVersion(ctx, tx, e, actor); err != nil {
 				return err
 			}
