@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cellchat/cellchat/chat"
+	"github.com/cellchat/cellchat/library"
 	"github.com/cellchat/cellchat/transcript"
 )
 
@@ -43,12 +44,19 @@ type AuditLog interface {
 	AuditQuery(ctx context.Context, f transcript.AuditFilter) ([]transcript.AuditEntry, error)
 }
 
+// LibraryStore keeps the answer library's entries and counts their use.
+type LibraryStore interface {
+	library.Store
+	LibraryUse(ctx context.Context) (map[int64]transcript.EntryUse, error)
+}
+
 // Store is everything the console needs; *transcript.Store is one, and a
 // server database for several replicas would be another.
 type Store interface {
 	Accounts
 	Replies
 	AuditLog
+	LibraryStore
 }
 
 // Config configures the console. Zero values mean the defaults.
@@ -99,6 +107,14 @@ type Config struct {
 	// Sources lists the documents the bot answers from and reloads them
 	// (the Sources page); nil: the page lists none and cannot reload.
 	Sources Sources
+	// Library is the answer library being served (the Library pages);
+	// nil: entries can be written and published but are not served.
+	Library Library
+	// LibraryLimits bound an entry's size (zero fields: the defaults).
+	LibraryLimits library.Limits
+	// LibraryTwoPerson: an entry is published only by a clinician other
+	// than the one who last saved it.
+	LibraryTwoPerson bool
 }
 
 func (c Config) withDefaults() Config {
