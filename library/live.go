@@ -50,9 +50,14 @@ func (l *Live) Matcher() *Matcher { return l.m.Load() }
 // Generation counts the Sets.
 func (l *Live) Generation() uint64 { return l.gen.Load() }
 
-// Lookup implements chat.Library.
+// Lookup implements chat.Library. A follow-up is matched only with the
+// topic it carries: "How is it treated?" after "What is CRS?" must not find
+// an entry on how GVHD is treated.
 func (l *Live) Lookup(question, context string) (chat.LibraryAnswer, bool) {
-	mt, ok := l.m.Load().Find(question, context)
+	if context == "" {
+		context = question
+	}
+	mt, ok := l.m.Load().Find(context)
 	if !ok {
 		return chat.LibraryAnswer{}, false
 	}

@@ -14,6 +14,10 @@ import (
 // questions on a neighbouring subject of the same entries below.
 const DefaultThreshold = 0.6
 
+// formMismatch scales the score of a text asking in another form ("How is
+// CRS treated?" against "What is CRS?"): the same words, another question.
+const formMismatch = 0.8
+
 // Matcher finds the published entry a question asks for. It is built once
 // from a set of entries and is then read-only, safe for concurrent use.
 type Matcher struct {
@@ -26,6 +30,7 @@ type Matcher struct {
 
 // matchText is one question or variant of an entry, as stems.
 type matchText struct {
+	form  string // words.QuestionForm
 	entry int
 	nth   int // 0: the question, i: variant i
 	stems []string
@@ -55,7 +60,7 @@ func NewMatcher(entries []Entry, threshold float64) *Matcher {
 		seen := map[string]bool{}
 		for nth, t := range e.Texts() {
 			st := matchStems(t)
-			m.texts = append(m.texts, matchText{entry: len(m.entries) - 1, nth: nth, stems: st})
+			m.texts = append(m.texts, matchText{entry: len(m.entries) - 1, nth: nth, stems: st, form: words.QuestionForm(t)})
 			for _, s := range st {
 				if !seen[s] {
 					seen[s] = true
@@ -68,7 +73,7 @@ func NewMatcher(entries []Entry, threshold float64) *Matcher {
 	// library) tells entries apart less than one only a few have.
 	n := float64(len(m.entries))
 	for s, d := range df {
-		m.weight[s] = 1 + math.Log((1+n)/(1+float64(d)))
+		m.weight[s] = math.Log(1 + n/float64(d))
 	}
 	for i := range m.texts {
 		t := &m.texts[i]
@@ -86,21 +91,13 @@ func (m *Matcher) Len() int { return len(m.entries) }
 // Threshold is the score a match needs.
 func (m *Matcher) Threshold() float64 { return m.threshold }
 
-// Best returns the entry whose question or variant is most like any of the
-// texts (a question, and for a follow-up the question with the topic it
-// carries), whatever the score; ok is false when none shares a word.
-func (m *Matcher) Best(texts ...string) (best Match, ok bool) {
-	for _, text := range texts {
-		if mt, found := m.best(text); found && mt.Score > best.Score {
-			best, ok = mt, true
-		}
-	}
-	return best, ok
-}
+// Best returns the entry whose question or variant is most like text,
+// whatever the score; ok is false when none shares a word with it.
+func (m *Matcher) Best(text string) (Match, bool) { return m.best(text) }
 
-// Find returns the best match of the texts at or above the threshold.
-func (m *Matcher) Find(texts ...string) (Match, bool) {
-	mt, ok := m.Best(texts...)
+// Find returns the best match of text at or above the threshold.
+func (m *Matcher) Find(text string) (Match, bool) {
+	mt, ok := m.best(text)
 	if !ok || mt.Score < m.threshold {
 		return Match{}, false
 	}
@@ -111,6 +108,7 @@ func (m *Matcher) Find(texts ...string) (Match, bool) {
 // both have over the weight of the stems either has.
 func (m *Matcher) best(q string) (Match, bool) {
 	stems := matchStems(q)
+	form := words.QuestionForm(q)
 	var qTotal float64
 	for _, s := range stems {
 		qTotal += m.weightOf(s)
@@ -124,6 +122,9 @@ func (m *Matcher) best(q string) (Match, bool) {
 	bestI, bestScore := int32(-1), 0.0
 	for i, w := range shared {
 		score := w / (qTotal + m.texts[i].total - w)
+		if t := m.texts[i]; form != "" && t.form != "" && form != t.form {
+			score *= formMismatch
+		}
 		if score > bestScore || (score == bestScore && i < bestI) {
 			bestI, bestScore = i, score
 		}
@@ -141,15 +142,20 @@ func (m *Matcher) weightOf(s string) float64 {
 	if w, ok := m.weight[s]; ok {
 		return w
 	}
-	return 1 + math.Log(1+float64(len(m.entries)))
+	return math.Log(1 + float64(len(m.entries)))
 }
 
 // matchStems are the content stems of a question, each once, in order,
-// question furniture ("tell", "explain") aside: what it is about.
+// question furniture ("tell", "explain") aside, and its form ("?how"),
+// which the stop list drops but which tells "What is CRS?" from "How is
+// CRS treated?".
 func matchStems(text string) []string {
 	var out []string
+	if f := words.QuestionForm(text); f != "" {
+		out = append(out, "?"+f)
+	}
 	for _, t := range words.Tokens(words.Normalize(text)) {
-		if !words.IsStop(t.Word) && !words.IsFurniture(t.Word) && !slices.Contains(out, t.Stem) {
+		if !words.IsStop(t.Word) && !words.IsFurniture(t.Word) && !words.IsQuestionWord(t.Word) && !slices.Contains(out, t.Stem) {
 			out = append(out, t.Stem)
 		}
 	}

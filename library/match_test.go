@@ -45,14 +45,23 @@ func TestMatcherFindsParaphrasesNotNeighbours(t *testing.T) {
 	}
 }
 
-func TestMatcherUsesFollowUpContext(t *testing.T) {
-	m := NewMatcher([]Entry{published(1, "How is GVHD treated?"), published(2, "What is GVHD?")}, 0)
-	if mt, ok := m.Find("how is it treated?"); ok {
-		t.Fatalf("a follow-up on its own matched entry %d", mt.Entry.ID)
+func TestLiveMatchesFollowUpsWithTheirContext(t *testing.T) {
+	l := NewLive()
+	entries := []Entry{published(1, "How is GVHD treated?"), published(2, "What is GVHD?"), published(3, "What is CRS?")}
+	p := Passages{}
+	for _, e := range entries {
+		p[e.Citations[0].ChunkID] = e.Citations[0]
 	}
-	mt, ok := m.Find("how is it treated?", "how is it treated gvhd")
-	if !ok || mt.Entry.ID != 1 {
-		t.Fatalf("with the conversation's topic: entry %d, %v", mt.Entry.ID, ok)
+	l.Set(entries, p, 0)
+	a, ok := l.Lookup("how is it treated?", "how is it treated? gvhd")
+	if !ok || a.Reviewed.Entry != 1 {
+		t.Fatalf("after a question on GVHD: entry %d, %v", a.Reviewed.Entry, ok)
+	}
+	if a, ok := l.Lookup("how is it treated?", "how is it treated? crs cytokine"); ok {
+		t.Fatalf("after a question on CRS, the follow-up got entry %d", a.Reviewed.Entry)
+	}
+	if a, ok := l.Lookup("What is CRS?", ""); !ok || a.Reviewed.Entry != 3 {
+		t.Fatalf("no context: entry %d, %v", a.Reviewed.Entry, ok)
 	}
 }
 
