@@ -3,6 +3,7 @@ package library
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/cellchat/cellchat/internal/words"
 )
@@ -26,6 +27,14 @@ type Matcher struct {
 	postings  map[string][]int32 // stem -> indexes into texts
 	weight    map[string]float64 // stem -> inverse document frequency over entries
 	threshold float64
+	scratch   sync.Pool // *scratch sized to texts: a match allocates nothing per text
+}
+
+// scratch is one match's running sums of shared weight, by text, and the
+// texts it touched (to clear them after).
+type scratch struct {
+	shared  []float64
+	touched []int32
 }
 
 // matchText is one question or variant of an entry, as stems.
@@ -75,6 +84,7 @@ func NewMatcher(entries []Entry, threshold float64) *Matcher {
 	for s, d := range df {
 		m.weight[s] = math.Log(1 + n/float64(d))
 	}
+	m.scratch.New = func() any { return &scratch{shared: make([]float64, len(m.texts))} }
 	for i := range m.texts {
 		t := &m.texts[i]
 		for _, s := range t.stems {
@@ -113,22 +123,30 @@ func (m *Matcher) best(q string) (Match, bool) {
 	for _, s := range stems {
 		qTotal += m.weightOf(s)
 	}
-	shared := map[int32]float64{}
+	sc := m.scratch.Get().(*scratch)
+	defer m.scratch.Put(sc)
 	for _, s := range stems {
 		for _, i := range m.postings[s] {
-			shared[i] += m.weight[s]
+			if sc.shared[i] == 0 {
+				sc.touched = append(sc.touched, i)
+			}
+			sc.shared[i] += m.weight[s]
 		}
 	}
 	bestI, bestScore := int32(-1), 0.0
-	for i, w := range shared {
-		score := w / (qTotal + m.texts[i].total - w)
-		if t := m.texts[i]; form != "" && t.form != "" && form != t.form {
+	for _, i := range sc.touched {
+		w := sc.shared[i]
+		sc.shared[i] = 0
+		t := m.texts[i]
+		score := w / (qTotal + t.total - w)
+		if form != "" && t.form != "" && form != t.form {
 			score *= formMismatch
 		}
 		if score > bestScore || (score == bestScore && i < bestI) {
 			bestI, bestScore = i, score
 		}
 	}
+	sc.touched = sc.touched[:0]
 	if bestI < 0 {
 		return Match{}, false
 	}
