@@ -48,3 +48,27 @@ func TestReviewedFieldOnTheWire(t *testing.T) {
 		t.Fatalf("/api/ask engine answer carries reviewed: %s", body)
 	}
 }
+
+// TestWidgetShowsReviewedLine: the widget marks a library answer with
+// "Reviewed by your care team on DATE", shows markup in it as text, and
+// marks no other answer.
+func TestWidgetShowsReviewedLine(t *testing.T) {
+	ctx := newBrowser(t)
+	ts := newTestServer(t, nil)
+	openWidget(t, ctx, ts.URL+"/")
+	askAndWait(t, ctx, "A reviewed answer, please", 1)
+	last := `[...` + shadow + `.querySelectorAll('.msg.bot')].pop()`
+	if got := eval[string](t, ctx, last+`.querySelector('.reviewed')?.textContent || ''`); !strings.Contains(got, "Reviewed by your care team on 2026-11-30") {
+		t.Fatalf("reviewed line %q", got)
+	}
+	if n := eval[int](t, ctx, last+`.querySelectorAll('b').length`); n != 0 {
+		t.Errorf("markup in a library answer became %d element(s)", n)
+	}
+	if got := eval[string](t, ctx, last+`.querySelector('.text').textContent`); !strings.Contains(got, "<b>to attack cancer</b>") {
+		t.Errorf("text shown %q, want the markup as text", got)
+	}
+	askAndWait(t, ctx, "What is CAR-T therapy?", 2)
+	if n := eval[int](t, ctx, last+`.querySelectorAll('.reviewed').length`); n != 0 {
+		t.Errorf("an engine answer shows %d reviewed line(s)", n)
+	}
+}
