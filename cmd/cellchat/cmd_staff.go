@@ -52,12 +52,18 @@ func runStaff(ctx context.Context, c *cli, args []string) error {
 	fs := newFlagSet(c, "staff "+action, argsUsage)
 	p := addPathFlags(fs)
 	var role string
-	if action == "add" || action == "role" {
+	switch action {
+	case "add":
 		fs.StringVar(&role, "role", transcript.DefaultRole, "the account's role: reviewer, clinician or admin")
+	case "role":
+		fs.StringVar(&role, "role", "", "the account's new role: reviewer, clinician or admin")
 	}
 	pos, err := parseFlags(fs, c, args[1:])
 	if err != nil {
 		return err
+	}
+	if action == "role" && role == "" {
+		return &exitError{code: 2, err: errors.New("staff role: give the new role with --role reviewer, clinician or admin")}
 	}
 	if role != "" {
 		if err := transcript.CheckRole(role); err != nil {
