@@ -9,8 +9,10 @@ import "strconv"
 // package's matcher is one; chat knows nothing of how entries are stored.
 type Library interface {
 	// Lookup returns the reviewed answer for a question, if there is one.
-	// context is the question with the topic words a follow-up carries
-	// from the conversation (the question itself when it stands alone).
+	// context is what the question asks in its conversation: the question
+	// as searched, with the topic words a follow-up carries from the
+	// conversation ("how is it treated? GVHD"); match on it, not on the
+	// question alone.
 	Lookup(question, context string) (LibraryAnswer, bool)
 	// Generation changes whenever what Lookup answers may change (an
 	// entry published or retired), so a cached reply is not reused across it.
