@@ -331,3 +331,39 @@ func reviewedOf(entry sql.NullInt64, date string) *chat.Reviewed {
 	}
 	return &chat.Reviewed{By: library.ReviewedBy, Date: date, Entry: entry.Int64}
 }
+
+// SimilarQuestions returns logged questions whose retrieval found one of
+// the passages chunkIDs names: other wordings of what an entry answers,
+// for its variants. Only the newest scan turns are looked at, so the
+// console's editor stays quick on a large log; at most limit questions,
+// each once, newest first.
+func (s *Store) SimilarQuestions(ctx context.Context, chunkIDs []string, scan, limit int) (_ []string, err error) {
+	if len(chunkIDs) == 0 || scan <= 0 || limit <= 0 {
+		return nil, nil
+	}
+	ctx, done := s.consoleRead(ctx)
+	defer func() { err = done(err) }()
+	ids, err := json.Marshal(chunkIDs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.rdb.QueryContext(ctx, `WITH wanted AS (SELECT id FROM passages WHERE chunk_id IN (SELECT value FROM json_each(?))),
+		recent AS (SELECT rowid, question, retrieved_refs FROM turns ORDER BY rowid DESC LIMIT ?)
+		SELECT r.question, MAX(r.rowid) AS newest FROM recent r, json_each(r.retrieved_refs) j
+		WHERE json_extract(j.value, '$[5]') IN (SELECT id FROM wanted)
+		GROUP BY r.question ORDER BY newest DESC LIMIT ?`, string(ids), scan, limit)
+	if err != nil {
+		return nil, fmt.Errorf("similar questions: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var q string
+		var newest int64
+		if err := rows.Scan(&q, &newest); err != nil {
+			return nil, fmt.Errorf("similar questions: %w", err)
+		}
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}

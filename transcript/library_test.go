@@ -229,3 +229,28 @@ func TestRolesAndOldAccountsStayAdmins(t *testing.T) {
 }
 
 func fmtList(s []string) string { return fmt.Sprint(s) }
+
+func TestSimilarQuestions(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	for i, q := range []string{"What is CAR-T?", "car t what is it", "What is CAR-T?", "How much does parking cost?"} {
+		r := testRecord("sim", i)
+		r.Question = q
+		if i == 3 {
+			r.Reply.Retrieved = r.Reply.Retrieved[1:] // only nmdp-3
+		}
+		if err := s.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.SimilarQuestions(ctx, []string{"asgct-1"}, 100, 10)
+	if err != nil || fmtList(got) != "[What is CAR-T? car t what is it]" {
+		t.Fatalf("similar: %v, %v", got, err)
+	}
+	if got, _ := s.SimilarQuestions(ctx, []string{"asgct-1"}, 1, 10); len(got) != 0 {
+		t.Fatalf("scanning the newest turn only: %v", got)
+	}
+	if got, _ := s.SimilarQuestions(ctx, []string{"nmdp-3"}, 100, 1); fmtList(got) != "[How much does parking cost?]" {
+		t.Fatalf("limit 1: %v", got)
+	}
+}

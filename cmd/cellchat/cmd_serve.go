@@ -113,6 +113,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	lf := addLLMFlags(fs)
 	libf := addLibraryFlags(fs, true)
 	fs.BoolVar(&sf.staff.LibraryTwoPerson, "library-two-person", false, "a library entry is published only by a clinician other than the one who last saved it")
+	fs.IntVar(&sf.staff.LibrarySimilarScan, "library-similar-scan", staff.DefaultLibrarySimilarScan, "newest logged replies the library editor looks through for similar questions to offer as variants")
 	rest, err := parseFlags(fs, c, args)
 	if err != nil {
 		return err

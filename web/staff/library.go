@@ -38,6 +38,10 @@ type Library interface {
 // pick from, few enough to read.
 const maxSearchResults = 10
 
+// maxSimilar is how many similar logged questions the editor offers as
+// variants: a screenful to tick through.
+const maxSimilar = 20
+
 // entryForm is the editor's form: what the clinician typed, kept as typed
 // so a refused save loses nothing.
 type entryForm struct {
@@ -48,6 +52,7 @@ type entryForm struct {
 	Answer    string
 	Citations string // one chunk id per line: the first is [1], the next [2], ...
 	Own       bool
+	Picked    []string // similar logged questions ticked as variants
 }
 
 func formOf(e library.Entry) entryForm {
@@ -63,8 +68,8 @@ func formOf(e library.Entry) entryForm {
 // entry is the form as an entry: citations numbered by line.
 func (f entryForm) entry() library.Entry {
 	e := library.Entry{ID: f.ID, Version: f.Version, Question: strings.TrimSpace(f.Question), Answer: strings.TrimSpace(f.Answer), Own: f.Own}
-	for _, v := range strings.Split(f.Variants, "\n") {
-		if v = strings.TrimSpace(v); v != "" {
+	for _, v := range append(strings.Split(f.Variants, "\n"), f.Picked...) {
+		if v = strings.TrimSpace(v); v != "" && v != e.Question && !slices.Contains(e.Variants, v) {
 			e.Variants = append(e.Variants, v)
 		}
 	}
@@ -78,7 +83,7 @@ func (f entryForm) entry() library.Entry {
 
 func readEntryForm(r *http.Request) entryForm {
 	f := entryForm{Question: r.PostFormValue("question"), Variants: r.PostFormValue("variants"), Answer: r.PostFormValue("answer"),
-		Citations: r.PostFormValue("citations"), Own: r.PostFormValue("own") == "on"}
+		Citations: r.PostFormValue("citations"), Own: r.PostFormValue("own") == "on", Picked: r.PostForm["pick"]}
 	f.ID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
 	f.Version, _ = strconv.Atoi(r.PostFormValue("version"))
 	return f
@@ -98,6 +103,7 @@ type editorData struct {
 	Passages  []chat.Citation // the reply's passages, to cite
 	Search    string
 	Found     []chat.Citation
+	Similar   []string // logged questions whose retrieval found the cited passages
 	CanEdit   bool
 	TwoPerson bool
 	Notice    string
@@ -162,6 +168,10 @@ func (c *console) handleNewEntry() http.Handler {
 			}
 			d.Form = formOf(e)
 			d.Passages = replyPassages(d.From.Reply, c.passages())
+			if d.Similar, err = c.similar(r, e); err != nil {
+				c.readFailed(w, r, true, "staff library", err)
+				return
+			}
 		}
 		c.render(w, r, http.StatusOK, "library_entry.html", d)
 	})
@@ -308,9 +318,33 @@ func (c *console) entryEditor(r *http.Request, e library.Entry, f entryForm) (ed
 		return d, err
 	}
 	use, err := c.store.LibraryUse(r.Context())
+	if err != nil {
+		return d, err
+	}
 	d.Use = use[e.ID]
 	d.Passages = e.Citations
+	d.Similar, err = c.similar(r, e)
 	return d, err
+}
+
+// similar lists logged questions whose retrieval found a passage e cites,
+// but its own question and variants.
+func (c *console) similar(r *http.Request, e library.Entry) ([]string, error) {
+	var ids []string
+	for _, ct := range e.Citations {
+		ids = append(ids, ct.ChunkID)
+	}
+	qs, err := c.store.SimilarQuestions(r.Context(), ids, c.cfg.LibrarySimilarScan, maxSimilar+len(e.Variants)+1)
+	if err != nil {
+		return nil, err
+	}
+	out := qs[:0]
+	for _, q := range qs {
+		if q != e.Question && !slices.Contains(e.Variants, q) && len(out) < maxSimilar {
+			out = append(out, q)
+		}
+	}
+	return out, nil
 }
 
 func (c *console) canEdit(r *http.Request) bool {

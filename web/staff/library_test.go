@@ -107,6 +107,9 @@ func TestLibraryEntryFromAReplyToPublishedAndRetired(t *testing.T) {
 		!strings.Contains(page, "asgct-basics-3f2a") || !strings.Contains(page, `id="found"`) || !strings.Contains(page, "asgct-basics-9c1d") {
 		t.Fatalf("editor from a reply (%d):\n%s", resp.StatusCode, page)
 	}
+	if !strings.Contains(page, `id="similar"`) || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt; is &lt;b&gt;CAR-T&lt;/b&gt; safe?") {
+		t.Fatalf("the editor does not offer the similar logged question, escaped:\n%s", page)
+	}
 	// Markers must match the citations, chunks must exist, sizes hold: all refused, all listed, the text kept.
 	bad := editForm(csrfAnn, 0, "What is CAR-T?", "<script>x</script> It uses your own T cells [1] [3].", "asgct-basics-3f2a\nno-such-chunk")
 	resp, page = f.post(t, ann, "/staff/library", bad)
@@ -120,11 +123,12 @@ func TestLibraryEntryFromAReplyToPublishedAndRetired(t *testing.T) {
 		t.Fatalf("refused save: %d", resp.StatusCode)
 	}
 	good := editForm(csrfAnn, 0, "What is CAR-T?", "It uses your own T cells [1]; too many cytokines can cause a fever [2].", "asgct-basics-3f2a\nasgct-basics-9c1d")
+	good["pick"] = []string{xssQuestion}
 	if resp, page := f.post(t, ann, "/staff/library", good); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/staff/library/1?saved=1" {
 		t.Fatalf("save: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), page)
 	}
 	e, err := f.store.Entry(ctx, 1)
-	if err != nil || e.Status != library.StatusDraft || len(e.Variants) != 2 || e.Citations[1].Passage != fakePassages["asgct-basics-9c1d"].Passage {
+	if err != nil || e.Status != library.StatusDraft || len(e.Variants) != 3 || e.Variants[2] != xssQuestion || e.Citations[1].Passage != fakePassages["asgct-basics-9c1d"].Passage {
 		t.Fatalf("saved: %+v, %v", e, err)
 	}
 

@@ -48,6 +48,7 @@ type AuditLog interface {
 type LibraryStore interface {
 	library.Store
 	LibraryUse(ctx context.Context) (map[int64]transcript.EntryUse, error)
+	SimilarQuestions(ctx context.Context, chunkIDs []string, scan, limit int) ([]string, error)
 }
 
 // Store is everything the console needs; *transcript.Store is one, and a
@@ -115,7 +116,15 @@ type Config struct {
 	// LibraryTwoPerson: an entry is published only by a clinician other
 	// than the one who last saved it.
 	LibraryTwoPerson bool
+	// LibrarySimilarScan is how many of the newest logged replies the
+	// editor looks through for similar questions; default
+	// DefaultLibrarySimilarScan.
+	LibrarySimilarScan int
 }
+
+// DefaultLibrarySimilarScan keeps the editor's look for similar questions
+// to a few tens of milliseconds on a large log.
+const DefaultLibrarySimilarScan = 20_000
 
 func (c Config) withDefaults() Config {
 	if c.SessionTTL <= 0 {
@@ -144,6 +153,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LowConfidence <= 0 {
 		c.LowConfidence = lowConfidenceDefault(c.MinConfidence)
+	}
+	if c.LibrarySimilarScan <= 0 {
+		c.LibrarySimilarScan = DefaultLibrarySimilarScan
 	}
 	if c.ExportLimit <= 0 {
 		c.ExportLimit = 100_000
