@@ -59,12 +59,8 @@ func (s *Store) SaveEntry(ctx context.Context, e library.Entry, actor string) (l
 			}
 			e.Created, e.Author = cur.Created, actor
 		}
-		e.Version++
-		if err := insertVersion(ctx, tx, e, actor); err != nil {
-			return err
-		}
 		out = e
-		return auditTx(ctx, tx, actor, action, entryRef(e))
+		return saveVersion(ctx, tx, &out, actor, action)
 	})
 	return out, err
 }
@@ -90,12 +86,8 @@ func (s *Store) SetStatus(ctx context.Context, id int64, version int, status, ac
 		if status == library.StatusPublished {
 			e.Approver, e.Approved, e.CorpusVersion = actor, now, corpusVersion
 		}
-		e.Version++
-		if err := insertVersion(ctx, tx, e, actor); err != nil {
-			return err
-		}
 		out = e
-		return auditTx(ctx, tx, actor, action, entryRef(e))
+		return saveVersion(ctx, tx, &out, actor, action)
 	})
 	return out, err
 }
@@ -243,6 +235,15 @@ func conflict(cur library.Entry) error {
 	return &library.Error{Code: library.CodeConflict, Current: &cur,
 		Message: fmt.Sprintf("entry %d was saved by %s as version %d meanwhile; your change was not saved (compare with that version and save again)",
 			cur.ID, cur.Author, cur.Version)}
+}
+
+// saveVersion stores e as the next version of its entry, with its audit row.
+func saveVersion(ctx context.Context, tx *sql.Tx, e *library.Entry, actor, action string) error {
+	e.Version++
+	if err := insertVersion(ctx, tx, *e, actor); err != nil {
+		return err
+	}
+	return auditTx(ctx, tx, actor, action, entryRef(*e))
 }
 
 func insertVersion(ctx context.Context, tx *sql.Tx, e library.Entry, actor string) error {

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/cellchat/cellchat/internal/browsertest"
 	"github.com/cellchat/cellchat/transcript"
 )
@@ -35,40 +33,8 @@ func TestLibraryAnswerEndToEnd(t *testing.T) {
 	ctx := browsertest.Start(t, 1280, 900)
 	base := "http://" + srv.addr
 	const shadow = `document.querySelector('#cellchat-widget').shadowRoot`
-	navigate := func(url string) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, chromedp.Navigate(url)); err != nil {
-			t.Fatalf("open %s: %v", url, err)
-		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(tctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("eval %s: %v", expr, err)
-		}
-		return v
-	}
-	// wait polls expr until it is true, across the page loads a form
-	// submission makes (an evaluation during one fails and is tried again).
-	wait := func(what, expr string) {
-		t.Helper()
-		var err error
-		for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-			tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			var ok bool
-			ok, err = chromedp.Run(tctx, chromedp.Evaluate[bool](expr))
-			cancel()
-			if ok {
-				return
-			}
-		}
-		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
-	}
+	pg := browserPage{t: t, ctx: ctx}
+	eval, wait, navigate := pg.eval, pg.wait, pg.navigate
 	// act runs a script on a console page (clicks a link or a submit
 	// button), then waits for the page it leads to.
 	act := func(what, script, until string) {
@@ -147,4 +113,6 @@ func TestLibraryAnswerEndToEnd(t *testing.T) {
 	}
 }
 
-func jsQuote(s string) string { return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'" }
+func jsQuote(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}
