@@ -171,7 +171,7 @@ var routes = []struct {
 	{"POST", "/staff/sources/reload", false},
 	{"GET", "/staff/library", false},
 	{"GET", "/staff/library/new?conversation=conv-a&answer=ans-1", false},
-	{"GET", "/staff/library/1", false},
+	{"GET", "/staff/library/nothing", false},
 	{"POST", "/staff/library", false},
 	{"POST", "/staff/library/1", false},
 	{"POST", "/staff/library/1/status", false},
