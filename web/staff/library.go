@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -84,7 +85,7 @@ func (f entryForm) entry() library.Entry {
 func readEntryForm(r *http.Request) entryForm {
 	f := entryForm{Question: r.PostFormValue("question"), Variants: r.PostFormValue("variants"), Answer: r.PostFormValue("answer"),
 		Citations: r.PostFormValue("citations"), Own: r.PostFormValue("own") == "on", Picked: r.PostForm["pick"]}
-	f.ID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
+	f.ID, _ = strconv.ParseInt(cmp.Or(r.PathValue("id"), r.PostFormValue("id")), 10, 64)
 	f.Version, _ = strconv.Atoi(r.PostFormValue("version"))
 	return f
 }
@@ -147,27 +148,21 @@ func (c *console) handleNewEntry() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		d := c.editor(r, entryForm{})
-		if conv, answer := q.Get("conversation"), q.Get("answer"); conv != "" && answer != "" {
-			turns, err := c.store.Conversation(r.Context(), conv)
-			if err != nil && !errors.Is(err, transcript.ErrNotFound) {
-				c.readFailed(w, r, true, "staff library", err)
-				return
-			}
-			for i := range turns {
-				if turns[i].AnswerID == answer {
-					d.From = &turns[i]
-				}
-			}
-			if d.From == nil {
+		if q.Get("conversation") != "" || q.Get("answer") != "" {
+			from, err := c.fromReply(r, q.Get("conversation"), q.Get("answer"))
+			if errors.Is(err, transcript.ErrNotFound) {
 				c.renderError(w, r, http.StatusNotFound, "No such reply (it may have been deleted by the retention setting).")
 				return
 			}
-			e := library.Entry{Question: d.From.Question, Answer: d.From.Reply.Text, Citations: d.From.Reply.Citations}
-			if rv := d.From.Reviews; q.Get("mode") == "correct" && len(rv) > 0 && rv[len(rv)-1].Corrected != "" {
+			if err != nil {
+				c.readFailed(w, r, true, "staff library", err)
+				return
+			}
+			e := library.Entry{Question: from.Question, Answer: from.Reply.Text, Citations: from.Reply.Citations}
+			if rv := from.Reviews; q.Get("mode") == "correct" && len(rv) > 0 && rv[len(rv)-1].Corrected != "" {
 				e.Answer = rv[len(rv)-1].Corrected
 			}
-			d.Form = formOf(e)
-			d.Passages = replyPassages(d.From.Reply, c.passages())
+			d.Form, d.From, d.Passages = formOf(e), from, replyPassages(from.Reply, c.passages())
 			if d.Similar, err = c.similar(r, e); err != nil {
 				c.readFailed(w, r, true, "staff library", err)
 				return
@@ -229,10 +224,36 @@ func (c *console) handleSaveEntry() http.Handler {
 	})
 }
 
+// fromReply is the logged reply an entry is made from; ErrNotFound when
+// there is no such reply.
+func (c *console) fromReply(r *http.Request, conversation, answer string) (*transcript.TurnDetail, error) {
+	turns, err := c.store.Conversation(r.Context(), conversation)
+	if err != nil {
+		return nil, err
+	}
+	for i := range turns {
+		if turns[i].AnswerID == answer {
+			return &turns[i], nil
+		}
+	}
+	return nil, transcript.ErrNotFound
+}
+
+// handleEditorSearch searches the passages from the editor and shows it
+// again as typed, saving nothing.
+func (c *console) handleEditorSearch() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.refuseEntry(w, r, http.StatusOK, readEntryForm(r), nil, nil)
+	})
+}
+
 // refuseEntry shows the editor again with what was typed and why it was
 // not saved.
 func (c *console) refuseEntry(w http.ResponseWriter, r *http.Request, status int, f entryForm, problems []string, newer *library.Entry) {
 	d := c.editor(r, f)
+	if from, err := c.fromReply(r, r.PostFormValue("from_conversation"), r.PostFormValue("from_answer")); err == nil {
+		d.From, d.Passages = from, replyPassages(from.Reply, c.passages())
+	}
 	if f.ID != 0 {
 		if e, err := c.store.Entry(r.Context(), f.ID); err == nil {
 			if ed, err := c.entryEditor(r, e, f); err == nil {
@@ -302,7 +323,7 @@ func (c *console) entryFailed(w http.ResponseWriter, r *http.Request, err error)
 // editor is the editor page for f, with a passage search when asked.
 func (c *console) editor(r *http.Request, f entryForm) editorData {
 	d := editorData{pageData: c.page(r, "Library entry", "library"), Form: f, CanEdit: c.canEdit(r), TwoPerson: c.cfg.LibraryTwoPerson}
-	if d.Search = strings.TrimSpace(r.URL.Query().Get("q")); d.Search != "" {
+	if d.Search = strings.TrimSpace(cmp.Or(r.URL.Query().Get("q"), r.PostFormValue("q"))); d.Search != "" {
 		d.Found = searchPassages(c.passages(), d.Search, maxSearchResults)
 	}
 	return d

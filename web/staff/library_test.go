@@ -110,6 +110,17 @@ func TestLibraryEntryFromAReplyToPublishedAndRetired(t *testing.T) {
 	if !strings.Contains(page, `id="similar"`) || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt; is &lt;b&gt;CAR-T&lt;/b&gt; safe?") {
 		t.Fatalf("the editor does not offer the similar logged question, escaped:\n%s", page)
 	}
+	// A passage search from the editor keeps what was typed and saves nothing.
+	typed := editForm(csrfAnn, 0, "What is CAR-T?", "Half-written answer about fever [1]", "asgct-basics-3f2a")
+	typed["q"], typed["from_conversation"], typed["from_answer"] = []string{"cytokines"}, []string{"conv-a"}, []string{"ans-1"}
+	resp, page = f.post(t, ann, "/staff/library/search", typed)
+	if resp.StatusCode != 200 || !strings.Contains(page, "Half-written answer about fever [1]") || !strings.Contains(page, `id="found"`) ||
+		!strings.Contains(page, "asgct-basics-9c1d") || !strings.Contains(page, "From the logged reply") {
+		t.Fatalf("search from the editor (%d):\n%s", resp.StatusCode, page)
+	}
+	if entries, _ := f.store.Entries(ctx); len(entries) != 0 {
+		t.Fatal("a search saved an entry")
+	}
 	// Markers must match the citations, chunks must exist, sizes hold: all refused, all listed, the text kept.
 	bad := editForm(csrfAnn, 0, "What is CAR-T?", "<script>x</script> It uses your own T cells [1] [3].", "asgct-basics-3f2a\nno-such-chunk")
 	resp, page = f.post(t, ann, "/staff/library", bad)

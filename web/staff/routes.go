@@ -24,6 +24,7 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /staff/library", page(c.handleLibrary()))
 	mux.Handle("GET /staff/library/new", page(c.handleNewEntry()))
 	mux.Handle("POST /staff/library", clinician(c.handleSaveEntry()))
+	mux.Handle("POST /staff/library/search", clinician(c.handleEditorSearch()))
 	mux.Handle("GET /staff/library/{id}", page(c.handleEntry()))
 	mux.Handle("POST /staff/library/{id}", clinician(c.handleSaveEntry()))
 	mux.Handle("POST /staff/library/{id}/status", clinician(c.handleEntryStatus()))

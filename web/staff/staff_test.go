@@ -173,6 +173,7 @@ var routes = []struct {
 	{"GET", "/staff/library/new?conversation=conv-a&answer=ans-1", false},
 	{"GET", "/staff/library/nothing", false},
 	{"POST", "/staff/library", false},
+	{"POST", "/staff/library/search", false},
 	{"POST", "/staff/library/1", false},
 	{"POST", "/staff/library/1/status", false},
 	{"GET", "/staff/unknown/page", false},
