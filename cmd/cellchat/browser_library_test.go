@@ -81,7 +81,7 @@ func TestLibraryAnswerEndToEnd(t *testing.T) {
 		t.Fatal("the editor does not hold the reply's citations")
 	}
 	act("save the correction", `document.querySelector('textarea[name=answer]').value = `+jsQuote(corrected)+
-		`; document.querySelector('textarea[name=citations]').value = `+jsQuote(cited)+`; document.querySelector('#editor button[type=submit]').click()`,
+		`; document.querySelector('textarea[name=citations]').value = `+jsQuote(cited)+`; document.querySelector('#save').click()`,
 		`!!document.querySelector('#publish')`)
 	act("publish", `document.querySelector('#publish').click()`, `!!document.querySelector('#retire')`)
 	entryURL := eval(`location.pathname`)
