@@ -24,6 +24,7 @@ const (
 	askWhere          // "Where do the cells come from?"
 	askWho            // "Whose cells are used?", "Who gives the cells?"
 	askTreat          // "How is that treated?", "What is the treatment for CRS?"
+	askScope          // "Does it work on every cancer or only some?", "Is it only for adults?"
 )
 
 var (
@@ -35,6 +36,9 @@ var (
 	whereQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?where\b`)
 	whoQuestion   = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:who|whose|whom)\b`)
 	treatQuestion = regexp.MustCompile(`(?i)\b(?:how (?:is|are|do|does|can|will|would) (?:\S+ ){0,4}(?:treated|treat|managed|manage|handled|handle)|(?:what|which) (?:is|are) the treatments? (?:for|of)|how (?:to |they |do they )?treat)\b`)
+	// A yes/no question on how far something reaches: for whom, for which
+	// illnesses. "evry" is typed often enough to count.
+	scopeQuestion = regexp.MustCompile(`(?i)\b(?:every|evry|everyone|evryone|everybody|all (?:types|kinds|cancers|patients|people)|only (?:some|certain|for|in|on|used|available|given|offered|approved|babies|children|adults|blood)|or (?:only|just) (?:some|certain|a few))\b`)
 	yesNoQuestion = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|may|might|must)\b`)
 )
 
@@ -61,6 +65,8 @@ func askedOf(question string) asked {
 		return askWho
 	case treatQuestion.MatchString(q):
 		return askTreat
+	case yesNoQuestion.MatchString(q) && scopeQuestion.MatchString(q):
+		return askScope
 	case yesNoQuestion.MatchString(q):
 		return askYesNo
 	}
@@ -80,6 +86,9 @@ var (
 	// What is done about it, for "how is it treated": "may require
 	// anti-cytokine therapy", "is managed with", "treated by".
 	treatCue = regexp.MustCompile(`(?i)\b(?:treated (?:with|by)|(?:may|can|will|might) (?:require|need)|managed (?:with|by)|managing|anti-[a-z]+)\b`)
+	// A limit named, for "is it only for ...": "certain types of",
+	// "careful patient selection", "for adults and children from 2 years".
+	scopeCue = regexp.MustCompile(`(?i)\b(?:certain|some|specific|particular|selected|selection|such as|including|only|not all|types of|kinds of|other types|from \d+ years|patients who)\b`)
 	// A person, for "who" and "whose".
 	whoCue = regexp.MustCompile(`(?i)\b(?:donors?|patients?|person(?:'s|’s)?|people|someone|somebody|individual(?:'s|’s)?|own|family|sibling|relatives?|doctors?|specialists?|team|nurses?)\b`)
 	// A sentence that names X only as an example in a list ("risks like
@@ -98,6 +107,7 @@ var (
 // by reading answers to the tuning sets.
 const (
 	askedBonus         = 0.3  // a sentence fitting what was asked (a reason for "why", a number for "how long")
+	pointBonus         = 0.5  // a sentence saying what a yes/no question asks of its subject ("own donor")
 	exampleMention     = 1    // subtracted when "what is X" finds X only as a listed example
 	weakAntecedentCost = 0.15 // when the sentence leaned on is off the question
 	maxAntecedents     = 2    // "It ..." after "They ..." after the sentence that names them
@@ -377,6 +387,7 @@ var askedCue = map[asked]*regexp.Regexp{
 	askWhere:    whereCue,
 	askWho:      whoCue,
 	askTreat:    treatCue,
+	askScope:    scopeCue,
 }
 
 // askedFit is how much a sentence's form fits what the question asks.
@@ -393,7 +404,65 @@ func (e *Engine) askedFit(q *query, c candidate) float64 {
 	if cue, ok := askedCue[q.asked]; ok && cue.MatchString(c.text) {
 		return askedBonus
 	}
+	if len(q.point) > 0 && holdsAll(c.stems, q.point) {
+		return pointBonus
+	}
 	return 0
+}
+
+// holdsAll says whether stems hold each of want. Synonyms do not count: the
+// lexicon's "blood cancer" stands for myeloma in a search, but a sentence
+// on blood cancers does not say whether myeloma is treated.
+func holdsAll(stems map[string]bool, want []string) bool {
+	for _, st := range want {
+		if !stems[st] {
+			return false
+		}
+	}
+	return true
+}
+
+// usedFor matches a yes/no question on what something serves ("can a
+// transplant be used for myeloma?"): group 1 is what, the point.
+var usedFor = regexp.MustCompile(`(?i)\b(?:used|approved|given|offered|done|licensed|available|an option|suitable|a treatment|a cure|any good)\s+(?:for|in|to treat|against|with)\s+(.+?)(?:\s+(?:or|and|if|when|because)\b|[?.,!]|$)`)
+
+// canBe matches "can/could/will X be Y?" whatever X is: group 1 is Y, what
+// it asks of X ("can cytokine release syndrome be life-threatening?").
+var canBe = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:can|could|will|would|might|may|must)\s+(?:\S+\s+){1,5}?(?:be|become|get)\s+(.+?)(?:\s+(?:for|in|on|with|after|before|during|at|from|to|of|if|when|because|or|while)\b|[?.,!]|$)`)
+
+// minPointIDF is the least weight of a word that tells the sentence
+// answering a yes/no question from the others.
+const minPointIDF = 1.0
+
+// yesNoPoint matches a yes/no question about its asker or a pronoun ("can
+// you be your own donor for a transplant?"): group 1 is what it asks of
+// them ("be your own donor"), up to a preposition that adds the frame.
+var yesNoPoint = regexp.MustCompile(`(?i)^(?:and |but |so )?(?:can|could|is|are|do|does|will|would|should|may|might|must)\s+(?:you|i|we|they|he|she|it|my \w+|your \w+|his \w+|her \w+)\s+(.+?)(?:\s+(?:for|in|on|with|after|before|during|at|from|to|of|if|when|because|or|while)\b|[?.,!]|$)`)
+
+// pointOf returns the stems of what a yes/no question asks of its subject,
+// when the sources use them all: a sentence holding them answers it.
+func (e *Engine) pointOf(question string) []string {
+	m := yesNoPoint.FindStringSubmatch(strings.TrimSpace(question))
+	if m == nil {
+		m = usedFor.FindStringSubmatch(question)
+	}
+	if m == nil {
+		m = canBe.FindStringSubmatch(strings.TrimSpace(question))
+	}
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for _, st := range contentStems(m[1]) {
+		if e.rules.aspect[st] || e.stats.idf(st) < minPointIDF {
+			continue // "the new cells": nearly every sentence says "cells"
+		}
+		if !e.stats.known(st) {
+			return nil
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 // namedAsExample says whether the first word of the defined term stands in

@@ -312,6 +312,9 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 			return e.referral(ctx, history, question, v)
 		}
 	}
+	if r, ok, err := e.compare(ctx, question); err != nil || ok {
+		return r, err
+	}
 	q := e.followUp(history, question)
 	if d, ok := e.fromLibrary(question, q); ok {
 		return d, nil
@@ -341,6 +344,11 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 	}
 	if r.Confidence < e.cfg.MinConfidence {
 		return e.decline(r, lowConfidence), nil
+	}
+	if next, ps := e.afterStep(q, question, passages); len(next) > 0 {
+		r.Kind, r.Reason = KindAnswer, "answer.after_step"
+		e.quote(&r, cite(next, ps, 1))
+		return r, nil
 	}
 	picked := e.compose(q, e.candidates(q, passages), passages, e.cfg.MaxSentences)
 	if !q.holdsFocus(picked) {

@@ -205,7 +205,7 @@ func TestAnswerKinds(t *testing.T) {
 		{"What is CAR-T therapy?", KindAnswer, "answer", []string{"chimeric antigen receptor"}, nil},
 		{"what is car t", KindAnswer, "answer", []string{"immunotherapy"}, nil},
 		{"What are the side effects of CAR-T?", KindAnswer, "answer", []string{"cytokine release syndrome"}, nil},
-		{"What is the difference between autologous and allogeneic cell therapy?", KindAnswer, "answer", []string{"own", "donor"}, nil},
+		{"What is the difference between autologous and allogeneic cell therapy?", KindAnswer, "answer.comparison", []string{"own", "donor"}, nil},
 		{"What is allogenic cell therapy?", KindAnswer, "answer", []string{"donor"}, nil},
 		{"What is GVHD?", KindAnswer, "answer", []string{"Graft-versus-host disease"}, nil},
 		{"Hi, what is GVHD?", KindAnswer, "answer", []string{"Graft-versus-host disease"}, nil},

@@ -62,6 +62,9 @@ type query struct {
 	// question points at it ("that"): sentences that share them are about
 	// what it points at.
 	referent map[string]bool
+	// point is what a yes/no question asks of its subject ("own donor" in
+	// "can you be your own donor for a transplant?"), see pointOf.
+	point []string
 }
 
 // Weights of the parts of a query, relative to the question's own words.
@@ -247,6 +250,44 @@ func (q *query) dropFraming(alone bool, asking, term string) {
 	}
 }
 
+// classQuestion matches "Is X (just) a Y?", "Is X another type of Y?":
+// group 1 is X, group 2 Y.
+var classQuestion = regexp.MustCompile(`(?i)^(?:and |so |but )?(?:is|are) (?:an? |the )?(.+?) (?:just |really |basically |simply |actually |like |also )?(?:an?|another|some|a sort of|a kind of|a type of|a form of) (?:(?:type|kind|form|sort) of )?(.+?)[?.! ]*$`)
+
+// classify reads "Is X a Y?" about a term the sources define as asking
+// what X is: the sentence saying what CAR-T is ("a form of immunotherapy")
+// answers whether it is chemotherapy, though it never names chemotherapy.
+// Y counts as little as an aspect word in judging whether the sources
+// cover the question, and still helps choose the sentence. "Is fever a
+// symptom of CRS?" asks about CRS, not fever, and is left alone.
+func (e *Engine) classify(q *query, asking string) {
+	if q.asked != askYesNo {
+		return
+	}
+	m := classQuestion.FindStringSubmatch(strings.TrimSpace(asking))
+	if m == nil || strings.Contains(" "+strings.ToLower(m[2])+" ", " of ") {
+		return
+	}
+	x := contentStems(m[1])
+	defined := false
+	for _, st := range x {
+		if !e.stats.known(st) {
+			return
+		}
+		defined = defined || e.terms[st]
+	}
+	if !defined {
+		return
+	}
+	q.asked, q.define = askDefine, x
+	q.anyOf, q.allOf = nil, nil // it hinges on what X is
+	for _, st := range contentStems(m[2]) {
+		if _, ok := q.focus[st]; ok && !slices.Contains(x, st) {
+			q.focus[st] = q.base[st] * e.rules.aspectWeight
+		}
+	}
+}
+
 // definedTerm returns the term a definition question asks about, and
 // whether it is one.
 func definedTerm(q string) (string, bool) {
@@ -350,7 +391,11 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	// What is asked is in the question, not in the scene around it.
 	asking := msg.question
 	q.asked = askedOf(asking)
+	if q.asked == askYesNo {
+		q.point = e.pointOf(asking)
+	}
 	e.hinges(q, asking)
+	e.classify(q, asking)
 	if term, ok := definedTerm(asking); ok {
 		for _, st := range contentStems(term) {
 			if !e.stats.known(st) {

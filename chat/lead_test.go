@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -212,4 +213,65 @@ func texts(ss []sentence) []string {
 		out = append(out, s.text)
 	}
 	return out
+}
+
+// "Is it for every cancer or only some?" is answered by the sentence that
+// names the limit ("certain types of cancer"), not by what CAR-T is.
+func TestScopeQuestionLeadsWithTheLimit(t *testing.T) {
+	e := realEngine(t, Config{})
+	q := "does car t work on evry cancer or only some?"
+	r := answer(t, e, nil, q)
+	first, _, _ := strings.Cut(r.Text, " [1]")
+	if r.Kind != KindAnswer || !scopeCue.MatchString(first) {
+		t.Errorf("%q: lead %q names no limit", q, first)
+	}
+}
+
+// A yes/no question is answered by the sentence saying what it asks of its
+// subject ("be your own donor"), not by the one naming its frame best ("a
+// bone marrow transplant ... is used to treat ...").
+func TestYesNoLeadsWithItsPoint(t *testing.T) {
+	e := realEngine(t, Config{})
+	for q, want := range map[string][]string{
+		"can you be your own donor for a bone marrow transplant?": {"own", "donor"},
+		"Is CAR-T used for myeloma?":                              {"myeloma"},
+		"Is CAR-T a good idea?":                                   nil, // the subject is no pronoun
+		"can they grow new cells for you?":                        {"grow"},
+	} {
+		if got := e.pointOf(q); !slices.Equal(got, want) {
+			t.Errorf("pointOf(%q) = %v, want %v", q, got, want)
+		}
+	}
+	for q, want := range map[string][]string{
+		"can you be your own donor for a bone marrow transplant?": {"donor", "own body"},
+		"can a stem cell transplant be used for myeloma?":         {"myeloma"},
+		"can cytokine release syndrome be life-threatening?":      {"life-threatening"},
+	} {
+		r := answer(t, e, nil, q)
+		first, _, _ := strings.Cut(r.Text, " [1]")
+		for _, w := range want {
+			if !strings.Contains(first, w) {
+				t.Errorf("%q: lead %q does not say %q", q, first, w)
+			}
+		}
+	}
+}
+
+// "Is CAR-T just another type of chemo?" asks what CAR-T is: the sentence
+// saying so answers it, though the sources never compare it with chemo.
+// "Is fever a symptom of CRS?" is about CRS and is not read that way.
+func TestClassQuestionAsksWhatItIs(t *testing.T) {
+	e := realEngine(t, Config{})
+	q := "Is CAR-T just another type of chemo?"
+	r := answer(t, e, nil, q)
+	first, _, _ := strings.Cut(r.Text, " [1]")
+	if r.Kind != KindAnswer || !strings.Contains(first, "form of immunotherapy") {
+		t.Errorf("%q: %s (%s), lead %q, want what CAR-T is", q, r.Kind, r.Reason, first)
+	}
+	for _, q := range []string{"Is fever a symptom of CRS?", "Is my cat a risk?"} {
+		qu := e.newQuery(q, q, nil, "")
+		if qu.asked == askDefine {
+			t.Errorf("%q read as asking what %v is", q, qu.define)
+		}
+	}
 }

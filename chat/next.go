@@ -2,6 +2,7 @@ package chat
 
 import (
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -13,6 +14,90 @@ import (
 // answer said ("And what do they do with the cells after that?", "What
 // happens next?").
 var nextQuestion = regexp.MustCompile(`(?i)\b(?:after that|afterwards|what (?:happens|comes) (?:next|after)|then what|what next|and then\??$|(?:do|does|happens?) (?:\S+ ){0,5}(?:next|after that|afterwards))\b`)
+
+// stepNamed matches a question asking what follows a step it names:
+// "After the lab is finished, what happens to the cells?", "what do they
+// do with the cells after collection?". Group 1 or 2 is the step.
+var (
+	stepNamed = regexp.MustCompile(`(?i)^(?:and |so |but )?(?:after|once|when)\s+([^,?.]+?)\s*,|\b(?:after|once)\s+([^,?.]+?)\s*(?:\?|$)`)
+	nextAsked = regexp.MustCompile(`(?i)\bwhat\s+(?:happens?|comes|is\s+next|do(?:es)?\s+(?:they|you|we|the\s+\w+)\s+do\s+with)\b`)
+)
+
+// minStepMatch is the share of the step's words a source sentence must hold
+// to be the step asked about (a synonym counting as synonymWeight of one):
+// one of two words said in the sources' own term ("the lab is finished").
+const minStepMatch = 0.4
+
+// goesOnCue matches a sentence that goes on with a sequence ("The collected
+// T cells are then ...", "Once in the body, ..."): what follows a step, as
+// against a sentence that says more about the step itself.
+var goesOnCue = regexp.MustCompile(`(?i)\b(?:then|next|once|afterwards?|finally|later|following|subsequently)\b`)
+
+// afterStep answers "what happens after <step>?": the sentences that follow,
+// in their source, the sentence among the passages that best names the
+// step. It returns nothing when no sentence names it.
+func (e *Engine) afterStep(q *query, question string, passages []retrieval.Passage) ([]candidate, []retrieval.Passage) {
+	if !nextAsked.MatchString(question) {
+		return nil, nil
+	}
+	m := stepNamed.FindStringSubmatch(question)
+	if m == nil {
+		return nil, nil
+	}
+	step := m[1] + m[2]
+	var want []string
+	for _, st := range contentStems(step) {
+		if !e.rules.aspect[st] {
+			want = append(want, st)
+		}
+	}
+	if len(want) == 0 || len(want) > maxStepWords {
+		return nil, nil
+	}
+	type named struct {
+		c     candidate
+		share float64
+	}
+	var steps []named
+	for _, c := range e.candidates(q, passages) {
+		held := 0.0
+		for _, st := range want {
+			switch {
+			case c.stems[st]:
+				held++
+			case q.synonymIn(st, c.stems):
+				held += synonymWeight
+			}
+		}
+		if share := held / float64(len(want)); share >= minStepMatch {
+			steps = append(steps, named{c, share})
+		}
+	}
+	// Of sentences naming the step as well, one that is itself a step of a
+	// sequence ("... are then infused back") is where the sequence goes
+	// on, rather than one that names it in passing ("HCT involves the
+	// infusion of ...").
+	inSequence := func(c candidate) bool { return c.step || goesOnCue.MatchString(c.text) }
+	sort.SliceStable(steps, func(i, j int) bool {
+		a, b := steps[i], steps[j]
+		if a.share != b.share {
+			return a.share > b.share
+		}
+		if inSequence(a.c) != inSequence(b.c) {
+			return inSequence(a.c)
+		}
+		return a.c.rel > b.c.rel
+	})
+	for _, s := range steps {
+		if next, ps := e.following(q, s.c.chunk, s.c.text); len(next) > 0 && (next[0].step || goesOnCue.MatchString(next[0].text)) {
+			return next, ps
+		}
+	}
+	return nil, nil
+}
+
+// maxStepWords: a longer "after ..." clause is a scene, not a step.
+const maxStepWords = 4
 
 // maxContinued is how many sentences a "what happens next" answer goes on
 // with: the next step or two, not the rest of the document.
@@ -58,7 +143,13 @@ func (e *Engine) continuation(q *query, prev Reply) ([]candidate, []retrieval.Pa
 			cite = c
 		}
 	}
-	chunk, ok := e.chunks.byID[cite.ChunkID]
+	return e.following(q, cite.ChunkID, strings.TrimSpace(last[1]))
+}
+
+// following returns the sentences after the given one of a passage (into
+// the next passage of its section), up to maxContinued.
+func (e *Engine) following(q *query, chunkID, said string) ([]candidate, []retrieval.Passage) {
+	chunk, ok := e.chunks.byID[chunkID]
 	if !ok {
 		return nil, nil
 	}
@@ -69,7 +160,7 @@ func (e *Engine) continuation(q *query, prev Reply) ([]candidate, []retrieval.Pa
 	cands := e.candidates(q, passages)
 	at := -1
 	for i, c := range cands {
-		if said := strings.TrimSpace(last[1]); c.passage == 0 && (said == c.text || said == c.said) {
+		if c.passage == 0 && (said == c.text || said == c.said) {
 			at = i
 		}
 	}

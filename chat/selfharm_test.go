@@ -18,9 +18,15 @@ func TestTriageSelfHarmWordings(t *testing.T) {
 		"sometimes I wish I was dead":                          KindEmergency,
 		"I keep thinking about ending my life":                 KindEmergency,
 		"There is no point in living after this diagnosis":     KindEmergency,
-		"Is there any point in a second transplant?":           "",
-		"How does the treatment end?":                          "",
-		"What happens at the end of CAR-T therapy?":            "",
+		"I've had enough since the transplant. I've been saving up my tablets and I'm going to take them all tonight.": KindEmergency,
+		"im gonna take all my pills tonight":                        KindEmergency,
+		"I've been stockpiling my painkillers":                      KindEmergency,
+		"I am thinking about overdosing":                            KindEmergency,
+		"Can I take all my tablets at once in the morning?":         KindReferral,
+		"What happens if someone takes an overdose of tocilizumab?": "",
+		"Is there any point in a second transplant?":                "",
+		"How does the treatment end?":                               "",
+		"What happens at the end of CAR-T therapy?":                 "",
 	} {
 		v := r.triage(q)
 		var got Kind

@@ -200,3 +200,37 @@ func TestRulesErrors(t *testing.T) {
 		t.Error("loadRules accepted a missing file")
 	}
 }
+
+// Questions on one's own results or outlook are referred with a reply that
+// says so, not as a "personal decision" they are not.
+func TestPersonalResultsReferral(t *testing.T) {
+	e := realEngine(t, Config{})
+	for _, q := range []string{"how many weeks after the transplant before my blood counts come back up?", "what are my chances with CAR-T?"} {
+		r := answer(t, e, nil, q)
+		if r.Kind != KindReferral || r.Reason != "referral.personal" || strings.Contains(r.Text, "decision") {
+			t.Errorf("%q: %s (%s) %q, want the personal-results referral", q, r.Kind, r.Reason, r.Text)
+		}
+	}
+}
+
+// Telling two terms apart is no report of having them.
+func TestTermsMixedUpAreNoEmergency(t *testing.T) {
+	r, err := loadRules("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]Kind{
+		"I keep getting CRS and GVHD mixed up. Are they the same thing?": "",
+		"what's the difference between CRS and ICANS? I have CRS now":    KindEmergency,
+		"I keep getting fevers since the infusion":                       KindEmergency,
+	} {
+		v := r.triage(q)
+		var got Kind
+		if v.rule != nil {
+			got = v.rule.kind
+		}
+		if got != want {
+			t.Errorf("triage(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
