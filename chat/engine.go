@@ -312,12 +312,12 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 			return e.referral(ctx, history, question, v)
 		}
 	}
-	if r, ok, err := e.compare(ctx, question); err != nil || ok {
-		return r, err
-	}
 	q := e.followUp(history, question)
 	if d, ok := e.fromLibrary(question, q); ok {
 		return d, nil
+	}
+	if r, ok, err := e.compare(ctx, question); err != nil || ok {
+		return r, err
 	}
 	passages, ranked, err := e.search(ctx, q.search)
 	if err != nil {
