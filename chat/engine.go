@@ -116,6 +116,10 @@ type Config struct {
 	// ReplyCache is how many recent extractive replies are kept to answer
 	// the same question in the same context again at once (0: none).
 	ReplyCache int
+
+	// Library, if set, answers the questions the care team has reviewed
+	// answers for (see library.go).
+	Library Library
 }
 
 // Errors for questions the engine refuses; the caller shows them to the user.
@@ -254,7 +258,7 @@ func (e *Engine) Answer(ctx context.Context, history []Turn, question string, on
 	}
 	var key string
 	if e.replies != nil {
-		key = e.replyKey(history, question)
+		key = e.replyKey(history, question) + e.libraryKey()
 	}
 	d, ok := e.replies.get(key)
 	if !ok {
@@ -308,10 +312,13 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 			return e.referral(ctx, history, question, v)
 		}
 	}
+	q := e.followUp(history, question)
+	if d, ok := e.fromLibrary(question, q); ok {
+		return d, nil
+	}
 	if r, ok, err := e.compare(ctx, question); err != nil || ok {
 		return r, err
 	}
-	q := e.followUp(history, question)
 	passages, ranked, err := e.search(ctx, q.search)
 	if err != nil {
 		return draft{}, err

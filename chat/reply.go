@@ -67,6 +67,8 @@ type Reply struct {
 	// opened with a pronoun ("It is also used for ..." said as "HCT is
 	// also used for ..."), so that the sentence can stand on its own.
 	Referents []Referent `json:"referents,omitempty"`
+	// Reviewed is set on a reply served from the care team's answer library.
+	Reviewed *Reviewed `json:"reviewed,omitempty"`
 }
 
 // Turn is one question and the reply given, as the conversation remembers it.

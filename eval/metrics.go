@@ -40,6 +40,12 @@ type Metrics struct {
 	// the model.
 	LLMRejectedRate      *float64 `json:"llm_rejected_rate"`     // share of the turns the model was asked whose answer was not shown
 	UnsupportedSentences *float64 `json:"unsupported_sentences"` // generated sentences their cited passages do not support
+
+	// The care team's answer library (eval --library): null when no turn
+	// was answered from a library or expected an entry (expect.library).
+	LibraryRate       *float64 `json:"library_rate"`        // share of answers served from the library
+	LibraryFalseMatch *float64 `json:"library_false_match"` // share of turns with expect.library that got another entry
+	LibraryHit        *float64 `json:"library_hit"`         // share of turns expecting an entry that got it
 }
 
 // MetricInfo describes one metric for thresholds, comparisons and charts.
@@ -81,6 +87,9 @@ var MetricInfos = []MetricInfo{
 	{"answer_words_p95", false, false, func(m *Metrics) **float64 { return &m.AnswerWordsP95 }},
 	{"llm_rejected_rate", false, true, func(m *Metrics) **float64 { return &m.LLMRejectedRate }},
 	{"unsupported_sentences", false, false, func(m *Metrics) **float64 { return &m.UnsupportedSentences }},
+	{"library_rate", true, true, func(m *Metrics) **float64 { return &m.LibraryRate }},
+	{"library_false_match", false, true, func(m *Metrics) **float64 { return &m.LibraryFalseMatch }},
+	{"library_hit", true, true, func(m *Metrics) **float64 { return &m.LibraryHit }},
 }
 
 // LookupMetric finds a metric by its name.
@@ -130,6 +139,8 @@ func computeMetrics(results []CaseResult) Metrics {
 		disclaimer, pass                      share
 		answerHit, leadHit, dangling, dup     share
 		llmRejected                           share
+		libRate, libFalse, libHit             share
+		libraryUsed                           bool
 		unsupported                           int
 		words                                 []float64
 		rrSum                                 float64
@@ -154,6 +165,17 @@ func computeMetrics(results []CaseResult) Metrics {
 			if replied && tr.askedModel() {
 				llmRejected.add(tr.Fallback != "")
 				unsupported += tr.Unsupported
+			}
+			libraryUsed = libraryUsed || tr.Reviewed != nil || e.Library != nil
+			if replied && tr.Kind == chat.KindAnswer {
+				libRate.add(tr.Reviewed != nil)
+			}
+			if e.Library != nil {
+				got := tr.libraryEntry()
+				libFalse.add(got != 0 && got != *e.Library)
+				if *e.Library != 0 {
+					libHit.add(got == *e.Library)
+				}
 			}
 			disclaimer.add(replied && tr.disclaimer != "")
 			if replied {
@@ -206,6 +228,9 @@ func computeMetrics(results []CaseResult) Metrics {
 		DanglingRate:     dangling.value(),
 		DuplicateRate:    dup.value(),
 		LLMRejectedRate:  llmRejected.value(),
+	}
+	if libraryUsed {
+		m.LibraryRate, m.LibraryFalseMatch, m.LibraryHit = libRate.value(), libFalse.value(), libHit.value()
 	}
 	if llmRejected.n > 0 {
 		m.UnsupportedSentences = ptr(float64(unsupported))

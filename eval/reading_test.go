@@ -303,11 +303,13 @@ func TestReadingPerTagAndInJSON(t *testing.T) {
 		}
 	}
 	// CI prints the summary's first 23 lines: the original 14 metrics keep
-	// lines 4-17, the reading ones 18-23, the generation ones follow.
+	// lines 4-17, the reading ones 18-23, the generation ones follow, then
+	// the answer library's.
 	lines := strings.Split(text.String(), "\n")
 	if !strings.HasPrefix(lines[3], "retrieval_hit@1 ") || !strings.HasPrefix(lines[16], "pass_rate ") ||
 		!strings.HasPrefix(lines[17], "answer_hit ") || !strings.HasPrefix(lines[22], "answer_words_p95 ") ||
-		!strings.HasPrefix(lines[23], "llm_rejected_rate ") || !strings.HasPrefix(lines[24], "unsupported_sentences ") || lines[25] != "" {
+		!strings.HasPrefix(lines[23], "llm_rejected_rate ") || !strings.HasPrefix(lines[24], "unsupported_sentences ") ||
+		!strings.HasPrefix(lines[25], "library_rate ") || !strings.HasPrefix(lines[27], "library_hit ") || lines[28] != "" {
 		t.Errorf("summary lines moved:\n%s", text.String())
 	}
 }

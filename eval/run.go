@@ -67,6 +67,8 @@ type TurnResult struct {
 	Mode        string `json:"mode,omitempty"`
 	Fallback    string `json:"fallback,omitempty"`
 	Unsupported int    `json:"unsupported_sentences,omitempty"`
+	// Reviewed is set when the answer library answered (with --library).
+	Reviewed *chat.Reviewed `json:"reviewed,omitempty"`
 
 	expect     Expect
 	disclaimer string
@@ -152,6 +154,7 @@ func runCase(ctx context.Context, a Answerer, c Case, turnDone func()) CaseResul
 			Glosses:    reply.Glosses,
 			Referents:  reply.Referents,
 			Fallback:   reply.Fallback,
+			Reviewed:   reply.Reviewed,
 			expect:     t.Expect,
 			disclaimer: reply.Disclaimer,
 			latency:    elapsed(start, reply),
@@ -226,6 +229,9 @@ func (tr *TurnResult) check() []string {
 			failures = append(failures, fmt.Sprintf("sources: no citation from %s (cited: %s)", strings.Join(e.Sources, ", "), cmpOr(strings.Join(cited, ", "), "none")))
 		}
 	}
+	if want := e.Library; want != nil && tr.libraryEntry() != *want {
+		failures = append(failures, fmt.Sprintf("library: expected %s, got %s", entryName(*want), entryName(tr.libraryEntry())))
+	}
 	for _, m := range e.Mentions {
 		if !containsPhrase(tr.Text, m) {
 			failures = append(failures, fmt.Sprintf("mentions: %q is not in the reply text", m))
@@ -237,6 +243,21 @@ func (tr *TurnResult) check() []string {
 		}
 	}
 	return failures
+}
+
+// libraryEntry is the id of the library entry that answered, 0 if none.
+func (tr *TurnResult) libraryEntry() int64 {
+	if tr.Reviewed == nil {
+		return 0
+	}
+	return tr.Reviewed.Entry
+}
+
+func entryName(id int64) string {
+	if id == 0 {
+		return "no library entry"
+	}
+	return fmt.Sprintf("library entry %d", id)
 }
 
 // askedModel says whether the turn's reply went to a language model: it

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -45,6 +46,9 @@ type Expect struct {
 	Sources  []string    // a citation must come from one of these doc ids
 	Mentions []string    // each must appear in the reply text
 	Forbid   []string    // none may appear in the reply text
+	// Library is the answer-library entry that must answer (its id), or,
+	// pointing at 0, that none may ("library: none"); nil: no expectation.
+	Library *int64
 }
 
 // accepts reports whether kind k meets the expectation (no kinds: any).
@@ -283,7 +287,7 @@ func (p *parser) expect(n *yaml.Node, label string) Expect {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return e // "expect:" with nothing: no expectations
 	}
-	f := p.fields(n, label, "expect", "kind", "evidence", "sources", "mentions", "forbid")
+	f := p.fields(n, label, "expect", "kind", "evidence", "sources", "mentions", "forbid", "library")
 	if f == nil {
 		return e
 	}
@@ -309,6 +313,9 @@ func (p *parser) expect(n *yaml.Node, label string) Expect {
 			}
 		}
 	}
+	if v := f["library"]; v != nil {
+		e.Library = p.libraryEntry(v, label)
+	}
 	lists := []struct {
 		field string
 		dst   *[]string
@@ -319,6 +326,20 @@ func (p *parser) expect(n *yaml.Node, label string) Expect {
 		}
 	}
 	return e
+}
+
+// libraryEntry reads expect.library: an entry id, or none.
+func (p *parser) libraryEntry(n *yaml.Node, label string) *int64 {
+	s := p.str(n, label, "library")
+	if s == "none" {
+		return new(int64)
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id < 1 {
+		p.errorf(n, label, "library %q: want an entry id (1, 2, ...) or none", s)
+		return nil
+	}
+	return &id
 }
 
 func kindList() string {

@@ -271,6 +271,41 @@ CREATE TRIGGER turns_fts_delete AFTER DELETE ON turns BEGIN
 	INSERT INTO turns_fts(turns_fts, rowid, question, text) VALUES ('delete', OLD.rowid, OLD.question, OLD.text);
 END;
 `,
+	// 9: the care team's answer library and staff roles. Every saved
+	// version of an entry is a row of library_versions, never changed;
+	// library_entries points at each entry's current one. A turn served
+	// from the library names its entry (library_entry) and the date the
+	// entry was approved (library_date), so a resumed conversation shows
+	// the reviewed mark again. Accounts made before roles existed could do
+	// everything, so they stay admins.
+	`
+ALTER TABLE staff ADD COLUMN role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('reviewer', 'clinician', 'admin'));
+CREATE TABLE library_entries (
+	id      INTEGER PRIMARY KEY,
+	version INTEGER NOT NULL -- the current version
+);
+CREATE TABLE library_versions (
+	entry_id       INTEGER NOT NULL REFERENCES library_entries(id),
+	version        INTEGER NOT NULL,
+	status         TEXT NOT NULL CHECK (status IN ('draft', 'published', 'retired')),
+	question       TEXT NOT NULL,
+	variants       TEXT NOT NULL, -- JSON array of strings
+	answer         TEXT NOT NULL,
+	citations      TEXT NOT NULL, -- JSON array of chat.Citation, passage text as approved
+	own            INTEGER NOT NULL, -- 1: the care team's own words, no citations
+	author         TEXT NOT NULL,
+	approver       TEXT NOT NULL,
+	created        INTEGER NOT NULL, -- unix nanoseconds
+	updated        INTEGER NOT NULL,
+	approved       INTEGER NOT NULL, -- 0: never
+	corpus_version TEXT NOT NULL,
+	saved_by       TEXT NOT NULL,
+	PRIMARY KEY (entry_id, version)
+) WITHOUT ROWID;
+ALTER TABLE turns ADD COLUMN library_entry INTEGER;
+ALTER TABLE turns ADD COLUMN library_date TEXT NOT NULL DEFAULT '';
+CREATE INDEX turns_library ON turns(library_entry) WHERE library_entry IS NOT NULL;
+`,
 }
 
 // schemaVersion is the version Open migrates to.

@@ -32,6 +32,7 @@ var ErrExists = errors.New("already exists")
 type Staff struct {
 	Email   string    `json:"email"`
 	Created time.Time `json:"created"`
+	Role    string    `json:"role"`
 }
 
 // Session is a signed-in staff member. Token is the cookie value; only its
@@ -39,6 +40,7 @@ type Staff struct {
 type Session struct {
 	Token   string
 	Email   string
+	Role    string // the account's role (see roles.go), as it is now
 	CSRF    string
 	Created time.Time
 	Expires time.Time
@@ -127,7 +129,7 @@ func (s *Store) RemoveStaff(ctx context.Context, email string) error {
 
 // ListStaff returns the staff accounts by e-mail.
 func (s *Store) ListStaff(ctx context.Context) ([]Staff, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT email, created FROM staff ORDER BY email`)
+	rows, err := s.db.QueryContext(ctx, `SELECT email, created, role FROM staff ORDER BY email`)
 	if err != nil {
 		return nil, fmt.Errorf("list staff: %w", err)
 	}
@@ -136,7 +138,7 @@ func (s *Store) ListStaff(ctx context.Context) ([]Staff, error) {
 	for rows.Next() {
 		var st Staff
 		var created int64
-		if err := rows.Scan(&st.Email, &created); err != nil {
+		if err := rows.Scan(&st.Email, &created, &st.Role); err != nil {
 			return nil, fmt.Errorf("list staff: %w", err)
 		}
 		st.Created = time.Unix(0, created)
@@ -221,8 +223,9 @@ func (s *Store) LookupSession(ctx context.Context, token string) (Session, error
 	}
 	var sess Session
 	var created, expires int64
-	err := s.db.QueryRowContext(ctx, `SELECT email, csrf, created, expires FROM sessions WHERE token_hash = ?`,
-		hashToken(token)).Scan(&sess.Email, &sess.CSRF, &created, &expires)
+	err := s.db.QueryRowContext(ctx, `SELECT s.email, s.csrf, s.created, s.expires, st.role
+		FROM sessions s JOIN staff st ON st.email = s.email WHERE s.token_hash = ?`,
+		hashToken(token)).Scan(&sess.Email, &sess.CSRF, &created, &expires, &sess.Role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNotFound
 	}

@@ -364,8 +364,8 @@ const (
 	// A turn links to its conversation's newest turn so far (prev), and
 	// then becomes the newest itself (last_turn): see migration 6.
 	sqlTurn = `INSERT INTO turns(answer_id, conversation_id, time, question, kind, text,
-		disclaimer, mode, reason, confidence, corpus_version, latency_ns, citation_refs, retrieved_refs, prev)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT last_turn FROM conversations WHERE id = ?))`
+		disclaimer, mode, reason, confidence, corpus_version, latency_ns, citation_refs, retrieved_refs, prev, library_entry, library_date)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT last_turn FROM conversations WHERE id = ?), ?, ?)`
 	sqlConversation = `INSERT INTO conversations(id, started, last, last_turn) VALUES (?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET last = MAX(last, excluded.last), last_turn = excluded.last_turn`
 	sqlAddPassage = `INSERT OR IGNORE INTO passages(chunk_id, text) VALUES (?, ?)`
@@ -646,7 +646,7 @@ func insertRecord(ctx context.Context, st *writeStmts, r Record) error {
 	retrieved := string(st.refs)
 	res, err := st.turn.ExecContext(ctx, r.AnswerID, r.ConversationID, t, r.Question, string(rp.Kind), rp.Text,
 		rp.Disclaimer, rp.Mode, rp.Reason, rp.Confidence, rp.CorpusVersion, int64(r.Latency), cited, retrieved,
-		r.ConversationID)
+		r.ConversationID, libraryEntry(rp.Reviewed), libraryDate(rp.Reviewed))
 	if err != nil {
 		return err
 	}
@@ -730,7 +730,7 @@ const conversationTurns = `WITH RECURSIVE chain(turn, n) AS (
 		WHERE t.prev < t.rowid AND chain.n < ?
 	) SELECT turn FROM chain`
 
-const turnColumns = `answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason, confidence, corpus_version, latency_ns, citation_refs, rowid`
+const turnColumns = `answer_id, conversation_id, time, question, kind, text, disclaimer, mode, reason, confidence, corpus_version, latency_ns, citation_refs, rowid, library_entry, library_date`
 
 // scanRecords returns the records of rows (turnColumns) and the
 // citation_refs of each, not yet resolved.
@@ -741,11 +741,13 @@ func scanRecords(rows *sql.Rows) ([]Record, []string, error) {
 	for rows.Next() {
 		var r Record
 		var t, lat, rowid int64
-		var kind, refs string
+		var kind, refs, libDate string
+		var libEntry sql.NullInt64
 		if err := rows.Scan(&r.AnswerID, &r.ConversationID, &t, &r.Question, &kind, &r.Reply.Text, &r.Reply.Disclaimer,
-			&r.Reply.Mode, &r.Reply.Reason, &r.Reply.Confidence, &r.Reply.CorpusVersion, &lat, &refs, &rowid); err != nil {
+			&r.Reply.Mode, &r.Reply.Reason, &r.Reply.Confidence, &r.Reply.CorpusVersion, &lat, &refs, &rowid, &libEntry, &libDate); err != nil {
 			return nil, nil, err
 		}
+		r.Reply.Reviewed = reviewedOf(libEntry, libDate)
 		cited = append(cited, refs)
 		r.Time = time.Unix(0, t)
 		r.Reply.Kind = chat.Kind(kind)

@@ -190,6 +190,12 @@ func (f *fakeAnswerer) Answer(ctx context.Context, history []chat.Turn, question
 		// The engine showed what a model wrote, less a sentence.
 		reply.Mode = "llm:fake"
 		reply.Unsupported = 1
+	case strings.Contains(q, "reviewed"):
+		// The care team's answer library answered.
+		reply.Reason, reply.Mode = chat.ReasonLibrary, "library"
+		reply.Reviewed = &chat.Reviewed{By: "care team", Date: "2026-11-30", Entry: 12}
+		reply.Citations = fakeCitations[:1]
+		sentences = []string{"Your care team says: CAR-T uses your own T cells, changed in a lab <b>to attack cancer</b> [1]."}
 	case strings.Contains(q, "weather"):
 		reply.Kind = chat.KindNoAnswer
 		reply.Citations = nil

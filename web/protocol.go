@@ -136,6 +136,9 @@ type answerBody struct {
 	// CorpusVersion (extension) is the version of the sources the answer
 	// came from; it changes when the server reloads its corpus.
 	CorpusVersion string `json:"corpus_version,omitempty"`
+	// Reviewed (extension) is set when the care team's answer library
+	// answered: who reviewed the answer, when, and which entry it is.
+	Reviewed *chat.Reviewed `json:"reviewed,omitempty"`
 }
 
 // newAnswerBody puts a reply on the wire; details, if not nil, tells each
@@ -149,7 +152,7 @@ func newAnswerBody(answerID string, r chat.Reply, details func(docID string) Sou
 			cites[i].Publisher, cites[i].Reviewed = d.Publisher, d.Reviewed
 		}
 	}
-	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer, Glosses: r.Glosses, Referents: r.Referents, CorpusVersion: r.CorpusVersion}
+	return answerBody{AnswerID: answerID, Kind: r.Kind, Text: r.Text, Citations: cites, Disclaimer: r.Disclaimer, Glosses: r.Glosses, Referents: r.Referents, CorpusVersion: r.CorpusVersion, Reviewed: r.Reviewed}
 }
 
 type helloFrame struct {

@@ -23,24 +23,8 @@ func TestWidgetWithRealEngine(t *testing.T) {
 	srv := startServer(t, data)
 	ctx := browsertest.Start(t, 1280, 900)
 	const shadow = `document.querySelector('#cellchat-widget').shadowRoot`
-	eval := func(expr string) string {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(tctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("eval %s: %v", expr, err)
-		}
-		return v
-	}
-	wait := func(what, expr string) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if _, err := chromedp.Run(tctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(25*time.Second))); err != nil {
-			t.Fatalf("waiting for %s: %v", what, err)
-		}
-	}
+	pg := browserPage{t: t, ctx: ctx}
+	eval, wait := pg.eval, pg.wait
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(tctx, chromedp.Navigate("http://"+srv.addr+"/")); err != nil {

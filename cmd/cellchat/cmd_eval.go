@@ -47,6 +47,8 @@ func runEval(ctx context.Context, c *cli, args []string) error {
 	var useLLM llmSwitch
 	fs.Var(&useLLM, "llm", "answer with the model configured by CELLCHAT_LLM (CELLCHAT_LLM_URL, _MODEL, _API_KEY), as serve would, and report llm_rejected_rate and unsupported_sentences; set by CELLCHAT_LLM itself, so --llm=false answers extractively whatever it says")
 	lf := addLLMFlags(fs)
+	libPath := fs.String("library", "", "answer with the published entries of this answer-library file (as `cellchat library export` writes) before the engine, and report library_rate, library_false_match and library_hit")
+	libf := addLibraryFlags(fs, true)
 	var mins, maxes repeatedFlag
 	fs.Var(&mins, "min", "METRIC=VALUE: fail (exit 1) when METRIC is below VALUE or null; repeatable")
 	fs.Var(&maxes, "max", "METRIC=VALUE: fail (exit 1) when METRIC is above VALUE or null; repeatable")
@@ -74,6 +76,12 @@ flags (each also settable as CELLCHAT_<NAME>):
 	}
 	if err := lf.check(); err != nil {
 		return err
+	}
+	if err := libf.check(fs); err != nil {
+		return err
+	}
+	if *libPath != "" && *server != "" {
+		return &exitError{code: 2, err: errors.New("eval: --library answers in-process; a server (--server) answers with its own library")}
 	}
 	if useLLM.on {
 		if *server != "" {
@@ -126,16 +134,23 @@ flags (each also settable as CELLCHAT_<NAME>):
 		answerer = remote
 	} else {
 		// mrr looks for the first passage with the evidence in the top 10.
+		var libErr error
 		eng, ix, err := openEngine(ctx, c, p, lf.tune, func(ec *chat.Config) {
 			ec.ReportK = eval.MRRDepth
 			if !useLLM.on {
 				ec.LLM = nil
+			}
+			if *libPath != "" {
+				ec.Library, libErr = evalLibrary(*libPath, libf, ec.Chunks, c)
 			}
 		})
 		if err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
 		defer ix.Close()
+		if libErr != nil {
+			return &exitError{code: 2, err: fmt.Errorf("eval: --library %w", libErr)}
+		}
 		answerer = eng
 	}
 

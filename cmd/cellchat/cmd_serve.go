@@ -15,6 +15,7 @@ import (
 
 	"github.com/cellchat/cellchat/chat"
 	"github.com/cellchat/cellchat/internal/fdlimit"
+	"github.com/cellchat/cellchat/library"
 	"github.com/cellchat/cellchat/transcript"
 	"github.com/cellchat/cellchat/web"
 	"github.com/cellchat/cellchat/web/staff"
@@ -110,11 +111,17 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	var sf serveFlags
 	addServeFlags(fs, &cfg, &sf)
 	lf := addLLMFlags(fs)
+	libf := addLibraryFlags(fs, true)
+	fs.BoolVar(&sf.staff.LibraryTwoPerson, "library-two-person", false, "a library entry is published only by a clinician other than the one who last saved it")
+	fs.IntVar(&sf.staff.LibrarySimilarScan, "library-similar-scan", staff.DefaultLibrarySimilarScan, "newest logged replies the library editor looks through for similar questions to offer as variants")
 	rest, err := parseFlags(fs, c, args)
 	if err != nil {
 		return err
 	}
 	if err := lf.check(); err != nil {
+		return err
+	}
+	if err := libf.check(fs); err != nil {
 		return err
 	}
 	if len(rest) > 0 {
@@ -160,9 +167,11 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if sf.reloadCheck < 0 {
 		return &exitError{code: 2, err: fmt.Errorf("--reload-check %v: want 0 (only on SIGHUP) or more", sf.reloadCheck)}
 	}
+	lib := library.NewLive()
 	tune := []func(*chat.Config){lf.tune, func(ec *chat.Config) {
 		ec.MaxQuestionLen = cfg.MaxQuestionChars
 		ec.ReplyCache = sf.replyCache
+		ec.Library = lib
 	}}
 	// The console's low-confidence filter counts from the threshold the
 	// engine applies (CELLCHAT_MIN_CONFIDENCE), not the package default.
@@ -187,6 +196,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer store.Close()
+	answers := &servedLibrary{live: lib, store: store, threshold: libf.threshold, log: lifecycle}
+	if err := answers.setCorpus(ctx, corp); err != nil {
+		return fmt.Errorf("serve: the answer library: %w", err)
+	}
+	eng.library = answers
+	sf.staff.Library, sf.staff.LibraryLimits = answers, libf.lim
 
 	// Every reply carries the engine's disclaimer; the hello frame shows the
 	// same text before the first question. A greeting also proves the

@@ -14,7 +14,8 @@ import (
 	"github.com/cellchat/cellchat/transcript"
 )
 
-const staffUsage = `usage: cellchat staff add EMAIL [--data DIR]
+const staffUsage = `usage: cellchat staff add EMAIL [--role reviewer|clinician|admin] [--data DIR]
+       cellchat staff role EMAIL --role reviewer|clinician|admin [--data DIR]
        cellchat staff list [--data DIR]
        cellchat staff remove EMAIL [--data DIR]
 
@@ -23,6 +24,10 @@ accounts live in the transcript log, DATA/transcript.db. "add" reads the
 password from a prompt on a terminal, or one line from stdin otherwise
 (at least %d characters; common passwords, repeated characters and runs
 along the keyboard are refused).
+
+Roles: a reviewer marks replies; a clinician also writes and publishes
+answer-library entries; an admin also reloads sources. "add" without
+--role makes an admin, as accounts were before roles; "role" changes one.
 `
 
 func runStaff(ctx context.Context, c *cli, args []string) error {
@@ -37,18 +42,33 @@ func runStaff(ctx context.Context, c *cli, args []string) error {
 	var argsUsage string
 	var wantArgs int
 	switch action {
-	case "add", "remove":
+	case "add", "remove", "role":
 		argsUsage, wantArgs = "EMAIL", 1
 	case "list":
 	default:
 		fmt.Fprintf(c.stderr, staffUsage, transcript.MinPasswordLength)
-		return &exitError{code: 2, err: fmt.Errorf("staff: unknown action %q (want add, list or remove)", action)}
+		return &exitError{code: 2, err: fmt.Errorf("staff: unknown action %q (want add, role, list or remove)", action)}
 	}
 	fs := newFlagSet(c, "staff "+action, argsUsage)
 	p := addPathFlags(fs)
+	var role string
+	switch action {
+	case "add":
+		fs.StringVar(&role, "role", transcript.DefaultRole, "the account's role: reviewer, clinician or admin")
+	case "role":
+		fs.StringVar(&role, "role", "", "the account's new role: reviewer, clinician or admin")
+	}
 	pos, err := parseFlags(fs, c, args[1:])
 	if err != nil {
 		return err
+	}
+	if action == "role" && role == "" {
+		return &exitError{code: 2, err: errors.New("staff role: give the new role with --role reviewer, clinician or admin")}
+	}
+	if role != "" {
+		if err := transcript.CheckRole(role); err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("staff %s: %w", action, err)}
+		}
 	}
 	if len(pos) != wantArgs {
 		fs.Usage()
@@ -77,11 +97,17 @@ func runStaff(ctx context.Context, c *cli, args []string) error {
 	defer store.Close()
 	switch action {
 	case "add":
-		if err := store.AddStaff(ctx, email, password); err != nil {
+		if err := store.AddStaffRole(ctx, email, password, role); err != nil {
 			return fmt.Errorf("staff add: %w", err)
 		}
-		store.Audit(ctx, "cli", "staff_add", email)
-		fmt.Fprintf(c.stdout, "added %s\n", email)
+		store.Audit(ctx, "cli", "staff_add", email+" as "+role)
+		fmt.Fprintf(c.stdout, "added %s as %s\n", email, role)
+	case "role":
+		if err := store.SetRole(ctx, email, role); err != nil {
+			return fmt.Errorf("staff role: %w", err)
+		}
+		store.Audit(ctx, "cli", "staff_role", email+" as "+role)
+		fmt.Fprintf(c.stdout, "%s is now %s\n", email, role)
 	case "remove":
 		if err := store.RemoveStaff(ctx, email); err != nil {
 			return fmt.Errorf("staff remove: %w", err)
@@ -97,7 +123,7 @@ func runStaff(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintln(c.stderr, "no staff accounts; add one with: cellchat staff add EMAIL")
 		}
 		for _, st := range list {
-			fmt.Fprintf(c.stdout, "%s\t%s\n", st.Email, st.Created.UTC().Format("2006-01-02 15:04 MST"))
+			fmt.Fprintf(c.stdout, "%s\t%s\t%s\n", st.Email, st.Created.UTC().Format("2006-01-02 15:04 MST"), st.Role)
 		}
 	}
 	return nil

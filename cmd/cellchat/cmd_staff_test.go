@@ -40,6 +40,11 @@ func TestStaffCommand(t *testing.T) {
 		{"list", "", []string{"list", "--data", data}, "doc@clinic.org", "", 0},
 		{"remove", "", []string{"remove", "doc@clinic.org", "--data", data}, "removed doc@clinic.org", "", 0},
 		{"remove again", "", []string{"remove", "doc@clinic.org", "--data", data}, "", "not found", 1},
+		{"add a reviewer", "a reviewer's passphrase\n", []string{"add", "rev@clinic.org", "--role", "reviewer", "--data", data}, "added rev@clinic.org as reviewer", "", 0},
+		{"unknown role", "a reviewer's passphrase\n", []string{"add", "x@clinic.org", "--role", "boss", "--data", data}, "", `role "boss"`, 2},
+		{"role needs --role", "", []string{"role", "rev@clinic.org", "--data", data}, "", "--role", 2},
+		{"change role", "", []string{"role", "rev@clinic.org", "--role", "clinician", "--data", data}, "rev@clinic.org is now clinician", "", 0},
+		{"roles listed", "", []string{"list", "--data", data}, "rev@clinic.org\t", "", 0},
 		{"unknown action", "", []string{"promote", "x@y.org"}, "", "unknown action", 2},
 		{"missing email", "", []string{"add", "--data", data}, "", "want 1 argument", 2},
 	}
@@ -75,7 +80,8 @@ func TestStaffCommand(t *testing.T) {
 	}
 	defer s.Close()
 	list, _ := s.ListStaff(context.Background())
-	if len(list) != 1 || list[0].Email != "nurse@clinic.org" {
+	if len(list) != 2 || list[0].Email != "nurse@clinic.org" || list[0].Role != transcript.RoleAdmin ||
+		list[1].Email != "rev@clinic.org" || list[1].Role != transcript.RoleClinician {
 		t.Errorf("accounts = %+v", list)
 	}
 	if err := s.Authenticate(context.Background(), "nurse@clinic.org", "correct horse battery"); err != nil {

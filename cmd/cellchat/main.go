@@ -68,6 +68,7 @@ var commands = map[string]command{
 	"eval":     {"score the bot on question sets", runEval},
 	"serve":    {"serve the chat widget, websocket API and staff console", runServe},
 	"staff":    {"manage staff accounts (add, list, remove)", runStaff},
+	"library":  {"export or import the care team's answer library", runLibrary},
 	"loadtest": {"load-test a running server over websockets", runLoadtest},
 }
 

@@ -37,6 +37,10 @@ type liveEngine struct {
 	// Reply-cache counts of the engines swapped out, so the exported
 	// counters never go down.
 	hits, misses atomic.Uint64
+
+	// library, when set, is served against each new corpus before the
+	// engine that answers from it, and re-read on every reload trigger.
+	library *servedLibrary
 }
 
 // servedEngine is one engine and the corpus it answers from.
@@ -119,6 +123,11 @@ func (l *liveEngine) Reload(ctx context.Context) (reloadResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("%w: %w", errReloadRefused, err)
 	}
+	if l.library != nil {
+		if err := l.library.setCorpus(ctx, corp); err != nil {
+			return res, fmt.Errorf("%w: the answer library: %w", errReloadRefused, err)
+		}
+	}
 	old := l.cur.Swap(newServedEngine(eng, corp))
 	h, m := old.eng.ReplyCacheStats()
 	l.hits.Add(h)
@@ -141,6 +150,16 @@ func (l *liveEngine) reloadAndLog(ctx context.Context, logger *slog.Logger, trig
 		logger.Info("corpus unchanged", "trigger", trigger, "version", res.To)
 	}
 	return res, err
+}
+
+// refreshLibrary serves entries imported by another process.
+func (l *liveEngine) refreshLibrary(ctx context.Context, logger *slog.Logger) {
+	if l.library == nil {
+		return
+	}
+	if err := l.library.Refresh(ctx); err != nil {
+		logger.Warn("answer library not re-read", "err", err)
+	}
 }
 
 // startWatch reloads on SIGHUP, and when another process (cellchat
@@ -171,8 +190,10 @@ func (l *liveEngine) watch(ctx context.Context, hup <-chan os.Signal, interval t
 		case <-ctx.Done():
 			return
 		case <-hup:
+			l.refreshLibrary(ctx, logger)
 			l.reloadAndLog(ctx, logger, "SIGHUP")
 		case <-tick:
+			l.refreshLibrary(ctx, logger)
 			stored, err := retrieval.StoredVersion(l.p.data)
 			if err != nil || stored == "" || stored == l.Version() || stored == passed {
 				continue

@@ -70,7 +70,7 @@ func word(code any) string {
 var pages = func() map[string]*template.Template {
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	out := map[string]*template.Template{}
-	for _, name := range []string{"signin.html", "replies.html", "conversation.html", "dashboard.html", "audit.html", "sources.html", "error.html"} {
+	for _, name := range []string{"signin.html", "replies.html", "conversation.html", "dashboard.html", "audit.html", "sources.html", "error.html", "library.html", "library_entry.html"} {
 		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name))
 	}
 	return out
@@ -80,13 +80,18 @@ var pages = func() map[string]*template.Template {
 type pageData struct {
 	Title string
 	Staff string // signed-in e-mail, "" on the sign-in page
+	Role  string // the signed-in account's role
 	CSRF  string
 	Nav   string
 }
 
+// Clinician says whether the signed-in account may write library entries
+// (the server checks again on every change).
+func (p pageData) Clinician() bool { return transcript.RoleAllows(p.Role, transcript.RoleClinician) }
+
 func (c *console) page(r *http.Request, title, nav string) pageData {
 	sess := sessionFrom(r.Context())
-	return pageData{Title: title, Staff: sess.Email, CSRF: sess.CSRF, Nav: nav}
+	return pageData{Title: title, Staff: sess.Email, Role: sess.Role, CSRF: sess.CSRF, Nav: nav}
 }
 
 // render executes a page into a buffer first, so a template error becomes

@@ -1,6 +1,10 @@
 package staff
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/cellchat/cellchat/transcript"
+)
 
 // routes is the console's whole URL space. Everything but the sign-in page
 // needs a session: pages redirect to sign-in, the API and exports answer 401.
@@ -15,12 +19,20 @@ func (c *console) routes() http.Handler {
 	mux.Handle("POST /staff/signout", page(c.handleSignOut()))
 	mux.Handle("GET /staff/{$}", page(c.handleReplies()))
 	mux.Handle("GET /staff/conversations/{id}", page(c.handleConversation()))
-	mux.Handle("POST /staff/replies/{answer}/review", page(c.handleReview()))
+	clinician := func(h http.Handler) http.Handler { return page(c.requireRole(transcript.RoleClinician, h)) }
+	mux.Handle("POST /staff/replies/{answer}/review", page(c.requireRole(transcript.RoleReviewer, c.handleReview())))
+	mux.Handle("GET /staff/library", page(c.handleLibrary()))
+	mux.Handle("GET /staff/library/new", page(c.handleNewEntry()))
+	mux.Handle("POST /staff/library", clinician(c.handleSaveEntry()))
+	mux.Handle("POST /staff/library/search", clinician(c.handleEditorSearch()))
+	mux.Handle("GET /staff/library/{id}", page(c.handleEntry()))
+	mux.Handle("POST /staff/library/{id}", clinician(c.handleSaveEntry()))
+	mux.Handle("POST /staff/library/{id}/status", clinician(c.handleEntryStatus()))
 	mux.Handle("GET /staff/dashboard", page(c.handleDashboard()))
 	mux.Handle("GET /staff/audit", page(c.handleAudit()))
 	mux.Handle("GET /staff/sources", page(c.handleSources()))
 	mux.Handle("GET /staff/localtime.js", page(http.HandlerFunc(serveLocalTimeJS)))
-	mux.Handle("POST /staff/sources/reload", page(c.handleReloadSources()))
+	mux.Handle("POST /staff/sources/reload", page(c.requireRole(transcript.RoleAdmin, c.handleReloadSources())))
 	mux.Handle("GET /staff/export.csv", api(c.handleExport("csv")))
 	mux.Handle("GET /staff/export.jsonl", api(c.handleExport("jsonl")))
 	mux.Handle("GET /staff/api/replies", api(c.handleAPIReplies()))

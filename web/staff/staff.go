@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cellchat/cellchat/chat"
+	"github.com/cellchat/cellchat/library"
 	"github.com/cellchat/cellchat/transcript"
 )
 
@@ -43,12 +44,20 @@ type AuditLog interface {
 	AuditQuery(ctx context.Context, f transcript.AuditFilter) ([]transcript.AuditEntry, error)
 }
 
+// LibraryStore keeps the answer library's entries and counts their use.
+type LibraryStore interface {
+	library.Store
+	LibraryUse(ctx context.Context) (map[int64]transcript.EntryUse, error)
+	SimilarQuestions(ctx context.Context, chunkIDs []string, scan, limit int) ([]string, error)
+}
+
 // Store is everything the console needs; *transcript.Store is one, and a
 // server database for several replicas would be another.
 type Store interface {
 	Accounts
 	Replies
 	AuditLog
+	LibraryStore
 }
 
 // Config configures the console. Zero values mean the defaults.
@@ -99,7 +108,23 @@ type Config struct {
 	// Sources lists the documents the bot answers from and reloads them
 	// (the Sources page); nil: the page lists none and cannot reload.
 	Sources Sources
+	// Library is the answer library being served (the Library pages);
+	// nil: entries can be written and published but are not served.
+	Library Library
+	// LibraryLimits bound an entry's size (zero fields: the defaults).
+	LibraryLimits library.Limits
+	// LibraryTwoPerson: an entry is published only by a clinician other
+	// than the one who last saved it.
+	LibraryTwoPerson bool
+	// LibrarySimilarScan is how many of the newest logged replies the
+	// editor looks through for similar questions; default
+	// DefaultLibrarySimilarScan.
+	LibrarySimilarScan int
 }
+
+// DefaultLibrarySimilarScan keeps the editor's look for similar questions
+// to a few tens of milliseconds on a large log.
+const DefaultLibrarySimilarScan = 20_000
 
 func (c Config) withDefaults() Config {
 	if c.SessionTTL <= 0 {
@@ -128,6 +153,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LowConfidence <= 0 {
 		c.LowConfidence = lowConfidenceDefault(c.MinConfidence)
+	}
+	if c.LibrarySimilarScan <= 0 {
+		c.LibrarySimilarScan = DefaultLibrarySimilarScan
 	}
 	if c.ExportLimit <= 0 {
 		c.ExportLimit = 100_000

@@ -87,6 +87,7 @@
     ".sources{margin:8px 0 0;padding:0;list-style:none;white-space:normal;font-size:.88em}",
     ".sources li{margin:0}",
     ".srcbtn{min-height:44px;border:0;background:none;padding:4px 0;color:#0a4f99;text-decoration:underline;cursor:pointer;text-align:left}",
+    ".reviewed{display:block;margin-top:6px;font-size:.85em;font-weight:600;color:#1d6b35}",
     ".disclaimer{display:block;margin-top:8px;padding-top:6px;border-top:1px solid #e1e6ea;font-size:.8em;color:#434c56;white-space:normal}",
     ".fb{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:8px;white-space:normal;font-size:.85em;color:#434c56}",
     ".fbtn{display:inline-flex;align-items:center;justify-content:center;min-width:44px;min-height:44px;border:1px solid #6b7580;border-radius:8px;background:#fff;color:#1b1f24;padding:4px 9px;cursor:pointer;font-size:1em}",
@@ -352,6 +353,10 @@
     }
     text.appendChild(document.createTextNode(s.slice(last)));
     bubble.appendChild(text);
+    // An answer from the care team's library says who checked it and when.
+    if (a.reviewed && a.reviewed.date) {
+      bubble.appendChild(el("small", { class: "reviewed", text: "\u2714 Reviewed by your " + (a.reviewed.by || "care team") + " on " + a.reviewed.date }));
+    }
     var groups = sourceGroups(a.citations || []);
     if (groups.length) {
       var list = el("ul", { class: "sources", "aria-label": "Sources" });
