@@ -39,6 +39,9 @@ func newSpeller(chunks []corpus.Chunk) *speller {
 // ("efect"); from minTwoEdits, two edits are ("leukaferesis").
 const (
 	minCorrected = 5
+	// minDoubled: a four-letter word is corrected only by doubling a
+	// letter ("cels"), which seldom makes another word.
+	minDoubled = 4
 	// minLeftOut: a word this short may still be a common word with a
 	// letter left out ("kno", "ment"), which few other words are.
 	minLeftOut  = 3
@@ -53,7 +56,7 @@ const (
 // ("catch" is not "match", "multiply" is not "multiple"). The most
 // frequent word wins.
 func (sp *speller) correct(word string) string {
-	if sp == nil || len(word) < minCorrected || sp.df[word] > 0 {
+	if sp == nil || len(word) < minDoubled || sp.df[word] > 0 {
 		return ""
 	}
 	for _, v := range words.AmericanSpellings(word) {
@@ -72,7 +75,9 @@ func (sp *speller) correct(word string) string {
 	}
 	for l := len(word) - 1; l <= len(word)+1; l++ {
 		for _, cand := range sp.byLen[l] {
-			if len(word) < minOneEdit {
+			if len(word) < minCorrected {
+				consider(cand, len(cand) == len(word)+1 && doublingOrSwap(word, cand)) // "cels"
+			} else if len(word) < minOneEdit {
 				consider(cand, doublingOrSwap(word, cand))
 			} else {
 				consider(cand, words.WithinOneEdit(word, cand))

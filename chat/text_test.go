@@ -107,7 +107,7 @@ func TestAskedOf(t *testing.T) {
 // "live").
 func TestSpellingCorrection(t *testing.T) {
 	e := realEngine(t, Config{})
-	for word, want := range map[string]string{"lukemia": "leukemia", "liver": "", "drive": "", "leukaferesis": "leukapheresis", "efects": "effects", "efect": "effect", "multiply": "", "autologus": "autologous", "cytokin": "cytokine", "saying": "", "leaflet": "", "leukaemia": "leukemia", "haematopoietic": "hematopoietic"} {
+	for word, want := range map[string]string{"lukemia": "leukemia", "liver": "", "drive": "", "leukaferesis": "leukapheresis", "efects": "effects", "efect": "effect", "multiply": "", "autologus": "autologous", "cytokin": "cytokine", "saying": "", "leaflet": "", "leukaemia": "leukemia", "haematopoietic": "hematopoietic", "cels": "cells", "cell": "", "hiv": ""} {
 		got := e.spell.correct(word)
 		if got != want {
 			t.Errorf("correct(%q) = %q, want %q", word, got, want)
