@@ -76,7 +76,10 @@ func guessesOf(question string) guesses {
 	if m := orClause.FindStringSubmatchIndex(question); m != nil {
 		after := question[m[2]:m[3]]
 		if clauseOpening.MatchString(after) {
-			asides = append(asides, after)
+			// "Can they organise it at short notice, or does it take a lot
+			// of planning?": the clause is the other answer the patient
+			// offers, and a source may speak to either.
+			orElse, either = after, question[:m[0]]
 		} else {
 			orElse = after
 			either = firstSide(question[:m[0]], after)

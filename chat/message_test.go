@@ -51,7 +51,8 @@ func TestGuesses(t *testing.T) {
 	}{
 		{"is it any good for solid tumours like bowel cancer", "bowel cancer", "", ""},
 		{"whats different about an atmp compared to normal tablets", "normal tablet", "", ""},
-		{"do the cells kill the cancer themselves or do they just point it out to the rest of the immune system", "point rest immun system", "", ""},
+		{"do the cells kill the cancer themselves or do they just point it out to the rest of the immune system", "", "cell kill cancer", "point rest immun system"},
+		{"is that something they can organise at short notice, or does it take a lot of planning", "", "organis short notic", "take lot plan"},
 		{"do they take the stem cells out of your hip bone or just from blood", "", "hip bone", "blood"},
 		{"is the conditioning chemo or radiation", "", "chemo", "radiat"},
 		{"does everyone with lymphoma get offered it or only certain people", "", "offer", "peopl"},
