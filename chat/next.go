@@ -169,6 +169,11 @@ func (e *Engine) following(q *query, chunkID, said string) ([]candidate, []retri
 	}
 	var out []candidate
 	words := 0
+	if next := cands[at+1]; next.leans && next.passage == cands[at].passage && next.pos == cands[at].last+1 {
+		// "These procedures have ...": it reads only after the sentence
+		// it leans on, which the answer says again.
+		out, words = append(out, cands[at]), len(strings.Fields(cands[at].text))
+	}
 	for _, c := range cands[at+1:] {
 		n := len(strings.Fields(c.text))
 		if len(out) == maxContinued || words+n > maxAnswerWords {

@@ -37,3 +37,16 @@ func TestAfterNamedStep(t *testing.T) {
 		}
 	}
 }
+
+// "What happens after that?" goes on where the last answer stopped; a next
+// sentence that leans on the last one ("These procedures ...") comes with
+// it, said again, so the reply does not open on a pronoun.
+func TestContinuationBringsWhatItLeansOn(t *testing.T) {
+	e := realEngine(t, Config{})
+	first := "In a stem cell transplant, what do they do about the patient's own poorly bone marrow before the new cells go in?"
+	h := []Turn{{Question: first, Reply: answer(t, e, nil, first)}}
+	r := answer(t, e, h, "ok so what happens after that?")
+	if strings.HasPrefix(r.Text, "These ") || strings.HasPrefix(r.Text, "It ") || strings.HasPrefix(r.Text, "They ") {
+		t.Errorf("continuation opens on what it leans on: %q (after %q)", r.Text, h[0].Reply.Text)
+	}
+}
