@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -16,9 +17,12 @@ func (s *Store) AuditMerged(ctx context.Context, actor, action, detail string, n
 	n = max(n, 1)
 	now := time.Now()
 	key := fmt.Sprintf("%s\x00%s\x00%s\x00%d", action, actor, detail, now.Unix()/60)
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO audit(time, actor, action, detail, last, merge_key, count) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(merge_key) DO UPDATE SET count = count + excluded.count, last = excluded.last`,
-		now.UnixNano(), actor, action, detail, now.UnixNano(), key, n); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
+		_, err := c.ExecContext(ctx, `INSERT INTO audit(time, actor, action, detail, last, merge_key, count) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT(merge_key) DO UPDATE SET count = count + excluded.count, last = excluded.last`,
+			now.UnixNano(), actor, action, detail, now.UnixNano(), key, n)
+		return err
+	}); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil

@@ -49,15 +49,24 @@ func (s *Store) ProbeCommit(ctx context.Context) error {
 // noteCommit records the outcome of a commit for CommitErr: it stored
 // nothing when the transaction failed or every record in it did. A bad
 // record beside good ones is the record's fault, not the log's.
-func (s *Store) noteCommit(err error, errs []error) {
+func (s *Store) noteCommit(err error, batch []writeReq, errs []error) {
 	if err == nil {
-		for _, e := range errs {
+		var failed []error
+		for i, e := range errs {
+			if batch[i].op != nil {
+				continue // an op's failure is its own, not the log's
+			}
 			if e == nil {
 				s.commitErr.Store(nil)
 				return
 			}
+			failed = append(failed, e)
 		}
-		err = errors.Join(errs...)
+		if len(failed) == 0 { // ops alone: the log committed them
+			s.commitErr.Store(nil)
+			return
+		}
+		err = errors.Join(failed...)
 	}
 	s.commitErr.Store(&err)
 }

@@ -104,12 +104,18 @@ func (s *Store) AddStaff(ctx context.Context, email, password string) error {
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO staff(email, password_hash, created) VALUES (?, ?, ?)
-		ON CONFLICT(email) DO NOTHING`, email, string(hash), time.Now().UnixNano())
-	if err != nil {
+	var added int64
+	if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
+		res, err := c.ExecContext(ctx, `INSERT INTO staff(email, password_hash, created) VALUES (?, ?, ?)
+			ON CONFLICT(email) DO NOTHING`, email, string(hash), time.Now().UnixNano())
+		if err == nil {
+			added, _ = res.RowsAffected()
+		}
+		return err
+	}); err != nil {
 		return fmt.Errorf("add staff %s: %w", email, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if added == 0 {
 		return fmt.Errorf("staff %s: %w", email, ErrExists)
 	}
 	return nil
@@ -117,11 +123,17 @@ func (s *Store) AddStaff(ctx context.Context, email, password string) error {
 
 // RemoveStaff deletes a staff account and its sessions; ErrNotFound if none.
 func (s *Store) RemoveStaff(ctx context.Context, email string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM staff WHERE email = ?`, strings.ToLower(strings.TrimSpace(email)))
-	if err != nil {
+	var removed int64
+	if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
+		res, err := c.ExecContext(ctx, `DELETE FROM staff WHERE email = ?`, strings.ToLower(strings.TrimSpace(email)))
+		if err == nil {
+			removed, _ = res.RowsAffected()
+		}
+		return err
+	}); err != nil {
 		return fmt.Errorf("remove staff %s: %w", email, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if removed == 0 {
 		return fmt.Errorf("staff %s: %w", email, ErrNotFound)
 	}
 	return nil
@@ -170,8 +182,11 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) error 
 	// the cost was raised can be replaced.
 	if cost, err := bcrypt.Cost([]byte(hash)); err == nil && cost < PasswordCost {
 		if better, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost); err == nil {
-			if _, err := s.db.ExecContext(ctx, `UPDATE staff SET password_hash = ? WHERE email = ? AND password_hash = ?`,
-				string(better), email, hash); err != nil {
+			if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
+				_, err := c.ExecContext(ctx, `UPDATE staff SET password_hash = ? WHERE email = ? AND password_hash = ?`,
+					string(better), email, hash)
+				return err
+			}); err != nil {
 				slog.Default().Warn("staff password hash not upgraded; it will be at the next sign-in", "err", err)
 			}
 		}
@@ -203,13 +218,16 @@ func (s *Store) CreateSession(ctx context.Context, email string, ttl time.Durati
 		return Session{}, fmt.Errorf("create session: %w", err)
 	}
 	now := time.Now()
-	// Sign-ins are rare: a good moment to forget expired sessions.
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires < ?`, now.UnixNano()); err != nil {
-		return Session{}, fmt.Errorf("create session: %w", err)
-	}
 	sess := Session{Token: token, Email: strings.ToLower(strings.TrimSpace(email)), CSRF: csrf, Created: now, Expires: now.Add(ttl)}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO sessions(token_hash, email, csrf, created, expires) VALUES (?, ?, ?, ?, ?)`,
-		hashToken(token), sess.Email, csrf, now.UnixNano(), sess.Expires.UnixNano()); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
+		// Sign-ins are rare: a good moment to forget expired sessions.
+		if _, err := c.ExecContext(ctx, `DELETE FROM sessions WHERE expires < ?`, now.UnixNano()); err != nil {
+			return err
+		}
+		_, err := c.ExecContext(ctx, `INSERT INTO sessions(token_hash, email, csrf, created, expires) VALUES (?, ?, ?, ?, ?)`,
+			hashToken(token), sess.Email, csrf, now.UnixNano(), sess.Expires.UnixNano())
+		return err
+	}); err != nil {
 		return Session{}, fmt.Errorf("create session: %w", err)
 	}
 	return sess, nil
@@ -241,7 +259,10 @@ func (s *Store) LookupSession(ctx context.Context, token string) (Session, error
 
 // DeleteSession ends a session (sign-out).
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
+		_, err := c.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token))
+		return err
+	}); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -267,16 +288,25 @@ func (s *Store) AddReview(ctx context.Context, rv Review) (Review, error) {
 	if rv.Time.IsZero() {
 		rv.Time = time.Now()
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO reviews(answer_id, reviewer, status, note, corrected, time, turn_time, turn)
-		SELECT answer_id, ?, ?, ?, ?, ?, time, rowid FROM turns WHERE answer_id = ?`,
-		rv.Reviewer, rv.Status, rv.Note, rv.Corrected, rv.Time.UnixNano(), rv.AnswerID)
+	err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
+		res, err := c.ExecContext(ctx, `INSERT INTO reviews(answer_id, reviewer, status, note, corrected, time, turn_time, turn)
+			SELECT answer_id, ?, ?, ?, ?, ?, time, rowid FROM turns WHERE answer_id = ?`,
+			rv.Reviewer, rv.Status, rv.Note, rv.Corrected, rv.Time.UnixNano(), rv.AnswerID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		rv.ID, _ = res.LastInsertId()
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Review{}, err
+	}
 	if err != nil {
 		return Review{}, fmt.Errorf("add review: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Review{}, ErrNotFound
-	}
-	rv.ID, _ = res.LastInsertId()
 	return rv, nil
 }
 
@@ -304,8 +334,11 @@ func (s *Store) Reviews(ctx context.Context, answerID string) ([]Review, error) 
 // Audit appends a row to the audit log of staff actions.
 func (s *Store) Audit(ctx context.Context, actor, action, detail string) error {
 	now := time.Now().UnixNano()
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO audit(time, actor, action, detail, last) VALUES (?, ?, ?, ?, ?)`,
-		now, actor, action, detail, now); err != nil {
+	if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
+		_, err := c.ExecContext(ctx, `INSERT INTO audit(time, actor, action, detail, last) VALUES (?, ?, ?, ?, ?)`,
+			now, actor, action, detail, now)
+		return err
+	}); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil

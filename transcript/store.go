@@ -90,6 +90,7 @@ type Store struct {
 
 type writeReq struct {
 	rec  Record
+	op   writeOp // when set, not a reply: see writeOp
 	done chan error
 	// probe: rec is written and rolled back, and the transaction commits
 	// anyway, to learn whether the log can commit (see ProbeCommit).
@@ -537,18 +538,15 @@ func (s *Store) commit(batch []writeReq) {
 	}
 	if err == nil {
 		s.commits.Add(1)
-		s.committed.Add(uint64(len(batch)))
-	}
-	s.noteCommit(err, errs)
-	for i, req := range batch {
-		switch {
-		case err != nil:
-			req.done <- fmt.Errorf("transcript.Record %s: %w", req.rec.AnswerID, err)
-		case errs[i] != nil:
-			req.done <- fmt.Errorf("transcript.Record %s: %w", req.rec.AnswerID, errs[i])
-		default:
-			req.done <- nil
+		for _, req := range batch {
+			if req.op == nil {
+				s.committed.Add(1)
+			}
 		}
+	}
+	s.noteCommit(err, batch, errs)
+	for i, req := range batch {
+		req.done <- req.outcome(err, errs[i])
 	}
 }
 
@@ -572,6 +570,14 @@ func (s *Store) writeBatch(ctx context.Context, batch []writeReq, errs []error, 
 	st := s.wstmts
 	probed := false
 	for i, req := range batch {
+		if req.op != nil {
+			// Always under a savepoint: an op failing is an answer (say
+			// ErrNotFound), not a reason to write the batch again.
+			if errs[i], err = s.runOp(ctx, req.op); err != nil {
+				return err
+			}
+			continue
+		}
 		if req.probe {
 			probed = true
 			if errs[i] = s.probeInsert(ctx, req.rec); errs[i] != nil && !isolate {
@@ -839,39 +845,38 @@ func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Fee
 	if s.redact {
 		f.Comment = Redact(f.Comment)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("record feedback: %w", err)
-	}
-	defer tx.Rollback()
-	// The ownership check and the write are one statement each, so the
-	// answer cannot be deleted (retention) between check and write.
-	res, err := tx.ExecContext(ctx, `UPDATE feedback SET rating = ?, time = ?, comment = CASE WHEN ? <> '' THEN ?
-			ELSE (SELECT comment FROM feedback WHERE answer_id = ? ORDER BY comment <> '' DESC, id DESC LIMIT 1) END
-		WHERE id = (SELECT MAX(fb.id) FROM feedback fb JOIN turns t ON t.answer_id = fb.answer_id
-			WHERE fb.answer_id = ? AND t.conversation_id = ?)`,
-		f.Rating, f.Time.UnixNano(), f.Comment, f.Comment, f.AnswerID, f.AnswerID, conversationID)
-	if err != nil {
-		return fmt.Errorf("record feedback: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		// Logs written before an answer had one rating may hold several.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM feedback WHERE answer_id = ? AND id < (SELECT MAX(id) FROM feedback WHERE answer_id = ?)`,
-			f.AnswerID, f.AnswerID); err != nil {
-			return fmt.Errorf("record feedback: %w", err)
+	err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
+		// The ownership check and the write are one statement each, so the
+		// answer cannot be deleted (retention) between check and write.
+		res, err := c.ExecContext(ctx, `UPDATE feedback SET rating = ?, time = ?, comment = CASE WHEN ? <> '' THEN ?
+				ELSE (SELECT comment FROM feedback WHERE answer_id = ? ORDER BY comment <> '' DESC, id DESC LIMIT 1) END
+			WHERE id = (SELECT MAX(fb.id) FROM feedback fb JOIN turns t ON t.answer_id = fb.answer_id
+				WHERE fb.answer_id = ? AND t.conversation_id = ?)`,
+			f.Rating, f.Time.UnixNano(), f.Comment, f.Comment, f.AnswerID, f.AnswerID, conversationID)
+		if err != nil {
+			return err
 		}
-		return tx.Commit()
-	}
-	res, err = tx.ExecContext(ctx, `INSERT INTO feedback(answer_id, rating, comment, time, turn_time, turn)
-		SELECT answer_id, ?, ?, ?, time, rowid FROM turns WHERE answer_id = ? AND conversation_id = ?`,
-		f.Rating, f.Comment, f.Time.UnixNano(), f.AnswerID, conversationID)
-	if err != nil {
+		if n, _ := res.RowsAffected(); n == 1 {
+			// Logs written before an answer had one rating may hold several.
+			_, err := c.ExecContext(ctx, `DELETE FROM feedback WHERE answer_id = ? AND id < (SELECT MAX(id) FROM feedback WHERE answer_id = ?)`,
+				f.AnswerID, f.AnswerID)
+			return err
+		}
+		res, err = c.ExecContext(ctx, `INSERT INTO feedback(answer_id, rating, comment, time, turn_time, turn)
+			SELECT answer_id, ?, ?, ?, time, rowid FROM turns WHERE answer_id = ? AND conversation_id = ?`,
+			f.Rating, f.Comment, f.Time.UnixNano(), f.AnswerID, conversationID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("record feedback: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return tx.Commit()
+	return err
 }
 
 // ratings sets the Rating of each of recs that the patient rated.
