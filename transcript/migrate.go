@@ -306,6 +306,27 @@ ALTER TABLE turns ADD COLUMN library_entry INTEGER;
 ALTER TABLE turns ADD COLUMN library_date TEXT NOT NULL DEFAULT '';
 CREATE INDEX turns_library ON turns(library_entry) WHERE library_entry IS NOT NULL;
 `,
+	// 10: the text search index is kept off the commit path. Indexing a
+	// reply's trigrams in the reply's own commit doubled the writer's time
+	// per reply and its WAL bytes (each small commit wrote a new index
+	// segment, and merging them rewrote it again); a turn now only notes
+	// its rowid in turns_fts_pending, and the writer indexes the waiting
+	// turns in chunks between commits (see indexPending). Searches read the
+	// waiting turns directly, so they still find every turn logged. A
+	// deleted turn leaves the index if it was in it, and the queue if not.
+	`
+CREATE TABLE turns_fts_pending (turn INTEGER PRIMARY KEY);
+DROP TRIGGER turns_fts_insert;
+CREATE TRIGGER turns_fts_pending_insert AFTER INSERT ON turns BEGIN
+	INSERT INTO turns_fts_pending(turn) VALUES (NEW.rowid);
+END;
+DROP TRIGGER turns_fts_delete;
+CREATE TRIGGER turns_fts_delete AFTER DELETE ON turns BEGIN
+	INSERT INTO turns_fts(turns_fts, rowid, question, text) SELECT 'delete', OLD.rowid, OLD.question, OLD.text
+		WHERE NOT EXISTS (SELECT 1 FROM turns_fts_pending WHERE turn = OLD.rowid);
+	DELETE FROM turns_fts_pending WHERE turn = OLD.rowid;
+END;
+`,
 }
 
 // schemaVersion is the version Open migrates to.

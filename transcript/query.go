@@ -258,7 +258,9 @@ func (s *Store) listSource(ctx context.Context, f Filter) (listSource, error) {
 			return listSource{}, err
 		}
 		if few {
-			return listSource{from: `(SELECT rowid AS id FROM turns_fts WHERE turns_fts MATCH ?) d CROSS JOIN turns t ON t.rowid = d.id`,
+			// The turns not yet indexed (turns_fts_pending) are candidates too.
+			return listSource{from: `(SELECT rowid AS id FROM turns_fts WHERE turns_fts MATCH ? UNION ALL SELECT turn FROM turns_fts_pending) d
+				CROSS JOIN turns t ON t.rowid = d.id`,
 				fromArgs: []any{match}, order: byTime}, nil
 		}
 	}
@@ -307,11 +309,12 @@ func trigramQuery(search string) (string, bool) {
 	return strings.Join(terms, " AND "), true
 }
 
-// fewSearchMatches reports whether the text search index offers at most
-// maxSearchCandidates turns for match.
+// fewSearchMatches reports whether the text search index, with the turns
+// not yet in it, offers at most maxSearchCandidates turns for match.
 func (s *Store) fewSearchMatches(ctx context.Context, match string) (bool, error) {
 	var n int
-	err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM turns_fts WHERE turns_fts MATCH ? LIMIT ?)`,
+	err := s.rdb.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM turns_fts WHERE turns_fts MATCH ?1 LIMIT ?2))
+		+ (SELECT COUNT(*) FROM (SELECT 1 FROM turns_fts_pending LIMIT ?2))`,
 		match, maxSearchCandidates+1).Scan(&n)
 	return n <= maxSearchCandidates, err
 }

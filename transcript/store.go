@@ -84,6 +84,10 @@ type Store struct {
 	walRetry      time.Time     // the writer's next try at restarting the WAL, after one gave up
 	busyTimeout   time.Duration // the writer's wait for another writer's lock
 
+	unindexed      int           // turns waiting for the text search index, as far as the writer knows (textindex.go)
+	unindexedSince time.Time     // when the oldest of them was committed
+	indexLag       time.Duration // indexLag when the store opened
+
 	closeMu sync.RWMutex // held for reading while sending to writes
 	closed  bool
 }
@@ -137,6 +141,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		writes:        make(chan writeReq, 1024),
 		maxBatch:      opts.MaxBatch,
 		restartFrames: restartFrames,
+		indexLag:      indexLag,
 		stop:          make(chan struct{}),
 		done:          make(chan struct{}),
 		ckDone:        make(chan struct{}),
@@ -161,6 +166,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
+	var waiting int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM turns_fts_pending`).Scan(&waiting); err != nil {
+		s.wstmts.close()
+		s.wconn.Close()
+		rdb.Close()
+		db.Close()
+		return nil, fmt.Errorf("open transcript %s: %w", path, err)
+	}
+	s.notePending(waiting)
 	go s.writer()
 	go s.checkpointer(time.Second)
 	return s, nil
@@ -275,6 +289,9 @@ func (s *Store) writer() {
 	for {
 		var first writeReq
 		select {
+		case <-s.indexDue():
+			s.indexPending(context.Background(), true)
+			continue
 		case first = <-s.writes:
 		case <-s.stop:
 			// Close stops new sends before closing stop; drain the rest.
@@ -303,6 +320,7 @@ func (s *Store) writer() {
 		}
 		s.commit(batch)
 		s.restartWAL(context.Background())
+		s.indexPending(context.Background(), false)
 	}
 }
 
@@ -538,11 +556,17 @@ func (s *Store) commit(batch []writeReq) {
 	}
 	if err == nil {
 		s.commits.Add(1)
-		for _, req := range batch {
+		records, logged := 0, 0
+		for i, req := range batch {
 			if req.op == nil {
-				s.committed.Add(1)
+				records++
+				if !req.probe && errs[i] == nil {
+					logged++
+				}
 			}
 		}
+		s.committed.Add(uint64(records))
+		s.notePending(logged)
 	}
 	s.noteCommit(err, batch, errs)
 	for i, req := range batch {

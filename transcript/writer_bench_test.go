@@ -20,7 +20,8 @@ import (
 // passages, 5 retrieved), the commit's fsync included. It reports the
 // writer's time and the WAL bytes per record: the writer is the one
 // serial stage every reply passes through, so its time per record bounds
-// the server's answers per second.
+// the server's answers per second. The text search indexing that follows
+// the commits (textindex.go) is included.
 func BenchmarkWriteBatch(b *testing.B) {
 	const batchSize, conversations, passages = 64, 200, 40
 	path := filepath.Join(b.TempDir(), FileName)
@@ -78,6 +79,8 @@ func BenchmarkWriteBatch(b *testing.B) {
 		if err := s.writeBatch(ctx, batch, errs, false); err != nil {
 			b.Fatal(err)
 		}
+		s.notePending(batchSize)
+		s.indexPending(ctx, false)
 	}
 	// WAL bytes are counted in frames (a page and its 24-byte header):
 	// SQLite may start the WAL over at any commit that finds it wholly
@@ -104,6 +107,9 @@ func BenchmarkWriteBatch(b *testing.B) {
 		if err := s.writeBatch(ctx, batch, errs, false); err != nil {
 			b.Fatal(err)
 		}
+		// The writer's catch-up indexing, which follows its commits.
+		s.notePending(batchSize)
+		s.indexPending(ctx, false)
 		f := walFrames()
 		if f < last { // started over
 			last = 0
