@@ -230,6 +230,26 @@ const byTime = ` ORDER BY t.time DESC, t.rowid DESC`
 // are walked newest first by the time of their turn (turn_time, turn: the
 // same order as the turns'), so a page stops after its last row.
 func (s *Store) listSource(ctx context.Context, f Filter) (listSource, error) {
+	src, err := s.filterSource(ctx, f)
+	if err != nil || !s.windowed(f.Search) {
+		return src, err
+	}
+	if src.from == "turns t" {
+		// The window's rows by rowid, not the whole time index tested row by row.
+		src.from = `(SELECT rowid AS id FROM turns WHERE rowid > (SELECT MAX(rowid) FROM turns) - ?) d CROSS JOIN turns t ON t.rowid = d.id`
+		src.fromArgs = []any{s.shortSearch}
+		return src, nil
+	}
+	cond := "t.rowid > (SELECT MAX(rowid) FROM turns) - ?"
+	if src.where != "" {
+		cond = src.where + " AND " + cond
+	}
+	src.where, src.args = cond, append(src.args, s.shortSearch)
+	return src, nil
+}
+
+// filterSource is listSource before a short search's window.
+func (s *Store) filterSource(ctx context.Context, f Filter) (listSource, error) {
 	switch {
 	case f.ConversationID != "":
 		// Along its chain by rowid; left to itself, the planner would
@@ -287,6 +307,51 @@ func (f Filter) span() []any {
 	return []any{lo, hi}
 }
 
+// minIndexedSearch is the shortest search (in characters) the text index
+// serves: its terms are trigrams.
+const minIndexedSearch = 3
+
+// DefaultShortSearchReplies is how many of the newest replies a search
+// shorter than minIndexedSearch reads when Options.ShortSearchReplies is
+// 0: reading each row's question and reply costs some microseconds, so
+// this many stay within the console's 300 ms on a busy two-core machine.
+const DefaultShortSearchReplies = 50_000
+
+// windowed reports whether a search is too short for the text index and
+// so reads only the newest replies (see SearchWindow).
+func (s *Store) windowed(search string) bool {
+	n := len([]rune(strings.TrimSpace(search)))
+	return n > 0 && n < minIndexedSearch && s.shortSearch > 0
+}
+
+// SearchWindow is the part of the log a search too short for the text
+// index reads: the newest Replies replies, logged since about Since.
+type SearchWindow struct {
+	Replies int       `json:"replies"`
+	Since   time.Time `json:"since"`
+}
+
+// ShortSearchWindow returns the window a search reads, and false if the
+// search reads the whole log (it is empty or long enough for the index).
+func (s *Store) ShortSearchWindow(ctx context.Context, search string) (_ SearchWindow, _ bool, err error) {
+	if !s.windowed(search) {
+		return SearchWindow{}, false, nil
+	}
+	ctx, done := s.consoleRead(ctx)
+	defer func() { err = done(err) }()
+	var since int64
+	err = s.rdb.QueryRowContext(ctx, `SELECT COALESCE((SELECT time FROM turns WHERE rowid > (SELECT MAX(rowid) FROM turns) - ?
+		ORDER BY rowid LIMIT 1), 0)`, s.shortSearch).Scan(&since)
+	if err != nil {
+		return SearchWindow{}, false, fmt.Errorf("search window: %w", err)
+	}
+	w := SearchWindow{Replies: s.shortSearch}
+	if since != 0 {
+		w.Since = time.Unix(0, since).UTC()
+	}
+	return w, true, nil
+}
+
 // trigramQuery is the full-text query for the turns holding every
 // three-character piece of a search, if it has any: a superset of the
 // turns holding the search itself, which the list's own condition then
@@ -294,7 +359,7 @@ func (f Filter) span() []any {
 // as one phrase.)
 func trigramQuery(search string) (string, bool) {
 	r := []rune(strings.TrimSpace(search)) // the tokenizer folds case, in the query as in the index
-	if len(r) < 3 {
+	if len(r) < minIndexedSearch {
 		return "", false
 	}
 	seen := map[string]bool{}

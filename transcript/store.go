@@ -47,6 +47,11 @@ type Options struct {
 	// running then is interrupted and returns ErrTooSlow. 0 means
 	// DefaultReadTimeout; negative, no limit.
 	ReadTimeout time.Duration
+	// ShortSearchReplies is how many of the newest replies a search of one
+	// or two characters reads (the text index serves three or more): 0
+	// means DefaultShortSearchReplies; negative, every reply (bounded by
+	// ReadTimeout).
+	ShortSearchReplies int
 	// Bulk commits without fsync (synchronous OFF), for making large test
 	// logs fast (cellchat loadtest --fill): a crash may lose the last
 	// commits, so a server never opens its log so.
@@ -64,6 +69,7 @@ type Store struct {
 	db          *sql.DB
 	rdb         *sql.DB // the staff console's reads, see openReader
 	readTimeout time.Duration
+	shortSearch int // see Options.ShortSearchReplies; 0: every reply
 	redact      bool
 
 	writes   chan writeReq
@@ -151,6 +157,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if s.readTimeout == 0 {
 		s.readTimeout = DefaultReadTimeout
+	}
+	switch {
+	case opts.ShortSearchReplies == 0:
+		s.shortSearch = DefaultShortSearchReplies
+	case opts.ShortSearchReplies > 0:
+		s.shortSearch = opts.ShortSearchReplies
 	}
 	if s.busyTimeout <= 0 {
 		s.busyTimeout = defaultBusyTimeout

@@ -108,3 +108,70 @@ func TestTextIndexCatchesUp(t *testing.T) {
 		t.Fatalf("index holds %d of the new turns (%v), want %d", indexed, err, len(again))
 	}
 }
+
+// TestShortSearchReadsNewestReplies: a search of one or two characters,
+// which the text index cannot serve, reads the newest replies only, with
+// any other filter, and says how far back; a longer search reads them all.
+func TestShortSearchReadsNewestReplies(t *testing.T) {
+	ctx := context.Background()
+	const n, window = 30, 10
+	for _, opt := range []int{window, -1} {
+		s := openTest(t, Options{ShortSearchReplies: opt})
+		start := time.Now().Add(-time.Hour)
+		var ids []string
+		for i := range n {
+			r := testRecord("c", i)
+			r.Time, r.Question = start.Add(time.Duration(i)*time.Second), fmt.Sprintf("is IV iron (%d) safe?", i)
+			if err := s.Record(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			if i%2 == 0 {
+				if err := s.RecordFeedback(ctx, "c", Feedback{AnswerID: r.AnswerID, Rating: "down"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids = append([]string{r.AnswerID}, ids...)
+		}
+		list := func(f Filter) []string {
+			rows, err := s.ListReplies(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range rows {
+				out = append(out, r.AnswerID)
+			}
+			return out
+		}
+		want, wantDown := ids, []string{}
+		if opt > 0 {
+			want = ids[:window]
+		}
+		for i, id := range want {
+			if (n-1-i)%2 == 0 {
+				wantDown = append(wantDown, id)
+			}
+		}
+		if got := list(Filter{Search: "iv"}); !slices.Equal(got, want) {
+			t.Errorf("window %d: short search: %v, want %v", opt, got, want)
+		}
+		if got := list(Filter{Search: "Iv", Feedback: "down"}); !slices.Equal(got, wantDown) {
+			t.Errorf("window %d: short search of thumbs-down replies: %v, want %v", opt, got, wantDown)
+		}
+		if got := list(Filter{Search: "iv iron"}); !slices.Equal(got, ids) {
+			t.Errorf("window %d: a longer search reads every reply: %d of %d", opt, len(got), len(ids))
+		}
+		w, ok, err := s.ShortSearchWindow(ctx, " iv ")
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case opt < 0 && ok:
+			t.Errorf("no window asked for, got %+v", w)
+		case opt > 0 && (!ok || w.Replies != window || !w.Since.Equal(start.Add((n-window)*time.Second).UTC().Truncate(0))):
+			t.Errorf("window: %+v %v, want %d replies since %v", w, ok, window, start.Add((n-window)*time.Second))
+		}
+		if _, ok, _ := s.ShortSearchWindow(ctx, "iv iron"); ok {
+			t.Error("a search the index serves has a window")
+		}
+	}
+}

@@ -38,6 +38,7 @@ type serveFlags struct {
 	hstsMaxAge      time.Duration
 	reloadCheck     time.Duration
 	queryTimeout    time.Duration
+	shortSearch     int
 	staff           staff.Config
 }
 
@@ -99,6 +100,7 @@ func addServeFlags(fs interface {
 	fs.Float64Var(&sf.staff.LowConfidence, "staff-low-confidence", 0, "confidence (0..1) under which the console's filter counts a reply as low-confidence (0: the engine's no-answer threshold, CELLCHAT_MIN_CONFIDENCE, + 0.15)")
 	fs.IntVar(&sf.staff.ExportLimit, "staff-export-limit", 100000, "most rows one staff export returns")
 	fs.DurationVar(&sf.queryTimeout, "staff-query-timeout", transcript.DefaultReadTimeout, "longest a staff console read of the log (a list, search, export, dashboard or conversation) may run; one still running is stopped and the staff member asked to narrow the filter (0: no limit)")
+	fs.IntVar(&sf.shortSearch, "staff-short-search-replies", transcript.DefaultShortSearchReplies, "how many of the newest replies a console search of one or two characters reads (three or more use the text index and read the whole log); the page says so (0: every reply, up to --staff-query-timeout)")
 	fs.BoolVar(&sf.staff.SecureCookies, "secure-cookies", false, "mark staff cookies Secure even without TLS (behind a TLS-terminating proxy), and send HSTS")
 	fs.DurationVar(&sf.reloadCheck, "reload-check", defaultReloadCheck, "how often to check whether cellchat ingest committed a new corpus version to the index, and then serve it without a restart (0: only on SIGHUP)")
 	fs.DurationVar(&sf.hstsMaxAge, "hsts-max-age", 365*24*time.Hour, "with --secure-cookies, the max-age of the Strict-Transport-Security header on every response (0: no header)")
@@ -139,6 +141,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	if sf.queryTimeout < 0 {
 		return &exitError{code: 2, err: fmt.Errorf("--staff-query-timeout %v: want 0 (no limit) or more", sf.queryTimeout)}
+	}
+	if sf.shortSearch < 0 {
+		return &exitError{code: 2, err: fmt.Errorf("--staff-short-search-replies %d: want 0 (every reply) or more", sf.shortSearch)}
 	}
 	if sf.hstsMaxAge < 0 || (sf.hstsMaxAge > 0 && sf.hstsMaxAge < time.Second) {
 		return &exitError{code: 2, err: fmt.Errorf("--hsts-max-age %v: want 0 (no header) or at least 1s", sf.hstsMaxAge)}
@@ -191,7 +196,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if readTimeout == 0 {
 		readTimeout = -1 // transcript.Options: negative is no limit
 	}
-	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{Redact: sf.redact, ReadTimeout: readTimeout})
+	shortSearch := sf.shortSearch
+	if shortSearch == 0 {
+		shortSearch = -1 // transcript.Options: negative is every reply
+	}
+	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{Redact: sf.redact, ReadTimeout: readTimeout,
+		ShortSearchReplies: shortSearch})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

@@ -3,6 +3,7 @@ package staff
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,8 +28,15 @@ const utf8BOM = "\uFEFF"
 // ids): a line break, which spreadsheets show within the cell.
 const listSeparator = "\n"
 
+// exportPage is how many replies an export reads and writes at a time:
+// the download starts after the first page, whatever its length, and
+// the server holds one page, not the whole export.
+const exportPage = 500
+
 // handleExport writes the filtered list (all pages, up to ExportLimit rows)
-// as CSV or JSON Lines, and notes the export in the audit log.
+// as CSV or JSON Lines, a page at a time (keyset paging: each page starts
+// where the last ended, so a long export costs no more per row at its end
+// than at its start), and notes the export in the audit log.
 func (c *console) handleExport(format string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, ff, err := c.parseFilter(r.URL.Query())
@@ -36,40 +44,108 @@ func (c *console) handleExport(format string) http.Handler {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
 		}
-		f.Limit = c.cfg.ExportLimit
-		list, err := c.store.ListReplies(r.Context(), f)
-		if err != nil {
-			c.readFailed(w, r, false, "staff export", err)
-			return
-		}
-		rows, err := c.store.ExportDetails(r.Context(), list)
-		if err != nil {
-			c.readFailed(w, r, false, "staff export", err)
-			return
-		}
-		sess := sessionFrom(r.Context())
-		c.store.Audit(r.Context(), sess.Email, "export", fmt.Sprintf("%s, %d rows, filter %q", format, len(rows), ff.query(0)))
-		name := "cellchat-replies-" + time.Now().UTC().Format("20060102-150405")
-		switch format {
-		case "csv":
-			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-			io.WriteString(w, utf8BOM)
-			cw := csv.NewWriter(w)
-			cw.Write(csvHeader)
-			for _, row := range rows {
-				cw.Write(csvRecord(row))
+		out := newExportWriter(w, format)
+		written := 0
+		for {
+			f.Limit = min(exportPage, c.cfg.ExportLimit-written)
+			rows, err := c.exportPage(r, f)
+			if err != nil && !out.started {
+				c.readFailed(w, r, false, "staff export", err)
+				return
 			}
-			cw.Flush()
-		case "jsonl":
-			w.Header().Set("Content-Type", "application/jsonl; charset=utf-8")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.jsonl"`)
-			enc := json.NewEncoder(w)
-			for _, row := range rows {
-				enc.Encode(row)
+			if err != nil {
+				// The status line is gone: a download cut short must not
+				// look whole, so the connection is broken off.
+				c.log.Error("staff export", "err", err, "rows_written", written)
+				c.auditExport(r, format, ff, written, "stopped by an error")
+				panic(http.ErrAbortHandler)
 			}
+			if err := out.write(rows); err != nil { // the client went away
+				c.auditExport(r, format, ff, written, "not received: "+err.Error())
+				return
+			}
+			written += len(rows)
+			if len(rows) < f.Limit || written >= c.cfg.ExportLimit {
+				break
+			}
+			f.Before, f.Offset = rows[len(rows)-1].Cursor(), 0
 		}
+		c.auditExport(r, format, ff, written, "")
 	})
+}
+
+// exportPage reads one page of an export with its details.
+func (c *console) exportPage(r *http.Request, f transcript.Filter) ([]transcript.ExportRow, error) {
+	list, err := c.store.ListReplies(r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	return c.store.ExportDetails(r.Context(), list)
+}
+
+// auditExport notes an export: rows is how many were sent; why, when not
+// empty, why it ended early.
+func (c *console) auditExport(r *http.Request, format string, ff filterForm, rows int, why string) {
+	detail := fmt.Sprintf("%s, %d rows, filter %q", format, rows, ff.query(0))
+	if why != "" {
+		detail += "; " + why
+	}
+	c.store.Audit(r.Context(), sessionFrom(r.Context()).Email, "export", detail)
+}
+
+// exportWriter writes an export's rows as they come, in CSV or JSON Lines.
+type exportWriter struct {
+	w       http.ResponseWriter
+	format  string
+	started bool // the headers and the CSV header row are written
+	csv     *csv.Writer
+	json    *json.Encoder
+}
+
+func newExportWriter(w http.ResponseWriter, format string) *exportWriter {
+	return &exportWriter{w: w, format: format}
+}
+
+// write writes rows and sends them on (the first call, with the
+// headers, even when there are none).
+func (e *exportWriter) write(rows []transcript.ExportRow) error {
+	if !e.started {
+		e.start()
+	}
+	for _, row := range rows {
+		if e.csv != nil {
+			e.csv.Write(csvRecord(row))
+		} else if err := e.json.Encode(row); err != nil {
+			return err
+		}
+	}
+	if e.csv != nil {
+		e.csv.Flush()
+		if err := e.csv.Error(); err != nil {
+			return err
+		}
+	}
+	if err := http.NewResponseController(e.w).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+func (e *exportWriter) start() {
+	e.started = true
+	name := "cellchat-replies-" + time.Now().UTC().Format("20060102-150405")
+	switch e.format {
+	case "csv":
+		e.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		e.w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		io.WriteString(e.w, utf8BOM)
+		e.csv = csv.NewWriter(e.w)
+		e.csv.Write(csvHeader)
+	default:
+		e.w.Header().Set("Content-Type", "application/jsonl; charset=utf-8")
+		e.w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.jsonl"`)
+		e.json = json.NewEncoder(e.w)
+	}
 }
 
 func csvRecord(r transcript.ExportRow) []string {

@@ -264,6 +264,7 @@ func (c *console) handleReplies() http.Handler {
 		LowConfidence    float64
 		First, Last      int
 		HasPrev, HasNext bool
+		Window           *transcript.SearchWindow // a short search's, said on the page
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d := data{pageData: c.page(r, "Replies", "replies"), Kinds: chat.Kinds, Statuses: transcript.ReviewStatuses,
@@ -276,6 +277,9 @@ func (c *console) handleReplies() http.Handler {
 			return
 		}
 		rows, err := c.store.ListReplies(r.Context(), ff.paged(f, pageSize+1))
+		if err == nil {
+			d.Window, err = c.searchWindow(r, f)
+		}
 		if err != nil {
 			c.readFailed(w, r, true, "staff list", err)
 			return
@@ -376,12 +380,19 @@ func (c *console) handleAPIReplies() http.Handler {
 			return
 		}
 		rows, err := c.store.ListReplies(r.Context(), ff.paged(f, pageSize))
+		var window *transcript.SearchWindow
+		if err == nil {
+			window, err = c.searchWindow(r, f)
+		}
 		if err != nil {
 			c.readFailed(w, r, false, "staff api list", err)
 			return
 		}
 		c.auditList(r, "api", ff, len(rows))
 		out := map[string]any{"replies": rows}
+		if window != nil {
+			out["search_window"] = window
+		}
 		if rows == nil {
 			out["replies"] = []transcript.ReplyRow{}
 		}
@@ -407,6 +418,16 @@ func (c *console) handleAPIConversation() http.Handler {
 		c.auditView(r, r.PathValue("id"))
 		writeJSON(w, http.StatusOK, map[string]any{"conversation_id": r.PathValue("id"), "turns": turns})
 	})
+}
+
+// searchWindow is the part of the log f's search reads, when it is too
+// short for the text index to read all of it; nil otherwise.
+func (c *console) searchWindow(r *http.Request, f transcript.Filter) (*transcript.SearchWindow, error) {
+	w, ok, err := c.store.ShortSearchWindow(r.Context(), f.Search)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &w, nil
 }
 
 // auditList records who listed or searched patients' words, and with

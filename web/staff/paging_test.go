@@ -118,3 +118,30 @@ func TestTooSlowSaysNarrowTheFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestShortSearchSaysItsWindow: the list and the API say when a search is
+// too short to read the whole log, and how far back it read.
+func TestShortSearchSaysItsWindow(t *testing.T) {
+	f := newFixture(t, Config{})
+	c := f.signedIn(t)
+	_, page := f.get(t, c, "/staff/?q=iv")
+	if !strings.Contains(page, `id="search-window"`) || !strings.Contains(page, fmt.Sprintf("newest %d replies", transcript.DefaultShortSearchReplies)) {
+		t.Errorf("a two-character search does not say what it read:\n%s", page)
+	}
+	if _, page := f.get(t, c, "/staff/?q=ivy"); strings.Contains(page, `id="search-window"`) {
+		t.Error("a three-character search says it read a window")
+	}
+	for query, want := range map[string]bool{"q=i": true, "q=ivy": false, "": false} {
+		_, b := f.get(t, c, "/staff/api/replies?"+query)
+		var got struct {
+			Replies []transcript.ReplyRow
+			Window  *transcript.SearchWindow `json:"search_window"`
+		}
+		if err := json.Unmarshal([]byte(b), &got); err != nil {
+			t.Fatal(err)
+		}
+		if (got.Window != nil) != want || (want && (got.Window.Replies != transcript.DefaultShortSearchReplies || got.Window.Since.IsZero())) {
+			t.Errorf("%q: search_window %+v, want one: %v", query, got.Window, want)
+		}
+	}
+}

@@ -32,6 +32,9 @@ type Replies interface {
 	Conversation(ctx context.Context, conversationID string) ([]transcript.TurnDetail, error)
 	AddReview(ctx context.Context, rv transcript.Review) (transcript.Review, error)
 	Stats(ctx context.Context, from, to time.Time) (transcript.Stats, error)
+	// ShortSearchWindow says which replies a search too short for the
+	// text index reads (false: all of them).
+	ShortSearchWindow(ctx context.Context, search string) (transcript.SearchWindow, bool, error)
 }
 
 // AuditLog records and lists staff actions.
