@@ -43,18 +43,11 @@ func TestTextIndexCatchesUp(t *testing.T) {
 		}
 		return ids
 	}
-	waiting := func() int {
-		var n int
-		if err := s.db.QueryRow(`SELECT COUNT(*) FROM turns_fts_pending`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 	caughtUp := func() {
 		t.Helper()
-		for deadline := time.Now().Add(time.Minute); waiting() > 0; time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(time.Minute); s.waitingForIndex(t) > 0; time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(deadline) {
-				t.Fatalf("%d turns still wait for the text index after a minute", waiting())
+				t.Fatalf("%d turns still wait for the text index after a minute", s.waitingForIndex(t))
 			}
 		}
 		// Every indexed turn is in the index as the turns table holds it.
