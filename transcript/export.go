@@ -3,7 +3,6 @@ package transcript
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cellchat/cellchat/chat"
@@ -50,7 +49,7 @@ func (s *Store) exportBatch(ctx context.Context, rows []ExportRow) error {
 		at[rows[i].AnswerID] = &rows[i]
 		ids[i], turns[i] = rows[i].AnswerID, rows[i].cursor.row
 	}
-	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+	in := "(" + placeholders(len(ids)) + ")"
 	if err := s.exportReviews(ctx, in, ids, at); err != nil {
 		return err
 	}

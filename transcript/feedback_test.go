@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -79,5 +80,40 @@ func TestFeedbackOneRatingPerAnswer(t *testing.T) {
 	s.db.QueryRow(`SELECT COUNT(*), MAX(comment) FROM feedback WHERE answer_id = 'c-a1'`).Scan(&n, &comment)
 	if n != 1 || comment != "old comment" {
 		t.Errorf("legacy rows left %d rows with comment %q, want 1 with %q", n, comment, "old comment")
+	}
+}
+
+// TestHistoryRatingsOfALongConversation: History and Conversation give
+// every rated turn its rating, in a conversation longer than one lookup
+// batch, and no rating of another conversation.
+func TestHistoryRatingsOfALongConversation(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	const n = exportBatch + 123
+	for i := range n {
+		if err := s.Record(ctx, testRecord("long", i)); err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			if err := s.RecordFeedback(ctx, "long", Feedback{AnswerID: testRecord("long", i).AnswerID, Rating: "down", Comment: fmt.Sprint("c", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.Record(ctx, testRecord("other", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFeedback(ctx, "other", Feedback{AnswerID: testRecord("other", 0).AnswerID, Rating: "up"}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.History(ctx, "long", 0)
+	if err != nil || len(recs) != n {
+		t.Fatalf("history: %d turns, %v; want %d", len(recs), err, n)
+	}
+	for i, r := range recs {
+		rated := i%3 == 0
+		if (r.Rating != nil) != rated || (rated && (r.Rating.Rating != "down" || r.Rating.Comment != fmt.Sprint("c", i))) {
+			t.Fatalf("turn %d rating %+v, want rated %v", i, r.Rating, rated)
+		}
 	}
 }

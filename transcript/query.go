@@ -258,11 +258,11 @@ func (s *Store) filterSource(ctx context.Context, f Filter) (listSource, error) 
 		return listSource{from: "turns t NOT INDEXED", order: byTime}, nil
 	case f.Review != "" && f.Review != "none":
 		return listSource{from: "reviews rv INDEXED BY reviews_turn CROSS JOIN turns t ON t.rowid = rv.turn",
-			where: "rv.turn_time >= ? AND rv.turn_time < ?", args: f.span(),
+			where: "rv.turn_time >= ? AND rv.turn_time < ?", args: f.walkSpan(),
 			order: " GROUP BY rv.turn_time, rv.turn ORDER BY rv.turn_time DESC, rv.turn DESC"}, nil
 	case f.Feedback != "" && f.Feedback != "none":
 		src := listSource{from: "feedback fb INDEXED BY feedback_turn CROSS JOIN turns t ON t.rowid = fb.turn",
-			where: "fb.turn_time >= ? AND fb.turn_time < ?", args: f.span(),
+			where: "fb.turn_time >= ? AND fb.turn_time < ?", args: f.walkSpan(),
 			order: " GROUP BY fb.turn_time, fb.turn ORDER BY fb.turn_time DESC, fb.turn DESC"}
 		switch f.Feedback {
 		case "up", "down":
@@ -305,6 +305,18 @@ func (f Filter) span() []any {
 		hi = f.To.UnixNano()
 	}
 	return []any{lo, hi}
+}
+
+// walkSpan is span, ending at the cursor when there is one: the feedback
+// and review indexes are walked by their turn's time, so a page after a
+// cursor starts there rather than at the newest and reading down to it
+// (which made a long export by feedback slower page after page).
+func (f Filter) walkSpan() []any {
+	span := f.span()
+	if !f.Before.IsZero() {
+		span[1] = min(span[1].(int64), f.Before.time+1)
+	}
+	return span
 }
 
 // minIndexedSearch is the shortest search (in characters) the text index

@@ -18,9 +18,13 @@ var ErrTooSlow = errors.New("this query took too long: narrow the filter (fewer 
 // log of millions of turns, so only a filter nothing narrows reaches it.
 const DefaultReadTimeout = 10 * time.Second
 
-// readConns is how many console reads run at once; more wait for one.
-// Patients' reads and writes use connections of their own.
-const readConns = 4
+// DefaultConsoleReads is how many console reads run at once when
+// Options.ConsoleReads is 0; more wait for one. One: a console read keeps
+// a CPU busy while it runs (SQLite computes in the calling goroutine), so
+// on a two-core server one read at a time leaves patients the other core
+// however many staff members read. Patients' reads and writes use
+// connections of their own.
+const DefaultConsoleReads = 1
 
 // openReader opens the console's read-only connections to the log: reads
 // that may be long (a dashboard over years, a search through every turn)
@@ -31,8 +35,12 @@ func openReader(path string, opts Options) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open transcript %s for reading: %w", path, err)
 	}
-	db.SetMaxOpenConns(readConns)
-	db.SetMaxIdleConns(readConns)
+	conns := opts.ConsoleReads
+	if conns <= 0 {
+		conns = DefaultConsoleReads
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open transcript %s for reading: %w", path, err)

@@ -326,6 +326,13 @@ func TestConsoleReadStopsAtLimit(t *testing.T) {
 	if _, err := s.rdb.Exec(`DELETE FROM turns`); err == nil {
 		t.Error("a write through the console's connections succeeded")
 	}
+	// One console read at a time by default, as many as asked otherwise.
+	if n := s.rdb.Stats().MaxOpenConnections; n != DefaultConsoleReads {
+		t.Errorf("console connections: %d, want %d", n, DefaultConsoleReads)
+	}
+	if n := openTest(t, Options{ConsoleReads: 3}).rdb.Stats().MaxOpenConnections; n != 3 {
+		t.Errorf("console connections with ConsoleReads 3: %d", n)
+	}
 }
 
 // TestRestartWALDoesNotWaitForReaders: with a reader holding a snapshot,

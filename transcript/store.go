@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,9 @@ type Options struct {
 	// running then is interrupted and returns ErrTooSlow. 0 means
 	// DefaultReadTimeout; negative, no limit.
 	ReadTimeout time.Duration
+	// ConsoleReads is how many console reads run at once (each on a
+	// connection of its own); 0 means DefaultConsoleReads.
+	ConsoleReads int
 	// ShortSearchReplies is how many of the newest replies a search of one
 	// or two characters reads (the text index serves three or more): 0
 	// means DefaultShortSearchReplies; negative, every reply (bounded by
@@ -93,6 +97,7 @@ type Store struct {
 	unindexed      int           // turns waiting for the text search index, as far as the writer knows (textindex.go)
 	unindexedSince time.Time     // when the oldest of them was committed
 	indexLag       time.Duration // indexLag when the store opened
+	synchronous    string        // the writer's synchronous setting, see dsn
 
 	closeMu sync.RWMutex // held for reading while sending to writes
 	closed  bool
@@ -148,12 +153,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		maxBatch:      opts.MaxBatch,
 		restartFrames: restartFrames,
 		indexLag:      indexLag,
+		synchronous:   "FULL",
 		stop:          make(chan struct{}),
 		done:          make(chan struct{}),
 		ckDone:        make(chan struct{}),
 	}
 	if s.maxBatch <= 0 {
 		s.maxBatch = 256
+	}
+	if opts.Bulk {
+		s.synchronous = "OFF"
 	}
 	if s.readTimeout == 0 {
 		s.readTimeout = DefaultReadTimeout
@@ -755,7 +764,7 @@ func (s *Store) history(ctx context.Context, db *sql.DB, conversationID string, 
 	if err := resolveCitations(ctx, db, recs, cited); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	if err := s.ratings(ctx, conversationID, recs); err != nil {
+	if err := ratings(ctx, db, recs); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	return recs, nil
@@ -915,15 +924,38 @@ func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Fee
 	return err
 }
 
-// ratings sets the Rating of each of recs that the patient rated.
-func (s *Store) ratings(ctx context.Context, conversationID string, recs []Record) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT fb.answer_id, fb.rating, fb.comment, fb.time FROM feedback fb
-		JOIN turns t ON t.answer_id = fb.answer_id WHERE t.conversation_id = ? ORDER BY fb.time, fb.id`, conversationID)
+// ratings sets the Rating of each of recs that the patient rated. The
+// feedback is looked up by the replies' answer ids (its own index), a
+// batch at a time: joined to turns by conversation instead, SQLite read
+// every feedback row of the log (turns has no conversation index), over a
+// second per conversation on a log of millions of turns.
+func ratings(ctx context.Context, db *sql.DB, recs []Record) error {
+	byID := make(map[string]*Feedback)
+	for lo := 0; lo < len(recs); lo += exportBatch {
+		batch := recs[lo:min(lo+exportBatch, len(recs))]
+		ids := make([]any, len(batch))
+		for i, r := range batch {
+			ids[i] = r.AnswerID
+		}
+		if err := readRatings(ctx, db, ids, byID); err != nil {
+			return err
+		}
+	}
+	for i := range recs {
+		recs[i].Rating = byID[recs[i].AnswerID]
+	}
+	return nil
+}
+
+// readRatings adds the ratings of the answers ids to byID: the last of an
+// answer's rows (oldest first) counts, keeping an earlier comment.
+func readRatings(ctx context.Context, db *sql.DB, ids []any, byID map[string]*Feedback) error {
+	rows, err := db.QueryContext(ctx, `SELECT answer_id, rating, comment, time FROM feedback
+		WHERE answer_id IN (`+placeholders(len(ids))+`) ORDER BY time, id`, ids...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	byID := make(map[string]*Feedback)
 	for rows.Next() {
 		var f Feedback
 		var t int64
@@ -936,13 +968,12 @@ func (s *Store) ratings(ctx context.Context, conversationID string, recs []Recor
 		}
 		byID[f.AnswerID] = &f
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for i := range recs {
-		recs[i].Rating = byID[recs[i].AnswerID]
-	}
-	return nil
+	return rows.Err()
+}
+
+// placeholders is n SQL parameters, comma-separated.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
 // DeleteOlderThan deletes conversations (with their turns, feedback and

@@ -59,6 +59,13 @@ func (s *Store) indexPending(ctx context.Context, force bool) {
 // search index in one transaction, and returns how many it moved.
 func (s *Store) indexChunk(ctx context.Context) (n int, err error) {
 	c := s.wconn
+	// No fsync of its own: the turns are already durable, and a crash that
+	// loses the chunk leaves them queued (the next reply's commit fsyncs
+	// the WAL, chunk included, anyway).
+	if _, err := c.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		return 0, err
+	}
+	defer c.ExecContext(ctx, `PRAGMA synchronous = `+s.synchronous)
 	if _, err := c.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 		return 0, err
 	}

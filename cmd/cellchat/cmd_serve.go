@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -39,6 +41,7 @@ type serveFlags struct {
 	reloadCheck     time.Duration
 	queryTimeout    time.Duration
 	shortSearch     int
+	consoleReads    int
 	staff           staff.Config
 }
 
@@ -100,6 +103,7 @@ func addServeFlags(fs interface {
 	fs.Float64Var(&sf.staff.LowConfidence, "staff-low-confidence", 0, "confidence (0..1) under which the console's filter counts a reply as low-confidence (0: the engine's no-answer threshold, CELLCHAT_MIN_CONFIDENCE, + 0.15)")
 	fs.IntVar(&sf.staff.ExportLimit, "staff-export-limit", 100000, "most rows one staff export returns")
 	fs.DurationVar(&sf.queryTimeout, "staff-query-timeout", transcript.DefaultReadTimeout, "longest a staff console read of the log (a list, search, export, dashboard or conversation) may run; one still running is stopped and the staff member asked to narrow the filter (0: no limit)")
+	fs.IntVar(&sf.consoleReads, "staff-reads", transcript.DefaultConsoleReads, "staff console reads of the log (lists, searches, exports, dashboards) run at once; more wait their turn. Each keeps a CPU busy while it runs, so keep it below the server's cores: the rest are patients'")
 	fs.IntVar(&sf.shortSearch, "staff-short-search-replies", transcript.DefaultShortSearchReplies, "how many of the newest replies a console search of one or two characters reads (three or more use the text index and read the whole log); the page says so (0: every reply, up to --staff-query-timeout)")
 	fs.BoolVar(&sf.staff.SecureCookies, "secure-cookies", false, "mark staff cookies Secure even without TLS (behind a TLS-terminating proxy), and send HSTS")
 	fs.DurationVar(&sf.reloadCheck, "reload-check", defaultReloadCheck, "how often to check whether cellchat ingest committed a new corpus version to the index, and then serve it without a restart (0: only on SIGHUP)")
@@ -142,6 +146,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if sf.queryTimeout < 0 {
 		return &exitError{code: 2, err: fmt.Errorf("--staff-query-timeout %v: want 0 (no limit) or more", sf.queryTimeout)}
 	}
+	if sf.consoleReads < 1 {
+		return &exitError{code: 2, err: fmt.Errorf("--staff-reads %d: want 1 or more", sf.consoleReads)}
+	}
 	if sf.shortSearch < 0 {
 		return &exitError{code: 2, err: fmt.Errorf("--staff-short-search-replies %d: want 0 (every reply) or more", sf.shortSearch)}
 	}
@@ -154,6 +161,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err := setGCPercent(sf.gcPercent); err != nil {
 		return &exitError{code: 2, err: err}
 	}
+	defer runtime.GOMAXPROCS(reserveConsoleProcs(sf.consoleReads))
 	logger, err := newLogger(c, sf.logLevel, sf.logFormat)
 	if err != nil {
 		return &exitError{code: 2, err: err}
@@ -201,7 +209,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		shortSearch = -1 // transcript.Options: negative is every reply
 	}
 	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{Redact: sf.redact, ReadTimeout: readTimeout,
-		ShortSearchReplies: shortSearch})
+		ShortSearchReplies: shortSearch, ConsoleReads: sf.consoleReads})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -365,6 +373,22 @@ func setGCPercent(n int) error {
 		debug.SetGCPercent(n)
 	}
 	return nil
+}
+
+// reserveConsoleProcs gives the staff console's reads Go processors of
+// their own, one per read that may run at once (--staff-reads), beside the
+// ones patients' answers use, and returns the setting before. SQLite
+// computes in the goroutine that reads, so without this a long console read
+// holds one of the server's few processors (one of two on a two-core
+// machine) and patients' answers queue for the rest; with it the operating
+// system shares the cores among all of them. GOMAXPROCS set in the
+// environment is left as it is.
+func reserveConsoleProcs(reads int) (before int) {
+	before = runtime.GOMAXPROCS(0)
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(before + reads)
+	}
+	return before
 }
 
 func newLogger(c *cli, level, format string) (*slog.Logger, error) {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -45,5 +48,24 @@ func TestServeRejectsNegativeGCPercent(t *testing.T) {
 		if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "gc-percent") {
 			t.Errorf("serve with GC percent -5 (env %v): %v, want exit code 2 naming --gc-percent", env, err)
 		}
+	}
+}
+
+// TestReserveConsoleProcs: serve adds a Go processor per console read that
+// may run at once, and gives the setting back; GOMAXPROCS in the
+// environment wins.
+func TestReserveConsoleProcs(t *testing.T) {
+	start := runtime.GOMAXPROCS(0)
+	t.Setenv("GOMAXPROCS", "")
+	os.Unsetenv("GOMAXPROCS")
+	before := reserveConsoleProcs(2)
+	if got := runtime.GOMAXPROCS(0); before != start || got != start+2 {
+		t.Errorf("reserveConsoleProcs(2): before %d, now %d; want %d, %d", before, got, start, start+2)
+	}
+	runtime.GOMAXPROCS(before)
+	t.Setenv("GOMAXPROCS", strconv.Itoa(start))
+	runtime.GOMAXPROCS(reserveConsoleProcs(2))
+	if got := runtime.GOMAXPROCS(0); got != start {
+		t.Errorf("with GOMAXPROCS=%d set: %d processors", start, got)
 	}
 }
