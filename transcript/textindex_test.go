@@ -14,8 +14,7 @@ import (
 // the queue; and a rowid used again after the newest turns were deleted
 // is indexed afresh.
 func TestTextIndexCatchesUp(t *testing.T) {
-	defer func(lag time.Duration) { indexLag = lag }(indexLag)
-	indexLag = 50 * time.Millisecond
+	setIndexLag(t, 50*time.Millisecond)
 	s := openTest(t, Options{})
 	ctx := context.Background()
 	record := func(conv string, n int, at time.Time, question string) []string {
@@ -31,18 +30,7 @@ func TestTextIndexCatchesUp(t *testing.T) {
 		slices.Reverse(ids) // the list runs newest first
 		return ids
 	}
-	search := func(q string) []string {
-		t.Helper()
-		rows, err := s.ListReplies(ctx, Filter{Search: q})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		for _, r := range rows {
-			ids = append(ids, r.AnswerID)
-		}
-		return ids
-	}
+	search := func(q string) []string { return listIDs(t, s, Filter{Search: q}) }
 	caughtUp := func() {
 		t.Helper()
 		for deadline := time.Now().Add(time.Minute); s.waitingForIndex(t) > 0; time.Sleep(10 * time.Millisecond) {
@@ -102,6 +90,14 @@ func TestTextIndexCatchesUp(t *testing.T) {
 	}
 }
 
+// setIndexLag makes the writer index waiting turns after lag, for the
+// rest of the test.
+func setIndexLag(t *testing.T, lag time.Duration) {
+	old := indexLag
+	indexLag = lag
+	t.Cleanup(func() { indexLag = old })
+}
+
 // TestShortSearchReadsNewestReplies: a search of one or two characters,
 // which the text index cannot serve, reads the newest replies only, with
 // any other filter, and says how far back; a longer search reads them all.
@@ -125,17 +121,7 @@ func TestShortSearchReadsNewestReplies(t *testing.T) {
 			}
 			ids = append([]string{r.AnswerID}, ids...)
 		}
-		list := func(f Filter) []string {
-			rows, err := s.ListReplies(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out []string
-			for _, r := range rows {
-				out = append(out, r.AnswerID)
-			}
-			return out
-		}
+		list := func(f Filter) []string { return listIDs(t, s, f) }
 		want, wantDown := ids, []string{}
 		if opt > 0 {
 			want = ids[:window]

@@ -18,8 +18,7 @@ import (
 // a future SQLite renumbers, this fails, and the README's VACUUM advice
 // must go.
 func TestVacuumKeepsTurnRowids(t *testing.T) {
-	defer func(lag time.Duration) { indexLag = lag }(indexLag)
-	indexLag = 10 * time.Millisecond
+	setIndexLag(t, 10*time.Millisecond)
 	s := openTest(t, Options{})
 	ctx := context.Background()
 	old := time.Now().AddDate(0, 0, -100)
