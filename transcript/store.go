@@ -98,6 +98,7 @@ type Store struct {
 	unindexedSince time.Time     // when the oldest of them was committed
 	indexLag       time.Duration // indexLag when the store opened
 	synchronous    string        // the writer's synchronous setting, see dsn
+	indexTimer     *time.Timer   // see indexDue
 
 	closeMu sync.RWMutex // held for reading while sending to writes
 	closed  bool
@@ -154,6 +155,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		restartFrames: restartFrames,
 		indexLag:      indexLag,
 		synchronous:   "FULL",
+		indexTimer:    time.NewTimer(time.Hour),
 		stop:          make(chan struct{}),
 		done:          make(chan struct{}),
 		ckDone:        make(chan struct{}),

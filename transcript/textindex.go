@@ -31,7 +31,9 @@ func (s *Store) indexDue() <-chan time.Time {
 	if s.unindexed == 0 {
 		return nil
 	}
-	return time.After(max(time.Until(s.unindexedSince.Add(s.indexLag)), 0))
+	// One timer for the writer's life, not one per commit.
+	s.indexTimer.Reset(max(time.Until(s.unindexedSince.Add(s.indexLag)), 0))
+	return s.indexTimer.C
 }
 
 // indexPending runs on the writer between commits: it indexes one chunk of
