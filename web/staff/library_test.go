@@ -53,7 +53,6 @@ func editForm(csrf string, version int, question, answer, citations string) url.
 		"variants": {"what's car t\n\n  car-t?  "}}
 }
 
-
 func TestRolesAreEnforcedOnTheServer(t *testing.T) {
 	f := newFixture(t, Config{Library: &fakeLibrary{}})
 	rev := f.account(t, "rev@clinic.org", transcript.RoleReviewer)
