@@ -29,14 +29,7 @@ func BenchmarkAnswerLibrary(b *testing.B) {
 	if stale := lib.Set(entries, library.PassagesOf(corp.Chunks), 2); len(stale) > 0 {
 		b.Fatalf("%d synthetic entries stale", len(stale))
 	}
-	qs := []string{
-		"What is CAR-T therapy?",
-		"What is the difference between autologous and allogeneic cell therapy?",
-		"What are the side effects of CAR-T?",
-		"What is GVHD?",
-		"Can cell therapy treat diabetes?",
-		"Should I choose CAR-T or a transplant?",
-	}
+	qs := chat.BenchQuestions
 	for _, c := range []struct {
 		name string
 		lib  chat.Library

@@ -150,19 +150,23 @@ func TestRealCorpusAnswers(t *testing.T) {
 	}
 }
 
+// benchQuestions are what the answer benchmarks ask: answers, a
+// comparison, an uncovered question and a referral.
+var benchQuestions = []string{
+	"What is CAR-T therapy?",
+	"What is the difference between autologous and allogeneic cell therapy?",
+	"What are the side effects of CAR-T?",
+	"What is GVHD?",
+	"Can cell therapy treat diabetes?",
+	"Should I choose CAR-T or a transplant?",
+}
+
 // BenchmarkAnswer answers questions end to end in the engine (triage,
 // retrieval on the real corpus, sentence selection), cycling through
 // answers, follow-ups and the other kinds.
 func BenchmarkAnswer(b *testing.B) {
 	e := realEngine(b, Config{})
-	qs := []string{
-		"What is CAR-T therapy?",
-		"What is the difference between autologous and allogeneic cell therapy?",
-		"What are the side effects of CAR-T?",
-		"What is GVHD?",
-		"Can cell therapy treat diabetes?",
-		"Should I choose CAR-T or a transplant?",
-	}
+	qs := benchQuestions
 	history := []Turn{{Question: "What is CAR-T therapy?", Reply: answer(b, e, nil, "What is CAR-T therapy?")}}
 	ctx := context.Background()
 	var took []time.Duration

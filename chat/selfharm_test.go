@@ -28,12 +28,7 @@ func TestTriageSelfHarmWordings(t *testing.T) {
 		"How does the treatment end?":                               "",
 		"What happens at the end of CAR-T therapy?":                 "",
 	} {
-		v := r.triage(q)
-		var got Kind
-		if v.rule != nil {
-			got = v.rule.kind
-		}
-		if got != want {
+		if got := triageKind(r, q); got != want {
 			t.Errorf("triage(%q) = %q, want %q", q, got, want)
 		}
 	}

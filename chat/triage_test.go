@@ -224,13 +224,17 @@ func TestTermsMixedUpAreNoEmergency(t *testing.T) {
 		"what's the difference between CRS and ICANS? I have CRS now":    KindEmergency,
 		"I keep getting fevers since the infusion":                       KindEmergency,
 	} {
-		v := r.triage(q)
-		var got Kind
-		if v.rule != nil {
-			got = v.rule.kind
-		}
-		if got != want {
+		if got := triageKind(r, q); got != want {
 			t.Errorf("triage(%q) = %q, want %q", q, got, want)
 		}
 	}
+}
+
+// triageKind is the kind of reply triage gives q, "" when it leaves q to
+// the sources.
+func triageKind(r *rules, q string) Kind {
+	if v := r.triage(q); v.rule != nil {
+		return v.rule.kind
+	}
+	return ""
 }
