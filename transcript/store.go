@@ -99,6 +99,7 @@ type Store struct {
 	indexLag       time.Duration // indexLag when the store opened
 	synchronous    string        // the writer's synchronous setting, see dsn
 	indexTimer     *time.Timer   // see indexDue
+	mergeDue       bool          // the text index may have segments to merge, see mergeWhileIdle
 
 	closeMu sync.RWMutex // held for reading while sending to writes
 	closed  bool
@@ -190,7 +191,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open transcript %s: %w", path, err)
 	}
 	var waiting int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM turns_fts_pending`).Scan(&waiting); err != nil {
+	err = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM turns_fts_pending`).Scan(&waiting)
+	if err == nil {
+		err = s.mergeOnlyWhenIdle(ctx)
+	}
+	if err != nil {
 		s.wstmts.close()
 		s.wconn.Close()
 		rdb.Close()
@@ -310,6 +315,7 @@ func (s *Store) writer() {
 	defer close(s.done)
 	batch := make([]writeReq, 0, s.maxBatch)
 	for {
+		s.mergeWhileIdle(context.Background())
 		var first writeReq
 		select {
 		case <-s.indexDue():

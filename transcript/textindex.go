@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -64,10 +65,11 @@ func (s *Store) indexChunk(ctx context.Context) (n int, err error) {
 	// No fsync of its own: the turns are already durable, and a crash that
 	// loses the chunk leaves them queued (the next reply's commit fsyncs
 	// the WAL, chunk included, anyway).
-	if _, err := c.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+	restore, err := s.withoutFsync(ctx)
+	if err != nil {
 		return 0, err
 	}
-	defer c.ExecContext(ctx, `PRAGMA synchronous = `+s.synchronous)
+	defer restore()
 	if _, err := c.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 		return 0, err
 	}
@@ -91,5 +93,89 @@ func (s *Store) indexChunk(ctx context.Context) (n int, err error) {
 	if _, err := c.ExecContext(ctx, `COMMIT`); err != nil {
 		return 0, err
 	}
+	s.mergeDue = true // the chunk is a new index segment
 	return int(count), nil
+}
+
+// withoutFsync sets the writer's connection to commit without fsync, for
+// index work whose loss in a crash costs nothing but redoing it; restore
+// sets it back.
+func (s *Store) withoutFsync(ctx context.Context) (restore func(), err error) {
+	if _, err := s.wconn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		return nil, err
+	}
+	return func() { s.wconn.ExecContext(ctx, `PRAGMA synchronous = `+s.synchronous) }, nil
+}
+
+// FTS5 merges index segments inside the transaction that writes a new one,
+// and so inside the commit of an index chunk, which every reply queued
+// behind it waits for. Instead the writer merges in small steps while no
+// reply waits (mergeWhileIdle); the limits below keep the index compact
+// when it never idles.
+const (
+	// mergePages is how many index pages one idle merge step writes: a
+	// few milliseconds, the most a reply arriving mid-step waits.
+	mergePages = 64
+	// crisisMerge is how many segments on one level make FTS5 merge them
+	// at once within a commit (FTS5's default): reached only if the writer
+	// has had no idle moment for that many chunks, it bounds what a search
+	// reads at the price of one stalled commit.
+	crisisMerge = 16
+)
+
+// mergeOnlyWhenIdle turns off FTS5's merging at each commit; the setting
+// is stored in the index, so it runs at every open, before the writer.
+func (s *Store) mergeOnlyWhenIdle(ctx context.Context) error {
+	if _, err := s.wconn.ExecContext(ctx, `INSERT INTO turns_fts(turns_fts, rank) VALUES ('automerge', 0)`); err != nil {
+		return fmt.Errorf("text index automerge: %w", err)
+	}
+	if _, err := s.wconn.ExecContext(ctx, `INSERT INTO turns_fts(turns_fts, rank) VALUES ('crisismerge', ?)`, crisisMerge); err != nil {
+		return fmt.Errorf("text index crisismerge: %w", err)
+	}
+	s.mergeDue = true // segments an earlier run left
+	return nil
+}
+
+// mergeWhileIdle runs on the writer: it merges text index segments one
+// bounded step at a time until none need merging or a write, or Close,
+// is waiting.
+func (s *Store) mergeWhileIdle(ctx context.Context) {
+	for s.mergeDue && len(s.writes) == 0 {
+		select {
+		case <-s.stop:
+			return
+		default:
+		}
+		worked, err := s.mergeStep(ctx)
+		if err != nil {
+			// Left for the next chunk; crisisMerge bounds the segments meanwhile.
+			slog.Warn("transcript text index merge", "err", err)
+			s.mergeDue = false
+			return
+		}
+		s.mergeDue = worked
+	}
+}
+
+// mergeStep writes at most about mergePages pages of merged segments and
+// reports whether there was anything to merge: FTS5 says so only through
+// the connection's change count, which a step that worked raises by 2 or
+// more.
+func (s *Store) mergeStep(ctx context.Context) (worked bool, err error) {
+	restore, err := s.withoutFsync(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer restore()
+	var before, after int64
+	if err := s.wconn.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&before); err != nil {
+		return false, err
+	}
+	if _, err := s.wconn.ExecContext(ctx, `INSERT INTO turns_fts(turns_fts, rank) VALUES ('merge', ?)`, mergePages); err != nil {
+		return false, err
+	}
+	if err := s.wconn.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&after); err != nil {
+		return false, err
+	}
+	return after-before >= 2, nil
 }
