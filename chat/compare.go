@@ -11,7 +11,7 @@ import (
 // comparison matches a question asking how two things differ ("what's the
 // difference between a stem cell transplant and CAR-T?", "CRS vs GVHD",
 // "are CRS and GVHD the same thing?"): each pair of groups is the two sides.
-var comparison = regexp.MustCompile(`(?i)\b(?:difference|differences|diffrence|difference?s?) (?:between|of) (.+?) (?:and|&|vs\.?|versus) (.+?)(?:[?.!,;]|$)|^(?:and |so )?(?:is|are) (.+?) (?:and|&) (.+?) (?:the same|different|related|two different)\b|^(?:what (?:about )?)?(.+?) (?:vs\.?|versus|compared (?:to|with)) (.+?)(?:[?.!,;]|$)|\b(?:getting|get|mix(?:ing)?|confus(?:e|ing)) (.+?) (?:and|&|with) (.+?) (?:mixed up|muddled|confused)\b`)
+var comparison = regexp.MustCompile(`(?i)\b(?:difference|diffrence)s? (?:between|of) (.+?) (?:and|&|vs\.?|versus) (.+?)(?:[?.!,;]|$)|^(?:and |so )?(?:is|are) (.+?) (?:and|&) (.+?) (?:the same|different|related|two different)\b|^(?:what (?:about )?)?(.+?) (?:vs\.?|versus|compared (?:to|with)) (.+?)(?:[?.!,;]|$)|\b(?:getting|get|mix(?:ing)?|confus(?:e|ing)) (.+?) (?:and|&|with) (.+?) (?:mixed up|muddled|confused)\b`)
 
 // Comparisons are answered side by side: what each thing is, in a few
 // sentences, as no passage may hold both.

@@ -345,12 +345,13 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 	if r.Confidence < e.cfg.MinConfidence {
 		return e.decline(r, lowConfidence), nil
 	}
-	if next, ps := e.afterStep(q, question, passages); len(next) > 0 {
+	cands := e.candidates(q, passages)
+	if next, ps := e.afterStep(q, question, cands); len(next) > 0 {
 		r.Kind, r.Reason = KindAnswer, "answer.after_step"
 		e.quote(&r, cite(next, ps, 1))
 		return r, nil
 	}
-	picked := e.compose(q, e.candidates(q, passages), passages, e.cfg.MaxSentences)
+	picked := e.compose(q, cands, passages, e.cfg.MaxSentences)
 	if !q.holdsFocus(picked) {
 		return e.decline(r, "no_answer.off_focus"), nil
 	}

@@ -35,8 +35,9 @@ var goesOnCue = regexp.MustCompile(`(?i)\b(?:then|next|once|afterwards?|finally|
 
 // afterStep answers "what happens after <step>?": the sentences that follow,
 // in their source, the sentence among the passages that best names the
-// step. It returns nothing when no sentence names it.
-func (e *Engine) afterStep(q *query, question string, passages []retrieval.Passage) ([]candidate, []retrieval.Passage) {
+// step, of the candidates the answer would otherwise be composed from. It
+// returns nothing when no sentence names it.
+func (e *Engine) afterStep(q *query, question string, cands []candidate) ([]candidate, []retrieval.Passage) {
 	if !nextAsked.MatchString(question) {
 		return nil, nil
 	}
@@ -59,7 +60,7 @@ func (e *Engine) afterStep(q *query, question string, passages []retrieval.Passa
 		share float64
 	}
 	var steps []named
-	for _, c := range e.candidates(q, passages) {
+	for _, c := range cands {
 		held := 0.0
 		for _, st := range want {
 			switch {
