@@ -463,7 +463,7 @@ func (e *Engine) onSubject(q *query, picked []candidate) bool {
 		if !q.own[st] || e.rules.aspect[st] || q.focus[st] < q.base[st] {
 			continue
 		}
-		if first.stems[st] || q.synonymIn(st, first.stems) {
+		if q.matches(st, first.stems) {
 			return true
 		}
 	}

@@ -24,6 +24,10 @@ type query struct {
 	// synonyms: stem -> phrases (as content stems) of the lay-term lexicon
 	// that mean the same; a passage holding one covers the stem.
 	synonyms map[string][][]string
+	// compound maps each stem of a hyphened pair the lexicon reads as one
+	// ("grown-ups") to the other: alone, it counts only through the
+	// pair's synonyms (see has).
+	compound map[string]string
 	focus    map[string]float64 // the same stems, weighted for judging coverage (aspect words count less)
 	asked    asked              // what the question wants to know
 	// after is the last answer, when the question asks what follows it.
@@ -366,7 +370,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	for _, st := range contentStems(own) {
 		q.own[add(st, 1)] = true
 	}
-	q.synonyms = e.synonyms(own)
+	q.synonyms, q.compound = e.synonyms(own)
 	e.abbreviationSynonyms(q, own)
 	for st, f := range context {
 		add(st, f)
@@ -587,7 +591,7 @@ func (q *query) coverageBut(stems map[string]bool, side []string) float64 {
 		}
 		total += w
 		switch {
-		case stems[st] || q.synonymIn(st, stems):
+		case q.matches(st, stems):
 			hit += w
 		case q.relatedIn(st, stems):
 			hit += relatedWeight * w
@@ -627,6 +631,19 @@ func (q *query) otherSynonymIn(st string, stems map[string]bool) bool {
 	return false
 }
 
+// has says whether stems hold st itself, as the question means it: a word
+// of a compound the lexicon reads as a whole ("grown" of "grown-ups") only
+// with the compound's other word.
+func (q *query) has(st string, stems map[string]bool) bool {
+	other, ok := q.compound[st]
+	return stems[st] && (!ok || stems[other])
+}
+
+// matches says whether stems hold st or one of its synonym phrases.
+func (q *query) matches(st string, stems map[string]bool) bool {
+	return q.has(st, stems) || q.synonymIn(st, stems)
+}
+
 // synonymIn says whether one of st's synonym phrases is wholly in stems.
 func (q *query) synonymIn(st string, stems map[string]bool) bool {
 	for _, phrase := range q.synonyms[st] {
@@ -648,9 +665,9 @@ func (q *query) synonymIn(st string, stems map[string]bool) bool {
 // lexicon ("chemo" -> "chemotherapy", "hospital unit" -> "specialized
 // departments") and returns, for each content stem, the phrases that can
 // stand in for it.
-func (e *Engine) synonyms(text string) map[string][][]string {
+func (e *Engine) synonyms(text string) (syn map[string][][]string, compound map[string]string) {
 	if e.cfg.Lexicon == nil {
-		return nil
+		return nil, nil
 	}
 	out := map[string][][]string{}
 	toks := words.Tokens(text)
@@ -686,9 +703,17 @@ func (e *Engine) synonyms(text string) map[string][][]string {
 					out[t.Stem] = append(out[t.Stem], x.stems)
 				}
 			}
+			if text[toks[i].End:toks[i+1].Start] == "-" {
+				// "grown-ups" are adults; a sentence about cells grown
+				// in a laboratory says nothing of them.
+				if compound == nil {
+					compound = map[string]string{}
+				}
+				compound[toks[i].Stem], compound[toks[i+1].Stem] = toks[i+1].Stem, toks[i].Stem
+			}
 		}
 	}
-	return out
+	return out, compound
 }
 
 // abbreviationSynonyms lets the long form of an abbreviation the sources
@@ -787,9 +812,10 @@ type candidate struct {
 	// that text names (it goes on from the sentence before it).
 	referred bool
 	heading  map[string]bool // stems of its section's heading, which says what it is about
-	// titled and titleFirst: see sentence.
+	// titled, titleFirst and opens: see sentence.
 	titled     map[string]bool
 	titleFirst bool
+	opens      bool
 	stems      map[string]bool
 	aside      bool
 	rel        float64
@@ -807,7 +833,7 @@ type candidate struct {
 const (
 	priorWeight        = 0.25 // of the passage's retrieval score relative to the best passage's
 	defineBonus        = 0.5  // for "X is ..." when the question is "What is X?"
-	openingBonus       = 0.05 // for a passage's first sentence, which often states its topic
+	openingBonus       = 0.05 // for a paragraph's first sentence, which often states its topic
 	aspectChoiceWeight = 0.5  // of an aspect word's weight when choosing sentences
 	minSentenceWords   = 5
 	maxSentenceWords   = 70
@@ -831,7 +857,7 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		}
 		var last candidate
 		for i, s := range an.sentences {
-			c := candidate{passage: pi, chunk: p.ID, heading: an.heading, pos: s.pos, last: s.last, text: s.text, said: s.said, referred: s.referred, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines, titled: s.titled, titleFirst: s.titleFirst}
+			c := candidate{passage: pi, chunk: p.ID, heading: an.heading, pos: s.pos, last: s.last, text: s.text, said: s.said, referred: s.referred, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines, titled: s.titled, titleFirst: s.titleFirst, opens: s.opens}
 			c.rel = e.relevance(q, c, prior)
 			if c.leans && i > 0 && last.last == c.pos-1 {
 				// "It can have side effects" is about what the sentence
@@ -905,7 +931,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 			w *= aspectChoiceWeight
 		}
 		total += w
-		if c.stems[st] {
+		if q.has(st, c.stems) {
 			hit += w
 			continue
 		}
@@ -933,7 +959,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 	if len(q.define) > 0 && (defines(c.defines, q.define) || names(c.text, q.define) || c.titleFirst && holdsAll(c.titled, q.define)) {
 		rel += defineBonus
 	}
-	if c.pos == 0 {
+	if c.opens {
 		rel += openingBonus
 	}
 	if q.cited[c.chunk] {
@@ -947,7 +973,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 		// when ...), and then only when nothing else answers as well.
 		ownHit := e.askedFit(q, c) > 0 && e.asksFormOnly(q)
 		for st := range q.own {
-			ownHit = ownHit || c.stems[st] || q.synonymIn(st, c.stems)
+			ownHit = ownHit || q.matches(st, c.stems)
 		}
 		if !ownHit {
 			return 0

@@ -34,6 +34,32 @@ func TestOtherSynonymIn(t *testing.T) {
 	}
 }
 
+// A hyphened pair the lexicon reads as one word means what the pair means:
+// "grown-ups" are adults, whom a sentence about cells grown in a
+// laboratory does not mention; a sentence saying "life-threatening" still
+// says it.
+func TestCompoundCountsAsAWhole(t *testing.T) {
+	e := realEngine(t, Config{})
+	q := e.followUp(nil, "do grown-ups have stem cells?")
+	grown := stemSet("The modified T cells are grown in large numbers in the laboratory.")
+	adults := stemSet("Stem cells are found in adults too.")
+	for _, st := range q.terms {
+		if _, ok := q.compound[st]; ok && q.matches(st, grown) {
+			t.Errorf("%q of grown-ups found in a sentence about cells grown in a laboratory", st)
+		}
+	}
+	if q.coverage(grown) >= q.coverage(adults) {
+		t.Errorf("cells grown in a laboratory cover the question %.2f, adults %.2f", q.coverage(grown), q.coverage(adults))
+	}
+	q = e.followUp(nil, "can CRS be life-threatening?")
+	said := stemSet("Too many cytokines can result in fever and can be life-threatening.")
+	for _, st := range []string{"life", "threaten"} {
+		if _, ok := q.compound[st]; ok && !q.has(st, said) {
+			t.Errorf("%q of life-threatening not found in a sentence saying life-threatening", st)
+		}
+	}
+}
+
 // A follow-up asking why repeats the last answer's sentence when that
 // sentence is the one saying how it arises, rather than answering from
 // passages that only share a word with it.
@@ -288,5 +314,22 @@ func TestTitledParagraphDefinesItsTitle(t *testing.T) {
 	}
 	if !isTitle("Organ toxicities.") || isTitle("It is short.") || isTitle("The cells are returned to the patient.") {
 		t.Error("isTitle: a title is a few capitalised words that refer back to nothing")
+	}
+}
+
+// A paragraph's first sentence, which often says what the paragraph is
+// about, is marked wherever the paragraph starts in its passage.
+func TestParagraphOpenings(t *testing.T) {
+	e := realEngine(t, Config{})
+	a := e.analyse("test#opens", "", "Cells make up every living thing. They divide.\n\nOne example is Ebvallo (tabelecleucel), which is approved for PTLD. It is given by infusion.")
+	var opens []string
+	for _, s := range a.sentences {
+		if s.opens {
+			opens = append(opens, s.text)
+		}
+	}
+	want := []string{"Cells make up every living thing. They divide.", "Ebvallo (tabelecleucel) is approved for PTLD."}
+	if !slices.Equal(opens, want) {
+		t.Errorf("paragraph openings %q, want %q", opens, want)
 	}
 }
