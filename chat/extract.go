@@ -311,6 +311,17 @@ func bareTermOf(q string) (string, bool) {
 	return m[1], true
 }
 
+// quoted matches a term of up to four words in quotes.
+var quoted = regexp.MustCompile(`['‘"“]([\p{L}\p{N}-]+(?: [\p{L}\p{N}-]+){0,3})['’"”]`)
+
+// quotedTerm returns the first term text quotes, or "".
+func quotedTerm(text string) string {
+	if m := quoted.FindStringSubmatch(text); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // definedTerm returns the term a definition question asks about, and
 // whether it is one.
 func definedTerm(q string) (string, bool) {
@@ -446,6 +457,20 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 				q.abbreviation, q.longForm = strings.ToUpper(w), long
 				q.expand = expandQuestion.MatchString(asking)
 				break
+			}
+		}
+		if len(q.define) == 0 {
+			// "The leaflet mentions 'tissue therapy'. What's that?":
+			// what "that" is, is the term the patient quotes.
+			term := quotedTerm(strings.Join(msg.scene, " "))
+			for _, st := range contentStems(term) {
+				if e.stats.known(st) {
+					q.define = append(q.define, st)
+					q.focus[st] = q.base[st]
+				}
+			}
+			if len(q.define) > 0 && alone {
+				q.search = term // the scene around it is not what is asked
 			}
 		}
 		if len(q.define) == 0 && len(msg.scene) > 0 {

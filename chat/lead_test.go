@@ -333,3 +333,13 @@ func TestParagraphOpenings(t *testing.T) {
 		t.Errorf("paragraph openings %q, want %q", opens, want)
 	}
 }
+
+// A term the patient quotes from what they read is what "that" asks
+// about, over a term of the sources the scene also names ("CAR-T").
+func TestQuotedTermIsWhatThatIs(t *testing.T) {
+	e := realEngine(t, Config{})
+	r := answer(t, e, nil, "My CAR-T consent form mentions 'leukapheresis'. What is that?")
+	if lead := splitAnswer(t, r.Text)[0].text; !strings.Contains(lead, "leukapheresis") {
+		t.Errorf("lead %q does not say what leukapheresis is", lead)
+	}
+}
