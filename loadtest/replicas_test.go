@@ -80,13 +80,21 @@ func replica(t *testing.T, store *transcript.Store) (wsURL string, kill func()) 
 	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws", tr.kill
 }
 
-func TestRunAcrossReplicasSurvivesOneKilled(t *testing.T) {
-	ctx := context.Background()
-	store, err := transcript.Open(ctx, filepath.Join(t.TempDir(), "transcript.db"), transcript.Options{})
+// sharedLog is the transcript log the replicas of a test share, as
+// replicas share one database.
+func sharedLog(t *testing.T) *transcript.Store {
+	t.Helper()
+	store, err := transcript.Open(context.Background(), filepath.Join(t.TempDir(), "transcript.db"), transcript.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+func TestRunAcrossReplicasSurvivesOneKilled(t *testing.T) {
+	ctx := context.Background()
+	store := sharedLog(t)
 	a, killA := replica(t, store)
 	b, _ := replica(t, store)
 
@@ -126,11 +134,7 @@ func TestRunAcrossReplicasSurvivesOneKilled(t *testing.T) {
 
 func TestRunWithOneURLDoesNotReconnect(t *testing.T) {
 	ctx := context.Background()
-	store, err := transcript.Open(ctx, filepath.Join(t.TempDir(), "transcript.db"), transcript.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := sharedLog(t)
 	a, killA := replica(t, store)
 	time.AfterFunc(300*time.Millisecond, killA)
 	res, err := Run(ctx, Config{URL: a, Clients: 2, Duration: time.Second, Questions: []string{"What is CAR-T?"}})
