@@ -135,7 +135,7 @@ type session struct {
 func (t *tally) client(ctx context.Context, cfg Config, i int, ready func()) {
 	s := session{u: i % len(t.urls), n: i}
 	for reconnecting := false; ctx.Err() == nil; reconnecting = true {
-		conn, hello, err := t.open(ctx, cfg, s)
+		conn, closeConn, hello, err := t.open(ctx, cfg, s)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -171,7 +171,7 @@ func (t *tally) client(ctx context.Context, cfg Config, i int, ready func()) {
 			s.conv, s.answered = hello.ConversationID, false
 		}
 		dropped := t.ask(ctx, cfg, conn, &s)
-		conn.Close()
+		closeConn()
 		if !dropped || len(t.urls) == 1 {
 			return
 		}
@@ -188,25 +188,27 @@ var (
 )
 
 // open dials the session's URL, resuming its conversation if it has one,
-// and reads the hello frame.
-func (t *tally) open(ctx context.Context, cfg Config, s session) (*websocket.Conn, frame, error) {
+// and reads the hello frame. closeConn closes the socket, which the end of
+// the run also does, so that a blocked read returns.
+func (t *tally) open(ctx context.Context, cfg Config, s session) (conn *websocket.Conn, closeConn func(), hello frame, err error) {
 	u := t.urls[s.u]
 	if s.conv != "" {
 		u = withConversation(u, s.conv)
 	}
-	conn, err := dial(ctx, u, cfg.Origin, askerReadBuffer)
+	conn, err = dial(ctx, u, cfg.Origin, askerReadBuffer)
 	if err != nil {
-		return nil, frame{}, errConnect
+		return nil, nil, frame{}, errConnect
 	}
-	// Close the socket when the run ends so a blocked read returns.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	hello, err := readFrame(conn, "hello", "")
-	if err != nil {
+	closeConn = func() {
 		stop()
 		conn.Close()
-		return nil, frame{}, errHello
 	}
-	return conn, hello, nil
+	if hello, err = readFrame(conn, "hello", ""); err != nil {
+		closeConn()
+		return nil, nil, frame{}, errHello
+	}
+	return conn, closeConn, hello, nil
 }
 
 // ask asks questions on conn until the run ends (false) or the socket
