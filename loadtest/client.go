@@ -134,6 +134,7 @@ type session struct {
 // again. ready is called once it is connected (or has given up).
 func (t *tally) client(ctx context.Context, cfg Config, i int, ready func()) {
 	s := session{u: i % len(t.urls), n: i}
+	refused := 0 // dials refused in a row while reconnecting
 	for reconnecting := false; ctx.Err() == nil; reconnecting = true {
 		conn, closeConn, hello, err := t.open(ctx, cfg, s)
 		if err != nil {
@@ -151,11 +152,12 @@ func (t *tally) client(ctx context.Context, cfg Config, i int, ready func()) {
 			}
 			t.count(func(r *Replicas) { r.ReconnectFailures++ })
 			s.u = (s.u + 1) % len(t.urls)
-			if s.u == i%len(t.urls) {
+			if refused++; refused%len(t.urls) == 0 {
 				sleepCtx(ctx, reconnectPause)
 			}
 			continue
 		}
+		refused = 0
 		ready()
 		if reconnecting && s.answered {
 			resumed := hello.ConversationID == s.conv

@@ -148,3 +148,25 @@ func TestRunWithOneURLDoesNotReconnect(t *testing.T) {
 		t.Errorf("answers %d, errors %v: want answers, then each client's dropped socket as an error", res.Answers, res.Errors)
 	}
 }
+
+// A client whose next replica is down too goes on to the one after it.
+func TestRunReconnectsPastADeadReplica(t *testing.T) {
+	store := sharedLog(t)
+	a, _ := replica(t, store)
+	b, killB := replica(t, store)
+	c, killC := replica(t, store)
+	time.AfterFunc(500*time.Millisecond, func() { killC(); killB() })
+	res, err := Run(context.Background(), Config{URLs: []string{a, b, c}, Clients: 3, Duration: 1500 * time.Millisecond,
+		Questions: []string{"What is CAR-T?", "What is GVHD?"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// c's client goes to a; b's finds c refusing, then goes to a.
+	if res.Reconnects != 2 || res.ReconnectFailures != 1 || res.Resumed != 2 || res.NotResumed != 0 || res.ErrorCount() != 0 {
+		t.Errorf("reconnects %d, refused %d, resumed %d, not resumed %d, errors %v; want 2, 1, 2, 0, none",
+			res.Reconnects, res.ReconnectFailures, res.Resumed, res.NotResumed, res.Errors)
+	}
+	if res.URLs[0].Answers == 0 {
+		t.Error("a answered nothing")
+	}
+}
