@@ -44,6 +44,9 @@ type query struct {
 	// define is set for "what is X" questions: the stems of X. A sentence
 	// that defines X ("X is ...", "X means ...") reads best first.
 	define []string
+	// wordMeaning says the question asks what a word means ("What does
+	// autologous mean?"): "Autologous cell therapy means ..." explains it.
+	wordMeaning bool
 	// abbreviation and longForm are set when the defined term is an
 	// abbreviation the sources spell out; expand when the question asks
 	// what it stands for ("CRS is short for what?").
@@ -225,7 +228,11 @@ func (e *Engine) contextStems(m message) map[string]bool {
 // definitionQuestion matches the ways a patient asks what something is:
 // "What is X?", "What does X mean/stand for?", "X meaning", "meaning of X",
 // "define X", "X is short for what?". The term is the one group matched.
-var definitionQuestion = regexp.MustCompile(`(?i)^(?:(?:and |so )?what (?:exactly |actually )?does (?:an? |the )?(.+?) (?:mean|stand for)\b.*|(?:and |so )?(?:what|who)(?: exactly| actually| really)?(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?|(?:the )?(?:meaning|definition) of (?:an?|the )?(.+?)|define (?:an?|the )?(.+?)|(.+?) (?:meaning|definition|means what|is short for what|stands for what|short for what))[?.! ]*$`)
+var definitionQuestion = regexp.MustCompile(`(?i)^(?:(?:and |so )?what (?:exactly |actually )?does (?:an? |the )?(.+?) (?:mean|stand for)\b.*|(?:and |so )?what(?: is)? (?:mean|means|meaning)(?: of)? (?:an? |the )?(.+?)|(?:and |so )?(?:what|who)(?: exactly| actually| really)?(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?|(?:the )?(?:meaning|definition) of (?:an? |the )?(.+?)|define (?:an?|the )?(.+?)|(.+?) (?:meaning|definition|means what|is short for what|stands for what|short for what))[?.! ]*$`)
+
+// wordMeaningQuestion matches a definition question that asks what a word
+// means rather than what a thing is.
+var wordMeaningQuestion = regexp.MustCompile(`(?i)\b(?:mean|means|meaning|stand for|stands for)\b`)
 
 // dropFraming keeps, of a definition question's own words, only the
 // term's: "meaning", "stand for", "short" say how it is asked, and would
@@ -432,6 +439,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	e.hinges(q, asking)
 	e.classify(q, asking)
 	if term, ok := definedTerm(asking); ok {
+		q.wordMeaning = wordMeaningQuestion.MatchString(asking)
 		for _, st := range contentStems(term) {
 			if !e.stats.known(st) {
 				if c := e.spell.correct(written[st]); c != "" {
@@ -981,7 +989,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 		return 0
 	}
 	rel := hit/total + priorWeight*prior
-	if len(q.define) > 0 && (defines(c.defines, q.define) || names(c.text, q.define) || c.titleFirst && holdsAll(c.titled, q.define)) {
+	if len(q.define) > 0 && (defines(c.defines, q.define) || q.wordMeaning && opensWith(c.defines, q.define) || names(c.text, q.define) || c.titleFirst && holdsAll(c.titled, q.define)) {
 		rel += defineBonus
 	}
 	if c.opens {
@@ -1083,6 +1091,12 @@ func defines(subject, want []string) bool {
 	// A word before the term names a kind of it ("Mesenchymal stem
 	// cells"), which the sentence defines instead.
 	return found > 0 && found*2 >= len(want) && found*2 >= len(subject) && slices.Contains(want, subject[0])
+}
+
+// opensWith says whether a defining subject opens with the term: the
+// term qualifies what the sentence defines.
+func opensWith(subject, term []string) bool {
+	return len(subject) > len(term) && slices.Equal(subject[:len(term)], term)
 }
 
 // namingCue matches the words that introduce a name ("chemical messengers

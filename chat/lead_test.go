@@ -343,3 +343,15 @@ func TestQuotedTermIsWhatThatIs(t *testing.T) {
 		t.Errorf("lead %q does not say what leukapheresis is", lead)
 	}
 }
+
+// "What does X mean?" asks what a word means: a sentence saying what
+// "X cell therapy" means explains it, however the question is worded.
+func TestWordMeaningLeadsWithItsExplanation(t *testing.T) {
+	e := realEngine(t, Config{})
+	for _, q := range []string{"what does allogeneic mean", "What mean autologous? My doctor say this word many time but I not understand"} {
+		r := answer(t, e, nil, q)
+		if lead := splitAnswer(t, r.Text)[0].text; !strings.Contains(lead, "cell therapy means") {
+			t.Errorf("%q: lead %q does not say what the word means", q, lead)
+		}
+	}
+}
