@@ -746,8 +746,52 @@ func (e *Engine) synonyms(text string) (syn map[string][][]string, compound map[
 			}
 		}
 	}
+	// An idiom of three or four words with a function word in it ("get rid
+	// of", "keep an eye on"), which no pair of its words holds, is credited
+	// in the same way to its words that are not stop words.
+	for n := 3; n <= maxPhraseWords; n++ {
+		for i := 0; i+n <= len(toks); i++ {
+			ws := make([]string, n)
+			for j, t := range toks[i : i+n] {
+				ws[j] = t.Word
+			}
+			if !slices.ContainsFunc(ws, isStop) {
+				continue
+			}
+			// What its words, pairs and shorter phrases say already: an
+			// idiom is credited only for a match spanning all its words.
+			within := map[string]bool{}
+			for _, y := range append(e.expand(strings.Join(ws[1:], " ")), e.expand(strings.Join(ws[:n-1], " "))...) {
+				within[y.syn] = true
+			}
+			for j := i; j < i+n; j++ {
+				for _, y := range single[j] {
+					within[y.syn] = true
+				}
+				if j+1 < i+n {
+					for _, y := range e.expand(toks[j].Word + " " + toks[j+1].Word) {
+						within[y.syn] = true
+					}
+				}
+			}
+			for _, x := range e.expand(strings.Join(ws, " ")) {
+				if len(x.stems) == 0 || within[x.syn] {
+					continue
+				}
+				for _, t := range toks[i : i+n] {
+					if !isStop(t.Word) && !slices.ContainsFunc(out[t.Stem], func(s []string) bool { return slices.Equal(s, x.stems) }) {
+						out[t.Stem] = append(out[t.Stem], x.stems)
+					}
+				}
+			}
+		}
+	}
 	return out, compound
 }
+
+// maxPhraseWords is the longest lexicon phrase looked up in a question
+// ("keep an eye on").
+const maxPhraseWords = 4
 
 // abbreviationSynonyms lets the long form of an abbreviation the sources
 // define stand in for it: a passage saying "hematopoietic stem cell

@@ -355,3 +355,21 @@ func TestWordMeaningLeadsWithItsExplanation(t *testing.T) {
 		}
 	}
 }
+
+// An idiom of the lexicon with a function word in it ("get rid of") is a
+// synonym of its words; a longer window holding a shorter term is not.
+func TestIdiomSynonyms(t *testing.T) {
+	e := realEngine(t, Config{})
+	q := e.followUp(nil, "how do the cells get rid of the cancer?")
+	if !q.synonymIn("rid", map[string]bool{"elimin": true}) {
+		t.Errorf("\"get rid of\" does not stand for eliminate: %q", q.synonyms["rid"])
+	}
+	q = e.followUp(nil, "Where can hematopoietic stem cells be collected from?")
+	for _, st := range []string{"collect", "be"} {
+		for _, syn := range q.synonyms[st] {
+			if slices.Contains(syn, "hsc") {
+				t.Errorf("%q credited with %q, a term of the words before it", st, syn)
+			}
+		}
+	}
+}
