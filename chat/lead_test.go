@@ -373,3 +373,15 @@ func TestIdiomSynonyms(t *testing.T) {
 		}
 	}
 }
+
+// A follow-up carries the last question's topic, not the scene around it:
+// "ward" and "nurse" weighed little there and weigh little after it.
+func TestFollowUpCarriesTopicNotScene(t *testing.T) {
+	e := realEngine(t, Config{})
+	first := "My nephew had a heart transplant and the nurse on the ward keeps talking about EBV. What is that?"
+	r := answer(t, e, nil, first)
+	q := e.followUp([]Turn{{Question: first, Reply: r}}, "is there any treatment for it that uses cells?")
+	if q.focus["ward"] >= q.focus["ebv"]/2 {
+		t.Errorf("the scene's \"ward\" weighs %.2f, the topic \"ebv\" %.2f", q.focus["ward"], q.focus["ebv"])
+	}
+}
