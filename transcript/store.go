@@ -689,14 +689,8 @@ func insertRecord(ctx context.Context, st *writeStmts, r Record) error {
 		}
 		st.pids = append(st.pids, pid)
 	}
-	// Citation numbers are a reply's keys for its citations (as the
-	// primary key of the citations table was before migration 5).
-	for i, c := range rp.Citations {
-		for _, d := range rp.Citations[:i] {
-			if d.N == c.N {
-				return fmt.Errorf("citation number %d used twice", c.N)
-			}
-		}
+	if err := checkCitationNumbers(rp.Citations); err != nil {
+		return err
 	}
 	nc := len(rp.Citations)
 	st.refs = appendCitationRefs(st.refs[:0], rp.Citations, st.pids[:nc])
@@ -715,6 +709,20 @@ func insertRecord(ctx context.Context, st *writeStmts, r Record) error {
 	}
 	_, err = st.conversation.ExecContext(ctx, r.ConversationID, t, t, turn)
 	return err
+}
+
+// checkCitationNumbers refuses a reply citing two passages by one number:
+// citation numbers are a reply's keys for its citations (as the primary
+// key of the citations table was before migration 5).
+func checkCitationNumbers(cites []chat.Citation) error {
+	for i, c := range cites {
+		for _, d := range cites[:i] {
+			if d.N == c.N {
+				return fmt.Errorf("citation number %d used twice", c.N)
+			}
+		}
+	}
+	return nil
 }
 
 // passage returns the id of a passage, adding it to the passages table
