@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/cellchat/cellchat/transcript"
 )
 
 func main() {
@@ -115,10 +117,12 @@ func newFlagSet(c *cli, name, argsUsage string) *flag.FlagSet {
 	return fs
 }
 
-// paths are the flags every subcommand that reads the corpus or the index takes.
+// paths are the flags every subcommand that reads the corpus or the index
+// takes, and --db of those that open the transcript log (see addDBFlag).
 type paths struct {
 	corpus string
 	data   string
+	db     string
 }
 
 func addPathFlags(fs *flag.FlagSet) *paths {
@@ -126,6 +130,32 @@ func addPathFlags(fs *flag.FlagSet) *paths {
 	fs.StringVar(&p.corpus, "corpus", "corpus", "directory of source documents and sources.yaml")
 	fs.StringVar(&p.data, "data", "data", "data directory for the index and the transcript log")
 	return p
+}
+
+// addDBFlag adds --db (CELLCHAT_DB), the transcript log a command opens.
+// Unset, it is DATA/transcript.db, as before the flag existed.
+func addDBFlag(fs *flag.FlagSet, p *paths) {
+	fs.StringVar(&p.db, "db", "", "the transcript log: a file path or sqlite:PATH (default: DATA/transcript.db), or a PostgreSQL URL (postgres://USER@HOST/DB) that several replicas share")
+}
+
+// openLog opens the transcript log the flags name: --db, or the log in the
+// data directory (made if missing, as it always was).
+func (p *paths) openLog(ctx context.Context, opts transcript.Options) (transcript.Backend, error) {
+	if p.db == "" {
+		if err := os.MkdirAll(p.data, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		return transcript.Open(ctx, transcript.PathIn(p.data), opts)
+	}
+	return transcript.OpenDB(ctx, p.db, opts)
+}
+
+// logName names the transcript log for messages (a URL without its password).
+func (p *paths) logName() string {
+	if p.db == "" {
+		return transcript.PathIn(p.data)
+	}
+	return transcript.DisplayDB(p.db)
 }
 
 // parseFlags parses flags that may stand before or after positional
