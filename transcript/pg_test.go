@@ -11,7 +11,8 @@ import (
 )
 
 // Replicas starting at once on an empty database: one migrates under the
-// advisory lock, the others wait and find the schema done; all work.
+// advisory lock, the others wait and find the schema done; all work, and
+// share conversations and staff sessions.
 func TestPGReplicasMigrateOnce(t *testing.T) {
 	if pgServer == nil {
 		pgtest.Unavailable(t, pgErr)
@@ -42,6 +43,24 @@ func TestPGReplicasMigrateOnce(t *testing.T) {
 	h, err := stores[2].History(ctx, "shared", 0)
 	if err != nil || len(h) != len(stores) {
 		t.Fatalf("history through another replica: %d turns, %v", len(h), err)
+	}
+	// A staff member signed in through one replica is signed in on the
+	// others, with the same CSRF token; signed out on one, on all.
+	if err := stores[0].AddStaff(ctx, "nurse@clinic.org", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := stores[0].CreateSession(ctx, "nurse@clinic.org", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := stores[1].LookupSession(ctx, sess.Token); err != nil || !got.ValidCSRF(sess.CSRF) || got.Email != "nurse@clinic.org" {
+		t.Errorf("session through another replica: %+v, %v", got, err)
+	}
+	if err := stores[2].DeleteSession(ctx, sess.Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stores[0].LookupSession(ctx, sess.Token); !errors.Is(err, ErrNotFound) {
+		t.Errorf("signed out through another replica, still valid here: %v", err)
 	}
 	var version int
 	stores[0].pool.QueryRow(ctx, `SELECT version FROM cellchat_schema`).Scan(&version)

@@ -895,26 +895,30 @@ func testAudit(t *testing.T, open opener) {
 	}
 }
 
+// benchRecord is a realistic reply to log: 3 citations and 8 retrieved
+// passages of about 600 characters.
+func benchRecord(conv string, i int) Record {
+	passage := strings.Repeat("CAR-T cell therapy uses the patient's own T cells, changed in a lab. ", 9)
+	r := testRecord(conv, i)
+	r.Reply.Citations = nil
+	for n := 1; n <= 3; n++ {
+		r.Reply.Citations = append(r.Reply.Citations, chat.Citation{N: n, DocID: "asgct", Title: "Basics", URL: "https://example.org/b",
+			Section: "CAR-T", ChunkID: fmt.Sprint("asgct-", n), Passage: passage})
+	}
+	r.Reply.Retrieved = nil
+	for k := range 8 {
+		r.Reply.Retrieved = append(r.Reply.Retrieved, chat.Retrieved{ChunkID: fmt.Sprint("c", k), DocID: "asgct", Section: "CAR-T",
+			Text: passage, Score: 0.5, Lexical: 3, Vector: 0.4})
+	}
+	return r
+}
+
 // BenchmarkRecordParallel compares one commit per record with group commit
 // under many concurrent writers (as many answers finishing at once).
 // Each record is a realistic reply: 3 citations and 8 retrieved passages
 // of about 600 characters.
 func BenchmarkRecordParallel(b *testing.B) {
-	passage := strings.Repeat("CAR-T cell therapy uses the patient's own T cells, changed in a lab. ", 9)
-	record := func(conv string, i int) Record {
-		r := testRecord(conv, i)
-		r.Reply.Citations = nil
-		for n := 1; n <= 3; n++ {
-			r.Reply.Citations = append(r.Reply.Citations, chat.Citation{N: n, DocID: "asgct", Title: "Basics", URL: "https://example.org/b",
-				Section: "CAR-T", ChunkID: fmt.Sprint("asgct-", n), Passage: passage})
-		}
-		r.Reply.Retrieved = nil
-		for k := range 8 {
-			r.Reply.Retrieved = append(r.Reply.Retrieved, chat.Retrieved{ChunkID: fmt.Sprint("c", k), DocID: "asgct", Section: "CAR-T",
-				Text: passage, Score: 0.5, Lexical: 3, Vector: 0.4})
-		}
-		return r
-	}
+	record := benchRecord
 	b.Run("one-writer", func(b *testing.B) {
 		// One caller at a time: the latency of a single durable commit.
 		s := openTest(b, Options{})

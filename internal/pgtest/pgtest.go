@@ -43,8 +43,10 @@ type Server struct {
 	bin  string
 	sock string
 	cred *syscall.Credential
-	cmd  *exec.Cmd
-	done chan error
+	// durable keeps PostgreSQL's fsync and full-page writes on.
+	durable bool
+	cmd     *exec.Cmd
+	done    chan error
 
 	stop    *sync.Once
 	stopErr error
@@ -61,11 +63,23 @@ func (s *Server) URL(db string) string {
 // not the database server.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return startFor(t, false)
+}
+
+// StartDurable is Start with fsync and full-page writes on, as production
+// runs: for benchmarks whose commits must wait for the disk.
+func StartDurable(t testing.TB) *Server {
+	t.Helper()
+	return startFor(t, true)
+}
+
+func startFor(t testing.TB, durable bool) *Server {
+	t.Helper()
 	bin, err := binDir()
 	if err != nil {
 		missing(t, err.Error())
 	}
-	s, err := start(bin, t.TempDir())
+	s, err := start(bin, t.TempDir(), durable)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +132,7 @@ func majorOf(binDir string) int {
 	return n
 }
 
-func start(bin, tmp string) (*Server, error) {
+func start(bin, tmp string, durable bool) (*Server, error) {
 	dir := filepath.Join(tmp, "data")
 	sock := filepath.Join(tmp, "sock")
 	for _, d := range []string{dir, sock} {
@@ -139,15 +153,18 @@ func start(bin, tmp string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Dir: dir, Port: port, bin: bin, sock: sock, cred: cred}
+	s := &Server{Dir: dir, Port: port, bin: bin, sock: sock, cred: cred, durable: durable}
 	return s, s.run()
 }
 
 // run starts the postgres process on the server's directory and port and
 // waits until it takes queries.
 func (s *Server) run() error {
-	cmd := exec.Command(filepath.Join(s.bin, "postgres"), "-D", s.Dir, "-p", strconv.Itoa(s.Port), "-k", s.sock,
-		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off")
+	args := []string{"-D", s.Dir, "-p", strconv.Itoa(s.Port), "-k", s.sock, "-c", "listen_addresses=127.0.0.1"}
+	if !s.durable {
+		args = append(args, "-c", "fsync=off", "-c", "full_page_writes=off")
+	}
+	cmd := exec.Command(filepath.Join(s.bin, "postgres"), args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Setpgid: true}
 	var log strings.Builder
 	cmd.Stdout, cmd.Stderr = &log, &log
@@ -183,7 +200,7 @@ func Launch(dir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return start(bin, dir)
+	return start(bin, dir, false)
 }
 
 // Unavailable skips the test for err (Launch's), or fails it under
