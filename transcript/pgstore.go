@@ -295,6 +295,12 @@ const (
 
 // queueRecord adds the statements that store r to b.
 func queueRecord(b *pgx.Batch, r Record) error {
+	return queueTurn(b, r, pgSQLTurn)
+}
+
+// queueTurn adds the statements that store r to b, the turn inserted by
+// sqlTurn (pgSQLTurn, or a copy's that skips a turn already there).
+func queueTurn(b *pgx.Batch, r Record, sqlTurn string) error {
 	rp := r.Reply
 	if err := checkCitationNumbers(rp.Citations); err != nil {
 		return err
@@ -311,7 +317,7 @@ func queueRecord(b *pgx.Batch, r Record) error {
 	}
 	t := r.Time.UnixNano()
 	b.Queue(pgSQLConversation, r.ConversationID, t)
-	b.Queue(pgSQLTurn, r.AnswerID, r.ConversationID, t, pgText(r.Question), string(rp.Kind), pgText(rp.Text), pgText(rp.Disclaimer), rp.Mode, rp.Reason,
+	b.Queue(sqlTurn, r.AnswerID, r.ConversationID, t, pgText(r.Question), string(rp.Kind), pgText(rp.Text), pgText(rp.Disclaimer), rp.Mode, rp.Reason,
 		rp.Confidence, rp.CorpusVersion, int64(r.Latency), cites, retrieved, libraryEntry(rp.Reviewed), libraryDate(rp.Reviewed))
 	return nil
 }

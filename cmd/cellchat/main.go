@@ -61,17 +61,18 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"ingest":   {"index the corpus into the data directory", runIngest},
-	"corpus":   {"list the corpus documents and their chunks", runCorpus},
-	"glossary": {"list the terms the corpus itself defines", runGlossary},
-	"search":   {"print the passages ranked for a question", runSearch},
-	"ask":      {"answer one question as the chat widget would", runAsk},
-	"chat":     {"an interactive conversation in the terminal", runChat},
-	"eval":     {"score the bot on question sets", runEval},
-	"serve":    {"serve the chat widget, websocket API and staff console", runServe},
-	"staff":    {"manage staff accounts (add, list, remove)", runStaff},
-	"library":  {"export or import the care team's answer library", runLibrary},
-	"loadtest": {"load-test a running server over websockets", runLoadtest},
+	"ingest":     {"index the corpus into the data directory", runIngest},
+	"corpus":     {"list the corpus documents and their chunks", runCorpus},
+	"glossary":   {"list the terms the corpus itself defines", runGlossary},
+	"search":     {"print the passages ranked for a question", runSearch},
+	"ask":        {"answer one question as the chat widget would", runAsk},
+	"chat":       {"an interactive conversation in the terminal", runChat},
+	"eval":       {"score the bot on question sets", runEval},
+	"serve":      {"serve the chat widget, websocket API and staff console", runServe},
+	"staff":      {"manage staff accounts (add, list, remove)", runStaff},
+	"library":    {"export or import the care team's answer library", runLibrary},
+	"loadtest":   {"load-test a running server over websockets", runLoadtest},
+	"migrate-db": {"copy a SQLite transcript log to PostgreSQL, for replicas", runMigrateDB},
 }
 
 func run(ctx context.Context, args []string, c *cli) error {
