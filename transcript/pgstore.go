@@ -28,6 +28,10 @@ const (
 	rollupShards = 16
 	// pgMinConns keeps connections open for the writers and a console read.
 	pgMinConns = pgWriters + 1
+	// pgCommitTimeout bounds a group commit, connecting included: a
+	// database that does not answer fails the batch's answers ("could not
+	// be saved") rather than keep patients waiting on a dead connection.
+	pgCommitTimeout = 10 * time.Second
 )
 
 // PGStore is the transcript log on a PostgreSQL server, which several
@@ -135,6 +139,11 @@ func (s *PGStore) Record(ctx context.Context, r Record) error {
 	if s.redact {
 		r.Question = Redact(r.Question)
 	}
+	// Checked here, not in the batch: a record refused alone leaves the
+	// others of its batch to commit without a second pass.
+	if err := checkCitationNumbers(r.Reply.Citations); err != nil {
+		return fmt.Errorf("transcript.Record %s: %w", r.AnswerID, err)
+	}
 	return s.send(ctx, pgWrite{rec: r, done: make(chan error, 1)})
 }
 
@@ -181,7 +190,8 @@ func (s *PGStore) writer() {
 // written again with each record under its own savepoint, so a bad record
 // (say a duplicate answer id) fails alone.
 func (s *PGStore) commit(batch []pgWrite) {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), pgCommitTimeout)
+	defer cancel()
 	errs := make([]error, len(batch))
 	err := s.writeBatch(ctx, batch, errs, false)
 	if err != nil && len(batch) > 1 && !isConnError(err) {
