@@ -143,14 +143,8 @@ func (s *PGStore) feedbackOf(ctx context.Context, ids []string, commented bool) 
 // one rating per answer, the last counts, and a rating without a comment
 // keeps the comment already given.
 func (s *PGStore) RecordFeedback(ctx context.Context, conversationID string, f Feedback) error {
-	if f.Rating != "up" && f.Rating != "down" {
-		return fmt.Errorf("feedback rating %q: must be up or down", f.Rating)
-	}
-	if f.Time.IsZero() {
-		f.Time = time.Now()
-	}
-	if s.redact {
-		f.Comment = Redact(f.Comment)
+	if err := prepareFeedback(&f, s.redact); err != nil {
+		return err
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// The turn's row is locked first, so two ratings of one answer
@@ -442,16 +436,7 @@ func (s *PGStore) addDays(ctx context.Context, st *Stats, q string, lo, hi int64
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var day int64
-		var kind string
-		var n int
-		if err := rows.Scan(&day, &kind, &n); err != nil {
-			return err
-		}
-		addDayCount(st, day, kind, n)
-	}
-	return rows.Err()
+	return addDayCounts(st, rows)
 }
 
 // ExportDetails adds to rows their newest review, their feedback comments
@@ -462,16 +447,7 @@ func (s *PGStore) ExportDetails(ctx context.Context, rows []ReplyRow) (_ []Expor
 		return nil, err
 	}
 	defer func() { err = done(err) }()
-	out := make([]ExportRow, len(rows))
-	for i, r := range rows {
-		out[i].ReplyRow = r
-	}
-	for lo := 0; lo < len(out); lo += exportBatch {
-		if err := s.exportBatch(ctx, out[lo:min(lo+exportBatch, len(out))]); err != nil {
-			return nil, fmt.Errorf("export: %w", err)
-		}
-	}
-	return out, nil
+	return exportInBatches(ctx, rows, s.exportBatch)
 }
 
 func (s *PGStore) exportBatch(ctx context.Context, rows []ExportRow) error {

@@ -36,13 +36,7 @@ func (s *PGStore) AddStaff(ctx context.Context, email, password string) error {
 
 // AddStaffRole creates a staff account with a role.
 func (s *PGStore) AddStaffRole(ctx context.Context, email, password, role string) error {
-	if err := CheckRole(role); err != nil {
-		return err
-	}
-	if err := s.AddStaff(ctx, email, password); err != nil {
-		return err
-	}
-	return s.SetRole(ctx, email, role)
+	return addStaffRole(ctx, s, email, password, role)
 }
 
 // SetRole changes a staff account's role; ErrNotFound if there is none.
@@ -368,11 +362,7 @@ func (s *PGStore) SaveEntry(ctx context.Context, e library.Entry, actor string) 
 			e.Created, e.Author = cur.Created, actor
 		}
 		out = e
-		out.Version++
-		if err := pgInsertVersion(ctx, tx, out, actor); err != nil {
-			return err
-		}
-		return pgAudit(ctx, tx, actor, action, entryRef(out))
+		return pgSaveVersion(ctx, tx, &out, actor, action)
 	})
 	return out, err
 }
@@ -398,11 +388,7 @@ func (s *PGStore) SetStatus(ctx context.Context, id int64, version int, status, 
 			e.Approver, e.Approved, e.CorpusVersion = actor, now, corpusVersion
 		}
 		out = e
-		out.Version++
-		if err := pgInsertVersion(ctx, tx, out, actor); err != nil {
-			return err
-		}
-		return pgAudit(ctx, tx, actor, action, entryRef(out))
+		return pgSaveVersion(ctx, tx, &out, actor, action)
 	})
 	return out, err
 }
@@ -526,6 +512,15 @@ func pgCurrentEntry(ctx context.Context, db interface {
 		return library.Entry{}, &library.Error{Code: library.CodeNotFound, Message: fmt.Sprintf("no library entry %d", id)}
 	}
 	return list[0], nil
+}
+
+// pgSaveVersion stores e as the next version of its entry, with its audit row.
+func pgSaveVersion(ctx context.Context, tx pgx.Tx, e *library.Entry, actor, action string) error {
+	e.Version++
+	if err := pgInsertVersion(ctx, tx, *e, actor); err != nil {
+		return err
+	}
+	return pgAudit(ctx, tx, actor, action, entryRef(*e))
 }
 
 func pgInsertVersion(ctx context.Context, tx pgx.Tx, e library.Entry, actor string) error {

@@ -130,14 +130,8 @@ func redactURL(url string) string {
 
 // Record durably stores one turn, as Store.Record does.
 func (s *PGStore) Record(ctx context.Context, r Record) error {
-	if r.AnswerID == "" || r.ConversationID == "" {
-		return errors.New("transcript.Record: answer_id and conversation_id are required")
-	}
-	if r.Time.IsZero() {
-		r.Time = time.Now()
-	}
-	if s.redact {
-		r.Question = Redact(r.Question)
+	if err := prepareRecord(&r, s.redact); err != nil {
+		return err
 	}
 	// Checked here, not in the batch: a record refused alone leaves the
 	// others of its batch to commit without a second pass.

@@ -2,7 +2,6 @@ package transcript
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"strconv"
@@ -512,7 +511,9 @@ func (s *Store) dayCounts(ctx context.Context, st *Stats, lo, hi int64) error {
 		if err != nil {
 			return err
 		}
-		if err := addDayCounts(st, rows); err != nil {
+		err = addDayCounts(st, rows)
+		rows.Close()
+		if err != nil {
 			return err
 		}
 	}
@@ -546,9 +547,16 @@ func (s *Store) turnCounts(ctx context.Context, st *Stats, lo, hi int64) error {
 	return addDayCounts(st, rows)
 }
 
+// dayRows are rows of (day, kind, count): *sql.Rows or pgx.Rows.
+type dayRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
 // addDayCounts adds rows of (day, kind, count), in order of day, to st.
-func addDayCounts(st *Stats, rows *sql.Rows) error {
-	defer rows.Close()
+// The caller closes rows.
+func addDayCounts(st *Stats, rows dayRows) error {
 	for rows.Next() {
 		var dayNum int64
 		var kind string
