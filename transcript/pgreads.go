@@ -214,7 +214,10 @@ func (s *PGStore) where(f Filter, a *pgArgs) (string, error) {
 	case "none":
 		conds = append(conds, "NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.answer_id = t.answer_id)")
 	case StatusApproved, StatusNeedsCorrection, StatusWrong:
-		conds = append(conds, pgLatestReview+" = "+a.add(f.Review))
+		// The turns ever given that status first (few: the planner starts
+		// from them), then the newest review's status of each.
+		p := a.add(f.Review)
+		conds = append(conds, "t.id IN (SELECT rv.turn FROM reviews rv WHERE rv.status = "+p+")", pgLatestReview+" = "+p)
 	default:
 		return "", fmt.Errorf("review filter %q: want none, %s", f.Review, strings.Join(ReviewStatuses, ", "))
 	}
