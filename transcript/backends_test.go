@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/cellchat/cellchat/internal/pgtest"
@@ -13,26 +14,40 @@ import (
 
 // The store tests run against both back ends: a SQLite file in the test's
 // temporary directory, and a fresh database per test on one throwaway
-// PostgreSQL server the package's tests share (started in TestMain;
-// without PostgreSQL those cases are skipped, or fail under CI=true).
+// PostgreSQL server the package's tests share (started by the first test
+// that needs it, stopped in TestMain; without PostgreSQL those cases are
+// skipped, or fail under CI=true).
 
 var (
+	pgOnce   sync.Once
 	pgServer *pgtest.Server
 	pgErr    error
+	pgDir    string
 )
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "transcript-pg-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+// sharedPG starts the shared server once and returns it, or skips (or
+// fails) t without it.
+func sharedPG(t testing.TB) *pgtest.Server {
+	t.Helper()
+	pgOnce.Do(func() {
+		if pgDir, pgErr = os.MkdirTemp("", "transcript-pg-"); pgErr == nil {
+			pgServer, pgErr = pgtest.Launch(pgDir)
+		}
+	})
+	if pgErr != nil {
+		pgtest.Unavailable(t, pgErr)
 	}
-	pgServer, pgErr = pgtest.Launch(dir)
+	return pgServer
+}
+
+func TestMain(m *testing.M) {
 	code := m.Run()
 	if pgServer != nil {
 		pgServer.Stop()
 	}
-	os.RemoveAll(dir)
+	if pgDir != "" {
+		os.RemoveAll(pgDir)
+	}
 	os.Exit(code)
 }
 
@@ -58,10 +73,7 @@ func eachBackend(t *testing.T, test func(t *testing.T, open opener)) {
 // openPGTest opens a PostgreSQL log on a database of its own.
 func openPGTest(t testing.TB, opts Options) *PGStore {
 	t.Helper()
-	if pgServer == nil {
-		pgtest.Unavailable(t, pgErr)
-	}
-	s, err := OpenPG(context.Background(), pgServer.NewDatabase(t), opts)
+	s, err := OpenPG(context.Background(), sharedPG(t).NewDatabase(t), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,9 +40,7 @@ func TestParseDB(t *testing.T) {
 func TestOpenDB(t *testing.T) {
 	ctx := context.Background()
 	dbs := []string{filepath.Join(t.TempDir(), FileName), "sqlite:" + filepath.Join(t.TempDir(), FileName)}
-	if pgServer != nil {
-		dbs = append(dbs, pgServer.NewDatabase(t))
-	}
+	dbs = append(dbs, sharedPG(t).NewDatabase(t))
 	for _, db := range dbs {
 		s, err := OpenDB(ctx, db, Options{})
 		if err != nil {

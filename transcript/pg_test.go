@@ -14,10 +14,7 @@ import (
 // advisory lock, the others wait and find the schema done; all work, and
 // share conversations and staff sessions.
 func TestPGReplicasMigrateOnce(t *testing.T) {
-	if pgServer == nil {
-		pgtest.Unavailable(t, pgErr)
-	}
-	url := pgServer.NewDatabase(t)
+	url := sharedPG(t).NewDatabase(t)
 	ctx := context.Background()
 	stores := make([]*PGStore, 3)
 	errs := make([]error, len(stores))
