@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,7 +38,9 @@ func TestDBFlagChoosesTheLog(t *testing.T) {
 	}
 
 	_, _, err = runStaffCLI(t, "", nil, "list", "--db", "mysql://root:secret@db/cellchat")
-	if err == nil || !strings.Contains(err.Error(), `unknown scheme "mysql"`) || strings.Contains(err.Error(), "secret") {
-		t.Errorf("unknown scheme: %v", err)
+	var ee *exitError
+	if err == nil || !strings.Contains(err.Error(), `unknown scheme "mysql"`) || strings.Contains(err.Error(), "secret") ||
+		!errors.As(err, &ee) || ee.code != 2 {
+		t.Errorf("unknown scheme: %v, want a usage error (exit 2)", err)
 	}
 }

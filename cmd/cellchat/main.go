@@ -148,6 +148,9 @@ func (p *paths) openLog(ctx context.Context, opts transcript.Options) (transcrip
 		}
 		return transcript.Open(ctx, transcript.PathIn(p.data), opts)
 	}
+	if _, _, err := transcript.ParseDB(p.db); err != nil {
+		return nil, &exitError{code: 2, err: err} // a mistyped flag, like any other
+	}
 	return transcript.OpenDB(ctx, p.db, opts)
 }
 
