@@ -47,6 +47,9 @@ type sentence struct {
 	// says what the title names.
 	titled     map[string]bool
 	titleFirst bool
+	// opens says it is the first sentence of its paragraph, which often
+	// states what the paragraph is about.
+	opens bool
 }
 
 // analyses caches passage analyses by chunk id. Chunk ids carry a hash of
@@ -74,7 +77,8 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 	titleFirst, end := false, 0
 	for i, sp := range words.Sentences(text) {
 		s := text[sp.Start:sp.End]
-		if strings.Contains(text[end:sp.Start], "\n\n") {
+		opens := i == 0 || strings.Contains(text[end:sp.Start], "\n\n")
+		if opens {
 			title = nil // a new paragraph
 		}
 		end = sp.End
@@ -86,9 +90,9 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 		if leans {
 			if r, ok := resolve(s, prev); ok {
 				said, s, leans, referred = s, r, false, true
+			} else if r, ok := resolveExample(s); ok {
+				said, s, leans = s, r, false
 			}
-		} else if r, ok := resolveExample(s); ok {
-			said, s = s, r
 		}
 		prev = s
 		label := afterLabel
@@ -112,6 +116,7 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 			p := a.sentences[n-1]
 			a.sentences[n-1] = e.sentenceOf(p.pos, p.text+" "+s, joined(p.said, s), p.leans, p.step)
 			a.sentences[n-1].last, a.sentences[n-1].referred = i, p.referred
+			a.sentences[n-1].titled, a.sentences[n-1].titleFirst, a.sentences[n-1].opens = p.titled, p.titleFirst, p.opens
 			continue
 		}
 		if !e.quotable(s) {
@@ -120,7 +125,7 @@ func (e *Engine) analyse(id, section, text string) *analysis {
 		step := label || stepStart.MatchString(s) || stepThen.MatchString(s)
 		sent := e.sentenceOf(i, s, said, leans, step)
 		sent.referred = referred
-		sent.titled, sent.titleFirst = title, titleFirst
+		sent.titled, sent.titleFirst, sent.opens = title, titleFirst, opens
 		titleFirst = false
 		a.sentences = append(a.sentences, sent)
 	}

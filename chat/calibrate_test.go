@@ -126,7 +126,7 @@ func accuracy(points []labelled, threshold float64) float64 {
 // is as good as the best threshold found. Run with -v to see the sweep.
 func TestCalibrateNoAnswerThreshold(t *testing.T) {
 	var points []labelled
-	for _, set := range []string{"../eval/questions.yaml", "../eval/tuning-extra.yaml", "../eval/holdout-lay.yaml", "../eval/holdout-fresh.yaml", "testdata/questions.yaml"} {
+	for _, set := range []string{"../eval/questions.yaml", "../eval/tuning-extra.yaml", "../eval/holdout-lay.yaml", "../eval/holdout-fresh.yaml", "../eval/holdout-next.yaml", "../eval/holdout-dec.yaml", "testdata/questions.yaml"} {
 		points = append(points, calibrationPoints(t, set)...)
 	}
 	var pos, neg int

@@ -288,7 +288,7 @@ func (d *composition) add(cs ...candidate) {
 		d.picked = append(d.picked, c)
 		d.words += len(strings.Fields(c.text))
 		for st := range d.q.base {
-			if c.stems[st] || d.q.synonymIn(st, c.stems) {
+			if d.q.matches(st, c.stems) {
 				d.covered[st] = true
 			}
 		}
@@ -299,7 +299,7 @@ func (d *composition) add(cs ...candidate) {
 // ("autologous" after a sentence on allogeneic cells).
 func (e *Engine) fills(q *query, c candidate, covered map[string]bool) bool {
 	for st := range q.own {
-		if !covered[st] && !e.rules.aspect[st] && (c.stems[st] || q.synonymIn(st, c.stems)) {
+		if !covered[st] && !e.rules.aspect[st] && q.matches(st, c.stems) {
 			return true
 		}
 	}
@@ -312,7 +312,7 @@ func (e *Engine) fills(q *query, c candidate, covered map[string]bool) bool {
 // syndrome, neurotoxicity).
 func (e *Engine) adds(q *query, c candidate, covered map[string]bool, picked []candidate) bool {
 	for st := range q.base {
-		if !covered[st] && !e.rules.aspect[st] && (c.stems[st] || q.synonymIn(st, c.stems)) {
+		if !covered[st] && !e.rules.aspect[st] && q.matches(st, c.stems) {
 			return true
 		}
 	}

@@ -463,7 +463,7 @@ func (e *Engine) onSubject(q *query, picked []candidate) bool {
 		if !q.own[st] || e.rules.aspect[st] || q.focus[st] < q.base[st] {
 			continue
 		}
-		if first.stems[st] || q.synonymIn(st, first.stems) {
+		if q.matches(st, first.stems) {
 			return true
 		}
 	}
@@ -579,7 +579,7 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 	// "How is that treated?", the last is about side effects of CAR-T.
 	context := map[string]float64{}
 	var carried []string
-	carry := func(text string, weight float64) {
+	carry := func(text string, weight float64, share func(st string) float64) {
 		// Read as the question's own words are: "whats" is "what is",
 		// "alogeneic" is "allogeneic".
 		text = keepAcronymPlurals(text, e.rules.prepare(text))
@@ -593,13 +593,22 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 			if isStop(word) || ownStems[st] || context[st] > 0 {
 				continue
 			}
-			context[st] = weight
+			context[st] = weight * share(st)
 			carried = append(carried, word)
 		}
 	}
 	last := e.rules.stripInjection(e.rules.retrievalQuery(prev.Question))
-	carry(last, lastQuestionWeight)
-	carry(prev.Reply.Query, olderTopicWeight)
+	// The last question's words carry what they weighed in it: its topic
+	// in full, the scene around it ("a nurse on the transplant ward said
+	// ...") as little as it counted there.
+	lastQ := e.newQuery(last, last, nil, "")
+	carry(last, lastQuestionWeight, func(st string) float64 {
+		if b := lastQ.base[st]; b > 0 {
+			return lastQ.focus[st] / b
+		}
+		return 1
+	})
+	carry(prev.Reply.Query, olderTopicWeight, func(string) float64 { return 1 })
 	topic := own
 	if len(carried) > 0 {
 		topic += " " + strings.Join(carried, " ")

@@ -24,6 +24,10 @@ type query struct {
 	// synonyms: stem -> phrases (as content stems) of the lay-term lexicon
 	// that mean the same; a passage holding one covers the stem.
 	synonyms map[string][][]string
+	// compound maps each stem of a hyphened pair the lexicon reads as one
+	// ("grown-ups") to the other: alone, it counts only through the
+	// pair's synonyms (see has).
+	compound map[string]string
 	focus    map[string]float64 // the same stems, weighted for judging coverage (aspect words count less)
 	asked    asked              // what the question wants to know
 	// after is the last answer, when the question asks what follows it.
@@ -40,6 +44,9 @@ type query struct {
 	// define is set for "what is X" questions: the stems of X. A sentence
 	// that defines X ("X is ...", "X means ...") reads best first.
 	define []string
+	// wordMeaning says the question asks what a word means ("What does
+	// autologous mean?"): "Autologous cell therapy means ..." explains it.
+	wordMeaning bool
 	// abbreviation and longForm are set when the defined term is an
 	// abbreviation the sources spell out; expand when the question asks
 	// what it stands for ("CRS is short for what?").
@@ -221,7 +228,11 @@ func (e *Engine) contextStems(m message) map[string]bool {
 // definitionQuestion matches the ways a patient asks what something is:
 // "What is X?", "What does X mean/stand for?", "X meaning", "meaning of X",
 // "define X", "X is short for what?". The term is the one group matched.
-var definitionQuestion = regexp.MustCompile(`(?i)^(?:(?:and |so )?what (?:exactly |actually )?does (?:an? |the )?(.+?) (?:mean|stand for)\b.*|(?:and |so )?(?:what|who)(?: exactly| actually| really)?(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?|(?:the )?(?:meaning|definition) of (?:an?|the )?(.+?)|define (?:an?|the )?(.+?)|(.+?) (?:meaning|definition|means what|is short for what|stands for what|short for what))[?.! ]*$`)
+var definitionQuestion = regexp.MustCompile(`(?i)^(?:(?:and |so )?what (?:exactly |actually )?does (?:an? |the )?(.+?) (?:mean|stand for)\b.*|(?:and |so )?what(?: is)? (?:mean|means|meaning)(?: of)? (?:an? |the )?(.+?)|(?:and |so )?(?:what|who)(?: exactly| actually| really)?(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?|(?:the )?(?:meaning|definition) of (?:an? |the )?(.+?)|define (?:an?|the )?(.+?)|(.+?) (?:meaning|definition|means what|is short for what|stands for what|short for what))[?.! ]*$`)
+
+// wordMeaningQuestion matches a definition question that asks what a word
+// means rather than what a thing is.
+var wordMeaningQuestion = regexp.MustCompile(`(?i)\b(?:mean|means|meaning|stand for|stands for)\b`)
 
 // dropFraming keeps, of a definition question's own words, only the
 // term's: "meaning", "stand for", "short" say how it is asked, and would
@@ -307,6 +318,17 @@ func bareTermOf(q string) (string, bool) {
 	return m[1], true
 }
 
+// quoted matches a term of up to four words in quotes.
+var quoted = regexp.MustCompile(`['‘"“]([\p{L}\p{N}-]+(?: [\p{L}\p{N}-]+){0,3})['’"”]`)
+
+// quotedTerm returns the first term text quotes, or "".
+func quotedTerm(text string) string {
+	if m := quoted.FindStringSubmatch(text); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // definedTerm returns the term a definition question asks about, and
 // whether it is one.
 func definedTerm(q string) (string, bool) {
@@ -366,7 +388,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	for _, st := range contentStems(own) {
 		q.own[add(st, 1)] = true
 	}
-	q.synonyms = e.synonyms(own)
+	q.synonyms, q.compound = e.synonyms(own)
 	e.abbreviationSynonyms(q, own)
 	for st, f := range context {
 		add(st, f)
@@ -417,6 +439,7 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 	e.hinges(q, asking)
 	e.classify(q, asking)
 	if term, ok := definedTerm(asking); ok {
+		q.wordMeaning = wordMeaningQuestion.MatchString(asking)
 		for _, st := range contentStems(term) {
 			if !e.stats.known(st) {
 				if c := e.spell.correct(written[st]); c != "" {
@@ -442,6 +465,20 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 				q.abbreviation, q.longForm = strings.ToUpper(w), long
 				q.expand = expandQuestion.MatchString(asking)
 				break
+			}
+		}
+		if len(q.define) == 0 {
+			// "The leaflet mentions 'tissue therapy'. What's that?":
+			// what "that" is, is the term the patient quotes.
+			term := quotedTerm(strings.Join(msg.scene, " "))
+			for _, st := range contentStems(term) {
+				if e.stats.known(st) {
+					q.define = append(q.define, st)
+					q.focus[st] = q.base[st]
+				}
+			}
+			if len(q.define) > 0 && alone {
+				q.search = term // the scene around it is not what is asked
 			}
 		}
 		if len(q.define) == 0 && len(msg.scene) > 0 {
@@ -587,7 +624,7 @@ func (q *query) coverageBut(stems map[string]bool, side []string) float64 {
 		}
 		total += w
 		switch {
-		case stems[st] || q.synonymIn(st, stems):
+		case q.matches(st, stems):
 			hit += w
 		case q.relatedIn(st, stems):
 			hit += relatedWeight * w
@@ -627,6 +664,19 @@ func (q *query) otherSynonymIn(st string, stems map[string]bool) bool {
 	return false
 }
 
+// has says whether stems hold st itself, as the question means it: a word
+// of a compound the lexicon reads as a whole ("grown" of "grown-ups") only
+// with the compound's other word.
+func (q *query) has(st string, stems map[string]bool) bool {
+	other, ok := q.compound[st]
+	return stems[st] && (!ok || stems[other])
+}
+
+// matches says whether stems hold st or one of its synonym phrases.
+func (q *query) matches(st string, stems map[string]bool) bool {
+	return q.has(st, stems) || q.synonymIn(st, stems)
+}
+
 // synonymIn says whether one of st's synonym phrases is wholly in stems.
 func (q *query) synonymIn(st string, stems map[string]bool) bool {
 	for _, phrase := range q.synonyms[st] {
@@ -648,9 +698,9 @@ func (q *query) synonymIn(st string, stems map[string]bool) bool {
 // lexicon ("chemo" -> "chemotherapy", "hospital unit" -> "specialized
 // departments") and returns, for each content stem, the phrases that can
 // stand in for it.
-func (e *Engine) synonyms(text string) map[string][][]string {
+func (e *Engine) synonyms(text string) (syn map[string][][]string, compound map[string]string) {
 	if e.cfg.Lexicon == nil {
-		return nil
+		return nil, nil
 	}
 	out := map[string][][]string{}
 	toks := words.Tokens(text)
@@ -686,10 +736,62 @@ func (e *Engine) synonyms(text string) map[string][][]string {
 					out[t.Stem] = append(out[t.Stem], x.stems)
 				}
 			}
+			if text[toks[i].End:toks[i+1].Start] == "-" {
+				// "grown-ups" are adults; a sentence about cells grown
+				// in a laboratory says nothing of them.
+				if compound == nil {
+					compound = map[string]string{}
+				}
+				compound[toks[i].Stem], compound[toks[i+1].Stem] = toks[i+1].Stem, toks[i].Stem
+			}
 		}
 	}
-	return out
+	// An idiom of three or four words with a function word in it ("get rid
+	// of", "keep an eye on"), which no pair of its words holds, is credited
+	// in the same way to its words that are not stop words.
+	for n := 3; n <= maxPhraseWords; n++ {
+		for i := 0; i+n <= len(toks); i++ {
+			ws := make([]string, n)
+			for j, t := range toks[i : i+n] {
+				ws[j] = t.Word
+			}
+			if !slices.ContainsFunc(ws, isStop) {
+				continue
+			}
+			// What its words, pairs and shorter phrases say already: an
+			// idiom is credited only for a match spanning all its words.
+			within := map[string]bool{}
+			for _, y := range append(e.expand(strings.Join(ws[1:], " ")), e.expand(strings.Join(ws[:n-1], " "))...) {
+				within[y.syn] = true
+			}
+			for j := i; j < i+n; j++ {
+				for _, y := range single[j] {
+					within[y.syn] = true
+				}
+				if j+1 < i+n {
+					for _, y := range e.expand(toks[j].Word + " " + toks[j+1].Word) {
+						within[y.syn] = true
+					}
+				}
+			}
+			for _, x := range e.expand(strings.Join(ws, " ")) {
+				if len(x.stems) == 0 || within[x.syn] {
+					continue
+				}
+				for _, t := range toks[i : i+n] {
+					if !isStop(t.Word) && !slices.ContainsFunc(out[t.Stem], func(s []string) bool { return slices.Equal(s, x.stems) }) {
+						out[t.Stem] = append(out[t.Stem], x.stems)
+					}
+				}
+			}
+		}
+	}
+	return out, compound
 }
+
+// maxPhraseWords is the longest lexicon phrase looked up in a question
+// ("keep an eye on").
+const maxPhraseWords = 4
 
 // abbreviationSynonyms lets the long form of an abbreviation the sources
 // define stand in for it: a passage saying "hematopoietic stem cell
@@ -787,9 +889,10 @@ type candidate struct {
 	// that text names (it goes on from the sentence before it).
 	referred bool
 	heading  map[string]bool // stems of its section's heading, which says what it is about
-	// titled and titleFirst: see sentence.
+	// titled, titleFirst and opens: see sentence.
 	titled     map[string]bool
 	titleFirst bool
+	opens      bool
 	stems      map[string]bool
 	aside      bool
 	rel        float64
@@ -807,7 +910,7 @@ type candidate struct {
 const (
 	priorWeight        = 0.25 // of the passage's retrieval score relative to the best passage's
 	defineBonus        = 0.5  // for "X is ..." when the question is "What is X?"
-	openingBonus       = 0.05 // for a passage's first sentence, which often states its topic
+	openingBonus       = 0.05 // for a paragraph's first sentence, which often states its topic
 	aspectChoiceWeight = 0.5  // of an aspect word's weight when choosing sentences
 	minSentenceWords   = 5
 	maxSentenceWords   = 70
@@ -831,7 +934,7 @@ func (e *Engine) candidates(q *query, passages []retrieval.Passage) []candidate 
 		}
 		var last candidate
 		for i, s := range an.sentences {
-			c := candidate{passage: pi, chunk: p.ID, heading: an.heading, pos: s.pos, last: s.last, text: s.text, said: s.said, referred: s.referred, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines, titled: s.titled, titleFirst: s.titleFirst}
+			c := candidate{passage: pi, chunk: p.ID, heading: an.heading, pos: s.pos, last: s.last, text: s.text, said: s.said, referred: s.referred, stems: s.stems, aside: s.aside, leans: s.leans, step: s.step, defines: s.defines, titled: s.titled, titleFirst: s.titleFirst, opens: s.opens}
 			c.rel = e.relevance(q, c, prior)
 			if c.leans && i > 0 && last.last == c.pos-1 {
 				// "It can have side effects" is about what the sentence
@@ -905,7 +1008,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 			w *= aspectChoiceWeight
 		}
 		total += w
-		if c.stems[st] {
+		if q.has(st, c.stems) {
 			hit += w
 			continue
 		}
@@ -930,10 +1033,10 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 		return 0
 	}
 	rel := hit/total + priorWeight*prior
-	if len(q.define) > 0 && (defines(c.defines, q.define) || names(c.text, q.define) || c.titleFirst && holdsAll(c.titled, q.define)) {
+	if len(q.define) > 0 && (defines(c.defines, q.define) || q.wordMeaning && opensWith(c.defines, q.define) || names(c.text, q.define) || c.titleFirst && holdsAll(c.titled, q.define)) {
 		rel += defineBonus
 	}
-	if c.pos == 0 {
+	if c.opens {
 		rel += openingBonus
 	}
 	if q.cited[c.chunk] {
@@ -947,7 +1050,7 @@ func (e *Engine) relevance(q *query, c candidate, prior float64) float64 {
 		// when ...), and then only when nothing else answers as well.
 		ownHit := e.askedFit(q, c) > 0 && e.asksFormOnly(q)
 		for st := range q.own {
-			ownHit = ownHit || c.stems[st] || q.synonymIn(st, c.stems)
+			ownHit = ownHit || q.matches(st, c.stems)
 		}
 		if !ownHit {
 			return 0
@@ -1032,6 +1135,12 @@ func defines(subject, want []string) bool {
 	// A word before the term names a kind of it ("Mesenchymal stem
 	// cells"), which the sentence defines instead.
 	return found > 0 && found*2 >= len(want) && found*2 >= len(subject) && slices.Contains(want, subject[0])
+}
+
+// opensWith says whether a defining subject opens with the term: the
+// term qualifies what the sentence defines.
+func opensWith(subject, term []string) bool {
+	return len(subject) > len(term) && slices.Equal(subject[:len(term)], term)
 }
 
 // namingCue matches the words that introduce a name ("chemical messengers

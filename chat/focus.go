@@ -89,7 +89,7 @@ func (q *query) holdsFocus(picked []candidate) bool {
 		found := false
 		for _, c := range picked {
 			for _, st := range q.anyOf {
-				found = found || c.stems[st] || q.synonymIn(st, c.stems) || q.relatedIn(st, c.stems)
+				found = found || q.matches(st, c.stems) || q.relatedIn(st, c.stems)
 			}
 		}
 		if !found {
@@ -102,7 +102,7 @@ func (q *query) holdsFocus(picked []candidate) bool {
 	for _, c := range picked {
 		all := true
 		for _, st := range q.allOf {
-			all = all && (c.stems[st] || q.synonymIn(st, c.stems))
+			all = all && q.matches(st, c.stems)
 		}
 		if all || q.thing != "" && (c.stems[q.thing] || q.synonymIn(q.thing, c.stems)) {
 			return true

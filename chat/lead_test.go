@@ -34,6 +34,32 @@ func TestOtherSynonymIn(t *testing.T) {
 	}
 }
 
+// A hyphened pair the lexicon reads as one word means what the pair means:
+// "grown-ups" are adults, whom a sentence about cells grown in a
+// laboratory does not mention; a sentence saying "life-threatening" still
+// says it.
+func TestCompoundCountsAsAWhole(t *testing.T) {
+	e := realEngine(t, Config{})
+	q := e.followUp(nil, "do grown-ups have stem cells?")
+	grown := stemSet("The modified T cells are grown in large numbers in the laboratory.")
+	adults := stemSet("Stem cells are found in adults too.")
+	for _, st := range q.terms {
+		if _, ok := q.compound[st]; ok && q.matches(st, grown) {
+			t.Errorf("%q of grown-ups found in a sentence about cells grown in a laboratory", st)
+		}
+	}
+	if q.coverage(grown) >= q.coverage(adults) {
+		t.Errorf("cells grown in a laboratory cover the question %.2f, adults %.2f", q.coverage(grown), q.coverage(adults))
+	}
+	q = e.followUp(nil, "can CRS be life-threatening?")
+	said := stemSet("Too many cytokines can result in fever and can be life-threatening.")
+	for _, st := range []string{"life", "threaten"} {
+		if _, ok := q.compound[st]; ok && !q.has(st, said) {
+			t.Errorf("%q of life-threatening not found in a sentence saying life-threatening", st)
+		}
+	}
+}
+
 // A follow-up asking why repeats the last answer's sentence when that
 // sentence is the one saying how it arises, rather than answering from
 // passages that only share a word with it.
@@ -288,5 +314,74 @@ func TestTitledParagraphDefinesItsTitle(t *testing.T) {
 	}
 	if !isTitle("Organ toxicities.") || isTitle("It is short.") || isTitle("The cells are returned to the patient.") {
 		t.Error("isTitle: a title is a few capitalised words that refer back to nothing")
+	}
+}
+
+// A paragraph's first sentence, which often says what the paragraph is
+// about, is marked wherever the paragraph starts in its passage.
+func TestParagraphOpenings(t *testing.T) {
+	e := realEngine(t, Config{})
+	a := e.analyse("test#opens", "", "Cells make up every living thing. They divide.\n\nOne example is Ebvallo (tabelecleucel), which is approved for PTLD. It is given by infusion.")
+	var opens []string
+	for _, s := range a.sentences {
+		if s.opens {
+			opens = append(opens, s.text)
+		}
+	}
+	want := []string{"Cells make up every living thing. They divide.", "Ebvallo (tabelecleucel) is approved for PTLD."}
+	if !slices.Equal(opens, want) {
+		t.Errorf("paragraph openings %q, want %q", opens, want)
+	}
+}
+
+// A term the patient quotes from what they read is what "that" asks
+// about, over a term of the sources the scene also names ("CAR-T").
+func TestQuotedTermIsWhatThatIs(t *testing.T) {
+	e := realEngine(t, Config{})
+	r := answer(t, e, nil, "My CAR-T consent form mentions 'leukapheresis'. What is that?")
+	if lead := splitAnswer(t, r.Text)[0].text; !strings.Contains(lead, "leukapheresis") {
+		t.Errorf("lead %q does not say what leukapheresis is", lead)
+	}
+}
+
+// "What does X mean?" asks what a word means: a sentence saying what
+// "X cell therapy" means explains it, however the question is worded.
+func TestWordMeaningLeadsWithItsExplanation(t *testing.T) {
+	e := realEngine(t, Config{})
+	for _, q := range []string{"what does allogeneic mean", "What mean autologous? My doctor say this word many time but I not understand"} {
+		r := answer(t, e, nil, q)
+		if lead := splitAnswer(t, r.Text)[0].text; !strings.Contains(lead, "cell therapy means") {
+			t.Errorf("%q: lead %q does not say what the word means", q, lead)
+		}
+	}
+}
+
+// An idiom of the lexicon with a function word in it ("get rid of") is a
+// synonym of its words; a longer window holding a shorter term is not.
+func TestIdiomSynonyms(t *testing.T) {
+	e := realEngine(t, Config{})
+	q := e.followUp(nil, "how do the cells get rid of the cancer?")
+	if !q.synonymIn("rid", map[string]bool{"elimin": true}) {
+		t.Errorf("\"get rid of\" does not stand for eliminate: %q", q.synonyms["rid"])
+	}
+	q = e.followUp(nil, "Where can hematopoietic stem cells be collected from?")
+	for _, st := range []string{"collect", "be"} {
+		for _, syn := range q.synonyms[st] {
+			if slices.Contains(syn, "hsc") {
+				t.Errorf("%q credited with %q, a term of the words before it", st, syn)
+			}
+		}
+	}
+}
+
+// A follow-up carries the last question's topic, not the scene around it:
+// "ward" and "nurse" weighed little there and weigh little after it.
+func TestFollowUpCarriesTopicNotScene(t *testing.T) {
+	e := realEngine(t, Config{})
+	first := "My nephew had a heart transplant and the nurse on the ward keeps talking about EBV. What is that?"
+	r := answer(t, e, nil, first)
+	q := e.followUp([]Turn{{Question: first, Reply: r}}, "is there any treatment for it that uses cells?")
+	if q.focus["ward"] >= q.focus["ebv"]/2 {
+		t.Errorf("the scene's \"ward\" weighs %.2f, the topic \"ebv\" %.2f", q.focus["ward"], q.focus["ebv"])
 	}
 }

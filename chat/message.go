@@ -14,6 +14,9 @@ type message struct {
 	scene    []string // the others, in order
 }
 
+// asksWhat matches a clause that opens with a question word.
+var asksWhat = regexp.MustCompile(`(?i)^(?:and |but |so |ok |okay |hi |please )?(?:what|whats|what's|why|how|when|where|who|whose|which)\b`)
+
 // asksWith matches a clause that asks: it opens with a question word or an
 // auxiliary verb ("what ...", "is it ...", "can I ...").
 var asksWith = regexp.MustCompile(`(?i)^(?:and |but |so |ok |okay |hi |please )?(?:what|whats|what's|why|how|when|where|who|whose|which|is|are|was|were|am|can|could|do|does|did|will|would|should|shall|may|might|has|have|define|tell me|explain)\b`)
@@ -164,6 +167,17 @@ func splitMessage(text string) message {
 	for i := len(parts) - 1; i >= 0 && !found; i-- {
 		if asksWith.MatchString(parts[i].text) {
 			q, found = i, true
+		}
+	}
+	if found && !asksWhat.MatchString(parts[q].text) {
+		// "Where do they get the stem cells from? Does it have to be a
+		// needle in the hip bone?": a yes/no question after a wh-question
+		// guesses at its answer; the wh-question is what is asked.
+		for i := q - 1; i >= 0; i-- {
+			if asksWhat.MatchString(parts[i].text) && parts[i].mark {
+				q = i
+				break
+			}
 		}
 	}
 	for i := len(parts) - 1; i >= 0 && !found; i-- {

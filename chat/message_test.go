@@ -18,6 +18,10 @@ func TestSplitMessage(t *testing.T) {
 		// The question word stands after a clause saying when; the short
 		// guesses after it are scene.
 		{"once the drip is done which checks do they run, bloods? x-rays?", "once the drip is done which checks do they run, bloods", "x-rays"},
+		// A yes/no question after a wh-question guesses at its answer.
+		{"where do they take the stem cells from? is it a needle in the hip?", "where do they take the stem cells from", "is it a needle in the hip"},
+		{"When I had my transplant. Did they use my own cells?", "Did they use my own cells", "When I had my transplant"},
+		{"Is CAR-T safe? Is it painful?", "Is it painful", "Is CAR-T safe"},
 	} {
 		m := splitMessage(tt.text)
 		if m.question != tt.question || strings.Join(m.scene, " | ") != tt.scene {

@@ -90,12 +90,13 @@ func TestAskedOf(t *testing.T) {
 		"does car t work on evry cancer or only some?": askScope,
 		"Is it only for adults?":                       askScope,
 		"Is there any risk?":                           askYesNo,
+		"What mean autologous?":                        askDefine,
 	} {
 		if got := askedOf(q); got != want {
 			t.Errorf("askedOf(%q) = %d, want %d", q, got, want)
 		}
 	}
-	for q, want := range map[string]string{"What does HSCT stand for?": "HSCT", "what does differentiation mean when people talk about stem cells?": "differentiation", "cell therapy meaning": "cell therapy", "the meaning of conditioning": "conditioning", "CRS is short for what?": "CRS"} {
+	for q, want := range map[string]string{"What does HSCT stand for?": "HSCT", "what does differentiation mean when people talk about stem cells?": "differentiation", "cell therapy meaning": "cell therapy", "the meaning of conditioning": "conditioning", "CRS is short for what?": "CRS", "What mean autologous?": "autologous", "what is meaning of engraftment": "engraftment"} {
 		if got, _ := definedTerm(q); got != want {
 			t.Errorf("definedTerm(%q) = %q, want %q", q, got, want)
 		}

@@ -27,6 +27,9 @@ const (
 const (
 	paragraphSep = "\n\n"
 	sentenceSep  = "\n"
+	// keptBreak marks a paragraph break the splitter must not cut at; it
+	// becomes paragraphSep again in the passage text.
+	keptBreak = "\uE000"
 )
 
 // splitter is langchaingo's recursive character splitter over paragraph
@@ -44,14 +47,7 @@ var splitter = textsplitter.NewRecursiveCharacter(
 // only there; in the passage text sentences are joined by a space and
 // paragraphs by a blank line.
 func chunkSection(sec Section) []string {
-	paras := make([]string, 0, len(sec.Paragraphs))
-	for _, p := range sec.Paragraphs {
-		p = normalizeText(p)
-		if p == "" {
-			continue
-		}
-		paras = append(paras, strings.Join(sentenceUnits(p), sentenceSep))
-	}
+	paras := keepTogether(sec.Paragraphs)
 	if len(paras) == 0 {
 		return nil
 	}
@@ -76,7 +72,7 @@ func chunkSection(sec Section) []string {
 		for i := range ps {
 			ps[i] = strings.TrimSpace(strings.ReplaceAll(ps[i], sentenceSep, " "))
 		}
-		text := strings.TrimSpace(strings.Join(nonEmpty(ps), paragraphSep))
+		text := strings.ReplaceAll(strings.TrimSpace(strings.Join(nonEmpty(ps), paragraphSep)), keptBreak, paragraphSep)
 		if hasContent(text) {
 			out = append(out, passage{text, paraEnds})
 		}
@@ -100,6 +96,41 @@ func chunkSection(sec Section) []string {
 		texts[i] = p.text
 	}
 	return texts
+}
+
+// keepTogether returns a section's paragraphs, cleaned and with their
+// sentences marked, joined by keptBreak where a paragraph leans on the one
+// before it ("One example is Ebvallo ..."), so that no passage opens on a
+// sentence whose meaning is in another. A run of such paragraphs too long
+// for one passage gives up its first paragraphs.
+func keepTogether(paragraphs []string) []string {
+	var out, run []string // run: the paragraphs kept together so far
+	size := 0
+	flush := func() {
+		if len(run) > 0 {
+			out = append(out, strings.Join(run, keptBreak))
+		}
+		run, size = nil, 0
+	}
+	for _, p := range paragraphs {
+		p = normalizeText(p)
+		if p == "" {
+			continue
+		}
+		units := sentenceUnits(p)
+		if !words.RefersBack(units[0]) {
+			flush()
+		}
+		run = append(run, strings.Join(units, sentenceSep))
+		size += utf8.RuneCountInString(p)
+		for len(run) > 1 && size > maxChunkChars {
+			size -= utf8.RuneCountInString(run[0])
+			out = append(out, run[0])
+			run = run[1:]
+		}
+	}
+	flush()
+	return out
 }
 
 func nonEmpty(ss []string) []string {
@@ -155,6 +186,24 @@ func sentenceUnits(p string) []string {
 		} else {
 			out = append(out, carry)
 		}
+	}
+	return withAntecedents(out)
+}
+
+// withAntecedents joins a sentence that leans on the one before it ("One
+// example is Ebvallo ...", "These cells ...") to that one, so a passage
+// boundary never falls between them and no passage opens on a sentence
+// whose meaning is in another; a run that would outgrow a passage is cut
+// where it must be.
+func withAntecedents(units []string) []string {
+	out := units[:0]
+	for _, u := range units {
+		n := len(out)
+		if n > 0 && words.RefersBack(u) && utf8.RuneCountInString(out[n-1])+1+utf8.RuneCountInString(u) <= maxChunkChars {
+			out[n-1] += " " + u
+			continue
+		}
+		out = append(out, u)
 	}
 	return out
 }

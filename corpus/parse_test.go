@@ -204,6 +204,20 @@ func TestChunkSection(t *testing.T) {
 				}
 			}
 		}},
+		{"a paragraph leaning on the one before stays with it", Section{Paragraphs: []string{
+			strings.Repeat("Padding sentence that is fairly long to fill the passage. ", 9),
+			"Here, donor-based T-cell therapy can be used because T cells help the body control the virus.",
+			"One example is Ebvallo (tabelecleucel), which has been approved by the EMA for adults and children from 2 years of age with PTLD. Ebvallo is not recommended by the Danish Medicines Council for standard treatment.",
+		}}, func(t *testing.T, c []string) {
+			for _, x := range c {
+				if strings.HasPrefix(x, "One example") {
+					t.Errorf("a passage opens on the example of something in another: %q", c)
+				}
+				if strings.Contains(x, "One example") && !strings.Contains(x, "Here, donor-based T-cell therapy can be used because T cells help the body control the virus.\n\nOne example") {
+					t.Errorf("the example is not quoted after what it is an example of, paragraphs kept: %q", x)
+				}
+			}
+		}},
 		{"nothing but punctuation", Section{Paragraphs: []string{"- • ...", ""}}, func(t *testing.T, c []string) {
 			if len(c) != 0 {
 				t.Errorf("%q", c)

@@ -13,9 +13,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -23,7 +21,11 @@ import (
 
 // Config is one load run.
 type Config struct {
-	URL       string        // ws://host:port/ws
+	URL string // ws://host:port/ws
+	// URLs, when set, are several servers (replicas) in place of URL:
+	// clients are spread over them in turn, and a client whose socket
+	// drops reconnects to the next one and resumes its conversation.
+	URLs      []string
 	Origin    string        // Origin header to send; "" sends none
 	Clients   int           // concurrent websocket clients
 	Duration  time.Duration // how long clients keep asking
@@ -62,6 +64,7 @@ type Result struct {
 	Flood        *FloodResult   `json:"flood,omitempty"`
 	Attack       *AttackResult  `json:"attack,omitempty"`
 	Console      *ConsoleResult `json:"console,omitempty"`
+	Replicas
 }
 
 // ErrorCount is the number of errors of every kind.
@@ -80,11 +83,12 @@ const askerReadBuffer = 32 << 10
 
 // frame is the union of the server frames a client reads.
 type frame struct {
-	Type     string `json:"type"`
-	ID       string `json:"id"`
-	AnswerID string `json:"answer_id"`
-	Code     string `json:"code"`
-	Message  string `json:"message"`
+	Type           string `json:"type"`
+	ID             string `json:"id"`
+	AnswerID       string `json:"answer_id"`
+	Code           string `json:"code"`
+	Message        string `json:"message"`
+	ConversationID string `json:"conversation_id"` // hello
 }
 
 // Run starts cfg.Clients clients that ask questions back to back until
@@ -99,6 +103,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
+	if cfg.URL == "" && len(cfg.URLs) > 0 {
+		cfg.URL = cfg.URLs[0] // the attack, the console user and flooders go there
+	}
 	var attack Attack
 	if cfg.Attack != nil {
 		attack = *cfg.Attack
@@ -112,19 +119,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 
-	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		ids       []string
-		errs      = map[string]int{}
-		connFails atomic.Int64
-		wg        sync.WaitGroup
-	)
-	countErr := func(code string) {
-		mu.Lock()
-		errs[code]++
-		mu.Unlock()
-	}
+	t := newTally(cfg.urls())
+	var wg sync.WaitGroup
 	var floodRes FloodResult
 	if cfg.Flooders > 0 {
 		wg.Go(func() { floodRes = flood(ctx, cfg, cfg.Flooders) })
@@ -146,85 +142,15 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	start := time.Now()
 	for i := range cfg.Clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			var once sync.Once
 			ready := func() { once.Do(connected.Done) }
 			defer ready()
-			conn, err := dial(ctx, cfg.URL, cfg.Origin, askerReadBuffer)
-			if err != nil {
-				if ctx.Err() == nil {
-					connFails.Add(1)
-					countErr("connect")
-				}
-				return
-			}
-			defer conn.Close()
-			// Close the socket when the run ends so a blocked read returns.
-			stop := context.AfterFunc(ctx, func() { conn.Close() })
-			defer stop()
-			if _, err := readFrame(conn, "hello", ""); err != nil {
-				if ctx.Err() == nil {
-					countErr("read")
-				}
-				return
-			}
-			ready()
-			for n := i; ctx.Err() == nil; n++ {
-				q := cfg.Questions[n%len(cfg.Questions)]
-				id := "q" + strconv.Itoa(n)
-				t0 := time.Now()
-				conn.SetWriteDeadline(t0.Add(cfg.Timeout))
-				if err := conn.WriteJSON(map[string]string{"type": "ask", "id": id, "text": q}); err != nil {
-					if ctx.Err() == nil {
-						countErr("write")
-					}
-					return
-				}
-				conn.SetReadDeadline(t0.Add(cfg.Timeout))
-				f, err := readFrame(conn, "answer", id)
-				if ctx.Err() != nil {
-					return // the run ended mid-answer: neither a success nor an error
-				}
-				if err != nil {
-					var pe *protocolError
-					if errors.As(err, &pe) {
-						countErr(pe.code)
-						if pe.code == "rate_limited" || pe.code == "busy" {
-							time.Sleep(50 * time.Millisecond)
-						}
-						continue
-					}
-					countErr("read")
-					return
-				}
-				d := time.Since(t0)
-				mu.Lock()
-				latencies = append(latencies, d)
-				ids = append(ids, f.AnswerID)
-				mu.Unlock()
-				if cfg.Think > 0 {
-					select {
-					case <-ctx.Done():
-					case <-time.After(cfg.Think):
-					}
-				}
-			}
-		}()
+			t.client(ctx, cfg, i, ready)
+		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	res := Result{
-		Clients:      cfg.Clients,
-		Duration:     elapsed,
-		Answers:      len(latencies),
-		PerSecond:    float64(len(latencies)) / elapsed.Seconds(),
-		Errors:       errs,
-		AnswerIDs:    ids,
-		ConnectFails: int(connFails.Load()),
-	}
-	res.P50, res.P95, res.P99, res.Max = percentiles(latencies)
+	res := t.result(cfg.Clients, time.Since(start))
 	if cfg.Flooders > 0 {
 		res.Flood = &floodRes
 	}
@@ -328,6 +254,8 @@ func decodeFrame(data []byte) (frame, error) {
 			dst = &f.Code
 		case "message":
 			dst = &f.Message
+		case "conversation_id":
+			dst = &f.ConversationID
 		}
 		if dst != nil {
 			err = dec.Decode(dst)

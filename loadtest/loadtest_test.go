@@ -176,7 +176,7 @@ func TestDecodeFrame(t *testing.T) {
 		{"error without id", `{"type":"error","code":"bad_request","message":"m"}`,
 			frame{Type: "error", Code: "bad_request", Message: "m"}, false},
 		{"hello", `{"type":"hello","conversation_id":"c","disclaimer":"d","history":[{"question":"q","answer":{"answer_id":"old"}}]}`,
-			frame{Type: "hello"}, false},
+			frame{Type: "hello", ConversationID: "c"}, false},
 		{"delta", `{"type":"delta","id":"q4","text":"x"}`, frame{Type: "delta", ID: "q4"}, false},
 		{"answer, escapes", `{"type":"answer","id":"q\"5\\","answer_id":"a\u00e95","kind":"answer"}`,
 			frame{Type: "answer", ID: `q"5\`, AnswerID: "aé5"}, false},

@@ -28,11 +28,21 @@ func (s *Server) handleReadyz() http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.ready(ctx); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+			writeJSON(w, http.StatusServiceUnavailable, s.withCorpusVersion(map[string]string{"status": "not ready", "reason": err.Error()}))
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		writeJSON(w, http.StatusOK, s.withCorpusVersion(map[string]string{"status": "ready"}))
 	})
+}
+
+// withCorpusVersion adds the corpus version served, when the answerer
+// knows it, so that replicas behind one balancer can be told apart by
+// what they answer from.
+func (s *Server) withCorpusVersion(body map[string]string) map[string]string {
+	if v, ok := s.answerer.(corpusVersioner); ok {
+		body["corpus_version"] = v.Version()
+	}
+	return body
 }
 
 // commitChecker is a Log that knows whether its commits fail

@@ -172,3 +172,17 @@ func (m *metrics) registerPair(read func() (uint64, uint64), firstName, firstHel
 func (m *metrics) registerGauge(read func() float64, name, help string) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, read))
 }
+
+// corpusInfoDesc is the served corpus version as a label of a constant 1,
+// Prometheus's way to export a string.
+var corpusInfoDesc = prometheus.NewDesc("cellchat_corpus_info",
+	"The corpus version this server answers from (label version), always 1; it changes when the server reloads its corpus.", []string{"version"}, nil)
+
+// corpusInfo exports the version served when /metrics is scraped.
+type corpusInfo struct{ v corpusVersioner }
+
+func (c corpusInfo) Describe(ch chan<- *prometheus.Desc) { ch <- corpusInfoDesc }
+
+func (c corpusInfo) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(corpusInfoDesc, prometheus.GaugeValue, 1, c.v.Version())
+}

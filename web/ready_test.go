@@ -1,9 +1,12 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -48,5 +51,51 @@ func TestReadyzFollowsCommitFailures(t *testing.T) {
 	defer ts.log.mu.Unlock()
 	if ts.log.probes != probes {
 		t.Error("readyz probes commits while they succeed")
+	}
+}
+
+// versionedAnswerer is an answerer whose corpus can be reloaded.
+type versionedAnswerer struct {
+	*fakeAnswerer
+	version atomic.Value
+}
+
+func (a *versionedAnswerer) Version() string { return a.version.Load().(string) }
+
+func TestReadyzAndMetricsReportCorpusVersion(t *testing.T) {
+	a := &versionedAnswerer{fakeAnswerer: newFakeAnswerer()}
+	a.version.Store("3f2a9c")
+	cfg := DefaultConfig()
+	cfg.Disclaimer = testDisclaimer
+	srv, err := NewServer(cfg, a, newMemLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	check := func(version string) {
+		t.Helper()
+		status, body, _ := httpGet(t, hs.URL+"/readyz")
+		var ready map[string]string
+		if err := json.Unmarshal([]byte(body), &ready); err != nil || status != 200 || ready["status"] != "ready" || ready["corpus_version"] != version {
+			t.Errorf("readyz = %d %s, want ready with corpus_version %s", status, body, version)
+		}
+		_, metrics, _ := httpGet(t, hs.URL+"/metrics")
+		if want := `cellchat_corpus_info{version="` + version + `"} 1`; !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+		if n := strings.Count(metrics, "cellchat_corpus_info{"); n != 1 {
+			t.Errorf("metrics have %d corpus_info series, want 1", n)
+		}
+	}
+	check("3f2a9c")
+	a.version.Store("77b01e") // a reload
+	check("77b01e")
+
+	// An answerer that does not know its version: the shapes as before.
+	plain := newTestServer(t, nil)
+	_, body, _ := httpGet(t, plain.URL+"/readyz")
+	if body = strings.TrimSpace(body); body != `{"status":"ready"}` {
+		t.Errorf("readyz without a version = %s", body)
 	}
 }

@@ -272,6 +272,9 @@ func NewServer(cfg Config, answerer Answerer, log Log) (*Server, error) {
 			"cellchat_reply_cache_hits_total", "Questions answered from the engine's cache of recent replies.",
 			"cellchat_reply_cache_misses_total", "Questions the engine worked out because its reply cache did not have them.")
 	}
+	if v, ok := answerer.(corpusVersioner); ok {
+		s.metrics.reg.MustRegister(corpusInfo{v})
+	}
 	if st, ok := log.(commitStater); ok {
 		s.metrics.registerPair(st.CommitStats,
 			"cellchat_transcript_commits_total", "Transactions the transcript log committed (each one fsync).",
@@ -286,6 +289,14 @@ func NewServer(cfg Config, answerer Answerer, log Log) (*Server, error) {
 		s.handler = strictTransport(s.handler, c)
 	}
 	return s, nil
+}
+
+// corpusVersioner is an Answerer that knows the version of the corpus it
+// answers from, which changes when the server reloads it: /readyz and
+// /metrics report it, so an operator sees which version each replica
+// serves.
+type corpusVersioner interface {
+	Version() string
 }
 
 // commitStater is a Log that counts its commits (transcript.Store).

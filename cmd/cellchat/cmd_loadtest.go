@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"maps"
 	"slices"
@@ -18,7 +19,8 @@ import (
 
 func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	fs := newFlagSet(c, "loadtest", "")
-	url := fs.String("url", "ws://127.0.0.1:8080/ws", "websocket URL of the server")
+	urls := &urlList{vals: []string{"ws://127.0.0.1:8080/ws"}}
+	fs.Var(urls, "url", "websocket URL of the server; repeat it (or give several, comma-separated) for replicas: clients are spread over them, and one whose socket drops reconnects to the next and resumes its conversation")
 	clients := fs.Int("clients", 10, "concurrent clients")
 	duration := fs.Duration("duration", 10*time.Second, "how long clients keep asking")
 	questions := fs.String("questions", "eval/questions.yaml", "question set whose questions are asked (every turn of every case)")
@@ -44,6 +46,8 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	if _, err := parseFlags(fs, c, args); err != nil {
 		return err
 	}
+	urls.commandLineWins(fs, c.getenv("CELLCHAT_URL") != "")
+	url := &urls.vals[0] // the attack, the console user, --idle and flooders go to the first
 	if *fill > 0 {
 		return runFill(ctx, c, p, *questions, *fill, *fillDays, *asJSON)
 	}
@@ -112,7 +116,7 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		console = &loadtest.Console{Email: *consoleEmail, Password: *consolePassword, Paths: strings.Split(*consolePaths, ",")}
 	}
 	start := time.Now()
-	res, err := loadtest.Run(ctx, loadtest.Config{URL: *url, Origin: *origin, Clients: *clients, Duration: *duration, Questions: qs, Timeout: *timeout, Flooders: *flooders, Think: *think, Attack: atk, Console: console})
+	res, err := loadtest.Run(ctx, loadtest.Config{URL: *url, URLs: urls.several(), Origin: *origin, Clients: *clients, Duration: *duration, Questions: qs, Timeout: *timeout, Flooders: *flooders, Think: *think, Attack: atk, Console: console})
 	if err != nil {
 		return err
 	}
@@ -161,6 +165,17 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		} else {
 			fmt.Fprintf(c.stdout, "errors: %s\n", countsString(res.Errors))
 		}
+		for _, u := range res.URLs {
+			errs := "none"
+			if len(u.Errors) > 0 {
+				errs = countsString(u.Errors)
+			}
+			fmt.Fprintf(c.stdout, "  %s: %d clients, %d answers, p50 %s  p99 %s, errors: %s\n", u.URL, u.Clients, u.Answers, ms(u.P50), ms(u.P99), errs)
+		}
+		if len(res.URLs) > 0 {
+			fmt.Fprintf(c.stdout, "reconnects: %d (%d resumed their conversation, %d did not; %d questions in flight asked again; %d dials refused on the way)\n",
+				res.Reconnects, res.Resumed, res.NotResumed, res.Interrupted, res.ReconnectFailures)
+		}
 		if f := res.Flood; f != nil {
 			fmt.Fprintf(c.stdout, "flood: %d clients sent %d asks; got %s; %d sockets closed by the server\n", f.Clients, f.Sent, countsString(f.Frames), f.Closed)
 		}
@@ -182,6 +197,8 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("%d answers a client received are not in the log (first: %s)", len(missing), missing[0])
 	case res.Answers == 0:
 		return errors.New("no answers received")
+	case res.NotResumed > 0:
+		return fmt.Errorf("%d clients that reconnected did not get their conversation back", res.NotResumed)
 	case res.ErrorCount() > 0:
 		return fmt.Errorf("%d errors", res.ErrorCount())
 	}
@@ -230,4 +247,59 @@ func countsString(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s=%d", n, m[n])
 	}
 	return strings.Join(parts, " ")
+}
+
+// urlList is the repeatable --url flag: the first value given replaces
+// the default, later ones add to it; CELLCHAT_URL is replaced by the
+// command line's.
+type urlList struct {
+	vals  []string
+	set   bool
+	first int // values the first Set gave
+}
+
+func (l *urlList) String() string {
+	if l == nil {
+		return ""
+	}
+	return strings.Join(l.vals, ",")
+}
+
+func (l *urlList) Set(v string) error {
+	first := !l.set
+	if first {
+		l.vals, l.set = nil, true
+	}
+	n := len(l.vals)
+	for u := range strings.SplitSeq(v, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			l.vals = append(l.vals, u)
+		}
+	}
+	if len(l.vals) == n {
+		return errors.New("no URL")
+	}
+	if first {
+		l.first = len(l.vals)
+	}
+	return nil
+}
+
+// commandLineWins drops the environment's URLs (set first, fromEnv) when
+// the command line gave its own.
+func (l *urlList) commandLineWins(fs *flag.FlagSet, fromEnv bool) {
+	onCommandLine := false
+	fs.Visit(func(f *flag.Flag) { onCommandLine = onCommandLine || f.Name == "url" })
+	if fromEnv && onCommandLine {
+		l.vals = l.vals[l.first:]
+	}
+}
+
+// several are the URLs when there are more than one (none otherwise: the
+// single-server run).
+func (l *urlList) several() []string {
+	if len(l.vals) < 2 {
+		return nil
+	}
+	return l.vals
 }

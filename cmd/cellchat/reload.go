@@ -41,6 +41,12 @@ type liveEngine struct {
 	// library, when set, is served against each new corpus before the
 	// engine that answers from it, and re-read on every reload trigger.
 	library *servedLibrary
+
+	// With replicas on one PostgreSQL database (replicas.go): announce
+	// tells the others of a corpus this one reloaded, and pending holds
+	// what they told of theirs. Both nil otherwise.
+	announce func(kind, version string)
+	pending  *pendingChanges
 }
 
 // servedEngine is one engine and the corpus it answers from.
@@ -146,6 +152,9 @@ func (l *liveEngine) reloadAndLog(ctx context.Context, logger *slog.Logger, trig
 	case res.Changed:
 		logger.Info("corpus reloaded", "trigger", trigger, "from", res.From, "to", res.To,
 			"documents", res.Docs, "chunks", res.Chunks, "embedded", res.Embedded, "took", time.Since(start))
+		if l.announce != nil && trigger != "replica" && trigger != "resync" {
+			l.announce(changeCorpus, res.To)
+		}
 	default:
 		logger.Info("corpus unchanged", "trigger", trigger, "version", res.To)
 	}
@@ -162,9 +171,10 @@ func (l *liveEngine) refreshLibrary(ctx context.Context, logger *slog.Logger) {
 	}
 }
 
-// startWatch reloads on SIGHUP, and when another process (cellchat
-// ingest) commits a new corpus version to the index, checked every
-// interval (0: not checked), until ctx ends. SIGHUP is taken before it
+// startWatch reloads on SIGHUP, when another process (cellchat ingest)
+// commits a new corpus version to the index, checked every interval (0:
+// not checked), and when another replica tells of a change, until ctx
+// ends. SIGHUP is taken before it
 // returns, so an early one does not end the process.
 func (l *liveEngine) startWatch(ctx context.Context, interval time.Duration, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
@@ -185,10 +195,16 @@ func (l *liveEngine) watch(ctx context.Context, hup <-chan os.Signal, interval t
 		tick = t.C
 	}
 	passed := "" // an index version not to try again
+	var replicas <-chan struct{}
+	if l.pending != nil {
+		replicas = l.pending.ready
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-replicas:
+			l.followReplicas(ctx, logger)
 		case <-hup:
 			l.refreshLibrary(ctx, logger)
 			l.reloadAndLog(ctx, logger, "SIGHUP")

@@ -103,7 +103,15 @@ func TestServeReloadsAfterIngest(t *testing.T) {
 	}
 	resp, err := http.Get("http://" + addr + "/readyz")
 	if err != nil || resp.StatusCode != 200 {
-		t.Errorf("readyz after a failed reload: %v %v", resp, err)
+		t.Fatalf("readyz after a failed reload: %v %v", resp, err)
+	}
+	var ready struct {
+		CorpusVersion string `json:"corpus_version"`
+	}
+	json.NewDecoder(resp.Body).Decode(&ready)
+	resp.Body.Close()
+	if ready.CorpusVersion != v2 {
+		t.Errorf("readyz reports corpus version %q, want the one served, %s", ready.CorpusVersion, v2)
 	}
 }
 

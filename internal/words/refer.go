@@ -26,6 +26,12 @@ var referringBack = []string{
 // example of this, ...", "Treatments like these ...").
 var pointsBackEarly = regexp.MustCompile(`^(?:\S+ ){0,7}(?:of|like) (?:this|these|that)[,.]`)
 
+// namesExample matches a sentence that gives an example of what the one
+// before it names ("One example is Ebvallo, ...", "Examples include ..."):
+// alone, it leaves the reader asking an example of what. One that names
+// its class ("One example of cellular therapy is CAR-T") stands alone.
+var namesExample = regexp.MustCompile(`^(?:(?:One|Another|An) example (?:of this |of these |of that )?(?:is|are|was|would be)|Examples (?:of this |of these )?(?:include|are))\b`)
+
 // expletiveIt matches an "it" that points at nothing before it ("It is
 // important to note that ..."): such a sentence stands alone.
 var expletiveIt = regexp.MustCompile(`^It(?:'s|’s| is| was| can be| may be| would be)(?: also| often| very| always| usually)? (?:important|crucial|essential|necessary|possible|impossible|likely|unlikely|common|rare|difficult|hard|easy|vital|critical|helpful|useful|worth|recommended|advisable|key|best|normal|natural|true|clear|known|thought|believed|estimated) (?:to|that|for|noting)\b`)
@@ -39,7 +45,7 @@ func RefersBack(s string) bool {
 	if expletiveIt.MatchString(s) {
 		return false
 	}
-	if pointsBackEarly.MatchString(s) {
+	if pointsBackEarly.MatchString(s) || namesExample.MatchString(s) {
 		return true
 	}
 	for _, w := range referringBack {

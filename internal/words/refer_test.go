@@ -17,6 +17,10 @@ func TestRefersBack(t *testing.T) {
 		"CAR-T typically uses a person’s own cells.":                    false,
 		"Thereafter the cells grow.":                                    false,
 		"So the special thing is that it is the cells’ own function.":   true,
+		"One example is Ebvallo (tabelecleucel), which is approved.":    true,
+		"Examples include leukemia and lymphoma.":                       true,
+		"One example of cellular therapy is CAR-T.":                     false,
+		"One examiner is present.":                                      false,
 	} {
 		if got := RefersBack(s); got != want {
 			t.Errorf("RefersBack(%q) = %v, want %v", s, got, want)
