@@ -221,6 +221,11 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	eng.library = answers
 	sf.staff.Library, sf.staff.LibraryLimits = answers, libf.lim
+	// Replicas sharing a PostgreSQL log tell each other of reloads and
+	// library changes (nothing happens on SQLite).
+	if err := startReplicaNotices(ctx, p.db, eng, &sf.staff, lifecycle); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 
 	// Every reply carries the engine's disclaimer; the hello frame shows the
 	// same text before the first question. A greeting also proves the

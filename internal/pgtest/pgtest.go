@@ -180,15 +180,6 @@ func (s *Server) run() error {
 	return nil
 }
 
-// Restart stops the server and starts it again on the same data and port:
-// clients see the database go away and come back.
-func (s *Server) Restart() error {
-	if err := s.Stop(); err != nil {
-		return err
-	}
-	return s.run()
-}
-
 // ErrMissing is Launch's error when PostgreSQL is not installed.
 var ErrMissing = errors.New("pgtest: PostgreSQL's initdb was not found")
 
