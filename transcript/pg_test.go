@@ -136,3 +136,39 @@ func TestPGOutageAndRecovery(t *testing.T) {
 		t.Errorf("the turn that failed is in the log: %v", err)
 	}
 }
+
+// Sign-in failure counters are shared and updated in place; retention
+// forgets those unlocked and idle for a day, and keeps a lock running.
+func TestPGSignInFailures(t *testing.T) {
+	s := openPGTest(t, Options{})
+	ctx := context.Background()
+	now := time.Now()
+	set := func(key string, e SignInFailures) {
+		t.Helper()
+		if err := s.UpdateSignInFailures(ctx, []string{key}, func(m map[string]*SignInFailures) { *m[key] = e }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(key string) SignInFailures {
+		t.Helper()
+		var got SignInFailures
+		if err := s.UpdateSignInFailures(ctx, []string{key}, func(m map[string]*SignInFailures) { got = *m[key] }); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	set("p:a@b.org\x00ip1", SignInFailures{Count: 2, Last: now})
+	if got := get("p:a@b.org\x00ip1"); got.Count != 2 || !got.Last.Equal(time.Unix(0, now.UnixNano())) {
+		t.Errorf("read back %+v", got)
+	}
+	set("i:old", SignInFailures{Count: 1, Locks: 3, Last: now.Add(-25 * time.Hour)})
+	set("i:locked", SignInFailures{Locks: 5, Last: now.Add(-25 * time.Hour), Until: now.Add(time.Hour)})
+	if _, err := s.DeleteOlderThan(ctx, 30); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM signin_failures`).Scan(&n)
+	if n != 2 || get("i:locked").Locks != 5 || get("i:old") != (SignInFailures{}) {
+		t.Errorf("after retention: %d counters, locked %+v, old %+v", n, get("i:locked"), get("i:old"))
+	}
+}

@@ -134,6 +134,18 @@ CREATE TABLE library_versions (
 	PRIMARY KEY (entry_id, version)
 );
 `,
+	// 2: the staff console's sign-in lockout counters, shared by the
+	// replicas (see UpdateSignInFailures); times in unix nanoseconds, 0: none.
+	`
+CREATE TABLE signin_failures (
+	key   TEXT PRIMARY KEY, -- sha256 of an e-mail and address pair, or of an address
+	count INTEGER NOT NULL DEFAULT 0,
+	last  BIGINT NOT NULL DEFAULT 0,
+	locks INTEGER NOT NULL DEFAULT 0,
+	until BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX signin_failures_last ON signin_failures(last);
+`,
 }
 
 // pgSchemaVersion is the PostgreSQL schema version this program writes.

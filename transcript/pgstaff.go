@@ -296,7 +296,8 @@ func (s *PGStore) RunRetention(ctx context.Context, days int, every time.Duratio
 
 // DeleteOlderThan deletes conversations whose last turn is older than days
 // days (their turns, feedback and reviews with them, and their replies
-// from the roll-up), and expired staff sessions.
+// from the roll-up), expired staff sessions and sign-in failure counters
+// no longer needed.
 func (s *PGStore) DeleteOlderThan(ctx context.Context, days int) (int64, error) {
 	if days <= 0 {
 		return 0, nil
@@ -326,8 +327,13 @@ func (s *PGStore) DeleteOlderThan(ctx context.Context, days int) (int64, error) 
 	if err != nil {
 		return 0, fmt.Errorf("retention: %w", err)
 	}
-	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires < $1`, time.Now().UnixNano()); err != nil {
+	now := time.Now()
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires < $1`, now.UnixNano()); err != nil {
 		return n, fmt.Errorf("retention: sessions: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM signin_failures WHERE until < $1 AND last < $2`,
+		now.UnixNano(), now.Add(-SignInFailuresKept).UnixNano()); err != nil {
+		return n, fmt.Errorf("retention: sign-in failures: %w", err)
 	}
 	return n, nil
 }
