@@ -46,6 +46,7 @@ func BenchmarkRecordBackends(b *testing.B) {
 			b.Run("parallel", func(b *testing.B) {
 				s := open(b, Options{})
 				ctx := context.Background()
+				empty := logBytes(b, s)
 				var next atomic.Int64
 				b.SetParallelism(32)
 				b.ResetTimer()
@@ -62,7 +63,28 @@ func BenchmarkRecordBackends(b *testing.B) {
 				if c, r := s.CommitStats(); c > 0 {
 					b.ReportMetric(float64(r)/float64(c), "records/commit")
 				}
+				if _, r := s.CommitStats(); r > 0 {
+					b.ReportMetric(float64(logBytes(b, s)-empty)/float64(r), "bytes/record")
+				}
 			})
 		})
 	}
+}
+
+// logBytes is how much a log takes: the SQLite file's pages (WAL frames
+// included), the PostgreSQL database's size (indexes, TOAST and free
+// space in its pages included).
+func logBytes(b *testing.B, s Backend) int64 {
+	var n int64
+	var err error
+	switch s := s.(type) {
+	case *Store:
+		err = s.db.QueryRow(`SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&n)
+	case *PGStore:
+		err = s.pool.QueryRow(context.Background(), `SELECT pg_database_size(current_database())`).Scan(&n)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
