@@ -32,6 +32,10 @@ const (
 	// database that does not answer fails the batch's answers ("could not
 	// be saved") rather than keep patients waiting on a dead connection.
 	pgCommitTimeout = 10 * time.Second
+	// pgConnectTimeout bounds opening a connection to an unreachable host
+	// (the system's own wait is minutes): start-up fails, or a commit, and
+	// the pool tries again at the next.
+	pgConnectTimeout = 5 * time.Second
 )
 
 // PGStore is the transcript log on a PostgreSQL server, which several
@@ -81,6 +85,9 @@ func OpenPG(ctx context.Context, url string, opts Options) (*PGStore, error) {
 	reads := opts.ConsoleReads
 	if reads <= 0 {
 		reads = DefaultConsoleReads
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 { // the URL's connect_timeout, if any, wins
+		cfg.ConnConfig.ConnectTimeout = pgConnectTimeout
 	}
 	cfg.MinConns = pgMinConns
 	cfg.MaxConns = max(cfg.MaxConns, int32(pgWriters+reads+4))
