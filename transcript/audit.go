@@ -16,7 +16,7 @@ import (
 func (s *Store) AuditMerged(ctx context.Context, actor, action, detail string, n int) error {
 	n = max(n, 1)
 	now := time.Now()
-	key := fmt.Sprintf("%s\x00%s\x00%s\x00%d", action, actor, detail, now.Unix()/60)
+	key := auditMergeKey(actor, action, detail, now)
 	if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO audit(time, actor, action, detail, last, merge_key, count) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT(merge_key) DO UPDATE SET count = count + excluded.count, last = excluded.last`,
@@ -26,6 +26,11 @@ func (s *Store) AuditMerged(ctx context.Context, actor, action, detail string, n
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil
+}
+
+// auditMergeKey names an event's repeats within one clock minute.
+func auditMergeKey(actor, action, detail string, now time.Time) string {
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%d", action, actor, detail, now.Unix()/60)
 }
 
 // AuditFilter selects audit rows; zero fields select everything.

@@ -9,8 +9,10 @@ import (
 
 // Repeats of one event from one address within a minute are one row with
 // a count, so a flood of unauthenticated attempts cannot bury the log.
-func TestAuditMergesRepeats(t *testing.T) {
-	s := openTest(t, Options{})
+func TestAuditMergesRepeats(t *testing.T) { eachBackend(t, testAuditMergesRepeats) }
+
+func testAuditMergesRepeats(t *testing.T, open opener) {
+	s := open(t, Options{})
 	ctx := context.Background()
 	for range 50 {
 		if err := s.AuditMerged(ctx, "nurse@clinic.org", "sign_in_locked", "ip 6.6.6.6", 1); err != nil {
@@ -36,8 +38,10 @@ func TestAuditMergesRepeats(t *testing.T) {
 	}
 }
 
-func TestAuditQueryFiltersAndPages(t *testing.T) {
-	s := openTest(t, Options{})
+func TestAuditQueryFiltersAndPages(t *testing.T) { eachBackend(t, testAuditQueryFiltersAndPages) }
+
+func testAuditQueryFiltersAndPages(t *testing.T, open opener) {
+	s := open(t, Options{})
 	ctx := context.Background()
 	for i := range 25 {
 		s.Audit(ctx, fmt.Sprintf("u%d@clinic.org", i%5), "review", fmt.Sprintf("answer a%d", i))
@@ -64,12 +68,14 @@ func TestAuditQueryFiltersAndPages(t *testing.T) {
 	}
 }
 
-func TestAuditRetention(t *testing.T) {
-	s := openTest(t, Options{})
+func TestAuditRetention(t *testing.T) { eachBackend(t, testAuditRetention) }
+
+func testAuditRetention(t *testing.T, open opener) {
+	s := open(t, Options{})
 	ctx := context.Background()
 	old := time.Now().Add(-40 * 24 * time.Hour).UnixNano()
 	for range 3 {
-		if _, err := s.db.Exec(`INSERT INTO audit(time, actor, action, detail) VALUES (?, 'x', 'sign_in', '')`, old); err != nil {
+		if err := rawExec(s, `INSERT INTO audit(time, actor, action, detail, last) VALUES (?, 'x', 'sign_in', '', 0)`, old); err != nil {
 			t.Fatal(err)
 		}
 	}

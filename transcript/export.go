@@ -29,12 +29,18 @@ const exportBatch = 500
 func (s *Store) ExportDetails(ctx context.Context, rows []ReplyRow) (_ []ExportRow, err error) {
 	ctx, done := s.consoleRead(ctx)
 	defer func() { err = done(err) }()
+	return exportInBatches(ctx, rows, s.exportBatch)
+}
+
+// exportInBatches is rows as export rows, their details filled in by
+// fill, a batch at a time.
+func exportInBatches(ctx context.Context, rows []ReplyRow, fill func(context.Context, []ExportRow) error) ([]ExportRow, error) {
 	out := make([]ExportRow, len(rows))
 	for i, r := range rows {
 		out[i].ReplyRow = r
 	}
 	for lo := 0; lo < len(out); lo += exportBatch {
-		if err := s.exportBatch(ctx, out[lo:min(lo+exportBatch, len(out))]); err != nil {
+		if err := fill(ctx, out[lo:min(lo+exportBatch, len(out))]); err != nil {
 			return nil, fmt.Errorf("export: %w", err)
 		}
 	}

@@ -67,13 +67,12 @@ func (s *Store) SaveEntry(ctx context.Context, e library.Entry, actor string) (l
 
 // SetStatus implements library.Store.
 func (s *Store) SetStatus(ctx context.Context, id int64, version int, status, actor, corpusVersion string) (library.Entry, error) {
-	action := map[string]string{library.StatusPublished: AuditLibraryPublish, library.StatusRetired: AuditLibraryRetire,
-		library.StatusDraft: AuditLibraryDraft}[status]
-	if action == "" {
-		return library.Entry{}, &library.Error{Code: library.CodeInvalid, Message: fmt.Sprintf("status %q: want published, retired or draft", status)}
+	action, err := statusAction(status)
+	if err != nil {
+		return library.Entry{}, err
 	}
 	var out library.Entry
-	err := s.libraryTx(ctx, func(tx *sql.Tx) error {
+	err = s.libraryTx(ctx, func(tx *sql.Tx) error {
 		e, err := currentEntry(ctx, tx, id)
 		if err != nil {
 			return err
@@ -90,6 +89,16 @@ func (s *Store) SetStatus(ctx context.Context, id int64, version int, status, ac
 		return saveVersion(ctx, tx, &out, actor, action)
 	})
 	return out, err
+}
+
+// statusAction is the audit action of setting an entry's status.
+func statusAction(status string) (string, error) {
+	action := map[string]string{library.StatusPublished: AuditLibraryPublish, library.StatusRetired: AuditLibraryRetire,
+		library.StatusDraft: AuditLibraryDraft}[status]
+	if action == "" {
+		return "", &library.Error{Code: library.CodeInvalid, Message: fmt.Sprintf("status %q: want published, retired or draft", status)}
+	}
+	return action, nil
 }
 
 // Import implements library.Store: every entry is saved, as it is (status,

@@ -23,8 +23,12 @@ func testEntry() library.Entry {
 }
 
 func TestLibraryVersionsStatusesAndAudit(t *testing.T) {
+	eachBackend(t, testLibraryVersionsStatusesAndAudit)
+}
+
+func testLibraryVersionsStatusesAndAudit(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	e, err := s.SaveEntry(ctx, testEntry(), "ann@clinic.org")
 	if err != nil {
 		t.Fatal(err)
@@ -84,8 +88,12 @@ func TestLibraryVersionsStatusesAndAudit(t *testing.T) {
 }
 
 func TestLibraryConcurrentSaveConflicts(t *testing.T) {
+	eachBackend(t, testLibraryConcurrentSaveConflicts)
+}
+
+func testLibraryConcurrentSaveConflicts(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	e, err := s.SaveEntry(ctx, testEntry(), "ann@clinic.org")
 	if err != nil {
 		t.Fatal(err)
@@ -114,9 +122,11 @@ func TestLibraryConcurrentSaveConflicts(t *testing.T) {
 	}
 }
 
-func TestLibraryImportAllOrNothing(t *testing.T) {
+func TestLibraryImportAllOrNothing(t *testing.T) { eachBackend(t, testLibraryImportAllOrNothing) }
+
+func testLibraryImportAllOrNothing(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	a := testEntry()
 	a.ID, a.Status, a.Approver = 40, library.StatusPublished, "carl@clinic.org"
 	b := testEntry()
@@ -144,9 +154,11 @@ func TestLibraryImportAllOrNothing(t *testing.T) {
 	}
 }
 
-func TestLibraryTurnsRecordTheirEntry(t *testing.T) {
+func TestLibraryTurnsRecordTheirEntry(t *testing.T) { eachBackend(t, testLibraryTurnsRecordTheirEntry) }
+
+func testLibraryTurnsRecordTheirEntry(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	r := testRecord("lib", 0)
 	r.Reply.Reason = chat.ReasonLibrary
 	r.Reply.Reviewed = &chat.Reviewed{By: library.ReviewedBy, Date: "2026-12-01", Entry: 7}
@@ -230,9 +242,11 @@ func TestRolesAndOldAccountsStayAdmins(t *testing.T) {
 
 func fmtList(s []string) string { return fmt.Sprint(s) }
 
-func TestSimilarQuestions(t *testing.T) {
+func TestSimilarQuestions(t *testing.T) { eachBackend(t, testSimilarQuestions) }
+
+func testSimilarQuestions(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	for i, q := range []string{"What is CAR-T?", "car t what is it", "What is CAR-T?", "How much does parking cost?"} {
 		r := testRecord("sim", i)
 		r.Question = q

@@ -2,7 +2,6 @@ package transcript
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"strconv"
@@ -503,32 +502,41 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time) (_ Stats, err err
 
 // dayCounts adds the replies in [lo, hi) to st by day and kind.
 func (s *Store) dayCounts(ctx context.Context, st *Stats, lo, hi int64) error {
-	// Whole days [firstDay, endDay) from the roll-up; the part-days
-	// before and after them from the turns.
-	firstDay, endDay := ceilDiv(lo, nsPerDay), floorDiv(hi, nsPerDay)
-	if firstDay >= endDay { // no whole day: a short span, read it all
-		return s.turnCounts(ctx, st, lo, hi)
+	whole, parts := splitDays(lo, hi)
+	if err := s.turnCounts(ctx, st, parts[0][0], parts[0][1]); err != nil {
+		return err
 	}
-	if lo < firstDay*nsPerDay {
-		if err := s.turnCounts(ctx, st, lo, firstDay*nsPerDay); err != nil {
+	if whole[0] < whole[1] {
+		rows, err := s.rdb.QueryContext(ctx, `SELECT day, kind, n FROM turn_days WHERE day >= ? AND day < ? AND n > 0 ORDER BY day`, whole[0], whole[1])
+		if err != nil {
+			return err
+		}
+		err = addDayCounts(st, rows)
+		rows.Close()
+		if err != nil {
 			return err
 		}
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT day, kind, n FROM turn_days WHERE day >= ? AND day < ? AND n > 0 ORDER BY day`, firstDay, endDay)
-	if err != nil {
-		return err
+	return s.turnCounts(ctx, st, parts[1][0], parts[1][1])
+}
+
+// splitDays splits [lo, hi) into the whole UTC days in it, [first, end)
+// in days since the epoch, counted from the roll-up, and the part-days
+// before and after them, [lo, hi) each (empty when lo == hi), counted from
+// the turns. A span holding no whole day is all in the first part.
+func splitDays(lo, hi int64) (whole [2]int64, parts [2][2]int64) {
+	firstDay, endDay := ceilDiv(lo, nsPerDay), floorDiv(hi, nsPerDay)
+	if firstDay >= endDay {
+		return [2]int64{}, [2][2]int64{{lo, hi}, {hi, hi}}
 	}
-	if err := addDayCounts(st, rows); err != nil {
-		return err
-	}
-	if endDay*nsPerDay < hi {
-		return s.turnCounts(ctx, st, endDay*nsPerDay, hi)
-	}
-	return nil
+	return [2]int64{firstDay, endDay}, [2][2]int64{{lo, firstDay * nsPerDay}, {endDay * nsPerDay, hi}}
 }
 
 // turnCounts adds the replies in [lo, hi) to st, counted from the turns.
 func (s *Store) turnCounts(ctx context.Context, st *Stats, lo, hi int64) error {
+	if lo >= hi {
+		return nil
+	}
 	// Days as integer division (UTC days since the epoch): much cheaper per
 	// row than SQLite's date().
 	rows, err := s.rdb.QueryContext(ctx, `SELECT t.time / ?3 AS day, t.kind, COUNT(*) FROM turns t
@@ -539,9 +547,16 @@ func (s *Store) turnCounts(ctx context.Context, st *Stats, lo, hi int64) error {
 	return addDayCounts(st, rows)
 }
 
+// dayRows are rows of (day, kind, count): *sql.Rows or pgx.Rows.
+type dayRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
 // addDayCounts adds rows of (day, kind, count), in order of day, to st.
-func addDayCounts(st *Stats, rows *sql.Rows) error {
-	defer rows.Close()
+// The caller closes rows.
+func addDayCounts(st *Stats, rows dayRows) error {
 	for rows.Next() {
 		var dayNum int64
 		var kind string
@@ -549,22 +564,28 @@ func addDayCounts(st *Stats, rows *sql.Rows) error {
 		if err := rows.Scan(&dayNum, &kind, &n); err != nil {
 			return err
 		}
-		day := time.Unix(dayNum*86400, 0).UTC().Format("2006-01-02")
-		if len(st.Days) == 0 || st.Days[len(st.Days)-1].Day != day {
-			st.Days = append(st.Days, DayCount{Day: day, ByKind: map[string]int{}})
-		}
-		d := &st.Days[len(st.Days)-1]
-		d.ByKind[kind] += n
-		d.Total += n
-		st.Replies += n
-		switch chat.Kind(kind) {
-		case chat.KindNoAnswer:
-			st.NoAnswers += n
-		case chat.KindEmergency:
-			st.Emergencies += n
-		}
+		addDayCount(st, dayNum, kind, n)
 	}
 	return rows.Err()
+}
+
+// addDayCount adds n replies of kind on day dayNum (UTC days since the
+// epoch) to st; days come in order.
+func addDayCount(st *Stats, dayNum int64, kind string, n int) {
+	day := time.Unix(dayNum*86400, 0).UTC().Format("2006-01-02")
+	if len(st.Days) == 0 || st.Days[len(st.Days)-1].Day != day {
+		st.Days = append(st.Days, DayCount{Day: day, ByKind: map[string]int{}})
+	}
+	d := &st.Days[len(st.Days)-1]
+	d.ByKind[kind] += n
+	d.Total += n
+	st.Replies += n
+	switch chat.Kind(kind) {
+	case chat.KindNoAnswer:
+		st.NoAnswers += n
+	case chat.KindEmergency:
+		st.Emergencies += n
+	}
 }
 
 func floorDiv(a, b int64) int64 {

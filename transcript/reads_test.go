@@ -22,7 +22,7 @@ type loggedTurn struct {
 	reviews  []string // statuses, oldest first
 }
 
-func randomLog(t *testing.T, s *Store, n, days int, end time.Time) []*loggedTurn {
+func randomLog(t *testing.T, s Backend, n, days int, end time.Time) []*loggedTurn {
 	t.Helper()
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -120,7 +120,7 @@ func wantList(turns []*loggedTurn, f Filter) []string {
 	return ids
 }
 
-func listIDs(t *testing.T, s *Store, f Filter) []string {
+func listIDs(t *testing.T, s Backend, f Filter) []string {
 	t.Helper()
 	if f.Limit == 0 {
 		f.Limit = 1_000_000
@@ -139,8 +139,10 @@ func listIDs(t *testing.T, s *Store, f Filter) []string {
 // TestListRepliesAgreesWithScan checks every filter, each found its own way
 // (by the feedback or review tables, the text index, the kind or time
 // index), against the same filter worked out over the recorded turns.
-func TestListRepliesAgreesWithScan(t *testing.T) {
-	s := openTest(t, Options{})
+func TestListRepliesAgreesWithScan(t *testing.T) { eachBackend(t, testListRepliesAgreesWithScan) }
+
+func testListRepliesAgreesWithScan(t *testing.T, open opener) {
+	s := open(t, Options{})
 	end := time.Date(2026, 11, 30, 15, 4, 5, 0, time.UTC)
 	turns := randomLog(t, s, 600, 20, end)
 	from, to := end.AddDate(0, 0, -12).Add(5*time.Hour), end.AddDate(0, 0, -3)
@@ -258,8 +260,10 @@ func b2i(b bool) int {
 // TestStatsAgreeWithScan checks the dashboard figures, read from the daily
 // roll-up and the turns of part-days, against the turns themselves, over
 // whole days, part-days and open ends, also after retention deleted turns.
-func TestStatsAgreeWithScan(t *testing.T) {
-	s := openTest(t, Options{})
+func TestStatsAgreeWithScan(t *testing.T) { eachBackend(t, testStatsAgreeWithScan) }
+
+func testStatsAgreeWithScan(t *testing.T, open opener) {
+	s := open(t, Options{})
 	end := time.Now().UTC()
 	turns := randomLog(t, s, 400, 12, end)
 	check := func(turns []*loggedTurn) {

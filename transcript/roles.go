@@ -40,13 +40,18 @@ func RoleAllows(have, want string) bool {
 
 // AddStaffRole creates a staff account with a role.
 func (s *Store) AddStaffRole(ctx context.Context, email, password, role string) error {
+	return addStaffRole(ctx, s, email, password, role)
+}
+
+// addStaffRole creates an account on b and gives it role.
+func addStaffRole(ctx context.Context, b Backend, email, password, role string) error {
 	if err := CheckRole(role); err != nil {
 		return err
 	}
-	if err := s.AddStaff(ctx, email, password); err != nil {
+	if err := b.AddStaff(ctx, email, password); err != nil {
 		return err
 	}
-	return s.SetRole(ctx, email, role)
+	return b.SetRole(ctx, email, role)
 }
 
 // SetRole changes a staff account's role; ErrNotFound if there is no such account.

@@ -93,21 +93,14 @@ func NormalizeEmail(email string) (string, error) {
 
 // AddStaff creates a staff account; the password is stored as a bcrypt hash.
 func (s *Store) AddStaff(ctx context.Context, email, password string) error {
-	email, err := NormalizeEmail(email)
+	email, hash, err := newStaff(email, password)
 	if err != nil {
 		return err
-	}
-	if err := CheckPassword(password); err != nil {
-		return err
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost)
-	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
 	}
 	var added int64
 	if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
 		res, err := c.ExecContext(ctx, `INSERT INTO staff(email, password_hash, created) VALUES (?, ?, ?)
-			ON CONFLICT(email) DO NOTHING`, email, string(hash), time.Now().UnixNano())
+			ON CONFLICT(email) DO NOTHING`, email, hash, time.Now().UnixNano())
 		if err == nil {
 			added, _ = res.RowsAffected()
 		}
@@ -119,6 +112,23 @@ func (s *Store) AddStaff(ctx context.Context, email, password string) error {
 		return fmt.Errorf("staff %s: %w", email, ErrExists)
 	}
 	return nil
+}
+
+// newStaff checks a new account's e-mail and password and returns the
+// e-mail normalized and the password's bcrypt hash.
+func newStaff(email, password string) (string, string, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return "", "", err
+	}
+	if err := CheckPassword(password); err != nil {
+		return "", "", err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost)
+	if err != nil {
+		return "", "", fmt.Errorf("hash password: %w", err)
+	}
+	return email, string(hash), nil
 }
 
 // RemoveStaff deletes a staff account and its sessions; ErrNotFound if none.
@@ -178,20 +188,29 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) error 
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
 		return ErrBadCredentials
 	}
-	// The password is known only now: the one moment a hash from before
-	// the cost was raised can be replaced.
-	if cost, err := bcrypt.Cost([]byte(hash)); err == nil && cost < PasswordCost {
-		if better, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost); err == nil {
-			if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
-				_, err := c.ExecContext(ctx, `UPDATE staff SET password_hash = ? WHERE email = ? AND password_hash = ?`,
-					string(better), email, hash)
-				return err
-			}); err != nil {
-				slog.Default().Warn("staff password hash not upgraded; it will be at the next sign-in", "err", err)
-			}
+	if better, ok := upgradedHash(hash, password); ok {
+		if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
+			_, err := c.ExecContext(ctx, `UPDATE staff SET password_hash = ? WHERE email = ? AND password_hash = ?`,
+				better, email, hash)
+			return err
+		}); err != nil {
+			slog.Default().Warn("staff password hash not upgraded; it will be at the next sign-in", "err", err)
 		}
 	}
 	return nil
+}
+
+// upgradedHash is a new hash of a password just checked against hash, if
+// hash is of a lower cost than PasswordCost: the password is known only
+// at a sign-in, the one moment a hash from before the cost was raised can
+// be replaced.
+func upgradedHash(hash, password string) (string, bool) {
+	if cost, err := bcrypt.Cost([]byte(hash)); err == nil && cost < PasswordCost {
+		if better, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost); err == nil {
+			return string(better), true
+		}
+	}
+	return "", false
 }
 
 func randomToken() (string, error) {
@@ -209,28 +228,36 @@ func hashToken(token string) string {
 
 // CreateSession starts a session for a staff member lasting ttl.
 func (s *Store) CreateSession(ctx context.Context, email string, ttl time.Duration) (Session, error) {
-	token, err := randomToken()
+	sess, err := newSession(email, ttl)
 	if err != nil {
 		return Session{}, fmt.Errorf("create session: %w", err)
 	}
-	csrf, err := randomToken()
-	if err != nil {
-		return Session{}, fmt.Errorf("create session: %w", err)
-	}
-	now := time.Now()
-	sess := Session{Token: token, Email: strings.ToLower(strings.TrimSpace(email)), CSRF: csrf, Created: now, Expires: now.Add(ttl)}
 	if err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
 		// Sign-ins are rare: a good moment to forget expired sessions.
-		if _, err := c.ExecContext(ctx, `DELETE FROM sessions WHERE expires < ?`, now.UnixNano()); err != nil {
+		if _, err := c.ExecContext(ctx, `DELETE FROM sessions WHERE expires < ?`, sess.Created.UnixNano()); err != nil {
 			return err
 		}
 		_, err := c.ExecContext(ctx, `INSERT INTO sessions(token_hash, email, csrf, created, expires) VALUES (?, ?, ?, ?, ?)`,
-			hashToken(token), sess.Email, csrf, now.UnixNano(), sess.Expires.UnixNano())
+			hashToken(sess.Token), sess.Email, sess.CSRF, sess.Created.UnixNano(), sess.Expires.UnixNano())
 		return err
 	}); err != nil {
 		return Session{}, fmt.Errorf("create session: %w", err)
 	}
 	return sess, nil
+}
+
+// newSession is a new session of email lasting ttl, with fresh tokens.
+func newSession(email string, ttl time.Duration) (Session, error) {
+	token, err := randomToken()
+	if err != nil {
+		return Session{}, err
+	}
+	csrf, err := randomToken()
+	if err != nil {
+		return Session{}, err
+	}
+	now := time.Now()
+	return Session{Token: token, Email: strings.ToLower(strings.TrimSpace(email)), CSRF: csrf, Created: now, Expires: now.Add(ttl)}, nil
 }
 
 // LookupSession returns the live session for a cookie value; ErrNotFound
@@ -275,18 +302,8 @@ func (sess Session) ValidCSRF(token string) bool {
 
 // AddReview records a review of a reply; ErrNotFound if there is no such reply.
 func (s *Store) AddReview(ctx context.Context, rv Review) (Review, error) {
-	valid := false
-	for _, st := range ReviewStatuses {
-		valid = valid || rv.Status == st
-	}
-	if !valid {
-		return Review{}, fmt.Errorf("review status %q: must be one of %s", rv.Status, strings.Join(ReviewStatuses, ", "))
-	}
-	if rv.Reviewer == "" {
-		return Review{}, errors.New("review: reviewer required")
-	}
-	if rv.Time.IsZero() {
-		rv.Time = time.Now()
+	if err := checkReview(&rv); err != nil {
+		return Review{}, err
 	}
 	err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
 		res, err := c.ExecContext(ctx, `INSERT INTO reviews(answer_id, reviewer, status, note, corrected, time, turn_time, turn)
@@ -308,6 +325,25 @@ func (s *Store) AddReview(ctx context.Context, rv Review) (Review, error) {
 		return Review{}, fmt.Errorf("add review: %w", err)
 	}
 	return rv, nil
+}
+
+// checkReview refuses a review without a valid status or a reviewer, and
+// sets a zero time to now.
+func checkReview(rv *Review) error {
+	valid := false
+	for _, st := range ReviewStatuses {
+		valid = valid || rv.Status == st
+	}
+	if !valid {
+		return fmt.Errorf("review status %q: must be one of %s", rv.Status, strings.Join(ReviewStatuses, ", "))
+	}
+	if rv.Reviewer == "" {
+		return errors.New("review: reviewer required")
+	}
+	if rv.Time.IsZero() {
+		rv.Time = time.Now()
+	}
+	return nil
 }
 
 // Reviews returns the reviews of a reply, oldest first.

@@ -272,16 +272,25 @@ func dsn(path string, opts Options, reader bool) string {
 // crash. Concurrent calls are committed together (group commit).
 // AnswerID and ConversationID must be set; a zero Time means now.
 func (s *Store) Record(ctx context.Context, r Record) error {
+	if err := prepareRecord(&r, s.redact); err != nil {
+		return err
+	}
+	return s.send(ctx, writeReq{rec: r, done: make(chan error, 1)})
+}
+
+// prepareRecord refuses a record without its ids, sets a zero time to
+// now and redacts the question when asked.
+func prepareRecord(r *Record, redact bool) error {
 	if r.AnswerID == "" || r.ConversationID == "" {
 		return errors.New("transcript.Record: answer_id and conversation_id are required")
 	}
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
-	if s.redact {
+	if redact {
 		r.Question = Redact(r.Question)
 	}
-	return s.send(ctx, writeReq{rec: r, done: make(chan error, 1)})
+	return nil
 }
 
 // send hands req to the writer and waits for its outcome.
@@ -689,14 +698,8 @@ func insertRecord(ctx context.Context, st *writeStmts, r Record) error {
 		}
 		st.pids = append(st.pids, pid)
 	}
-	// Citation numbers are a reply's keys for its citations (as the
-	// primary key of the citations table was before migration 5).
-	for i, c := range rp.Citations {
-		for _, d := range rp.Citations[:i] {
-			if d.N == c.N {
-				return fmt.Errorf("citation number %d used twice", c.N)
-			}
-		}
+	if err := checkCitationNumbers(rp.Citations); err != nil {
+		return err
 	}
 	nc := len(rp.Citations)
 	st.refs = appendCitationRefs(st.refs[:0], rp.Citations, st.pids[:nc])
@@ -715,6 +718,20 @@ func insertRecord(ctx context.Context, st *writeStmts, r Record) error {
 	}
 	_, err = st.conversation.ExecContext(ctx, r.ConversationID, t, t, turn)
 	return err
+}
+
+// checkCitationNumbers refuses a reply citing two passages by one number:
+// citation numbers are a reply's keys for its citations (as the primary
+// key of the citations table was before migration 5).
+func checkCitationNumbers(cites []chat.Citation) error {
+	for i, c := range cites {
+		for _, d := range cites[:i] {
+			if d.N == c.N {
+				return fmt.Errorf("citation number %d used twice", c.N)
+			}
+		}
+	}
+	return nil
 }
 
 // passage returns the id of a passage, adding it to the passages table
@@ -889,14 +906,8 @@ func (s *Store) retrieved(ctx context.Context, answerID string) ([]chat.Retrieve
 // a rating sent without a comment keeps the comment already given, so a
 // thumbs-down followed by its comment is one thumbs-down with a comment.
 func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Feedback) error {
-	if f.Rating != "up" && f.Rating != "down" {
-		return fmt.Errorf("feedback rating %q: must be up or down", f.Rating)
-	}
-	if f.Time.IsZero() {
-		f.Time = time.Now()
-	}
-	if s.redact {
-		f.Comment = Redact(f.Comment)
+	if err := prepareFeedback(&f, s.redact); err != nil {
+		return err
 	}
 	err := s.write(ctx, func(ctx context.Context, c *sql.Conn) error {
 		// The ownership check and the write are one statement each, so the
@@ -930,6 +941,21 @@ func (s *Store) RecordFeedback(ctx context.Context, conversationID string, f Fee
 		return fmt.Errorf("record feedback: %w", err)
 	}
 	return err
+}
+
+// prepareFeedback refuses a rating other than up or down, sets a zero
+// time to now and redacts the comment when asked.
+func prepareFeedback(f *Feedback, redact bool) error {
+	if f.Rating != "up" && f.Rating != "down" {
+		return fmt.Errorf("feedback rating %q: must be up or down", f.Rating)
+	}
+	if f.Time.IsZero() {
+		f.Time = time.Now()
+	}
+	if redact {
+		f.Comment = Redact(f.Comment)
+	}
+	return nil
 }
 
 // ratings sets the Rating of each of recs that the patient rated. The

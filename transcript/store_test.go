@@ -54,9 +54,11 @@ func testRecord(conv string, i int) Record {
 	}
 }
 
-func TestRecordAndHistory(t *testing.T) {
+func TestRecordAndHistory(t *testing.T) { eachBackend(t, testRecordAndHistory) }
+
+func testRecordAndHistory(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	for i := range 5 {
 		r := testRecord("conv1", i)
 		r.Time = time.Unix(1700000000+int64(i), 0)
@@ -136,8 +138,12 @@ func TestLogFilesArePrivate(t *testing.T) {
 }
 
 func TestRecordStoresHostileTextLiterally(t *testing.T) {
+	eachBackend(t, testRecordStoresHostileTextLiterally)
+}
+
+func testRecordStoresHostileTextLiterally(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	texts := []string{"'); DROP TABLE turns; --", "' OR 1=1 --", "<script>alert(1)</script>", "100% _sure_ \\ \x00 ünïcödé 🧬", "\"quoted\""}
 	for i, q := range texts {
 		r := testRecord("hostile", i)
@@ -152,15 +158,21 @@ func TestRecordStoresHostileTextLiterally(t *testing.T) {
 		t.Fatalf("history: %d turns, %v", len(h), err)
 	}
 	for i, r := range h {
-		if r.Question != texts[i] || r.Reply.Citations[0].Passage != texts[i] {
-			t.Errorf("stored %q / %q, want %q", r.Question, r.Reply.Citations[0].Passage, texts[i])
+		want := texts[i]
+		if _, ok := s.(*PGStore); ok {
+			want = strings.ReplaceAll(want, "\x00", "\u2400") // PostgreSQL's text holds no NUL
+		}
+		if r.Question != want || r.Reply.Citations[0].Passage != want {
+			t.Errorf("stored %q / %q, want %q", r.Question, r.Reply.Citations[0].Passage, want)
 		}
 	}
 }
 
-func TestRecordManyPassages(t *testing.T) {
+func TestRecordManyPassages(t *testing.T) { eachBackend(t, testRecordManyPassages) }
+
+func testRecordManyPassages(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	for _, n := range []int{0, 1, 16, 17, 35} {
 		r := testRecord(fmt.Sprint("many", n), 1)
 		r.Reply.Citations, r.Reply.Retrieved = nil, nil
@@ -187,9 +199,11 @@ func TestRecordManyPassages(t *testing.T) {
 	}
 }
 
-func TestRecordRejects(t *testing.T) {
+func TestRecordRejects(t *testing.T) { eachBackend(t, testRecordRejects) }
+
+func testRecordRejects(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	if err := s.Record(ctx, Record{ConversationID: "c"}); err == nil {
 		t.Error("record without answer_id: want error")
 	}
@@ -228,13 +242,11 @@ func TestRecordRejects(t *testing.T) {
 	}
 }
 
-func TestRecordConcurrent(t *testing.T) {
+func TestRecordConcurrent(t *testing.T) { eachBackend(t, testRecordConcurrent) }
+
+func testRecordConcurrent(t *testing.T, open opener) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), FileName)
-	s, err := Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := open(t, Options{})
 	const writers, each = 40, 25
 	var wg sync.WaitGroup
 	errc := make(chan error, writers*each)
@@ -268,13 +280,19 @@ func TestRecordConcurrent(t *testing.T) {
 		t.Errorf("%d commits for %d concurrent records: not batched", commits, records)
 	}
 	t.Logf("group commit: %d records in %d commits (%.1f per commit)", records, commits, float64(records)/float64(commits))
-	s.Close()
-	// Everything is there after reopening.
-	s, err = Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
+	if sq, ok := s.(*Store); ok {
+		// Everything is there after reopening the file.
+		var path string
+		if err := sq.db.QueryRow(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {
+			t.Fatal(err)
+		}
+		sq.Close()
+		var err error
+		if s, err = Open(ctx, path, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
 	}
-	defer s.Close()
 	for w := range writers {
 		h, err := s.History(ctx, fmt.Sprintf("conv%d", w), 0)
 		if err != nil || len(h) != each {
@@ -287,16 +305,21 @@ func TestRecordConcurrent(t *testing.T) {
 			}
 		}
 	}
-	var cites int
-	s.db.QueryRow(`SELECT SUM(json_array_length(citation_refs)) FROM turns`).Scan(&cites)
-	if cites != writers*each {
-		t.Errorf("%d citations, want %d", cites, writers*each)
+	rows, err := s.ListReplies(ctx, Filter{Limit: writers * each})
+	cites := 0
+	for _, r := range rows {
+		cites += r.Citations
+	}
+	if err != nil || cites != writers*each {
+		t.Errorf("%d citations (%v), want %d", cites, err, writers*each)
 	}
 }
 
-func TestFeedbackOwnership(t *testing.T) {
+func TestFeedbackOwnership(t *testing.T) { eachBackend(t, testFeedbackOwnership) }
+
+func testFeedbackOwnership(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	s.Record(ctx, testRecord("mine", 1))
 	s.Record(ctx, testRecord("theirs", 1))
 	tests := []struct {
@@ -354,10 +377,12 @@ func TestRedact(t *testing.T) {
 	}
 }
 
-func TestRecordRedactsWhenAsked(t *testing.T) {
+func TestRecordRedactsWhenAsked(t *testing.T) { eachBackend(t, testRecordRedactsWhenAsked) }
+
+func testRecordRedactsWhenAsked(t *testing.T, open opener) {
 	ctx := context.Background()
 	for _, redact := range []bool{false, true} {
-		s := openTest(t, Options{Redact: redact})
+		s := open(t, Options{Redact: redact})
 		r := testRecord("c", 1)
 		r.Question = "I'm jane@example.com, 555-867-5309: is CRS dangerous?"
 		if err := s.Record(ctx, r); err != nil {
@@ -375,9 +400,11 @@ func TestRecordRedactsWhenAsked(t *testing.T) {
 	}
 }
 
-func TestDeleteOlderThan(t *testing.T) {
+func TestDeleteOlderThan(t *testing.T) { eachBackend(t, testDeleteOlderThan) }
+
+func testDeleteOlderThan(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	old := testRecord("old", 1)
 	old.Time = time.Now().Add(-40 * 24 * time.Hour)
 	recent := testRecord("recent", 1)
@@ -401,7 +428,7 @@ func TestDeleteOlderThan(t *testing.T) {
 	}
 	for _, table := range []string{"turns", "feedback", "reviews"} {
 		var c int
-		s.db.QueryRow(`SELECT COUNT(*) FROM `+table+` WHERE answer_id = ?`, old.AnswerID).Scan(&c)
+		rawQueryRow(s, `SELECT COUNT(*) FROM `+table+` WHERE answer_id = ?`, old.AnswerID).Scan(&c)
 		if c != 0 {
 			t.Errorf("%s still holds %d rows of the deleted answer", table, c)
 		}
@@ -597,7 +624,7 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("upgrade from v%d not logged:\n%s", from, logged.String())
 			}
 			var v int
-			s.db.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+			rawQueryRow(s, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
 			if v != schemaVersion {
 				t.Errorf("schema version %d, want %d", v, schemaVersion)
 			}
@@ -612,7 +639,7 @@ func TestMigrations(t *testing.T) {
 				t.Fatal(err)
 			}
 			var idx int
-			s.db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'turns_kind'`).Scan(&idx)
+			rawQueryRow(s, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'turns_kind'`).Scan(&idx)
 			if idx != 1 {
 				t.Error("index turns_kind missing after migration")
 			}
@@ -666,9 +693,11 @@ func TestMigrations(t *testing.T) {
 	})
 }
 
-func TestStaffAccountsAndSessions(t *testing.T) {
+func TestStaffAccountsAndSessions(t *testing.T) { eachBackend(t, testStaffAccountsAndSessions) }
+
+func testStaffAccountsAndSessions(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	if err := s.AddStaff(ctx, "Nurse@Clinic.org", "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}
@@ -690,7 +719,7 @@ func TestStaffAccountsAndSessions(t *testing.T) {
 		}
 	}
 	var hash string
-	s.db.QueryRow(`SELECT password_hash FROM staff`).Scan(&hash)
+	rawQueryRow(s, `SELECT password_hash FROM staff`).Scan(&hash)
 	if hash == "" || hash == "correct horse battery" {
 		t.Errorf("password stored as %q", hash)
 	}
@@ -715,7 +744,7 @@ func TestStaffAccountsAndSessions(t *testing.T) {
 	}
 	sess, _ = s.CreateSession(ctx, "nurse@clinic.org", time.Hour)
 	var rows int
-	s.db.QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&rows)
+	rawQueryRow(s, `SELECT COUNT(*) FROM sessions`).Scan(&rows)
 	if rows != 1 {
 		t.Errorf("%d session rows, want 1: expired and deleted sessions are forgotten", rows)
 	}
@@ -734,9 +763,11 @@ func TestStaffAccountsAndSessions(t *testing.T) {
 	}
 }
 
-func TestReviewsKeepHistory(t *testing.T) {
+func TestReviewsKeepHistory(t *testing.T) { eachBackend(t, testReviewsKeepHistory) }
+
+func testReviewsKeepHistory(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	s.Record(ctx, testRecord("c", 1))
 	for i, st := range []string{StatusWrong, StatusNeedsCorrection, StatusApproved} {
 		if _, err := s.AddReview(ctx, Review{AnswerID: "c-a1", Reviewer: "r@x.org", Status: st, Note: fmt.Sprint(i),
@@ -760,9 +791,11 @@ func TestReviewsKeepHistory(t *testing.T) {
 	}
 }
 
-func TestListRepliesFilters(t *testing.T) {
+func TestListRepliesFilters(t *testing.T) { eachBackend(t, testListRepliesFilters) }
+
+func testListRepliesFilters(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	day := func(d int) time.Time { return time.Date(2026, 11, d, 12, 0, 0, 0, time.UTC) }
 	add := func(conv string, i int, at time.Time, kind chat.Kind, q string, conf float64) string {
 		r := testRecord(conv, i)
@@ -854,9 +887,11 @@ func TestListRepliesFilters(t *testing.T) {
 	}
 }
 
-func TestAudit(t *testing.T) {
+func TestAudit(t *testing.T) { eachBackend(t, testAudit) }
+
+func testAudit(t *testing.T, open opener) {
 	ctx := context.Background()
-	s := openTest(t, Options{})
+	s := open(t, Options{})
 	s.Audit(ctx, "a@x.org", "sign_in", "ip 127.0.0.1")
 	s.Audit(ctx, "a@x.org", "export", "csv 3 rows")
 	log, err := s.AuditLog(ctx, 10)
@@ -865,26 +900,30 @@ func TestAudit(t *testing.T) {
 	}
 }
 
+// benchRecord is a realistic reply to log: 3 citations and 8 retrieved
+// passages of about 600 characters.
+func benchRecord(conv string, i int) Record {
+	passage := strings.Repeat("CAR-T cell therapy uses the patient's own T cells, changed in a lab. ", 9)
+	r := testRecord(conv, i)
+	r.Reply.Citations = nil
+	for n := 1; n <= 3; n++ {
+		r.Reply.Citations = append(r.Reply.Citations, chat.Citation{N: n, DocID: "asgct", Title: "Basics", URL: "https://example.org/b",
+			Section: "CAR-T", ChunkID: fmt.Sprint("asgct-", n), Passage: passage})
+	}
+	r.Reply.Retrieved = nil
+	for k := range 8 {
+		r.Reply.Retrieved = append(r.Reply.Retrieved, chat.Retrieved{ChunkID: fmt.Sprint("c", k), DocID: "asgct", Section: "CAR-T",
+			Text: passage, Score: 0.5, Lexical: 3, Vector: 0.4})
+	}
+	return r
+}
+
 // BenchmarkRecordParallel compares one commit per record with group commit
 // under many concurrent writers (as many answers finishing at once).
 // Each record is a realistic reply: 3 citations and 8 retrieved passages
 // of about 600 characters.
 func BenchmarkRecordParallel(b *testing.B) {
-	passage := strings.Repeat("CAR-T cell therapy uses the patient's own T cells, changed in a lab. ", 9)
-	record := func(conv string, i int) Record {
-		r := testRecord(conv, i)
-		r.Reply.Citations = nil
-		for n := 1; n <= 3; n++ {
-			r.Reply.Citations = append(r.Reply.Citations, chat.Citation{N: n, DocID: "asgct", Title: "Basics", URL: "https://example.org/b",
-				Section: "CAR-T", ChunkID: fmt.Sprint("asgct-", n), Passage: passage})
-		}
-		r.Reply.Retrieved = nil
-		for k := range 8 {
-			r.Reply.Retrieved = append(r.Reply.Retrieved, chat.Retrieved{ChunkID: fmt.Sprint("c", k), DocID: "asgct", Section: "CAR-T",
-				Text: passage, Score: 0.5, Lexical: 3, Vector: 0.4})
-		}
-		return r
-	}
+	record := benchRecord
 	b.Run("one-writer", func(b *testing.B) {
 		// One caller at a time: the latency of a single durable commit.
 		s := openTest(b, Options{})
@@ -926,8 +965,10 @@ func BenchmarkRecordParallel(b *testing.B) {
 	}
 }
 
-func TestRunRetention(t *testing.T) {
-	s := openTest(t, Options{})
+func TestRunRetention(t *testing.T) { eachBackend(t, testRunRetention) }
+
+func testRunRetention(t *testing.T, open opener) {
+	s := open(t, Options{})
 	old := testRecord("old", 1)
 	old.Time = time.Now().Add(-100 * 24 * time.Hour)
 	s.Record(context.Background(), old)
@@ -1036,7 +1077,7 @@ func TestPassageCacheForgetsRolledBack(t *testing.T) {
 		}
 	}
 	var n int
-	s.db.QueryRow(`SELECT COUNT(*) FROM passages WHERE chunk_id = 'd#new'`).Scan(&n)
+	rawQueryRow(s, `SELECT COUNT(*) FROM passages WHERE chunk_id = 'd#new'`).Scan(&n)
 	if n != 1 {
 		t.Errorf("passage stored %d times, want once", n)
 	}
@@ -1122,7 +1163,7 @@ func checkConsoleBackfill(t *testing.T, s *Store, from int) {
 		t.Fatal(err)
 	}
 	var want int
-	s.db.QueryRow(`SELECT COUNT(*) FROM turns WHERE time >= ? AND time < ?`, day.UnixNano(), day.AddDate(0, 0, 1).UnixNano()).Scan(&want)
+	rawQueryRow(s, `SELECT COUNT(*) FROM turns WHERE time >= ? AND time < ?`, day.UnixNano(), day.AddDate(0, 0, 1).UnixNano()).Scan(&want)
 	if st.Replies != want || st.FeedbackDown != 1 || (from >= 2 && st.NeedsFollowUp != 1) {
 		t.Errorf("stats of the day of the turns from v%d: %+v, want %d replies, 1 thumbs down, a review to follow up", from, st, want)
 	}

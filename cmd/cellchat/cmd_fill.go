@@ -32,7 +32,7 @@ func runFill(ctx context.Context, c *cli, p *paths, questions string, n, days in
 		}
 	}
 	ix.Close()
-	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{Bulk: true})
+	store, err := p.openLog(ctx, transcript.Options{Bulk: true})
 	if err != nil {
 		return fmt.Errorf("fill: %w", err)
 	}
@@ -50,7 +50,7 @@ func runFill(ctx context.Context, c *cli, p *paths, questions string, n, days in
 		return printIndentedJSON(c, res)
 	}
 	fmt.Fprintf(c.stdout, "filled %s: %d turns in %d conversations, %d feedback, %d reviews in %s (%.0f turns/s)\n",
-		transcript.PathIn(p.data), res.Turns, res.Conversations, res.Feedback, res.Reviews, res.Elapsed.Round(time.Millisecond),
+		p.logName(), res.Turns, res.Conversations, res.Feedback, res.Reviews, res.Elapsed.Round(time.Millisecond),
 		float64(res.Turns)/res.Elapsed.Seconds())
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/cellchat/cellchat/corpus"
 	"github.com/cellchat/cellchat/library"
@@ -16,7 +15,7 @@ import (
 const libraryUsage = `usage: cellchat library export FILE.yaml [--data DIR]
        cellchat library import FILE.yaml [--data DIR] [--corpus DIR] [--library-max-*]
 
-Moves the care team's answer library (kept in DATA/transcript.db) to and
+Moves the care team's answer library (kept in the transcript log: --db, or DATA/transcript.db) to and
 from a readable YAML file, for version control and other deployments.
 "export" writes every entry (its current version; - writes to stdout).
 "import" checks every entry of the file first (known chunk ids of the
@@ -42,6 +41,7 @@ func runLibrary(ctx context.Context, c *cli, args []string) error {
 	}
 	fs := newFlagSet(c, "library "+action, "FILE.yaml")
 	p := addPathFlags(fs)
+	addDBFlag(fs, p)
 	lf := addLibraryFlags(fs, false)
 	pos, err := parseFlags(fs, c, args[1:])
 	if err != nil {
@@ -65,10 +65,7 @@ func runLibrary(ctx context.Context, c *cli, args []string) error {
 			return &exitError{code: 1, err: fmt.Errorf("library import: %w", err)}
 		}
 	}
-	if err := os.MkdirAll(p.data, 0o700); err != nil {
-		return fmt.Errorf("library: data directory: %w", err)
-	}
-	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{})
+	store, err := p.openLog(ctx, transcript.Options{})
 	if err != nil {
 		return fmt.Errorf("library: %w", err)
 	}

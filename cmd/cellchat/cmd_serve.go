@@ -113,6 +113,7 @@ func addServeFlags(fs interface {
 func runServe(ctx context.Context, c *cli, args []string) error {
 	fs := newFlagSet(c, "serve", "")
 	p := addPathFlags(fs)
+	addDBFlag(fs, p)
 	var cfg web.Config
 	var sf serveFlags
 	addServeFlags(fs, &cfg, &sf)
@@ -208,7 +209,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if shortSearch == 0 {
 		shortSearch = -1 // transcript.Options: negative is every reply
 	}
-	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{Redact: sf.redact, ReadTimeout: readTimeout,
+	store, err := p.openLog(ctx, transcript.Options{Redact: sf.redact, ReadTimeout: readTimeout,
 		ShortSearchReplies: shortSearch, ConsoleReads: sf.consoleReads})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -220,6 +221,11 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	eng.library = answers
 	sf.staff.Library, sf.staff.LibraryLimits = answers, libf.lim
+	// Replicas sharing a PostgreSQL log tell each other of reloads and
+	// library changes (nothing happens on SQLite).
+	if err := startReplicaNotices(ctx, p.db, eng, &sf.staff, lifecycle); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 
 	// Every reply carries the engine's disclaimer; the hello frame shows the
 	// same text before the first question. A greeting also proves the

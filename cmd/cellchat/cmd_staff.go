@@ -20,7 +20,7 @@ const staffUsage = `usage: cellchat staff add EMAIL [--role reviewer|clinician|a
        cellchat staff remove EMAIL [--data DIR]
 
 Manages the accounts that sign in to the staff console at /staff. The
-accounts live in the transcript log, DATA/transcript.db. "add" reads the
+accounts live in the transcript log (--db, or DATA/transcript.db). "add" reads the
 password from a prompt on a terminal, or one line from stdin otherwise
 (at least %d characters; common passwords, repeated characters and runs
 along the keyboard are refused).
@@ -51,6 +51,7 @@ func runStaff(ctx context.Context, c *cli, args []string) error {
 	}
 	fs := newFlagSet(c, "staff "+action, argsUsage)
 	p := addPathFlags(fs)
+	addDBFlag(fs, p)
 	var role string
 	switch action {
 	case "add":
@@ -87,10 +88,7 @@ func runStaff(ctx context.Context, c *cli, args []string) error {
 			return fmt.Errorf("staff add: %w", err)
 		}
 	}
-	if err := os.MkdirAll(p.data, 0o700); err != nil {
-		return fmt.Errorf("staff: data directory: %w", err)
-	}
-	store, err := transcript.Open(ctx, transcript.PathIn(p.data), transcript.Options{})
+	store, err := p.openLog(ctx, transcript.Options{})
 	if err != nil {
 		return fmt.Errorf("staff: %w", err)
 	}

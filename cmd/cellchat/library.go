@@ -71,7 +71,7 @@ func readLibraryFile(path string, f *libraryFlags, chunks []corpus.Chunk) ([]lib
 // entries citing them stale).
 type servedLibrary struct {
 	live      *library.Live
-	store     *transcript.Store
+	store     transcript.Backend
 	threshold float64
 	log       *slog.Logger
 

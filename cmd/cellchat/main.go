@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/cellchat/cellchat/transcript"
 )
 
 func main() {
@@ -59,17 +61,18 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"ingest":   {"index the corpus into the data directory", runIngest},
-	"corpus":   {"list the corpus documents and their chunks", runCorpus},
-	"glossary": {"list the terms the corpus itself defines", runGlossary},
-	"search":   {"print the passages ranked for a question", runSearch},
-	"ask":      {"answer one question as the chat widget would", runAsk},
-	"chat":     {"an interactive conversation in the terminal", runChat},
-	"eval":     {"score the bot on question sets", runEval},
-	"serve":    {"serve the chat widget, websocket API and staff console", runServe},
-	"staff":    {"manage staff accounts (add, list, remove)", runStaff},
-	"library":  {"export or import the care team's answer library", runLibrary},
-	"loadtest": {"load-test a running server over websockets", runLoadtest},
+	"ingest":     {"index the corpus into the data directory", runIngest},
+	"corpus":     {"list the corpus documents and their chunks", runCorpus},
+	"glossary":   {"list the terms the corpus itself defines", runGlossary},
+	"search":     {"print the passages ranked for a question", runSearch},
+	"ask":        {"answer one question as the chat widget would", runAsk},
+	"chat":       {"an interactive conversation in the terminal", runChat},
+	"eval":       {"score the bot on question sets", runEval},
+	"serve":      {"serve the chat widget, websocket API and staff console", runServe},
+	"staff":      {"manage staff accounts (add, list, remove)", runStaff},
+	"library":    {"export or import the care team's answer library", runLibrary},
+	"loadtest":   {"load-test a running server over websockets", runLoadtest},
+	"migrate-db": {"copy a SQLite transcript log to PostgreSQL, for replicas", runMigrateDB},
 }
 
 func run(ctx context.Context, args []string, c *cli) error {
@@ -115,10 +118,12 @@ func newFlagSet(c *cli, name, argsUsage string) *flag.FlagSet {
 	return fs
 }
 
-// paths are the flags every subcommand that reads the corpus or the index takes.
+// paths are the flags every subcommand that reads the corpus or the index
+// takes, and --db of those that open the transcript log (see addDBFlag).
 type paths struct {
 	corpus string
 	data   string
+	db     string
 }
 
 func addPathFlags(fs *flag.FlagSet) *paths {
@@ -126,6 +131,35 @@ func addPathFlags(fs *flag.FlagSet) *paths {
 	fs.StringVar(&p.corpus, "corpus", "corpus", "directory of source documents and sources.yaml")
 	fs.StringVar(&p.data, "data", "data", "data directory for the index and the transcript log")
 	return p
+}
+
+// addDBFlag adds --db (CELLCHAT_DB), the transcript log a command opens.
+// Unset, it is DATA/transcript.db, as before the flag existed.
+func addDBFlag(fs *flag.FlagSet, p *paths) {
+	fs.StringVar(&p.db, "db", "", "the transcript log: a file path or sqlite:PATH (default: DATA/transcript.db), or a PostgreSQL URL (postgres://USER@HOST/DB) that several replicas share")
+}
+
+// openLog opens the transcript log the flags name: --db, or the log in the
+// data directory (made if missing, as it always was).
+func (p *paths) openLog(ctx context.Context, opts transcript.Options) (transcript.Backend, error) {
+	if p.db == "" {
+		if err := os.MkdirAll(p.data, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		return transcript.Open(ctx, transcript.PathIn(p.data), opts)
+	}
+	if _, _, err := transcript.ParseDB(p.db); err != nil {
+		return nil, &exitError{code: 2, err: err} // a mistyped flag, like any other
+	}
+	return transcript.OpenDB(ctx, p.db, opts)
+}
+
+// logName names the transcript log for messages (a URL without its password).
+func (p *paths) logName() string {
+	if p.db == "" {
+		return transcript.PathIn(p.data)
+	}
+	return transcript.DisplayDB(p.db)
 }
 
 // parseFlags parses flags that may stand before or after positional

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/cellchat/cellchat/internal/pgnotify"
+	"github.com/cellchat/cellchat/transcript"
 	"github.com/cellchat/cellchat/web/staff"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -90,7 +90,8 @@ func (p *pendingChanges) take() (corpus, library bool, version, trigger string) 
 
 // isPostgresURL says whether a --db value names a PostgreSQL database.
 func isPostgresURL(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+	kind, _, err := transcript.ParseDB(db)
+	return err == nil && kind == "postgres"
 }
 
 // startReplicaNotices, when dbURL is a PostgreSQL URL, makes live (and the

@@ -19,9 +19,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Limits of starting and stopping a server.
@@ -38,11 +41,16 @@ type Server struct {
 	Dir  string // the cluster's data directory
 	Port int
 	bin  string
-	cmd  *exec.Cmd
-	done chan error
+	sock string
+	cred *syscall.Credential
+	// durable keeps PostgreSQL's fsync and full-page writes on.
+	durable bool
+	cmd     *exec.Cmd
+	done    chan error
 
-	stop    sync.Once
+	stop    *sync.Once
 	stopErr error
+	dbs     atomic.Int64 // databases made by NewDatabase
 }
 
 // URL returns a connection URL for database db on the server.
@@ -55,11 +63,23 @@ func (s *Server) URL(db string) string {
 // not the database server.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return startFor(t, false)
+}
+
+// StartDurable is Start with fsync and full-page writes on, as production
+// runs: for benchmarks whose commits must wait for the disk.
+func StartDurable(t testing.TB) *Server {
+	t.Helper()
+	return startFor(t, true)
+}
+
+func startFor(t testing.TB, durable bool) *Server {
+	t.Helper()
 	bin, err := binDir()
 	if err != nil {
 		missing(t, err.Error())
 	}
-	s, err := start(bin, t.TempDir())
+	s, err := start(bin, t.TempDir(), durable)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +124,7 @@ func binDir() (string, error) {
 		}
 		return filepath.Dir(p), nil
 	}
-	return "", errors.New("pgtest: PostgreSQL's initdb was not found")
+	return "", ErrMissing
 }
 
 func majorOf(binDir string) int {
@@ -112,7 +132,7 @@ func majorOf(binDir string) int {
 	return n
 }
 
-func start(bin, tmp string) (*Server, error) {
+func start(bin, tmp string, durable bool) (*Server, error) {
 	dir := filepath.Join(tmp, "data")
 	sock := filepath.Join(tmp, "sock")
 	for _, d := range []string{dir, sock} {
@@ -133,21 +153,81 @@ func start(bin, tmp string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", dir, "-p", strconv.Itoa(port), "-k", sock,
-		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
+	s := &Server{Dir: dir, Port: port, bin: bin, sock: sock, cred: cred, durable: durable}
+	return s, s.run()
+}
+
+// run starts the postgres process on the server's directory and port and
+// waits until it takes queries.
+func (s *Server) run() error {
+	args := []string{"-D", s.Dir, "-p", strconv.Itoa(s.Port), "-k", s.sock, "-c", "listen_addresses=127.0.0.1"}
+	if !s.durable {
+		args = append(args, "-c", "fsync=off", "-c", "full_page_writes=off")
+	}
+	cmd := exec.Command(filepath.Join(s.bin, "postgres"), args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Setpgid: true}
 	var log strings.Builder
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("pgtest: start postgres: %w", err)
+		return fmt.Errorf("pgtest: start postgres: %w", err)
 	}
-	s := &Server{Dir: dir, Port: port, bin: bin, cmd: cmd, done: make(chan error, 1)}
+	s.cmd, s.done, s.stop, s.stopErr = cmd, make(chan error, 1), &sync.Once{}, nil
 	go func() { s.done <- cmd.Wait() }()
 	if err := s.waitReady(); err != nil {
 		s.Stop()
-		return nil, fmt.Errorf("%w\n%s", err, log.String())
+		return fmt.Errorf("%w\n%s", err, log.String())
 	}
-	return s, nil
+	return nil
+}
+
+// ErrMissing is Launch's error when PostgreSQL is not installed.
+var ErrMissing = errors.New("pgtest: PostgreSQL's initdb was not found")
+
+// Launch starts a server outside any one test, in dir, for a package's
+// TestMain to share among its tests; the caller stops it. ErrMissing if
+// PostgreSQL is not installed: hand it to Unavailable in each test.
+func Launch(dir string) (*Server, error) {
+	bin, err := binDir()
+	if err != nil {
+		return nil, err
+	}
+	return start(bin, dir, false)
+}
+
+// Unavailable skips the test for err (Launch's), or fails it under
+// CI=true, where .ci/run installs PostgreSQL.
+func Unavailable(t testing.TB, err error) {
+	t.Helper()
+	if errors.Is(err, ErrMissing) {
+		missing(t, err.Error())
+	}
+	t.Fatal(err)
+}
+
+// NewDatabase creates an empty database on the server for t (dropped when
+// t ends) and returns its URL.
+func (s *Server) NewDatabase(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("test_%d", s.dbs.Add(1))
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+		defer cancel()
+		if conn, err := pgx.Connect(ctx, s.URL("postgres")); err == nil {
+			conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			conn.Close(ctx)
+		}
+	})
+	return s.URL(name)
 }
 
 // runAs returns the credentials to run the server with: the current user,
@@ -211,6 +291,9 @@ func (s *Server) waitReady() error {
 // Stop shuts the server down (a fast shutdown, then a kill) and waits for
 // it to exit. Stopping it again does nothing.
 func (s *Server) Stop() error {
+	if s.stop == nil {
+		return nil
+	}
 	s.stop.Do(func() {
 		if s.cmd == nil || s.cmd.Process == nil {
 			return

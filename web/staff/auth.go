@@ -138,7 +138,13 @@ func (c *console) handleSignIn() http.Handler {
 		// before the body is read, so a locked or crowding address cannot
 		// hold the server with slow bodies.
 		ip := clientIP(r, c.cfg.ClientIPHeader)
-		if wait := c.limiter.ipBlocked(ip, time.Now()); wait > 0 {
+		wait, err := c.limiter.ipBlocked(r.Context(), ip, time.Now())
+		if err != nil {
+			c.log.Error("staff sign-in: lockout counters", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		if wait > 0 {
 			w.Header().Set("Connection", "close") // else net/http waits to drain the unread body
 			c.refuseLocked(w, r, wait, "", "", ip)
 			return
@@ -171,7 +177,12 @@ func (c *console) handleSignIn() http.Handler {
 		defer releaseEmail()
 		// The attempt counts as a failure from here on, before its password
 		// is checked: concurrent attempts each see the ones before them.
-		res, wait := c.limiter.reserve(email, ip, time.Now())
+		res, wait, err := c.limiter.reserve(r.Context(), email, ip, time.Now())
+		if err != nil {
+			c.log.Error("staff sign-in: lockout counters", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
 		if wait > 0 {
 			c.refuseLocked(w, r, wait, next, email, ip)
 			return
@@ -179,7 +190,9 @@ func (c *console) handleSignIn() http.Handler {
 		err = c.checkPassword(r.Context(), email, password)
 		if err != nil {
 			if !errors.Is(err, transcript.ErrBadCredentials) {
-				c.limiter.cancel(res)
+				if err := c.limiter.cancel(r.Context(), res); err != nil {
+					c.log.Error("staff sign-in: lockout counters", "err", err)
+				}
 				c.log.Error("staff sign-in", "err", err)
 				http.Error(w, "internal error", http.StatusInternalServerError)
 				return
@@ -197,7 +210,9 @@ func (c *console) handleSignIn() http.Handler {
 			c.renderSignIn(w, r, http.StatusUnauthorized, next, email, "Wrong e-mail or password.")
 			return
 		}
-		c.limiter.succeed(res)
+		if err := c.limiter.succeed(r.Context(), res); err != nil {
+			c.log.Error("staff sign-in: lockout counters", "err", err)
+		}
 		sess, err := c.store.CreateSession(r.Context(), email, c.cfg.SessionTTL)
 		if err != nil {
 			c.log.Error("staff sign-in", "err", err)
@@ -291,46 +306,98 @@ func (c *console) handleSignOut() http.Handler {
 // would let anyone lock a staff member out from anywhere; the pair leaves
 // them a way in from their own address. Each further lock of the same key
 // lasts twice as long, up to maxLockout, so patient guessing gains little.
-// It is in memory: a restart forgets it, which only gives an attacker a
-// fresh handful of guesses against bcrypt.
+// Its counters are in memory (a restart forgets them, which only gives an
+// attacker a fresh handful of guesses against bcrypt), or in the store when
+// the store keeps them for several replicas (SharedFailures), so guessing
+// through every replica locks as soon as through one.
 type failureLimiter struct {
-	mu             sync.Mutex
 	perPair, perIP int
 	lockout        time.Duration
-	entries        map[string]*failures
+	state          failureState
 }
 
 // maxLockout caps the growing lock, and is also how long a key's earlier
 // locks are remembered after its last failure.
-const maxLockout = 24 * time.Hour
+const maxLockout = transcript.SignInFailuresKept
 
-type failures struct {
-	count int       // failures since the last lock, within lockout of each other
-	last  time.Time // the latest failure
-	locks int       // locks so far, for the backoff
-	until time.Time // locked until then
+type failures = transcript.SignInFailures
+
+// failureState keeps the counters: update runs f on those of keys (zero
+// for a key without one), with no other update of them in between, and
+// keeps what f leaves; a counter f leaves at zero is forgotten.
+type failureState interface {
+	update(ctx context.Context, keys []string, now time.Time, f func(map[string]*failures)) error
+}
+
+// SharedFailures is a Store that keeps sign-in failure counters for every
+// replica sharing it (transcript.PGStore).
+type SharedFailures interface {
+	UpdateSignInFailures(ctx context.Context, keys []string, f func(map[string]*transcript.SignInFailures)) error
+}
+
+// sharedFailures keeps the counters in the store.
+type sharedFailures struct{ store SharedFailures }
+
+func (s sharedFailures) update(ctx context.Context, keys []string, _ time.Time, f func(map[string]*failures)) error {
+	return s.store.UpdateSignInFailures(ctx, keys, f)
+}
+
+// memoryFailures keeps the counters of one server.
+type memoryFailures struct {
+	mu      sync.Mutex
+	lockout time.Duration
+	entries map[string]*failures
+}
+
+func (m *memoryFailures) update(_ context.Context, keys []string, now time.Time, f func(map[string]*failures)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.entries) > 100_000 { // bound memory under a spray of addresses
+		for k, e := range m.entries {
+			if !now.Before(e.Until) && now.Sub(e.Last) >= m.lockout {
+				delete(m.entries, k)
+			}
+		}
+	}
+	view := make(map[string]*failures, len(keys))
+	for _, k := range keys {
+		if view[k] = m.entries[k]; view[k] == nil {
+			view[k] = &failures{}
+		}
+	}
+	f(view)
+	for k, e := range view {
+		if *e == (failures{}) {
+			delete(m.entries, k)
+		} else {
+			m.entries[k] = e
+		}
+	}
+	return nil
 }
 
 func newFailureLimiter(perPair, perIP int, lockout time.Duration) *failureLimiter {
-	return &failureLimiter{perPair: perPair, perIP: perIP, lockout: lockout, entries: map[string]*failures{}}
+	return &failureLimiter{perPair: perPair, perIP: perIP, lockout: lockout,
+		state: &memoryFailures{lockout: lockout, entries: map[string]*failures{}}}
 }
 
 func pairKey(email, ip string) string { return "p:" + email + "\x00" + ip }
 
-// wait is how long key stays locked, 0 if it is not. l.mu must be held.
-func (l *failureLimiter) wait(key string, now time.Time) time.Duration {
-	if f := l.entries[key]; f != nil && now.Before(f.until) {
-		return f.until.Sub(now)
+func ipKey(ip string) string { return "i:" + ip }
+
+// lockedFor is how long f stays locked, 0 if it is not.
+func lockedFor(f *failures, now time.Time) time.Duration {
+	if now.Before(f.Until) {
+		return f.Until.Sub(now)
 	}
 	return 0
 }
 
 // ipBlocked is how long the address stays locked: all that is known
 // before the request body is read.
-func (l *failureLimiter) ipBlocked(ip string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.wait("i:"+ip, now)
+func (l *failureLimiter) ipBlocked(ctx context.Context, ip string, now time.Time) (d time.Duration, err error) {
+	err = l.state.update(ctx, []string{ipKey(ip)}, now, func(m map[string]*failures) { d = lockedFor(m[ipKey(ip)], now) })
+	return d, err
 }
 
 // reservation is an attempt counted as a failure until it proves
@@ -344,86 +411,75 @@ type reservation struct {
 
 // reserve counts an attempt as failed before its password is checked, or
 // returns how long sign-in stays refused without counting it.
-func (l *failureLimiter) reserve(email, ip string, now time.Time) (reservation, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	pk, ik := pairKey(email, ip), "i:"+ip
-	if w := max(l.wait(pk, now), l.wait(ik, now)); w > 0 {
-		return reservation{}, w
-	}
-	if len(l.entries) > 100_000 { // bound memory under a spray of addresses
-		for k, f := range l.entries {
-			if !now.Before(f.until) && now.Sub(f.last) >= l.lockout {
-				delete(l.entries, k)
-			}
+func (l *failureLimiter) reserve(ctx context.Context, email, ip string, now time.Time) (res reservation, locked time.Duration, err error) {
+	pk, ik := pairKey(email, ip), ipKey(ip)
+	err = l.state.update(ctx, []string{pk, ik}, now, func(m map[string]*failures) {
+		if locked = max(lockedFor(m[pk], now), lockedFor(m[ik], now)); locked > 0 {
+			return
 		}
-	}
-	res := reservation{email: email, ip: ip}
-	res.lockedPair, _ = l.count(pk, l.perPair, now)
-	res.lockedIP, res.ipPrevUntil = l.count(ik, l.perIP, now)
-	return res, 0
+		res = reservation{email: email, ip: ip}
+		res.lockedPair, _ = l.count(m[pk], l.perPair, now)
+		res.lockedIP, res.ipPrevUntil = l.count(m[ik], l.perIP, now)
+	})
+	return res, locked, err
 }
 
-// count adds a failure to key and locks it when it reaches limit,
-// returning the new lock's length (0: none) and the lock it replaced.
-func (l *failureLimiter) count(key string, limit int, now time.Time) (time.Duration, time.Time) {
-	f := l.entries[key]
-	if f == nil {
-		f = &failures{}
-		l.entries[key] = f
+// count adds a failure to f and locks it when it reaches limit, returning
+// the new lock's length (0: none) and the lock it replaced.
+func (l *failureLimiter) count(f *failures, limit int, now time.Time) (time.Duration, time.Time) {
+	if now.Sub(f.Last) >= maxLockout {
+		f.Locks = 0
 	}
-	if now.Sub(f.last) >= maxLockout {
-		f.locks = 0
+	if now.Sub(f.Last) >= l.lockout {
+		f.Count = 0
 	}
-	if now.Sub(f.last) >= l.lockout {
-		f.count = 0
+	f.Count++
+	f.Last = now
+	if f.Count < limit {
+		return 0, f.Until
 	}
-	f.count++
-	f.last = now
-	if f.count < limit {
-		return 0, f.until
-	}
-	prev := f.until
-	f.count = 0
-	f.locks++
+	prev := f.Until
+	f.Count = 0
+	f.Locks++
 	d := l.lockout
-	for i := 1; i < f.locks && d < maxLockout; i++ {
+	for i := 1; i < f.Locks && d < maxLockout; i++ {
 		d *= 2
 	}
 	d = min(d, maxLockout)
-	f.until = now.Add(d)
+	f.Until = now.Add(d)
 	return d, prev
 }
 
 // cancel uncounts an attempt that was never decided (the store failed).
-func (l *failureLimiter) cancel(r reservation) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.uncount(pairKey(r.email, r.ip), r.lockedPair, time.Time{})
-	l.uncount("i:"+r.ip, r.lockedIP, r.ipPrevUntil)
+func (l *failureLimiter) cancel(ctx context.Context, r reservation) error {
+	pk, ik := pairKey(r.email, r.ip), ipKey(r.ip)
+	return l.state.update(ctx, []string{pk, ik}, time.Now(), func(m map[string]*failures) {
+		uncount(m[pk], r.lockedPair, time.Time{})
+		uncount(m[ik], r.lockedIP, r.ipPrevUntil)
+	})
 }
 
-func (l *failureLimiter) uncount(key string, locked time.Duration, prevUntil time.Time) {
-	f := l.entries[key]
-	if f == nil {
+func uncount(f *failures, locked time.Duration, prevUntil time.Time) {
+	if *f == (failures{}) {
 		return
 	}
 	if locked > 0 {
-		f.locks--
-		f.until = prevUntil
+		f.Locks--
+		f.Until = prevUntil
 		return
 	}
-	if f.count > 0 {
-		f.count--
+	if f.Count > 0 {
+		f.Count--
 	}
 }
 
 // succeed forgets the pair's failures: the right password from this
 // address. The address's other failures stay, so one good account does
 // not reset guessing at others from the same address.
-func (l *failureLimiter) succeed(r reservation) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.entries, pairKey(r.email, r.ip))
-	l.uncount("i:"+r.ip, r.lockedIP, r.ipPrevUntil)
+func (l *failureLimiter) succeed(ctx context.Context, r reservation) error {
+	pk, ik := pairKey(r.email, r.ip), ipKey(r.ip)
+	return l.state.update(ctx, []string{pk, ik}, time.Now(), func(m map[string]*failures) {
+		*m[pk] = failures{}
+		uncount(m[ik], r.lockedIP, r.ipPrevUntil)
+	})
 }

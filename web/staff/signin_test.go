@@ -267,16 +267,20 @@ func TestLockoutIsPerAddress(t *testing.T) {
 
 // Each lock of the same pair lasts longer than the one before.
 func TestLockoutBackoffGrows(t *testing.T) {
-	l := newFailureLimiter(2, 100, time.Minute)
+	eachLimiter(t, 2, 100, time.Minute, testLockoutBackoffGrows)
+}
+
+func testLockoutBackoffGrows(t *testing.T, l *failureLimiter) {
+	ctx := context.Background()
 	t0 := time.Unix(1_700_000_000, 0)
 	var waits []time.Duration
 	now := t0
 	for range 3 {
-		l.reserve("a", "ip1", now)
-		l.reserve("a", "ip1", now)
-		_, w := l.reserve("a", "ip1", now)
-		if w <= 0 {
-			t.Fatalf("not locked after two failures")
+		l.reserve(ctx, "a", "ip1", now)
+		l.reserve(ctx, "a", "ip1", now)
+		_, w, err := l.reserve(ctx, "a", "ip1", now)
+		if err != nil || w <= 0 {
+			t.Fatalf("not locked after two failures (%v)", err)
 		}
 		waits = append(waits, w)
 		now = now.Add(w + time.Second)
@@ -284,7 +288,7 @@ func TestLockoutBackoffGrows(t *testing.T) {
 	if !(waits[0] == time.Minute && waits[1] == 2*time.Minute && waits[2] == 4*time.Minute) {
 		t.Errorf("lock lengths %v, want 1m, 2m, 4m", waits)
 	}
-	if _, w := l.reserve("a", "ip2", now.Add(-time.Second)); w != 0 {
+	if _, w, _ := l.reserve(ctx, "a", "ip2", now.Add(-time.Second)); w != 0 {
 		t.Errorf("another address for the same e-mail blocked: %v", w)
 	}
 }

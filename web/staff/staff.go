@@ -209,5 +209,8 @@ func NewHandler(store Store, cfg Config) http.Handler {
 		repeats: auditRepeats{pending: map[auditKey]int{}},
 		log:     cfg.Logger,
 	}
+	if sf, ok := store.(SharedFailures); ok {
+		c.limiter.state = sharedFailures{sf}
+	}
 	return c.routes()
 }

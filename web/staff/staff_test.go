@@ -449,22 +449,28 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestFailureLimiterExpires(t *testing.T) {
-	l := newFailureLimiter(2, 10, time.Minute)
+	eachLimiter(t, 2, 10, time.Minute, testFailureLimiterExpires)
+}
+
+func testFailureLimiterExpires(t *testing.T, l *failureLimiter) {
+	ctx := context.Background()
 	t0 := time.Unix(1_700_000_000, 0)
-	l.reserve("a", "ip1", t0)
-	if _, w := l.reserve("a", "ip1", t0.Add(time.Second)); w != 0 {
+	l.reserve(ctx, "a", "ip1", t0)
+	if _, w, _ := l.reserve(ctx, "a", "ip1", t0.Add(time.Second)); w != 0 {
 		t.Error("blocked after one failure")
 	}
-	_, w := l.reserve("a", "ip1", t0.Add(2*time.Second))
+	_, w, _ := l.reserve(ctx, "a", "ip1", t0.Add(2*time.Second))
 	if w <= 0 || w > time.Minute {
 		t.Errorf("after two failures: wait %v", w)
 	}
-	res, w := l.reserve("a", "ip1", t0.Add(62*time.Second))
+	res, w, _ := l.reserve(ctx, "a", "ip1", t0.Add(62*time.Second))
 	if w != 0 {
 		t.Error("still blocked after the lockout")
 	}
-	l.succeed(res)
-	if _, w := l.reserve("a", "ip1", t0.Add(63*time.Second)); w != 0 {
+	if err := l.succeed(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	if _, w, _ := l.reserve(ctx, "a", "ip1", t0.Add(63*time.Second)); w != 0 {
 		t.Error("blocked after success")
 	}
 }
