@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long clients keep asking")
 	questions := fs.String("questions", "eval/questions.yaml", "question set whose questions are asked (every turn of every case)")
 	origin := fs.String("origin", "", "Origin header to send (none by default, as a non-browser client)")
-	verifyLog := fs.String("verify-log", "", "data directory of the server: check that every answer_id received is in its transcript log")
+	verifyLog := fs.String("verify-log", "", "data directory of the server, or the transcript database it logs to (sqlite:PATH or postgres://... as --db takes it): check that every answer_id received is in its transcript log")
 	idle := fs.Int("idle", 0, "instead of asking, open this many sockets, hold them and report server memory per socket")
 	flooders := fs.Int("flood", 0, "extra clients that send asks as fast as they can without waiting (reported apart: the main figures show what everyone else got)")
 	think := fs.Duration("think", 0, "pause after each answer before a client's next question")
@@ -43,6 +44,7 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	fill := fs.Int("fill", 0, "instead of asking a server, write this many synthetic turns (conversations, feedback, reviews) straight into the transcript log in --data, for scale tests; the server must not be running on it")
 	fillDays := fs.Int("fill-days", 365, "with --fill: spread the turns over this many days up to now")
 	p := addPathFlags(fs)
+	addDBFlag(fs, p)
 	if _, err := parseFlags(fs, c, args); err != nil {
 		return err
 	}
@@ -123,7 +125,7 @@ func runLoadtest(ctx context.Context, c *cli, args []string) error {
 	var missing []string
 	var audit *auditCount
 	if *verifyLog != "" {
-		store, err := transcript.Open(ctx, transcript.PathIn(*verifyLog), transcript.Options{})
+		store, err := openVerifyLog(ctx, *verifyLog)
 		if err != nil {
 			return fmt.Errorf("verify log: %w", err)
 		}
@@ -215,7 +217,19 @@ type auditCount struct {
 	Events int `json:"events"` // merged rows count several events each
 }
 
-func countAudit(ctx context.Context, store *transcript.Store, email string, since time.Time) (*auditCount, error) {
+// openVerifyLog opens the log --verify-log names: a data directory, as
+// before, or a database URL (replicas log to one PostgreSQL).
+func openVerifyLog(ctx context.Context, v string) (transcript.Backend, error) {
+	if dbURL.MatchString(v) {
+		return transcript.OpenDB(ctx, v, transcript.Options{})
+	}
+	return transcript.Open(ctx, transcript.PathIn(v), transcript.Options{})
+}
+
+// dbURL matches a --verify-log value that names a database, not a directory.
+var dbURL = regexp.MustCompile(`^(?i:postgres|postgresql|sqlite):`)
+
+func countAudit(ctx context.Context, store transcript.Backend, email string, since time.Time) (*auditCount, error) {
 	var n auditCount
 	for off := 0; ; {
 		rows, err := store.AuditQuery(ctx, transcript.AuditFilter{Actor: email, From: since, Limit: 1000, Offset: off})
