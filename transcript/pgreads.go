@@ -196,14 +196,22 @@ func (s *PGStore) where(f Filter, a *pgArgs) (string, error) {
 	if f.Emergency {
 		conds = append(conds, "t.kind = "+a.add(string(chat.KindEmergency)))
 	}
+	// A listing read from the feedback rows (see byFeedback) has fb, the
+	// answer's feedback row, joined; one read from the turns asks for it.
+	fb := "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id AND %s)"
+	if byFeedback(f) {
+		fb = "%s"
+	}
 	switch f.Feedback {
 	case "":
-	case "up", "down":
-		conds = append(conds, "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = "+a.add(f.Feedback)+")")
-	case "comment":
-		conds = append(conds, "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.comment <> '')")
 	case "any":
-		conds = append(conds, "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id)")
+		if !byFeedback(f) {
+			conds = append(conds, fmt.Sprintf(fb, "TRUE"))
+		}
+	case "up", "down":
+		conds = append(conds, fmt.Sprintf(fb, "fb.rating = "+a.add(f.Feedback)))
+	case "comment":
+		conds = append(conds, fmt.Sprintf(fb, "fb.comment <> ''"))
 	case "none":
 		conds = append(conds, "NOT EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id)")
 	default:
@@ -238,12 +246,28 @@ func (s *PGStore) where(f Filter, a *pgArgs) (string, error) {
 		conds = append(conds, "t.conversation_id = "+a.add(f.ConversationID))
 	}
 	if !f.Before.IsZero() {
-		conds = append(conds, "(t.time, t.id) < ("+a.add(f.Before.time)+", "+a.add(f.Before.row)+")")
+		if byFeedback(f) {
+			conds = append(conds, "(fb.turn_time, fb.turn) < ("+a.add(f.Before.time)+", "+a.add(f.Before.row)+")")
+		} else {
+			conds = append(conds, "(t.time, t.id) < ("+a.add(f.Before.time)+", "+a.add(f.Before.row)+")")
+		}
 	}
 	if len(conds) == 0 {
 		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), nil
+}
+
+// byFeedback says whether a listing is read from the feedback rows,
+// newest turn first, and their turns joined: feedback is on few replies,
+// and walking every turn for the few with feedback reads the whole log
+// (a reply keeps one feedback row, so each appears once).
+func byFeedback(f Filter) bool {
+	switch f.Feedback {
+	case "up", "down", "comment", "any":
+		return true
+	}
+	return false
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
@@ -272,13 +296,17 @@ func (s *PGStore) ListReplies(ctx context.Context, f Filter) (_ []ReplyRow, err 
 	if limit <= 0 {
 		limit = 500
 	}
+	from, order := "turns t", "t.time DESC, t.id DESC"
+	if byFeedback(f) {
+		from, order = "feedback fb JOIN turns t ON t.id = fb.turn", "fb.turn_time DESC, fb.turn DESC"
+	}
 	q := `SELECT t.id, t.answer_id, t.conversation_id, t.time, t.question, t.kind, t.text, t.mode, t.reason, t.confidence,
 		t.corpus_version, t.latency_ns, jsonb_array_length(t.citations),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'up'),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'down'),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.comment <> ''),
 		COALESCE(` + pgLatestReview + `, '')
-		FROM turns t` + where + ` ORDER BY t.time DESC, t.id DESC LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(max(f.Offset, 0))
+		FROM ` + from + where + ` ORDER BY ` + order + ` LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(max(f.Offset, 0))
 	rows, err := s.pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, fmt.Errorf("list replies: %w", err)

@@ -15,9 +15,10 @@ import (
 )
 
 // bigLogEnv names a data directory whose transcript log was filled with
-// `cellchat loadtest --fill N --data DIR`: BenchmarkConsoleBigLog times
-// every console page and API call on it. The log gains a staff account
-// and audit rows.
+// `cellchat loadtest --fill N --data DIR`, or a database filled with
+// `cellchat loadtest --fill N --db URL` (postgres://... or sqlite:PATH):
+// BenchmarkConsoleBigLog times every console page and API call on it. The
+// log gains a staff account and audit rows.
 const bigLogEnv = "CELLCHAT_BIG_LOG"
 
 // consoleRequests are the console's pages and API calls, with the filters
@@ -63,7 +64,13 @@ func BenchmarkConsoleBigLog(b *testing.B) {
 		b.Skip(bigLogEnv + " is not set: fill a log with `cellchat loadtest --fill 2000000 --data DIR` and set it to DIR")
 	}
 	ctx := context.Background()
-	s, err := transcript.Open(ctx, transcript.PathIn(dir), transcript.Options{})
+	var s transcript.Backend
+	var err error
+	if strings.Contains(dir, ":") {
+		s, err = transcript.OpenDB(ctx, dir, transcript.Options{})
+	} else {
+		s, err = transcript.Open(ctx, transcript.PathIn(dir), transcript.Options{})
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
