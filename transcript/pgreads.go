@@ -182,7 +182,7 @@ func (s *PGStore) RecordFeedback(ctx context.Context, conversationID string, f F
 const pgLatestReview = `(SELECT status FROM reviews rv WHERE rv.answer_id = t.answer_id ORDER BY rv.time DESC, rv.id DESC LIMIT 1)`
 
 // where is Filter.where in PostgreSQL's terms.
-func (s *PGStore) where(f Filter, a *pgArgs) (string, error) {
+func (s *PGStore) where(f Filter, a *pgArgs, windowStart int64) (string, error) {
 	var conds []string
 	if !f.From.IsZero() {
 		conds = append(conds, "t.time >= "+a.add(f.From.UnixNano()))
@@ -235,7 +235,10 @@ func (s *PGStore) where(f Filter, a *pgArgs) (string, error) {
 		p := a.add("%" + likeEscaper.Replace(pgText(search)) + "%")
 		conds = append(conds, "(t.question ILIKE "+p+" OR t.text ILIKE "+p+")")
 		if s.windowed(search) {
-			conds = append(conds, "t.id > (SELECT COALESCE(MAX(id), 0) FROM turns) - "+a.add(s.shortSearch))
+			// A number, not a subquery: the planner then knows the
+			// range is small and reads it without parallel workers,
+			// whose start costs more than the read.
+			conds = append(conds, "t.id > "+a.add(windowStart))
 		}
 	}
 	if f.MaxConfidence > 0 {
@@ -287,8 +290,15 @@ func (s *PGStore) ListReplies(ctx context.Context, f Filter) (_ []ReplyRow, err 
 		return nil, err
 	}
 	defer func() { err = done(err) }()
+	var windowStart int64
+	if s.windowed(f.Search) {
+		if err := s.pool.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM turns`).Scan(&windowStart); err != nil {
+			return nil, fmt.Errorf("list replies: %w", err)
+		}
+		windowStart -= int64(s.shortSearch)
+	}
 	var a pgArgs
-	where, err := s.where(f, &a)
+	where, err := s.where(f, &a, windowStart)
 	if err != nil {
 		return nil, err
 	}

@@ -324,9 +324,10 @@ const minIndexedSearch = 3
 
 // DefaultShortSearchReplies is how many of the newest replies a search
 // shorter than minIndexedSearch reads when Options.ShortSearchReplies is
-// 0: reading each row's question and reply costs some microseconds, so
-// this many stay within the console's 300 ms on a busy two-core machine.
-const DefaultShortSearchReplies = 50_000
+// 0: reading each row's question and reply costs some microseconds (on
+// PostgreSQL, whose turn rows are wider, several), so this many stay
+// within the console's 300 ms on a busy two-core machine on either.
+const DefaultShortSearchReplies = 20_000
 
 // windowed reports whether a search is too short for the text index and
 // so reads only the newest replies (see SearchWindow).
