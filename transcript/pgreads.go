@@ -230,10 +230,7 @@ func (s *PGStore) where(f Filter, a *pgArgs, windowStart int64) (string, error) 
 		return "", fmt.Errorf("review filter %q: want none, %s", f.Review, strings.Join(ReviewStatuses, ", "))
 	}
 	if search := strings.TrimSpace(f.Search); search != "" {
-		// ILIKE with the pattern's wildcards escaped: a substring, served
-		// by the trigram indexes from three characters on.
-		p := a.add("%" + likeEscaper.Replace(pgText(search)) + "%")
-		conds = append(conds, "(t.question ILIKE "+p+" OR t.text ILIKE "+p+")")
+		conds = append(conds, searchCond(search, a))
 		if s.windowed(search) {
 			// A number, not a subquery: the planner then knows the
 			// range is small and reads it without parallel workers,
@@ -273,6 +270,14 @@ func byFeedback(f Filter) bool {
 	return false
 }
 
+// searchCond is a text search's condition: ILIKE with the pattern's
+// wildcards escaped, a substring, served by the trigram indexes from three
+// characters on.
+func searchCond(search string, a *pgArgs) string {
+	p := a.add("%" + likeEscaper.Replace(pgText(strings.TrimSpace(search))) + "%")
+	return "(t.question ILIKE " + p + " OR t.text ILIKE " + p + ")"
+}
+
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // windowed reports whether a search is too short for the trigram indexes
@@ -297,18 +302,48 @@ func (s *PGStore) ListReplies(ctx context.Context, f Filter) (_ []ReplyRow, err 
 		}
 		windowStart -= int64(s.shortSearch)
 	}
-	var a pgArgs
-	where, err := s.where(f, &a, windowStart)
-	if err != nil {
-		return nil, err
-	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 500
 	}
+	if strings.TrimSpace(f.Search) != "" && !s.windowed(f.Search) && !byFeedback(f) {
+		// A search that matches many replies fills its page from the
+		// newest few thousand; the trigram index would read every match.
+		// One that does not fill it is asked of the index, which is fast
+		// for the few matches it then has.
+		rows, err := s.listReplies(ctx, f, windowStart, limit, newestFirstScan*maxSearchCandidates)
+		if err != nil || len(rows) == limit {
+			return rows, err
+		}
+	}
+	return s.listReplies(ctx, f, windowStart, limit, 0)
+}
+
+// newestFirstScan times maxSearchCandidates is how many of the newest
+// replies (that pass the other filters) a text search reads first: with
+// 20,000, a term on one reply in 400 fills a 50-row page from them, and a
+// rarer one has few matches for the index to read.
+const newestFirstScan = 4
+
+// listReplies is ListReplies' query: with scan > 0, the search is tried on
+// the newest scan replies that pass the other filters only.
+func (s *PGStore) listReplies(ctx context.Context, f Filter, windowStart int64, limit, scan int) ([]ReplyRow, error) {
+	var a pgArgs
+	search := f
+	if scan > 0 {
+		search.Search = ""
+	}
+	where, err := s.where(search, &a, windowStart)
+	if err != nil {
+		return nil, err
+	}
 	from, order := "turns t", "t.time DESC, t.id DESC"
 	if byFeedback(f) {
 		from, order = "feedback fb JOIN turns t ON t.id = fb.turn", "fb.turn_time DESC, fb.turn DESC"
+	}
+	if scan > 0 {
+		from = "(SELECT * FROM turns t" + where + " ORDER BY t.time DESC, t.id DESC LIMIT " + a.add(scan) + ") t"
+		where = " WHERE " + searchCond(f.Search, &a)
 	}
 	q := `SELECT t.id, t.answer_id, t.conversation_id, t.time, t.question, t.kind, t.text, t.mode, t.reason, t.confidence,
 		t.corpus_version, t.latency_ns, jsonb_array_length(t.citations),
