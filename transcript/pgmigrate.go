@@ -146,6 +146,11 @@ CREATE TABLE signin_failures (
 );
 CREATE INDEX signin_failures_last ON signin_failures(last);
 `,
+	// 3: a turn's kind and confidence beside its id, so that a listing read
+	// from the feedback rows checks its turns' other filters in the index.
+	`
+CREATE INDEX IF NOT EXISTS turns_id_kind_confidence ON turns(id) INCLUDE (kind, confidence);
+`,
 }
 
 // pgSchemaVersion is the PostgreSQL schema version this program writes.

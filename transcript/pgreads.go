@@ -182,13 +182,29 @@ func (s *PGStore) RecordFeedback(ctx context.Context, conversationID string, f F
 const pgLatestReview = `(SELECT status FROM reviews rv WHERE rv.answer_id = t.answer_id ORDER BY rv.time DESC, rv.id DESC LIMIT 1)`
 
 // where is Filter.where in PostgreSQL's terms.
-func (s *PGStore) where(f Filter, a *pgArgs, windowStart int64) (string, error) {
-	var conds []string
+//
+// A listing read from the feedback rows (see byFeedback) gets the
+// conditions on the feedback row fb apart, in fbWhere (conditions joined
+// by AND, or ""): its time and cursor conditions are on fb's copy of the
+// turn's time, which its index holds.
+func (s *PGStore) where(f Filter, a *pgArgs, windowStart int64) (where, fbWhere string, err error) {
+	var conds, fbConds []string
+	turnTime, turnID := "t.time", "t.id"
+	if byFeedback(f) {
+		turnTime, turnID = "fb.turn_time", "fb.turn"
+	}
+	timed := func(c string) {
+		if byFeedback(f) {
+			fbConds = append(fbConds, c)
+		} else {
+			conds = append(conds, c)
+		}
+	}
 	if !f.From.IsZero() {
-		conds = append(conds, "t.time >= "+a.add(f.From.UnixNano()))
+		timed(turnTime + " >= " + a.add(f.From.UnixNano()))
 	}
 	if !f.To.IsZero() {
-		conds = append(conds, "t.time < "+a.add(f.To.UnixNano()))
+		timed(turnTime + " < " + a.add(f.To.UnixNano()))
 	}
 	if f.Kind != "" {
 		conds = append(conds, "t.kind = "+a.add(f.Kind))
@@ -196,26 +212,28 @@ func (s *PGStore) where(f Filter, a *pgArgs, windowStart int64) (string, error) 
 	if f.Emergency {
 		conds = append(conds, "t.kind = "+a.add(string(chat.KindEmergency)))
 	}
-	// A listing read from the feedback rows (see byFeedback) has fb, the
-	// answer's feedback row, joined; one read from the turns asks for it.
-	fb := "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id AND %s)"
-	if byFeedback(f) {
-		fb = "%s"
+	// A listing read from the turns asks for the feedback row.
+	onFeedback := func(c string) {
+		if byFeedback(f) {
+			fbConds = append(fbConds, c)
+		} else {
+			conds = append(conds, "EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id AND "+c+")")
+		}
 	}
 	switch f.Feedback {
 	case "":
 	case "any":
 		if !byFeedback(f) {
-			conds = append(conds, fmt.Sprintf(fb, "TRUE"))
+			onFeedback("TRUE")
 		}
 	case "up", "down":
-		conds = append(conds, fmt.Sprintf(fb, "fb.rating = "+a.add(f.Feedback)))
+		onFeedback("fb.rating = " + a.add(f.Feedback))
 	case "comment":
-		conds = append(conds, fmt.Sprintf(fb, "fb.comment <> ''"))
+		onFeedback("fb.comment <> ''")
 	case "none":
 		conds = append(conds, "NOT EXISTS (SELECT 1 FROM feedback fb WHERE fb.answer_id = t.answer_id)")
 	default:
-		return "", fmt.Errorf("feedback filter %q: want up, down, comment, any or none", f.Feedback)
+		return "", "", fmt.Errorf("feedback filter %q: want up, down, comment, any or none", f.Feedback)
 	}
 	switch f.Review {
 	case "":
@@ -227,7 +245,7 @@ func (s *PGStore) where(f Filter, a *pgArgs, windowStart int64) (string, error) 
 		p := a.add(f.Review)
 		conds = append(conds, "t.id IN (SELECT rv.turn FROM reviews rv WHERE rv.status = "+p+")", pgLatestReview+" = "+p)
 	default:
-		return "", fmt.Errorf("review filter %q: want none, %s", f.Review, strings.Join(ReviewStatuses, ", "))
+		return "", "", fmt.Errorf("review filter %q: want none, %s", f.Review, strings.Join(ReviewStatuses, ", "))
 	}
 	if search := strings.TrimSpace(f.Search); search != "" {
 		conds = append(conds, searchCond(search, a))
@@ -246,16 +264,13 @@ func (s *PGStore) where(f Filter, a *pgArgs, windowStart int64) (string, error) 
 		conds = append(conds, "t.conversation_id = "+a.add(f.ConversationID))
 	}
 	if !f.Before.IsZero() {
-		if byFeedback(f) {
-			conds = append(conds, "(fb.turn_time, fb.turn) < ("+a.add(f.Before.time)+", "+a.add(f.Before.row)+")")
-		} else {
-			conds = append(conds, "(t.time, t.id) < ("+a.add(f.Before.time)+", "+a.add(f.Before.row)+")")
-		}
+		timed("(" + turnTime + ", " + turnID + ") < (" + a.add(f.Before.time) + ", " + a.add(f.Before.row) + ")")
 	}
+	fbWhere = strings.Join(fbConds, " AND ")
 	if len(conds) == 0 {
-		return "", nil
+		return "", fbWhere, nil
 	}
-	return " WHERE " + strings.Join(conds, " AND "), nil
+	return " WHERE " + strings.Join(conds, " AND "), fbWhere, nil
 }
 
 // byFeedback says whether a listing is read from the feedback rows,
@@ -333,13 +348,25 @@ func (s *PGStore) listReplies(ctx context.Context, f Filter, windowStart int64, 
 	if scan > 0 {
 		search.Search = ""
 	}
-	where, err := s.where(search, &a, windowStart)
+	where, fbWhere, err := s.where(search, &a, windowStart)
 	if err != nil {
 		return nil, err
 	}
-	from, order := "turns t", "t.time DESC, t.id DESC"
+	from, order, offset := "turns t", "t.time DESC, t.id DESC", max(f.Offset, 0)
 	if byFeedback(f) {
-		from, order = "feedback fb JOIN turns t ON t.id = fb.turn", "fb.turn_time DESC, fb.turn DESC"
+		// The page's turns chosen from the feedback rows, newest first,
+		// their other filters checked on the turn (its kind and confidence
+		// in an index of their own), then read whole.
+		turnConds := "TRUE"
+		if where != "" {
+			turnConds = strings.TrimPrefix(where, " WHERE ")
+		}
+		if fbWhere != "" {
+			fbWhere += " AND "
+		}
+		from = "(SELECT fb.turn FROM feedback fb WHERE " + fbWhere + "EXISTS (SELECT 1 FROM turns t WHERE t.id = fb.turn AND " + turnConds +
+			") ORDER BY fb.turn_time DESC, fb.turn DESC LIMIT " + a.add(limit) + " OFFSET " + a.add(offset) + ") pick JOIN turns t ON t.id = pick.turn"
+		where, offset = "", 0
 	}
 	if scan > 0 {
 		from = "(SELECT * FROM turns t" + where + " ORDER BY t.time DESC, t.id DESC LIMIT " + a.add(scan) + ") t"
@@ -351,7 +378,7 @@ func (s *PGStore) listReplies(ctx context.Context, f Filter, windowStart int64, 
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.rating = 'down'),
 		(SELECT COUNT(*) FROM feedback fb WHERE fb.answer_id = t.answer_id AND fb.comment <> ''),
 		COALESCE(` + pgLatestReview + `, '')
-		FROM ` + from + where + ` ORDER BY ` + order + ` LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(max(f.Offset, 0))
+		FROM ` + from + where + ` ORDER BY ` + order + ` LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(offset)
 	rows, err := s.pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, fmt.Errorf("list replies: %w", err)

@@ -89,6 +89,12 @@ func OpenPG(ctx context.Context, url string, opts Options) (*PGStore, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 { // the URL's connect_timeout, if any, wins
 		cfg.ConnConfig.ConnectTimeout = pgConnectTimeout
 	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"]; !ok {
+		// The console's reads are bounded; starting parallel workers for
+		// one costs more than it saves, and takes cores patients' answers
+		// need. A URL parameter of the same name sets it otherwise.
+		cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
+	}
 	cfg.MinConns = pgMinConns
 	cfg.MaxConns = max(cfg.MaxConns, int32(pgWriters+reads+4))
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
