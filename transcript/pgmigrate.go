@@ -151,6 +151,16 @@ CREATE INDEX signin_failures_last ON signin_failures(last);
 	`
 CREATE INDEX IF NOT EXISTS turns_id_kind_confidence ON turns(id) INCLUDE (kind, confidence);
 `,
+	// 4: the text search's trigrams keep the spaces and hyphens between
+	// words (as digits, which pg_trgm reads as letters; see searchCond):
+	// "graft versus host" then no longer offers every reply holding the
+	// three words when the log says "graft-versus-host".
+	`
+DROP INDEX IF EXISTS turns_question_trgm;
+DROP INDEX IF EXISTS turns_text_trgm;
+CREATE INDEX turns_question_grams ON turns USING gin (translate(lower(question), ' -', '01') gin_trgm_ops);
+CREATE INDEX turns_text_grams ON turns USING gin (translate(lower(text), ' -', '01') gin_trgm_ops);
+`,
 }
 
 // pgSchemaVersion is the PostgreSQL schema version this program writes.

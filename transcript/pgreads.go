@@ -286,11 +286,16 @@ func byFeedback(f Filter) bool {
 }
 
 // searchCond is a text search's condition: ILIKE with the pattern's
-// wildcards escaped, a substring, served by the trigram indexes from three
-// characters on.
+// wildcards escaped, a substring. The trigram indexes serve it from three
+// characters on through a looser condition the ILIKE implies: the same
+// match on the lower-cased text with its spaces and hyphens made digits,
+// so that its trigrams span words as the search's do (pg_trgm reads only
+// letters and digits).
 func searchCond(search string, a *pgArgs) string {
 	p := a.add("%" + likeEscaper.Replace(pgText(strings.TrimSpace(search))) + "%")
-	return "(t.question ILIKE " + p + " OR t.text ILIKE " + p + ")"
+	grams := func(col string) string { return "translate(lower(" + col + "), ' -', '01')" }
+	return "((t.question ILIKE " + p + " OR t.text ILIKE " + p + ") AND (" +
+		grams("t.question") + " LIKE " + grams(p) + " OR " + grams("t.text") + " LIKE " + grams(p) + "))"
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
