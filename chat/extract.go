@@ -758,21 +758,13 @@ func (e *Engine) synonyms(text string) (syn map[string][][]string, compound map[
 			if !slices.ContainsFunc(ws, isStop) {
 				continue
 			}
-			// What its words, pairs and shorter phrases say already: an
-			// idiom is credited only for a match spanning all its words.
+			// What the window without its first or its last word says
+			// already (every term within those, single words and pairs
+			// included): an idiom is credited only for a match spanning
+			// all its words.
 			within := map[string]bool{}
 			for _, y := range append(e.expand(strings.Join(ws[1:], " ")), e.expand(strings.Join(ws[:n-1], " "))...) {
 				within[y.syn] = true
-			}
-			for j := i; j < i+n; j++ {
-				for _, y := range single[j] {
-					within[y.syn] = true
-				}
-				if j+1 < i+n {
-					for _, y := range e.expand(toks[j].Word + " " + toks[j+1].Word) {
-						within[y.syn] = true
-					}
-				}
 			}
 			for _, x := range e.expand(strings.Join(ws, " ")) {
 				if len(x.stems) == 0 || within[x.syn] {

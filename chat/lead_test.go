@@ -41,6 +41,9 @@ func TestOtherSynonymIn(t *testing.T) {
 func TestCompoundCountsAsAWhole(t *testing.T) {
 	e := realEngine(t, Config{})
 	q := e.followUp(nil, "do grown-ups have stem cells?")
+	if len(q.compound) == 0 {
+		t.Fatal(`"grown-ups" is not read as one word`)
+	}
 	grown := stemSet("The modified T cells are grown in large numbers in the laboratory.")
 	adults := stemSet("Stem cells are found in adults too.")
 	for _, st := range q.terms {
@@ -54,7 +57,9 @@ func TestCompoundCountsAsAWhole(t *testing.T) {
 	q = e.followUp(nil, "can CRS be life-threatening?")
 	said := stemSet("Too many cytokines can result in fever and can be life-threatening.")
 	for _, st := range []string{"life", "threaten"} {
-		if _, ok := q.compound[st]; ok && !q.has(st, said) {
+		if _, ok := q.compound[st]; !ok {
+			t.Errorf("%q of life-threatening is not read as part of one word", st)
+		} else if !q.has(st, said) {
 			t.Errorf("%q of life-threatening not found in a sentence saying life-threatening", st)
 		}
 	}

@@ -3,6 +3,8 @@ package chat
 import (
 	"regexp"
 	"strings"
+
+	"github.com/cellchat/cellchat/internal/words"
 )
 
 // A patient's message often sets a scene around its question ("My son had
@@ -14,8 +16,19 @@ type message struct {
 	scene    []string // the others, in order
 }
 
-// asksWhat matches a clause that opens with a question word.
-var asksWhat = regexp.MustCompile(`(?i)^(?:and |but |so |ok |okay |hi |please )?(?:what|whats|what's|why|how|when|where|who|whose|which)\b`)
+// clauseOpeners may stand before a clause's question word ("and what ...").
+var clauseOpeners = map[string]bool{"and": true, "but": true, "so": true, "ok": true, "okay": true, "hi": true, "please": true}
+
+// opensWithQuestionWord says whether a clause opens with a question word
+// ("what", "why", ...), after an opener such as "and".
+func opensWithQuestionWord(clause string) bool {
+	for _, t := range words.Tokens(words.Normalize(clause)) {
+		if !clauseOpeners[t.Word] {
+			return words.IsQuestionWord(t.Word)
+		}
+	}
+	return false
+}
 
 // asksWith matches a clause that asks: it opens with a question word or an
 // auxiliary verb ("what ...", "is it ...", "can I ...").
@@ -169,12 +182,12 @@ func splitMessage(text string) message {
 			q, found = i, true
 		}
 	}
-	if found && !asksWhat.MatchString(parts[q].text) {
+	if found && !opensWithQuestionWord(parts[q].text) {
 		// "Where do they get the stem cells from? Does it have to be a
 		// needle in the hip bone?": a yes/no question after a wh-question
 		// guesses at its answer; the wh-question is what is asked.
 		for i := q - 1; i >= 0; i-- {
-			if asksWhat.MatchString(parts[i].text) && parts[i].mark {
+			if opensWithQuestionWord(parts[i].text) && parts[i].mark {
 				q = i
 				break
 			}

@@ -27,6 +27,11 @@ func OpenDB(ctx context.Context, db string, opts Options) (Backend, error) {
 	return Open(ctx, target, opts)
 }
 
+// NamesDatabase says whether s is a database URL (postgres://...,
+// sqlite:PATH, or any other scheme, which OpenDB refuses) rather than a
+// path, such as a data directory.
+func NamesDatabase(s string) bool { return urlScheme.MatchString(s) }
+
 // ParseDB says which back end db names ("sqlite" or "postgres") and what
 // to open: the file path, or the URL as given.
 func ParseDB(db string) (kind, target string, err error) {

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -220,14 +219,11 @@ type auditCount struct {
 // openVerifyLog opens the log --verify-log names: a data directory, as
 // before, or a database URL (replicas log to one PostgreSQL).
 func openVerifyLog(ctx context.Context, v string) (transcript.Backend, error) {
-	if dbURL.MatchString(v) {
+	if transcript.NamesDatabase(v) {
 		return transcript.OpenDB(ctx, v, transcript.Options{})
 	}
 	return transcript.Open(ctx, transcript.PathIn(v), transcript.Options{})
 }
-
-// dbURL matches a --verify-log value that names a database, not a directory.
-var dbURL = regexp.MustCompile(`^(?i:postgres|postgresql|sqlite):`)
 
 func countAudit(ctx context.Context, store transcript.Backend, email string, since time.Time) (*auditCount, error) {
 	var n auditCount

@@ -66,7 +66,7 @@ func BenchmarkConsoleBigLog(b *testing.B) {
 	ctx := context.Background()
 	var s transcript.Backend
 	var err error
-	if strings.Contains(dir, ":") {
+	if transcript.NamesDatabase(dir) {
 		s, err = transcript.OpenDB(ctx, dir, transcript.Options{})
 	} else {
 		s, err = transcript.Open(ctx, transcript.PathIn(dir), transcript.Options{})
