@@ -376,10 +376,13 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			return st
 		}
 		q.base[st], q.focus[st] = w, w
-		if e.rules.aspect[st] || !e.stats.known(st) && words.IsVague(written[st]) {
+		if e.rules.aspect[st] || !e.stats.known(st) && (words.IsVague(written[st]) || words.NamesAction(written[st])) {
 			// Aspect words say what is asked about a topic: they count
 			// for little in coverage. In choosing sentences they count
-			// fully ("side effects" of CAR-T are what is asked).
+			// fully ("side effects" of CAR-T are what is asked). A word
+			// the sources never use that is general ("far") or names an
+			// action or quality ("prefer", "organise") is the patient's
+			// wording, not a topic they lack.
 			q.focus[st] = w * e.rules.aspectWeight
 		}
 		return st
@@ -427,6 +430,11 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 		}
 	}
 	if _, ok := q.focus[asked]; ok && !e.stats.known(asked) && !e.rules.aspect[asked] {
+		if !words.IsVague(written[asked]) {
+			// "How do I register ...": the action asked about is
+			// the topic, however often "register" is mere wording.
+			q.focus[asked] = q.base[asked]
+		}
 		q.focus[asked] *= answerTypeFactor
 	}
 	q.quantity = quantityQuestion.MatchString(own)

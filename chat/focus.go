@@ -20,6 +20,11 @@ var (
 	activityQuestion = regexp.MustCompile(`(?i)^(?:and |but |so |when |how soon |how long until )?(?:(?:can|could|may|should|will|would|do|does|did) (?:i|we|he|she|my \w+|our \w+)|(?:am i|are we|is he|is she|is my \w+) (?:allowed|able|ok|okay|safe) to|is it (?:ok|okay|safe|fine|possible|allowed) (?:for (?:me|him|her|us) )?to) (?:be able to |be allowed to |still |ever |also |even |really |safely )?([a-z]+)(?: ([a-z]+))?\b`)
 )
 
+// effectQuestion asks whether something has an effect ("Will the chemo
+// make my hair fall out?", "Can CAR-T cause a fever?"): the effect, up to
+// three words, is what it hinges on.
+var effectQuestion = regexp.MustCompile(`\b(?:make|makes|cause|causes|give|gives|leave|leaves) (?:(?:me|my|you|your|him|his|her|them|their|us|our|a|an|the|any|some) )?([a-z]+(?: [a-z]+){0,2})`)
+
 var afterArticle = regexp.MustCompile(`\b(?:a|an|the|one|any|some)\s+$`)
 
 // genericVerbs say nothing of what the patient would do ("Can I have ...",
@@ -46,6 +51,18 @@ func (e *Engine) hinges(q *query, asking string) {
 			}
 			if e.rules.aspect[t.Stem] && len(e.rules.related[t.Stem]) > 0 {
 				q.anyOf = append(q.anyOf, t.Stem)
+			}
+		}
+	}
+	if q.asked == askYesNo {
+		if m := effectQuestion.FindStringSubmatch(a); m != nil {
+			for _, t := range words.Tokens(m[1]) {
+				if !isStop(t.Word) && !words.IsVague(t.Word) && !e.rules.aspect[t.Stem] {
+					q.allOf = append(q.allOf, t.Stem)
+				}
+			}
+			if len(q.allOf) > 0 {
+				return
 			}
 		}
 	}

@@ -35,6 +35,11 @@ func TestConfidenceFollowsTopicNotWording(t *testing.T) {
 		{"How does CAR-T fight against lymphoma?", KindAnswer},
 		{"I read that stem cells come from fat. Is that true or a myth?", KindAnswer},
 		{"can ebvallo be used when other treatment hasnt worked?", KindAnswer},
+		// A verb the sources never use is how the patient puts it, not a
+		// topic they lack; a thing, a bodily feeling or a quality is.
+		{"Why would the doctors prefer to use my own cells?", KindAnswer},
+		{"Does leukapheresis hurt?", KindNoAnswer},
+		{"Why is there such a fuss about keeping the cells cold?", KindNoAnswer},
 		{"Can I eat sushi after CAR-T?", KindNoAnswer},
 		{"My nurse said to ask you: is CAR-T covered by insurance?", KindNoAnswer},
 		{"Where do I park when I come for my infusion?", KindNoAnswer},
@@ -143,6 +148,9 @@ func TestAnswersHoldWhatTheQuestionHingesOn(t *testing.T) {
 		{"Can I use my own cells?", KindAnswer, false},
 		{"Will I catch infections more easily?", KindAnswer, false},
 		{"Is a fever a sign of cytokine release syndrome?", KindAnswer, false}, // a noun, not a quality
+		// An effect asked about is what the answer must say.
+		{"Does conditioning make you tired?", KindNoAnswer, true},
+		{"Can CAR-T cause a fever?", KindAnswer, false},
 	} {
 		r, err := e.Answer(context.Background(), nil, tt.q, nil)
 		if err != nil {

@@ -20,7 +20,9 @@
 //     once stop words are gone. IsFurniture is a second, explicit set of
 //     question words ("type", "best") that only the answer engine drops.
 //     IsVague lists general words ("far", "ago", "moment") that seldom name
-//     what a question is about.
+//     what a question is about; NamesAction says, from WordNet, whether a
+//     word usually names an action or manner ("prefer", "fully") rather
+//     than a thing ("hair", "hurt").
 //   - Sentences cuts a passage into verbatim sentence spans.
 //   - EditDistance, WithinOneEdit and Vocabulary find the word a
 //     misspelling meant.

@@ -1,0 +1,37 @@
+package words
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestNamesAction(t *testing.T) {
+	for _, w := range []string{"prefer", "organise", "organize", "fuss", "fully", "speak", "mend", "offered"} {
+		if !NamesAction(w) {
+			t.Errorf("NamesAction(%q) = false, want true: its usual sense is an action or a quality", w)
+		}
+	}
+	for _, w := range []string{
+		"hair", "dentist", "diabetes", "bus", "mask", "shops", // things, nouns first on a tie
+		"hurt", "smoke", "breastfeed", // of the body
+		"cold", "pregnant", "supposed", // adjectives: a quality can be what is asked
+		"stranger",                     // the noun, not "strange" compared
+		"paracetamol", "tabelecleucel", // unknown to WordNet: a name is a topic
+	} {
+		if NamesAction(w) {
+			t.Errorf("NamesAction(%q) = true, want false: it names what a question can be about", w)
+		}
+	}
+}
+
+func TestWordnetFileParses(t *testing.T) {
+	wordnetClasses.once.Do(loadWordnet)
+	if n := len(wordnetClasses.classes); n < 50_000 {
+		t.Fatalf("wordnet.txt.gz holds %d words, want the tens of thousands WordNet knows", n)
+	}
+	for w, c := range wordnetClasses.classes {
+		if len(c) != 2 || !strings.ContainsRune("nvar", rune(c[0])) || !strings.ContainsRune("TW", rune(c[1])) {
+			t.Fatalf("%q has class %q, want a part of speech (n v a r) and T or W", w, c)
+		}
+	}
+}
