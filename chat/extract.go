@@ -406,6 +406,14 @@ func (e *Engine) newQuery(search, own string, context map[string]float64, previo
 			if base, ok := e.unprefixed(written[st]); ok {
 				q.related[st] = append(q.related[st], base)
 			}
+			// A word of the patient's the sources never use may be
+			// one of theirs in other words ("radiotherapy" for
+			// "radiation").
+			for _, syn := range words.Synonyms(written[st]) {
+				if s := words.Stem(syn); e.stats.known(s) {
+					q.related[st] = append(q.related[st], s)
+				}
+			}
 		}
 	}
 	asked := ""

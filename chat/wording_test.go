@@ -40,6 +40,8 @@ func TestConfidenceFollowsTopicNotWording(t *testing.T) {
 		{"Why would the doctors prefer to use my own cells?", KindAnswer},
 		{"Does leukapheresis hurt?", KindNoAnswer},
 		{"Why is there such a fuss about keeping the cells cold?", KindNoAnswer},
+		// "radiotherapy" is the sources' "radiation" in other words.
+		{"Do some patients get radiotherapy before a stem cell transplant?", KindAnswer},
 		{"Can I eat sushi after CAR-T?", KindNoAnswer},
 		{"My nurse said to ask you: is CAR-T covered by insurance?", KindNoAnswer},
 		{"Where do I park when I come for my infusion?", KindNoAnswer},

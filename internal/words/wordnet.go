@@ -10,15 +10,17 @@ import (
 )
 
 // wordnetGz says, for each word of english.txt.gz that WordNet 3.0 knows,
-// its usual part of speech and whether it usually names a thing (see
-// wordnet.README for WordNet's copyright and how the file was made).
+// its usual part of speech, whether it usually names a thing and the
+// other words of its commonest sense (see wordnet.README for WordNet's
+// copyright and how the file was made).
 //
 //go:embed wordnet.txt.gz
 var wordnetGz []byte
 
 var wordnetClasses struct {
-	once    sync.Once
-	classes map[string]string
+	once     sync.Once
+	classes  map[string]string
+	synonyms map[string][]string
 }
 
 // NamesAction reports whether a word (lower case) usually says what is
@@ -36,17 +38,31 @@ func NamesAction(word string) bool {
 	return len(c) == 2 && c[1] == 'W' && c[0] != 'a'
 }
 
+// Synonyms returns the other words of a word's commonest sense, by WordNet
+// ("mend": repair, fix, restore; "radiotherapy": radiation): a passage
+// that uses one of them may say what a question asks in other words. Its
+// rarer senses are left out, as they bring in other topics.
+func Synonyms(word string) []string {
+	wordnetClasses.once.Do(loadWordnet)
+	return wordnetClasses.synonyms[word]
+}
+
 func loadWordnet() {
 	wordnetClasses.classes = map[string]string{}
+	wordnetClasses.synonyms = map[string][]string{}
 	zr, err := gzip.NewReader(bytes.NewReader(wordnetGz))
 	if err != nil {
 		panic("words: wordnet.txt.gz: " + err.Error())
 	}
 	sc := bufio.NewScanner(zr)
 	for sc.Scan() {
-		word, class, ok := strings.Cut(sc.Text(), " ")
-		if ok && !strings.HasPrefix(word, "#") {
-			wordnetClasses.classes[word] = class
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		wordnetClasses.classes[f[0]] = f[1]
+		if len(f) > 2 {
+			wordnetClasses.synonyms[f[0]] = f[2:]
 		}
 	}
 	if err := sc.Err(); err != nil {

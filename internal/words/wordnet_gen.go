@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,7 +43,8 @@ var detach = map[string][][2]string{
 }
 
 type synset struct {
-	lex string
+	lex     string
+	members []string // its one-word lemmas, lower case
 }
 
 type entry struct {
@@ -73,10 +75,10 @@ func main() {
 	}
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
-	fmt.Fprintln(w, "# word, its usual part of speech (n v a r) and T (names a thing) or W (wording); see wordnet.README")
+	fmt.Fprintln(w, "# word, its usual part of speech (n v a r) and T (names a thing) or W (wording), then the other words of its commonest sense; see wordnet.README")
 	for _, word := range english {
-		if c := wn.class(word); c != "" {
-			fmt.Fprintln(w, word, c)
+		if c, syn := wn.class(word); c != "" {
+			fmt.Fprintln(w, strings.Join(append([]string{word, c}, syn...), " "))
 		}
 	}
 }
@@ -107,7 +109,18 @@ func load(dir string) (*wordnet, error) {
 			if err != nil || n >= len(lexnames) {
 				return fmt.Errorf("bad lexicographer file %q", f[1])
 			}
-			wn.synsets[pos+" "+f[0]] = synset{lex: lexnames[n]}
+			wc, err := strconv.ParseInt(f[3], 16, 32)
+			if err != nil {
+				return err
+			}
+			s := synset{lex: lexnames[n]}
+			for i := 0; i < int(wc); i++ {
+				m, _, _ := strings.Cut(strings.ToLower(f[4+2*i]), "(") // "(a)": where an adjective stands
+				if !strings.Contains(m, "_") {
+					s.members = append(s.members, m)
+				}
+			}
+			wn.synsets[pos+" "+f[0]] = s
 			return nil
 		}); err != nil {
 			return nil, err
@@ -194,8 +207,8 @@ func (wn *wordnet) lemma(word, pos string) (string, bool, bool) {
 // the one with more senses.
 // Nouns name things; verbs do when their first senses are of the body (see
 // thingVerbs); adjectives and adverbs never do.
-func (wn *wordnet) class(word string) string {
-	best, bestScore := "", -1.0
+func (wn *wordnet) class(word string) (string, []string) {
+	best, bestScore, lemma := "", -1.0, ""
 	var bestEntry entry
 	for _, pos := range parts {
 		l, exact, ok := wn.lemma(word, pos)
@@ -212,11 +225,11 @@ func (wn *wordnet) class(word string) string {
 		}
 		score += float64(e.senses) / 1e4 // then the one with more senses
 		if score > bestScore {
-			best, bestScore, bestEntry = pos, score, e
+			best, bestScore, bestEntry, lemma = pos, score, e, l
 		}
 	}
 	if best == "" {
-		return ""
+		return "", nil
 	}
 	thing := false
 	switch best {
@@ -229,7 +242,17 @@ func (wn *wordnet) class(word string) string {
 	}
 	c := map[string]string{"noun": "n", "verb": "v", "adj": "a", "adv": "r"}[best]
 	if thing {
-		return c + "T"
+		c += "T"
+	} else {
+		c += "W"
 	}
-	return c + "W"
+	// Only the commonest sense's synonyms: a word's rarer senses bring in
+	// words of other topics ("park" as a verb is "position").
+	var syn []string
+	for _, m := range wn.synsets[best+" "+bestEntry.offsets[0]].members {
+		if m != lemma && m != word && !slices.Contains(syn, m) {
+			syn = append(syn, m)
+		}
+	}
+	return c, syn
 }

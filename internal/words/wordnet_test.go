@@ -1,6 +1,7 @@
 package words
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -33,5 +34,21 @@ func TestWordnetFileParses(t *testing.T) {
 		if len(c) != 2 || !strings.ContainsRune("nvar", rune(c[0])) || !strings.ContainsRune("TW", rune(c[1])) {
 			t.Fatalf("%q has class %q, want a part of speech (n v a r) and T or W", w, c)
 		}
+	}
+}
+
+func TestSynonyms(t *testing.T) {
+	for word, want := range map[string]string{"mend": "repair", "radiotherapy": "radiation", "behaviour": "behavior"} {
+		if got := Synonyms(word); !slices.Contains(got, want) {
+			t.Errorf("Synonyms(%q) = %q, want it to hold %q", word, got, want)
+		}
+	}
+	// Only the commonest sense: "park" the verb ("position") is not a
+	// park.
+	if got := Synonyms("park"); slices.Contains(got, "position") {
+		t.Errorf("Synonyms(park) = %q: a rarer sense's words", got)
+	}
+	if got := Synonyms("tabelecleucel"); got != nil {
+		t.Errorf("Synonyms of a word WordNet does not know = %q", got)
 	}
 }
