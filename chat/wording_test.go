@@ -169,9 +169,11 @@ func TestAnswersHoldWhatTheQuestionHingesOn(t *testing.T) {
 func TestDefinitionAskedAnyWay(t *testing.T) {
 	e := realEngine(t, Config{})
 	for q, lead := range map[string]string{
-		"cell therapy meaning":         "Cell therapy is",
-		"What is the meaning of GVHD?": "Graft-versus-host disease (GVHD)",
-		"define leukapheresis":         "leukapheresis",
+		"cell therapy meaning":                                      "Cell therapy is",
+		"What is the meaning of GVHD?":                              "Graft-versus-host disease (GVHD)",
+		"define leukapheresis":                                      "leukapheresis",
+		"What sort of thing is GVHD?":                               "Graft-versus-host disease (GVHD)",
+		"I keep hearing about CAR-T. What type of treatment is it?": "innovative form of immunotherapy",
 	} {
 		r, err := e.Answer(context.Background(), nil, q, nil)
 		if err != nil {
