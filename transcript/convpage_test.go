@@ -40,6 +40,7 @@ func testConversationPages(t *testing.T, open opener) {
 	var got []string
 	var sizes []int
 	pageOf := map[string]string{} // answer -> the first answer of its page
+	newerOf := map[string]string{} // the first answer of a page -> its Newer
 	q := TurnQuery{Limit: limit}
 	for {
 		p, err := s.ConversationPage(ctx, "long", q)
@@ -61,6 +62,10 @@ func testConversationPages(t *testing.T, open opener) {
 				}
 			}
 		}
+		if p.Newer != q.Before {
+			t.Errorf("page before %q: newer %q, want the turn it is before", q.Before, p.Newer)
+		}
+		newerOf[p.Turns[0].AnswerID] = p.Newer
 		got, sizes = append(ids, got...), append(sizes, len(ids))
 		if !p.Older {
 			break
@@ -88,6 +93,9 @@ func testConversationPages(t *testing.T, open opener) {
 		}
 		if wantOlder := pageOf[id] != want[0]; p.Older != wantOlder {
 			t.Errorf("page of %s: older %v, want %v", id, p.Older, wantOlder)
+		}
+		if p.Newer != newerOf[pageOf[id]] {
+			t.Errorf("page of %s: newer %q, want %q", id, p.Newer, newerOf[pageOf[id]])
 		}
 	}
 	// With a page of one, the answer alone; Answer overrides Before.

@@ -38,19 +38,20 @@ func (s *PGStore) History(ctx context.Context, conversationID string, limit int)
 // history reads a conversation's turns, oldest first, at most limit (the
 // newest), with their retrieved passages when withRetrieved.
 func (s *PGStore) history(ctx context.Context, conversationID string, limit int, withRetrieved bool) ([]Record, error) {
-	recs, _, err := s.historyPage(ctx, conversationID, TurnQuery{Limit: limit}, withRetrieved)
+	recs, _, _, err := s.historyPage(ctx, conversationID, TurnQuery{Limit: limit}, withRetrieved)
 	return recs, err
 }
 
-// historyPage reads the turns q picks, oldest first, and whether older
-// ones exist, in the index of a conversation's turns by time.
-func (s *PGStore) historyPage(ctx context.Context, conversationID string, q TurnQuery, withRetrieved bool) ([]Record, bool, error) {
+// historyPage reads the turns q picks, oldest first, whether older ones
+// exist and the turn just newer (TurnPage.Newer), in the index of a
+// conversation's turns by time.
+func (s *PGStore) historyPage(ctx context.Context, conversationID string, q TurnQuery, withRetrieved bool) (_ []Record, older bool, newer string, _ error) {
 	var exists bool
 	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)`, conversationID).Scan(&exists); err != nil {
-		return nil, false, err
+		return nil, false, "", err
 	}
 	if !exists {
-		return nil, false, ErrNotFound
+		return nil, false, "", ErrNotFound
 	}
 	a := pgArgs{conversationID}
 	where := `t.conversation_id = $1`
@@ -66,27 +67,41 @@ func (s *PGStore) historyPage(ctx context.Context, conversationID string, q Turn
 	switch {
 	case q.Answer != "":
 		if err := turnOf(q.Answer); err != nil {
-			return nil, false, err
+			return nil, false, "", err
 		}
 		if q.Limit > 0 {
-			var newer int64
+			var newerTurns int64
 			if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM turns WHERE conversation_id = $1 AND (time, id) > ($2, $3)`,
-				conversationID, bound[0], bound[1]).Scan(&newer); err != nil {
-				return nil, false, err
+				conversationID, bound[0], bound[1]).Scan(&newerTurns); err != nil {
+				return nil, false, "", err
 			}
-			if page := newer / int64(q.Limit); page > 0 {
-				if err := s.pool.QueryRow(ctx, `SELECT time, id FROM turns WHERE conversation_id = $1
-					ORDER BY time DESC, id DESC OFFSET $2 LIMIT 1`, conversationID, page*int64(q.Limit)).Scan(&bound[0], &bound[1]); err != nil {
-					return nil, false, err
+			if page := newerTurns / int64(q.Limit); page > 0 {
+				// The turn just newer than the page, then the page's newest.
+				rows, err := s.pool.Query(ctx, `SELECT time, id, answer_id FROM turns WHERE conversation_id = $1
+					ORDER BY time DESC, id DESC OFFSET $2 LIMIT 2`, conversationID, page*int64(q.Limit)-1)
+				if err != nil {
+					return nil, false, "", err
 				}
+				edge, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
+					Time, ID int64
+					Answer   string
+				}])
+				if err != nil {
+					return nil, false, "", err
+				}
+				if len(edge) != 2 {
+					return nil, false, "", ErrNoSuchTurn // deleted meanwhile
+				}
+				newer, bound = edge[0].Answer, [2]int64{edge[1].Time, edge[1].ID}
 				where += ` AND (t.time, t.id) <= (` + a.add(bound[0]) + `, ` + a.add(bound[1]) + `)`
 			}
 		}
 	case q.Before != "":
 		if err := turnOf(q.Before); err != nil {
-			return nil, false, err
+			return nil, false, "", err
 		}
 		where += ` AND (t.time, t.id) < (` + a.add(bound[0]) + `, ` + a.add(bound[1]) + `)`
+		newer = q.Before
 	}
 	limit := math.MaxInt32
 	if q.Limit > 0 {
@@ -99,21 +114,21 @@ func (s *PGStore) historyPage(ctx context.Context, conversationID string, q Turn
 	rows, err := s.pool.Query(ctx, `SELECT `+cols+` FROM turns t WHERE `+where+`
 		ORDER BY t.time DESC, t.id DESC LIMIT `+a.add(limit), a...)
 	if err != nil {
-		return nil, false, err
+		return nil, false, "", err
 	}
 	recs, err := pgx.CollectRows(rows, scanPGRecord)
 	if err != nil {
-		return nil, false, err
+		return nil, false, "", err
 	}
-	older := q.Limit > 0 && len(recs) > q.Limit
+	older = q.Limit > 0 && len(recs) > q.Limit
 	if older {
 		recs = recs[:q.Limit]
 	}
 	slices.Reverse(recs)
 	if err := s.ratings(ctx, recs); err != nil {
-		return nil, false, err
+		return nil, false, "", err
 	}
-	return recs, older, nil
+	return recs, older, newer, nil
 }
 
 func scanPGRecord(row pgx.CollectableRow) (Record, error) {
@@ -492,7 +507,7 @@ func (s *PGStore) ConversationPage(ctx context.Context, conversationID string, q
 		return TurnPage{}, err
 	}
 	defer func() { err = done(err) }()
-	recs, older, err := s.historyPage(ctx, conversationID, q, true)
+	recs, older, newer, err := s.historyPage(ctx, conversationID, q, true)
 	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrNoSuchTurn) {
 		return TurnPage{}, err
 	}
@@ -523,7 +538,7 @@ func (s *PGStore) ConversationPage(ctx context.Context, conversationID string, q
 	for _, rv := range rvs {
 		at[rv.AnswerID].Reviews = append(at[rv.AnswerID].Reviews, rv)
 	}
-	return TurnPage{Turns: out, Older: older}, nil
+	return TurnPage{Turns: out, Older: older, Newer: newer}, nil
 }
 
 // Reviews returns the reviews of a reply, oldest first.

@@ -427,6 +427,10 @@ type TurnPage struct {
 	// Older says turns older than Turns[0] exist: ask with Before set to
 	// Turns[0].AnswerID.
 	Older bool
+	// Newer is the answer id of the turn just newer than the page's
+	// newest, "" when the page holds the newest turn: ask with Answer set
+	// to it for the page after this one.
+	Newer string
 }
 
 // ErrNoSuchTurn is a TurnQuery naming an answer that is not a turn of
@@ -449,7 +453,7 @@ func (s *Store) Conversation(ctx context.Context, conversationID string) ([]Turn
 func (s *Store) ConversationPage(ctx context.Context, conversationID string, q TurnQuery) (_ TurnPage, err error) {
 	ctx, done := s.consoleRead(ctx)
 	defer func() { err = done(err) }()
-	recs, older, err := s.historyPage(ctx, conversationID, q)
+	recs, older, newer, err := s.historyPage(ctx, conversationID, q)
 	if err != nil {
 		return TurnPage{}, err
 	}
@@ -466,43 +470,50 @@ func (s *Store) ConversationPage(ctx context.Context, conversationID string, q T
 			return TurnPage{}, err
 		}
 	}
-	return TurnPage{Turns: out, Older: older}, nil
+	return TurnPage{Turns: out, Older: older, Newer: newer}, nil
 }
 
-// historyPage reads the turns q picks, oldest first, as history does, and
-// whether older ones exist.
-func (s *Store) historyPage(ctx context.Context, conversationID string, q TurnQuery) ([]Record, bool, error) {
+// historyPage reads the turns q picks, oldest first, as history does,
+// whether older ones exist and the turn just newer (TurnPage.Newer).
+func (s *Store) historyPage(ctx context.Context, conversationID string, q TurnQuery) (_ []Record, older bool, newer string, _ error) {
 	var newest sql.NullInt64 // the rowid of the page's newest turn
 	err := s.rdb.QueryRowContext(ctx, `SELECT last_turn FROM conversations WHERE id = ?`, conversationID).Scan(&newest)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, ErrNotFound
+		return nil, false, "", ErrNotFound
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("conversation: %w", err)
+		return nil, false, "", fmt.Errorf("conversation: %w", err)
 	}
 	switch {
 	case q.Answer != "":
 		var turn int64
 		err := s.rdb.QueryRowContext(ctx, `SELECT rowid FROM turns WHERE answer_id = ? AND conversation_id = ?`, q.Answer, conversationID).Scan(&turn)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, false, ErrNoSuchTurn
+			return nil, false, "", ErrNoSuchTurn
 		}
 		if err != nil {
-			return nil, false, fmt.Errorf("conversation: %w", err)
+			return nil, false, "", fmt.Errorf("conversation: %w", err)
 		}
 		if q.Limit > 0 {
-			if newest, err = s.pageHolding(ctx, newest, turn, q.Limit); err != nil {
-				return nil, false, err
+			var after sql.NullInt64
+			if newest, after, err = s.pageHolding(ctx, newest, turn, q.Limit); err != nil {
+				return nil, false, "", err
+			}
+			if after.Valid {
+				if err := s.rdb.QueryRowContext(ctx, `SELECT answer_id FROM turns WHERE rowid = ?`, after.Int64).Scan(&newer); err != nil {
+					return nil, false, "", fmt.Errorf("conversation: %w", err)
+				}
 			}
 		}
 	case q.Before != "":
 		err := s.rdb.QueryRowContext(ctx, `SELECT prev FROM turns WHERE answer_id = ? AND conversation_id = ?`, q.Before, conversationID).Scan(&newest)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, false, ErrNoSuchTurn
+			return nil, false, "", ErrNoSuchTurn
 		}
 		if err != nil {
-			return nil, false, fmt.Errorf("conversation: %w", err)
+			return nil, false, "", fmt.Errorf("conversation: %w", err)
 		}
+		newer = q.Before
 	}
 	limit := int64(math.MaxInt64)
 	if q.Limit > 0 {
@@ -511,10 +522,10 @@ func (s *Store) historyPage(ctx context.Context, conversationID string, q TurnQu
 	var chain []int64
 	if newest.Valid {
 		if chain, err = s.chainFrom(ctx, newest.Int64, limit, 0); err != nil {
-			return nil, false, fmt.Errorf("conversation: %w", err)
+			return nil, false, "", fmt.Errorf("conversation: %w", err)
 		}
 	}
-	older := q.Limit > 0 && len(chain) > q.Limit
+	older = q.Limit > 0 && len(chain) > q.Limit
 	if older {
 		chain = chain[:q.Limit]
 	}
@@ -522,35 +533,40 @@ func (s *Store) historyPage(ctx context.Context, conversationID string, q TurnQu
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+turnColumns+` FROM turns WHERE rowid IN (SELECT value FROM json_each(?))
 		ORDER BY time, rowid`, string(list))
 	if err != nil {
-		return nil, false, fmt.Errorf("conversation: %w", err)
+		return nil, false, "", fmt.Errorf("conversation: %w", err)
 	}
 	recs, cited, err := scanRecords(rows)
 	if err != nil {
-		return nil, false, fmt.Errorf("conversation: %w", err)
+		return nil, false, "", fmt.Errorf("conversation: %w", err)
 	}
 	if err := resolveCitations(ctx, s.rdb, recs, cited); err != nil {
-		return nil, false, fmt.Errorf("conversation: %w", err)
+		return nil, false, "", fmt.Errorf("conversation: %w", err)
 	}
 	if err := ratings(ctx, s.rdb, recs); err != nil {
-		return nil, false, fmt.Errorf("conversation: %w", err)
+		return nil, false, "", fmt.Errorf("conversation: %w", err)
 	}
-	return recs, older, nil
+	return recs, older, newer, nil
 }
 
 // pageHolding returns the rowid of the newest turn of the page that holds
-// turn, pages of limit turns counted back from newest.
-func (s *Store) pageHolding(ctx context.Context, newest sql.NullInt64, turn int64, limit int) (sql.NullInt64, error) {
+// turn, pages of limit turns counted back from newest, and of the turn
+// just newer than that page (none for the newest page).
+func (s *Store) pageHolding(ctx context.Context, newest sql.NullInt64, turn int64, limit int) (first, after sql.NullInt64, _ error) {
 	if !newest.Valid {
-		return newest, ErrNoSuchTurn
+		return first, after, ErrNoSuchTurn
 	}
 	chain, err := s.chainFrom(ctx, newest.Int64, math.MaxInt64, turn)
 	if err != nil {
-		return newest, fmt.Errorf("conversation: %w", err)
+		return first, after, fmt.Errorf("conversation: %w", err)
 	}
 	if len(chain) == 0 || chain[len(chain)-1] != turn {
-		return newest, ErrNoSuchTurn // not on the chain: a damaged one
+		return first, after, ErrNoSuchTurn // not on the chain: a damaged one
 	}
-	return sql.NullInt64{Int64: chain[(len(chain)-1)/limit*limit], Valid: true}, nil
+	at := (len(chain) - 1) / limit * limit
+	if at > 0 {
+		after = sql.NullInt64{Int64: chain[at-1], Valid: true}
+	}
+	return sql.NullInt64{Int64: chain[at], Valid: true}, after, nil
 }
 
 // chainFrom returns the rowids of a conversation's turns from turn back,
