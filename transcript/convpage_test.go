@@ -39,7 +39,7 @@ func testConversationPages(t *testing.T, open opener) {
 	const limit = 5
 	var got []string
 	var sizes []int
-	pageOf := map[string]string{} // answer -> the first answer of its page
+	pageOf := map[string]string{}  // answer -> the first answer of its page
 	newerOf := map[string]string{} // the first answer of a page -> its Newer
 	q := TurnQuery{Limit: limit}
 	for {
