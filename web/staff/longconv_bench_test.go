@@ -117,10 +117,17 @@ func BenchmarkLongConversation(b *testing.B) {
 	}
 }
 
-// longConversationRequests are the reads of conversation conv timed.
+// longConversationRequests are the reads of conversation conv timed: its
+// newest page, an older one, the page of its first answer (found through
+// every newer turn), and the API's pages.
 func longConversationRequests(conv string) []struct{ name, path string } {
+	second := fmt.Sprintf("%s-%05d", conv, longConversationTurns-conversationPageSize) // the newest page's oldest turn
 	return []struct{ name, path string }{
 		{"page", "/staff/conversations/" + conv},
+		{"page-older", "/staff/conversations/" + conv + "?before=" + second},
+		{"page-first-answer", "/staff/conversations/" + conv + "?answer=" + conv + "-00000"},
 		{"api", "/staff/api/conversations/" + conv},
+		{"api-older", "/staff/api/conversations/" + conv + "?before=" + second},
+		{"api-limit-1000", "/staff/api/conversations/" + conv + "?limit=1000"},
 	}
 }
