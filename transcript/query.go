@@ -457,20 +457,116 @@ func (s *Store) ConversationPage(ctx context.Context, conversationID string, q T
 	if err != nil {
 		return TurnPage{}, err
 	}
-	out := make([]TurnDetail, len(recs))
-	for i, r := range recs {
-		out[i].Record = r
-		if out[i].Reply.Retrieved, err = s.retrieved(ctx, r.AnswerID); err != nil {
-			return TurnPage{}, fmt.Errorf("conversation: %w", err)
-		}
-		if out[i].Feedback, err = s.feedback(ctx, r.AnswerID); err != nil {
-			return TurnPage{}, fmt.Errorf("conversation: %w", err)
-		}
-		if out[i].Reviews, err = s.Reviews(ctx, r.AnswerID); err != nil {
-			return TurnPage{}, err
-		}
+	out, err := s.turnDetails(ctx, recs)
+	if err != nil {
+		return TurnPage{}, fmt.Errorf("conversation: %w", err)
 	}
 	return TurnPage{Turns: out, Older: older, Newer: newer}, nil
+}
+
+// turnDetails adds to recs their retrieved passages, feedback and
+// reviews, each read for all of them at once.
+func (s *Store) turnDetails(ctx context.Context, recs []Record) ([]TurnDetail, error) {
+	out := make([]TurnDetail, len(recs))
+	if len(recs) == 0 {
+		return out, nil
+	}
+	at := make(map[string]*TurnDetail, len(recs))
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		out[i].Record = r
+		at[r.AnswerID], ids[i] = &out[i], r.AnswerID
+	}
+	list, _ := json.Marshal(ids)
+	if err := s.retrievedOf(ctx, string(list), at); err != nil {
+		return nil, err
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT answer_id, rating, comment, time FROM feedback
+		WHERE answer_id IN (SELECT value FROM json_each(?)) ORDER BY time, id`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var f Feedback
+		var t int64
+		if err := rows.Scan(&f.AnswerID, &f.Rating, &f.Comment, &t); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		f.Time = time.Unix(0, t)
+		at[f.AnswerID].Feedback = append(at[f.AnswerID].Feedback, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.rdb.QueryContext(ctx, `SELECT id, answer_id, reviewer, status, note, corrected, time FROM reviews
+		WHERE answer_id IN (SELECT value FROM json_each(?)) ORDER BY time, id`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rv Review
+		var t int64
+		if err := rows.Scan(&rv.ID, &rv.AnswerID, &rv.Reviewer, &rv.Status, &rv.Note, &rv.Corrected, &t); err != nil {
+			return nil, err
+		}
+		rv.Time = time.Unix(0, t)
+		at[rv.AnswerID].Reviews = append(at[rv.AnswerID].Reviews, rv)
+	}
+	return out, rows.Err()
+}
+
+// retrievedOf sets the retrieved passages of the turns at, whose answer
+// ids list (a JSON array) names, reading their passages in one query.
+func (s *Store) retrievedOf(ctx context.Context, list string, at map[string]*TurnDetail) error {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT answer_id, retrieved_refs FROM turns WHERE answer_id IN (SELECT value FROM json_each(?))`, list)
+	if err != nil {
+		return err
+	}
+	refs := map[string][]retrievedRef{}
+	var pids []int64
+	for rows.Next() {
+		var id, data string
+		if err := rows.Scan(&id, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		r, err := decodeRetrievedRefs(data)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("%s: %w", id, err)
+		}
+		refs[id] = r
+		for _, p := range r {
+			pids = append(pids, p.pid)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	texts, err := passageTexts(ctx, s.rdb, pids)
+	if err != nil {
+		return err
+	}
+	for id, rs := range refs {
+		if len(rs) == 0 {
+			continue
+		}
+		got := make([]chat.Retrieved, len(rs))
+		for i, r := range rs {
+			p, ok := texts[r.pid]
+			if !ok {
+				return fmt.Errorf("%s: passage %d missing", id, r.pid)
+			}
+			got[i] = r.p
+			got[i].ChunkID, got[i].Text = p.chunkID, p.text
+		}
+		at[id].Reply.Retrieved = got
+	}
+	return nil
 }
 
 // historyPage reads the turns q picks, oldest first, as history does,
@@ -589,25 +685,6 @@ func (s *Store) chainFrom(ctx context.Context, turn, limit, downTo int64) ([]int
 			return nil, err
 		}
 		out = append(out, id)
-	}
-	return out, rows.Err()
-}
-
-func (s *Store) feedback(ctx context.Context, answerID string) ([]Feedback, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT answer_id, rating, comment, time FROM feedback WHERE answer_id = ? ORDER BY time, id`, answerID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Feedback
-	for rows.Next() {
-		var f Feedback
-		var t int64
-		if err := rows.Scan(&f.AnswerID, &f.Rating, &f.Comment, &t); err != nil {
-			return nil, err
-		}
-		f.Time = time.Unix(0, t)
-		out = append(out, f)
 	}
 	return out, rows.Err()
 }
