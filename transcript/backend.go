@@ -29,6 +29,7 @@ type Backend interface {
 	ListReplies(ctx context.Context, f Filter) ([]ReplyRow, error)
 	ExportDetails(ctx context.Context, rows []ReplyRow) ([]ExportRow, error)
 	Conversation(ctx context.Context, conversationID string) ([]TurnDetail, error)
+	ConversationPage(ctx context.Context, conversationID string, q TurnQuery) (TurnPage, error)
 	Stats(ctx context.Context, from, to time.Time) (Stats, error)
 	ShortSearchWindow(ctx context.Context, search string) (SearchWindow, bool, error)
 	AddReview(ctx context.Context, rv Review) (Review, error)

@@ -38,34 +38,97 @@ func (s *PGStore) History(ctx context.Context, conversationID string, limit int)
 // history reads a conversation's turns, oldest first, at most limit (the
 // newest), with their retrieved passages when withRetrieved.
 func (s *PGStore) history(ctx context.Context, conversationID string, limit int, withRetrieved bool) ([]Record, error) {
+	recs, _, _, err := s.historyPage(ctx, conversationID, TurnQuery{Limit: limit}, withRetrieved)
+	return recs, err
+}
+
+// historyPage reads the turns q picks, oldest first, whether older ones
+// exist and the turn just newer (TurnPage.Newer), in the index of a
+// conversation's turns by time.
+func (s *PGStore) historyPage(ctx context.Context, conversationID string, q TurnQuery, withRetrieved bool) (_ []Record, older bool, newer string, _ error) {
 	var exists bool
 	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)`, conversationID).Scan(&exists); err != nil {
-		return nil, err
+		return nil, false, "", err
 	}
 	if !exists {
-		return nil, ErrNotFound
+		return nil, false, "", ErrNotFound
 	}
-	if limit <= 0 {
-		limit = math.MaxInt32
+	a := pgArgs{conversationID}
+	where := `t.conversation_id = $1`
+	var bound [2]int64 // (time, id) of the turn the page is bounded by
+	turnOf := func(answer string) error {
+		err := s.pool.QueryRow(ctx, `SELECT time, id FROM turns WHERE answer_id = $1 AND conversation_id = $2`,
+			answer, conversationID).Scan(&bound[0], &bound[1])
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNoSuchTurn
+		}
+		return err
+	}
+	switch {
+	case q.Answer != "":
+		if err := turnOf(q.Answer); err != nil {
+			return nil, false, "", err
+		}
+		if q.Limit > 0 {
+			var newerTurns int64
+			if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM turns WHERE conversation_id = $1 AND (time, id) > ($2, $3)`,
+				conversationID, bound[0], bound[1]).Scan(&newerTurns); err != nil {
+				return nil, false, "", err
+			}
+			if page := newerTurns / int64(q.Limit); page > 0 {
+				// The turn just newer than the page, then the page's newest.
+				rows, err := s.pool.Query(ctx, `SELECT time, id, answer_id FROM turns WHERE conversation_id = $1
+					ORDER BY time DESC, id DESC OFFSET $2 LIMIT 2`, conversationID, page*int64(q.Limit)-1)
+				if err != nil {
+					return nil, false, "", err
+				}
+				edge, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
+					Time, ID int64
+					Answer   string
+				}])
+				if err != nil {
+					return nil, false, "", err
+				}
+				if len(edge) != 2 {
+					return nil, false, "", ErrNoSuchTurn // deleted meanwhile
+				}
+				newer, bound = edge[0].Answer, [2]int64{edge[1].Time, edge[1].ID}
+				where += ` AND (t.time, t.id) <= (` + a.add(bound[0]) + `, ` + a.add(bound[1]) + `)`
+			}
+		}
+	case q.Before != "":
+		if err := turnOf(q.Before); err != nil {
+			return nil, false, "", err
+		}
+		where += ` AND (t.time, t.id) < (` + a.add(bound[0]) + `, ` + a.add(bound[1]) + `)`
+		newer = q.Before
+	}
+	limit := math.MaxInt32
+	if q.Limit > 0 {
+		limit = q.Limit + 1 // one more, to tell whether older turns exist
 	}
 	cols := pgTurnColumns + `, 'null'::jsonb`
 	if withRetrieved {
 		cols = pgTurnColumns + `, t.retrieved`
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+cols+` FROM turns t WHERE t.conversation_id = $1
-		ORDER BY t.time DESC, t.id DESC LIMIT $2`, conversationID, limit)
+	rows, err := s.pool.Query(ctx, `SELECT `+cols+` FROM turns t WHERE `+where+`
+		ORDER BY t.time DESC, t.id DESC LIMIT `+a.add(limit), a...)
 	if err != nil {
-		return nil, err
+		return nil, false, "", err
 	}
 	recs, err := pgx.CollectRows(rows, scanPGRecord)
 	if err != nil {
-		return nil, err
+		return nil, false, "", err
+	}
+	older = q.Limit > 0 && len(recs) > q.Limit
+	if older {
+		recs = recs[:q.Limit]
 	}
 	slices.Reverse(recs)
 	if err := s.ratings(ctx, recs); err != nil {
-		return nil, err
+		return nil, false, "", err
 	}
-	return recs, nil
+	return recs, older, newer, nil
 }
 
 func scanPGRecord(row pgx.CollectableRow) (Record, error) {
@@ -429,18 +492,27 @@ func (s *PGStore) ShortSearchWindow(ctx context.Context, search string) (_ Searc
 
 // Conversation returns every turn of a conversation with its retrieved
 // passages, feedback and reviews, as Store.Conversation does.
-func (s *PGStore) Conversation(ctx context.Context, conversationID string) (_ []TurnDetail, err error) {
+func (s *PGStore) Conversation(ctx context.Context, conversationID string) ([]TurnDetail, error) {
+	p, err := s.ConversationPage(ctx, conversationID, TurnQuery{})
+	return p.Turns, err
+}
+
+// ConversationPage returns the page q picks of a conversation's turns, as
+// Store.ConversationPage does: in the index of the conversation's turns by
+// time, so a page costs its own turns (and an Answer far back the count
+// of the newer turns' index entries).
+func (s *PGStore) ConversationPage(ctx context.Context, conversationID string, q TurnQuery) (_ TurnPage, err error) {
 	ctx, done, err := s.consoleRead(ctx)
 	if err != nil {
-		return nil, err
+		return TurnPage{}, err
 	}
 	defer func() { err = done(err) }()
-	recs, err := s.history(ctx, conversationID, 0, true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, err
+	recs, older, newer, err := s.historyPage(ctx, conversationID, q, true)
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrNoSuchTurn) {
+		return TurnPage{}, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("conversation: %w", err)
+		return TurnPage{}, fmt.Errorf("conversation: %w", err)
 	}
 	ids := make([]string, len(recs))
 	for i, r := range recs {
@@ -448,11 +520,11 @@ func (s *PGStore) Conversation(ctx context.Context, conversationID string) (_ []
 	}
 	fbs, err := s.feedbackOf(ctx, ids, false)
 	if err != nil {
-		return nil, fmt.Errorf("conversation: %w", err)
+		return TurnPage{}, fmt.Errorf("conversation: %w", err)
 	}
 	rvs, err := s.reviewsOf(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("conversation: %w", err)
+		return TurnPage{}, fmt.Errorf("conversation: %w", err)
 	}
 	out := make([]TurnDetail, len(recs))
 	at := map[string]*TurnDetail{}
@@ -466,7 +538,7 @@ func (s *PGStore) Conversation(ctx context.Context, conversationID string) (_ []
 	for _, rv := range rvs {
 		at[rv.AnswerID].Reviews = append(at[rv.AnswerID].Reviews, rv)
 	}
-	return out, nil
+	return TurnPage{Turns: out, Older: older, Newer: newer}, nil
 }
 
 // Reviews returns the reviews of a reply, oldest first.

@@ -2,6 +2,9 @@ package transcript
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -403,46 +406,285 @@ type TurnDetail struct {
 	Reviews  []Review   `json:"reviews"`
 }
 
-// Conversation returns every turn of a conversation, oldest first, with
-// citations, retrieved passages, feedback and reviews; ErrNotFound if none.
-func (s *Store) Conversation(ctx context.Context, conversationID string) (_ []TurnDetail, err error) {
-	ctx, done := s.consoleRead(ctx)
-	defer func() { err = done(err) }()
-	recs, err := s.history(ctx, s.rdb, conversationID, 0)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]TurnDetail, len(recs))
-	for i, r := range recs {
-		out[i].Record = r
-		if out[i].Reply.Retrieved, err = s.retrieved(ctx, r.AnswerID); err != nil {
-			return nil, fmt.Errorf("conversation: %w", err)
-		}
-		if out[i].Feedback, err = s.feedback(ctx, r.AnswerID); err != nil {
-			return nil, fmt.Errorf("conversation: %w", err)
-		}
-		if out[i].Reviews, err = s.Reviews(ctx, r.AnswerID); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+// TurnQuery picks a page of a conversation's turns. Pages are counted back
+// from the newest turn, so a page's Before is the oldest turn of the page
+// after it.
+type TurnQuery struct {
+	// Before is the answer id of a turn of the conversation: only turns
+	// older than it. Empty: from the newest.
+	Before string
+	// Answer is the answer id of a turn of the conversation: the page,
+	// of Limit turns counted from the newest, that holds it. It overrides
+	// Before.
+	Answer string
+	// Limit is the most turns a page holds; every turn when <= 0.
+	Limit int
 }
 
-func (s *Store) feedback(ctx context.Context, answerID string) ([]Feedback, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT answer_id, rating, comment, time FROM feedback WHERE answer_id = ? ORDER BY time, id`, answerID)
+// TurnPage is a page of a conversation's turns, oldest first.
+type TurnPage struct {
+	Turns []TurnDetail
+	// Older says turns older than Turns[0] exist: ask with Before set to
+	// Turns[0].AnswerID.
+	Older bool
+	// Newer is the answer id of the turn just newer than the page's
+	// newest, "" when the page holds the newest turn: ask with Answer set
+	// to it for the page after this one.
+	Newer string
+}
+
+// ErrNoSuchTurn is a TurnQuery naming an answer that is not a turn of
+// the conversation.
+var ErrNoSuchTurn = errors.New("transcript: no such turn in the conversation")
+
+// Conversation returns every turn of a conversation, oldest first, with
+// citations, retrieved passages, feedback and reviews; ErrNotFound if none.
+func (s *Store) Conversation(ctx context.Context, conversationID string) ([]TurnDetail, error) {
+	p, err := s.ConversationPage(ctx, conversationID, TurnQuery{})
+	return p.Turns, err
+}
+
+// ConversationPage returns the page q picks of a conversation's turns,
+// with what Conversation gives of each; ErrNotFound if there is no such
+// conversation, ErrNoSuchTurn if q names an answer not in it. The turns
+// are found by walking the conversation's chain (see conversationTurns),
+// so a page costs its own turns, however long the conversation, but for
+// an Answer that far back, whose walk passes the newer turns' rowids.
+func (s *Store) ConversationPage(ctx context.Context, conversationID string, q TurnQuery) (_ TurnPage, err error) {
+	ctx, done := s.consoleRead(ctx)
+	defer func() { err = done(err) }()
+	recs, older, newer, err := s.historyPage(ctx, conversationID, q)
+	if err != nil {
+		return TurnPage{}, err
+	}
+	out, err := s.turnDetails(ctx, recs)
+	if err != nil {
+		return TurnPage{}, fmt.Errorf("conversation: %w", err)
+	}
+	return TurnPage{Turns: out, Older: older, Newer: newer}, nil
+}
+
+// turnDetails adds to recs their retrieved passages, feedback and
+// reviews, each read for all of them at once.
+func (s *Store) turnDetails(ctx context.Context, recs []Record) ([]TurnDetail, error) {
+	out := make([]TurnDetail, len(recs))
+	if len(recs) == 0 {
+		return out, nil
+	}
+	at := make(map[string]*TurnDetail, len(recs))
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		out[i].Record = r
+		at[r.AnswerID], ids[i] = &out[i], r.AnswerID
+	}
+	list, _ := json.Marshal(ids)
+	if err := s.retrievedOf(ctx, string(list), at); err != nil {
+		return nil, err
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT answer_id, rating, comment, time FROM feedback
+		WHERE answer_id IN (SELECT value FROM json_each(?)) ORDER BY time, id`, string(list))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Feedback
 	for rows.Next() {
 		var f Feedback
 		var t int64
 		if err := rows.Scan(&f.AnswerID, &f.Rating, &f.Comment, &t); err != nil {
+			rows.Close()
 			return nil, err
 		}
 		f.Time = time.Unix(0, t)
-		out = append(out, f)
+		at[f.AnswerID].Feedback = append(at[f.AnswerID].Feedback, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.rdb.QueryContext(ctx, `SELECT id, answer_id, reviewer, status, note, corrected, time FROM reviews
+		WHERE answer_id IN (SELECT value FROM json_each(?)) ORDER BY time, id`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rv Review
+		var t int64
+		if err := rows.Scan(&rv.ID, &rv.AnswerID, &rv.Reviewer, &rv.Status, &rv.Note, &rv.Corrected, &t); err != nil {
+			return nil, err
+		}
+		rv.Time = time.Unix(0, t)
+		at[rv.AnswerID].Reviews = append(at[rv.AnswerID].Reviews, rv)
+	}
+	return out, rows.Err()
+}
+
+// retrievedOf sets the retrieved passages of the turns at, whose answer
+// ids list (a JSON array) names, reading their passages in one query.
+func (s *Store) retrievedOf(ctx context.Context, list string, at map[string]*TurnDetail) error {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT answer_id, retrieved_refs FROM turns WHERE answer_id IN (SELECT value FROM json_each(?))`, list)
+	if err != nil {
+		return err
+	}
+	refs := map[string][]retrievedRef{}
+	var pids []int64
+	for rows.Next() {
+		var id, data string
+		if err := rows.Scan(&id, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		r, err := decodeRetrievedRefs(data)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("%s: %w", id, err)
+		}
+		refs[id] = r
+		for _, p := range r {
+			pids = append(pids, p.pid)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	texts, err := passageTexts(ctx, s.rdb, pids)
+	if err != nil {
+		return err
+	}
+	for id, rs := range refs {
+		if len(rs) == 0 {
+			continue
+		}
+		got := make([]chat.Retrieved, len(rs))
+		for i, r := range rs {
+			p, ok := texts[r.pid]
+			if !ok {
+				return fmt.Errorf("%s: passage %d missing", id, r.pid)
+			}
+			got[i] = r.p
+			got[i].ChunkID, got[i].Text = p.chunkID, p.text
+		}
+		at[id].Reply.Retrieved = got
+	}
+	return nil
+}
+
+// historyPage reads the turns q picks, oldest first, as history does,
+// whether older ones exist and the turn just newer (TurnPage.Newer).
+func (s *Store) historyPage(ctx context.Context, conversationID string, q TurnQuery) (_ []Record, older bool, newer string, _ error) {
+	var newest sql.NullInt64 // the rowid of the page's newest turn
+	err := s.rdb.QueryRowContext(ctx, `SELECT last_turn FROM conversations WHERE id = ?`, conversationID).Scan(&newest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, "", ErrNotFound
+	}
+	if err != nil {
+		return nil, false, "", fmt.Errorf("conversation: %w", err)
+	}
+	switch {
+	case q.Answer != "":
+		var turn int64
+		err := s.rdb.QueryRowContext(ctx, `SELECT rowid FROM turns WHERE answer_id = ? AND conversation_id = ?`, q.Answer, conversationID).Scan(&turn)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, false, "", ErrNoSuchTurn
+		}
+		if err != nil {
+			return nil, false, "", fmt.Errorf("conversation: %w", err)
+		}
+		if q.Limit > 0 {
+			var after sql.NullInt64
+			if newest, after, err = s.pageHolding(ctx, newest, turn, q.Limit); err != nil {
+				return nil, false, "", err
+			}
+			if after.Valid {
+				if err := s.rdb.QueryRowContext(ctx, `SELECT answer_id FROM turns WHERE rowid = ?`, after.Int64).Scan(&newer); err != nil {
+					return nil, false, "", fmt.Errorf("conversation: %w", err)
+				}
+			}
+		}
+	case q.Before != "":
+		err := s.rdb.QueryRowContext(ctx, `SELECT prev FROM turns WHERE answer_id = ? AND conversation_id = ?`, q.Before, conversationID).Scan(&newest)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, false, "", ErrNoSuchTurn
+		}
+		if err != nil {
+			return nil, false, "", fmt.Errorf("conversation: %w", err)
+		}
+		newer = q.Before
+	}
+	limit := int64(math.MaxInt64)
+	if q.Limit > 0 {
+		limit = int64(q.Limit) + 1 // one more, to tell whether older turns exist
+	}
+	var chain []int64
+	if newest.Valid {
+		if chain, err = s.chainFrom(ctx, newest.Int64, limit, 0); err != nil {
+			return nil, false, "", fmt.Errorf("conversation: %w", err)
+		}
+	}
+	older = q.Limit > 0 && len(chain) > q.Limit
+	if older {
+		chain = chain[:q.Limit]
+	}
+	list, _ := json.Marshal(chain)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+turnColumns+` FROM turns WHERE rowid IN (SELECT value FROM json_each(?))
+		ORDER BY time, rowid`, string(list))
+	if err != nil {
+		return nil, false, "", fmt.Errorf("conversation: %w", err)
+	}
+	recs, cited, err := scanRecords(rows)
+	if err != nil {
+		return nil, false, "", fmt.Errorf("conversation: %w", err)
+	}
+	if err := resolveCitations(ctx, s.rdb, recs, cited); err != nil {
+		return nil, false, "", fmt.Errorf("conversation: %w", err)
+	}
+	if err := ratings(ctx, s.rdb, recs); err != nil {
+		return nil, false, "", fmt.Errorf("conversation: %w", err)
+	}
+	return recs, older, newer, nil
+}
+
+// pageHolding returns the rowid of the newest turn of the page that holds
+// turn, pages of limit turns counted back from newest, and of the turn
+// just newer than that page (none for the newest page).
+func (s *Store) pageHolding(ctx context.Context, newest sql.NullInt64, turn int64, limit int) (first, after sql.NullInt64, _ error) {
+	if !newest.Valid {
+		return first, after, ErrNoSuchTurn
+	}
+	chain, err := s.chainFrom(ctx, newest.Int64, math.MaxInt64, turn)
+	if err != nil {
+		return first, after, fmt.Errorf("conversation: %w", err)
+	}
+	if len(chain) == 0 || chain[len(chain)-1] != turn {
+		return first, after, ErrNoSuchTurn // not on the chain: a damaged one
+	}
+	at := (len(chain) - 1) / limit * limit
+	if at > 0 {
+		after = sql.NullInt64{Int64: chain[at-1], Valid: true}
+	}
+	return sql.NullInt64{Int64: chain[at], Valid: true}, after, nil
+}
+
+// chainFrom returns the rowids of a conversation's turns from turn back,
+// newest first: at most limit, and none older than downTo.
+func (s *Store) chainFrom(ctx context.Context, turn, limit, downTo int64) ([]int64, error) {
+	rows, err := s.rdb.QueryContext(ctx, `WITH RECURSIVE chain(turn, n) AS (
+			SELECT ?1, 1
+			UNION ALL
+			SELECT t.prev, chain.n + 1 FROM chain JOIN turns t ON t.rowid = chain.turn
+			WHERE t.prev < t.rowid AND t.prev >= ?3 AND chain.n < ?2
+		) SELECT turn FROM chain ORDER BY n`, turn, limit, downTo)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
 	}
 	return out, rows.Err()
 }

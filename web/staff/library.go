@@ -225,15 +225,22 @@ func (c *console) handleSaveEntry() http.Handler {
 }
 
 // fromReply is the logged reply an entry is made from; ErrNotFound when
-// there is no such reply.
+// there is no such reply. It reads that reply alone, a page of one, not
+// its whole conversation.
 func (c *console) fromReply(r *http.Request, conversation, answer string) (*transcript.TurnDetail, error) {
-	turns, err := c.store.Conversation(r.Context(), conversation)
+	if answer == "" {
+		return nil, transcript.ErrNotFound
+	}
+	p, err := c.store.ConversationPage(r.Context(), conversation, transcript.TurnQuery{Answer: answer, Limit: 1})
+	if errors.Is(err, transcript.ErrNoSuchTurn) {
+		return nil, transcript.ErrNotFound
+	}
 	if err != nil {
 		return nil, err
 	}
-	for i := range turns {
-		if turns[i].AnswerID == answer {
-			return &turns[i], nil
+	for i := range p.Turns {
+		if p.Turns[i].AnswerID == answer {
+			return &p.Turns[i], nil
 		}
 	}
 	return nil, transcript.ErrNotFound

@@ -296,19 +296,46 @@ func (c *console) handleReplies() http.Handler {
 	})
 }
 
+// conversationPageSize is the most turns a conversation page shows and
+// the API returns unasked: patients' conversations are a few turns, and a
+// page of this many, with every passage, still reads and renders quickly.
+const conversationPageSize = 200
+
+// maxConversationLimit bounds the API's ?limit=: every turn carries its
+// retrieved passages, some kilobytes.
+const maxConversationLimit = 1000
+
 func (c *console) handleConversation() http.Handler {
 	type data struct {
 		pageData
 		ID       string
 		Turns    []transcript.TurnDetail
+		Older    string // ?before= for the older turns' page, if any
+		Newer    string // ?answer= for the newer turns' page, if any
 		Statuses []string
 		Saved    string
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		turns, err := c.store.Conversation(r.Context(), id)
+		id, q := r.PathValue("id"), r.URL.Query()
+		// The page holding a given answer: one the replies list links to,
+		// or one just reviewed (?saved=, from the review's redirect).
+		tq := transcript.TurnQuery{Before: q.Get("before"), Answer: q.Get("answer"), Limit: conversationPageSize}
+		if tq.Answer == "" && tq.Before == "" {
+			tq.Answer = q.Get("saved")
+		}
+		p, err := c.store.ConversationPage(r.Context(), id, tq)
+		if errors.Is(err, transcript.ErrNoSuchTurn) && tq.Answer != "" {
+			// An answer not (or no longer) in it: the page it would have been
+			// on is unknown, the newest is shown.
+			tq.Answer = ""
+			p, err = c.store.ConversationPage(r.Context(), id, tq)
+		}
 		if errors.Is(err, transcript.ErrNotFound) {
 			c.renderError(w, r, http.StatusNotFound, "No such conversation (it may have been deleted by the retention setting).")
+			return
+		}
+		if errors.Is(err, transcript.ErrNoSuchTurn) {
+			c.renderError(w, r, http.StatusNotFound, "No such turn in this conversation.")
 			return
 		}
 		if err != nil {
@@ -316,8 +343,12 @@ func (c *console) handleConversation() http.Handler {
 			return
 		}
 		c.auditView(r, id)
-		c.render(w, r, http.StatusOK, "conversation.html", data{pageData: c.page(r, "Conversation", "replies"), ID: id,
-			Turns: turns, Statuses: transcript.ReviewStatuses, Saved: r.URL.Query().Get("saved")})
+		d := data{pageData: c.page(r, "Conversation", "replies"), ID: id,
+			Turns: p.Turns, Newer: p.Newer, Statuses: transcript.ReviewStatuses, Saved: q.Get("saved")}
+		if p.Older {
+			d.Older = p.Turns[0].AnswerID
+		}
+		c.render(w, r, http.StatusOK, "conversation.html", d)
 	})
 }
 
@@ -404,19 +435,44 @@ func (c *console) handleAPIReplies() http.Handler {
 	})
 }
 
+// handleAPIConversation returns a conversation's turns, oldest first: all
+// of them when they are at most ?limit= (default conversationPageSize),
+// else the newest that many and "next", which as ?before= gives the turns
+// before them.
 func (c *console) handleAPIConversation() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		turns, err := c.store.Conversation(r.Context(), r.PathValue("id"))
+		id, q := r.PathValue("id"), r.URL.Query()
+		tq := transcript.TurnQuery{Before: q.Get("before"), Limit: conversationPageSize}
+		if v := q.Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > maxConversationLimit {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("limit: want 1 to %d", maxConversationLimit)})
+				return
+			}
+			tq.Limit = n
+		}
+		p, err := c.store.ConversationPage(r.Context(), id, tq)
 		if errors.Is(err, transcript.ErrNotFound) {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such conversation"})
+			return
+		}
+		if errors.Is(err, transcript.ErrNoSuchTurn) {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "before: no such turn in this conversation"})
 			return
 		}
 		if err != nil {
 			c.readFailed(w, r, false, "staff api conversation", err)
 			return
 		}
-		c.auditView(r, r.PathValue("id"))
-		writeJSON(w, http.StatusOK, map[string]any{"conversation_id": r.PathValue("id"), "turns": turns})
+		c.auditView(r, id)
+		out := map[string]any{"conversation_id": id, "turns": p.Turns}
+		if p.Turns == nil {
+			out["turns"] = []transcript.TurnDetail{}
+		}
+		if p.Older {
+			out["next"] = p.Turns[0].AnswerID
+		}
+		writeJSON(w, http.StatusOK, out)
 	})
 }
 

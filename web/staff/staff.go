@@ -29,7 +29,9 @@ type Accounts interface {
 type Replies interface {
 	ListReplies(ctx context.Context, f transcript.Filter) ([]transcript.ReplyRow, error)
 	ExportDetails(ctx context.Context, rows []transcript.ReplyRow) ([]transcript.ExportRow, error)
-	Conversation(ctx context.Context, conversationID string) ([]transcript.TurnDetail, error)
+	// ConversationPage is a page of a conversation: the console never
+	// reads a long one whole.
+	ConversationPage(ctx context.Context, conversationID string, q transcript.TurnQuery) (transcript.TurnPage, error)
 	AddReview(ctx context.Context, rv transcript.Review) (transcript.Review, error)
 	Stats(ctx context.Context, from, to time.Time) (transcript.Stats, error)
 	// ShortSearchWindow says which replies a search too short for the
