@@ -87,10 +87,11 @@ const (
 	referentBonus      = 0.1  // per word shared with the answer "that" points at, up to 3
 )
 
-// answerType matches what a question asks for: the noun of "what X" or
-// "which X" ("What steroids ...", "Which hospitals ...") or the action of
-// "how do I X" ("How do I register ...", "Where do I park ...").
-var answerType = regexp.MustCompile(`(?i)(?:^|[.?!] )(?:(?:what|which|how many|how much)(?: kinds?| types?| sorts?)?(?: of)?|(?:how|where|when) (?:do|can|should|would|may) (?:i|we|you|one)) ([a-z]+)`)
+// answerType matches what a question asks for: the noun of "what X",
+// "which X" or "is there an X" ("What steroids ...", "Which hospitals
+// ...", "Is there a vaccine ...") or the action of "how do I X" ("How do I
+// register ...", "Where do I park ...").
+var answerType = regexp.MustCompile(`(?i)(?:^|[.?!] )(?:(?:what|which|how many|how much)(?: kinds?| types?| sorts?)?(?: of)?|(?:how|where|when) (?:do|can|should|would|may) (?:i|we|you|one)|(?:is|are) there (?:an?|any|some)(?: kinds?| types?| sorts?)?(?: of)?) ([a-z]+)`)
 
 // answerTypeFactor multiplies the coverage weight of the noun a question
 // asks for when the corpus never uses it: sources that never name what is

@@ -47,6 +47,7 @@ func TestConfidenceFollowsTopicNotWording(t *testing.T) {
 		{"Where do I park when I come for my infusion?", KindNoAnswer},
 		{"What steroids are used to treat graft-versus-host disease?", KindNoAnswer},
 		{"How do I register as a bone marrow donor?", KindNoAnswer},
+		{"Is there a vaccine for EBV that prevents PTLD after a transplant?", KindNoAnswer},
 		{"How many patients get cytokine release syndrome after CAR-T?", KindNoAnswer},
 		{"How much time off work will I need after CAR-T?", KindNoAnswer},
 	}
