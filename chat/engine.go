@@ -145,6 +145,9 @@ type Engine struct {
 	// terms are the stems of the terms the sources define (their
 	// glossary): the jargon a patient asks about.
 	terms map[string]bool
+	// definitions are the terms the sources define in a sentence, as
+	// content stems, with the passage that defines each.
+	definitions []definition
 }
 
 // New returns an Engine answering from s.
@@ -217,6 +220,7 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 		e.cfg.Glossary = cfg.Glossary // the engine's copy of cfg was taken before
 	}
 	e.terms = termStemsOf(g)
+	e.definitions = definitionsOf(g)
 	if e.cfg.Covers == "" {
 		e.cfg.Covers = corpus.TitleList(cfg.Chunks)
 	}
@@ -323,6 +327,7 @@ func (e *Engine) answer(ctx context.Context, history []Turn, question string) (d
 	if err != nil {
 		return draft{}, err
 	}
+	passages = e.withDefinition(q, passages)
 	if q.search != q.topic && !e.holdsCarried(q, passages) {
 		// "what is PTLD?", "how can that be treated?": the words related
 		// to "treated" found passages on treatment in general; what the

@@ -2,10 +2,12 @@ package chat
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/cellchat/cellchat/corpus"
+	"github.com/cellchat/cellchat/retrieval"
 )
 
 // Gloss is an abbreviation a reply spelled out on its first use, as the
@@ -178,4 +180,55 @@ func termStemsOf(g *corpus.Glossary) map[string]bool {
 		}
 	}
 	return m
+}
+
+// definition is a term the sources define in a sentence: its content stems
+// and the passage that holds the sentence.
+type definition struct {
+	stems []string
+	chunk string
+}
+
+func definitionsOf(g *corpus.Glossary) []definition {
+	var out []definition
+	for _, e := range g.Entries() {
+		if e.Definition != "" && e.DefinitionSource.ChunkID != "" {
+			out = append(out, definition{contentStems(e.Term), e.DefinitionSource.ChunkID})
+		}
+	}
+	return out
+}
+
+// withDefinition adds to the passages of a definition question the one
+// that defines its term, when the search missed it: "what does
+// hematopoietic mean?" is answered by "Hematopoietic (blood forming) stem
+// cells ... are ...", which a search for a word found in every passage of
+// a transplant leaflet need not rank first. The term asked about must
+// open the defined term ("hematopoietic" of "hematopoietic stem cells").
+func (e *Engine) withDefinition(q *query, passages []retrieval.Passage) []retrieval.Passage {
+	if len(q.define) == 0 || len(passages) == 0 {
+		return passages
+	}
+	var best *definition
+	for i, d := range e.definitions {
+		if len(d.stems) < len(q.define) || !slices.Equal(d.stems[:len(q.define)], q.define) {
+			continue
+		}
+		for _, p := range passages {
+			if p.ID == d.chunk {
+				return passages // a passage found defines it already
+			}
+		}
+		if _, ok := e.chunks.byID[d.chunk]; ok && (best == nil || len(d.stems) < len(best.stems)) {
+			best = &e.definitions[i] // the term itself before a longer one that opens with it
+		}
+	}
+	if best != nil {
+		// Ranked just under the best passage: the definition leads
+		// through its defining bonus, not through a borrowed score.
+		found := retrieval.Passage{Chunk: e.chunks.byID[best.chunk], Score: passages[0].Score}
+		out := append([]retrieval.Passage{passages[0], found}, passages[1:]...)
+		return out[:max(len(passages), 2)]
+	}
+	return passages
 }

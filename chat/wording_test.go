@@ -175,6 +175,9 @@ func TestDefinitionAskedAnyWay(t *testing.T) {
 		"define leukapheresis":                                      "leukapheresis",
 		"What sort of thing is GVHD?":                               "Graft-versus-host disease (GVHD)",
 		"I keep hearing about CAR-T. What type of treatment is it?": "innovative form of immunotherapy",
+		// The passage that defines the term is found when the search
+		// ranks others first: "hematopoietic" is in every HCT passage.
+		"what does hematopoietic mean?": "Hematopoietic (blood forming) stem cells",
 	} {
 		r, err := e.Answer(context.Background(), nil, q, nil)
 		if err != nil {
