@@ -299,12 +299,17 @@ func (d *composition) add(cs ...candidate) {
 // ("autologous" after a sentence on allogeneic cells).
 func (e *Engine) fills(q *query, c candidate, covered map[string]bool) bool {
 	for st := range q.own {
-		if !covered[st] && !e.rules.aspect[st] && q.matches(st, c.stems) {
+		if !covered[st] && q.topical(st) && !e.rules.aspect[st] && q.matches(st, c.stems) {
 			return true
 		}
 	}
 	return false
 }
+
+// topical says whether a word of the question is what it is about, not
+// its scene ("the doctor said ... but I don't understand") or wording
+// ("prefer"): a sentence that shares only such words says nothing on it.
+func (q *query) topical(st string) bool { return q.focus[st] >= q.base[st] }
 
 // adds says whether c says something on the question that the picked
 // sentences have not: a word of the question they lack, or another of the
@@ -312,7 +317,7 @@ func (e *Engine) fills(q *query, c candidate, covered map[string]bool) bool {
 // syndrome, neurotoxicity).
 func (e *Engine) adds(q *query, c candidate, covered map[string]bool, picked []candidate) bool {
 	for st := range q.base {
-		if !covered[st] && !e.rules.aspect[st] && q.matches(st, c.stems) {
+		if !covered[st] && q.topical(st) && !e.rules.aspect[st] && q.matches(st, c.stems) {
 			return true
 		}
 	}

@@ -236,3 +236,20 @@ func TestFollowUpCarriesCorrectedWords(t *testing.T) {
 		t.Errorf("'whats' carried as a topic word: %v", q.base)
 	}
 }
+
+// A sentence that shares only the scene's words with the question ("the
+// consultant says ... I do not understand") says nothing on it and is not
+// added to the answer.
+func TestSceneWordsAddNoSentence(t *testing.T) {
+	e := realEngine(t, Config{})
+	r, err := e.Answer(context.Background(), nil, "The consultant says allogeneic but I do not understand the word. What is allogeneic?", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != KindAnswer || !strings.Contains(r.Text, "donor") {
+		t.Fatalf("%s: %q, want an answer saying what allogeneic is", r.Kind, r.Text)
+	}
+	if strings.Contains(r.Text, "consult") || strings.Contains(r.Text, "understand") {
+		t.Errorf("the answer holds a sentence on the scene: %q", r.Text)
+	}
+}
