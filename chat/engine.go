@@ -205,6 +205,7 @@ func New(s Searcher, cfg Config) (*Engine, error) {
 	if cfg.LLM != nil && cfg.LLMName == "" {
 		cfg.LLMName = "unnamed"
 	}
+	words.Preload()
 	e := &Engine{s: s, cfg: cfg, rules: r}
 	if tc, ok := s.(TermCounter); ok {
 		if n, df := tc.TermStats(); n > 0 {

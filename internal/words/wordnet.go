@@ -69,3 +69,10 @@ func loadWordnet() {
 		panic("words: wordnet.txt.gz: " + err.Error())
 	}
 }
+
+// Preload reads the embedded word lists now rather than on first use, so
+// the first question answered does not wait for them.
+func Preload() {
+	englishWords.once.Do(loadEnglish)
+	wordnetClasses.once.Do(loadWordnet)
+}
