@@ -37,6 +37,13 @@ func TestTriageKinds(t *testing.T) {
 		{"I have chest pain, it started an hour ago", KindEmergency, ""},
 		{"I've suddenly got a crushing pain in my chest and I'm sweating", KindEmergency, ""},
 		{"my mum has a heavy pressure across her chest since lunch", KindEmergency, ""},
+		// a fever, chills and breathlessness in everyday words
+		{"he is burning up and shivering since the car-t", KindEmergency, ""},
+		{"my son is red hot and his teeth are chattering", KindEmergency, ""},
+		{"she's panting and can barely finish a sentence", KindEmergency, ""},
+		{"my dad can hardly catch his breath tonight", KindEmergency, ""},
+		{"Is shivering a side effect of CAR-T?", "", ""},
+		{"Will I feel out of breath after the transplant?", "", ""},
 		{"i have a squeezing feeling in my chest", KindEmergency, ""},
 		{"Can CAR-T cause pain in the chest?", "", ""},
 		{"For my lymphoma, would I be better off with CAR-T or another transplant?", KindReferral, "referral.decision"},
