@@ -42,11 +42,16 @@ var genericVerbs = map[string]bool{"have": true, "has": true, "get": true, "go":
 func (e *Engine) hinges(q *query, asking string) {
 	a := strings.TrimSpace(strings.ToLower(asking))
 	if qualityQuestion.MatchString(a) {
-		for _, t := range words.Tokens(a) {
+		toks := words.Tokens(a)
+		for i, t := range toks {
 			// A quality is an adjective ("safe"), not a noun after an
 			// article ("Is fever a symptom of CRS?" hinges on fever and
-			// CRS, its topic).
+			// CRS, its topic), nor a word before the noun it picks out
+			// ("just another name for CRS").
 			if afterArticle.MatchString(a[:t.Start]) {
+				continue
+			}
+			if i+1 < len(toks) && !isStop(toks[i+1].Word) && strings.TrimSpace(a[t.End:toks[i+1].Start]) == "" {
 				continue
 			}
 			if e.rules.aspect[t.Stem] && len(e.rules.related[t.Stem]) > 0 {

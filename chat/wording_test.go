@@ -151,6 +151,7 @@ func TestAnswersHoldWhatTheQuestionHingesOn(t *testing.T) {
 		{"Can I use my own cells?", KindAnswer, false},
 		{"Will I catch infections more easily?", KindAnswer, false},
 		{"Is a fever a sign of cytokine release syndrome?", KindAnswer, false}, // a noun, not a quality
+		{"Is neurotoxicity just another name for CRS?", KindAnswer, false},     // "another" picks out a name
 		// An effect asked about is what the answer must say.
 		{"Does conditioning make you tired?", KindNoAnswer, true},
 		{"Can CAR-T cause a fever?", KindAnswer, false},
