@@ -3,6 +3,8 @@ package staff
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -58,6 +60,53 @@ var consoleRequests = []struct{ name, path string }{
 	{"localtime-js", "/staff/localtime.js"},
 }
 
+// bigLogLongConversation is the conversation of longConversationTurns
+// turns BenchmarkConsoleBigLog records in the big log, once, and times the
+// pages of: a load-test fill's conversations are a few turns each, and the
+// conversation page must stay fast for the rare patient who keeps asking.
+const bigLogLongConversation = "biglog-long-conversation"
+
+// bigLogLongConversationSpan is how far before now the long conversation
+// starts, a turn an hour from then: well inside a year's fill and ending
+// weeks before now, so that the fill's newest reply, whose conversation
+// the "conversation" entries read, stays the newest.
+const bigLogLongConversationSpan = 120 * 24 * time.Hour
+
+// recordLongConversation records bigLogLongConversation in s through
+// Record, as patients' turns arrive, with a thumbs-down on every tenth
+// turn; it finishes one an earlier run left part-way and leaves a whole
+// one alone.
+func recordLongConversation(ctx context.Context, b *testing.B, s transcript.Backend) {
+	const conv = bigLogLongConversation
+	next := 0
+	p, err := s.ConversationPage(ctx, conv, transcript.TurnQuery{Limit: 1})
+	switch {
+	case errors.Is(err, transcript.ErrNotFound):
+	case err != nil:
+		b.Fatal(err)
+	case len(p.Turns) == 1:
+		if _, err := fmt.Sscanf(strings.TrimPrefix(p.Turns[0].AnswerID, conv+"-"), "%d", &next); err != nil {
+			b.Fatalf("long conversation's newest turn %q: %v", p.Turns[0].AnswerID, err)
+		}
+		next++
+	}
+	if next >= longConversationTurns {
+		return
+	}
+	b.Logf("recording %d turns of %s", longConversationTurns-next, conv)
+	start := time.Now().Add(-bigLogLongConversationSpan)
+	for i := next; i < longConversationTurns; i++ {
+		if err := s.Record(ctx, longConversationRecord(conv, i, start.Add(time.Duration(i)*time.Hour))); err != nil {
+			b.Fatal(err)
+		}
+		if i%10 == 0 {
+			if err := s.RecordFeedback(ctx, conv, transcript.Feedback{AnswerID: fmt.Sprintf("%s-%05d", conv, i), Rating: "down", Comment: "unclear"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
 func BenchmarkConsoleBigLog(b *testing.B) {
 	dir := os.Getenv(bigLogEnv)
 	if dir == "" {
@@ -101,17 +150,29 @@ func BenchmarkConsoleBigLog(b *testing.B) {
 	if err != nil || len(rows) == 0 {
 		b.Fatal("no replies in the log", err)
 	}
+	recordLongConversation(ctx, b, s)
+	long := "/conversations/" + bigLogLongConversation
+	older := fmt.Sprintf("?before=%s-%05d", bigLogLongConversation, longConversationTurns-conversationPageSize) // the newest page's oldest turn
 	reqs := append(consoleRequests,
 		struct{ name, path string }{"conversation", "/staff/conversations/" + rows[0].ConversationID},
-		struct{ name, path string }{"api-conversation", "/staff/api/conversations/" + rows[0].ConversationID})
+		struct{ name, path string }{"api-conversation", "/staff/api/conversations/" + rows[0].ConversationID},
+		struct{ name, path string }{"conversation-long", "/staff" + long},
+		struct{ name, path string }{"conversation-long-older", "/staff" + long + older},
+		struct{ name, path string }{"conversation-long-answer", "/staff" + long + "?answer=" + bigLogLongConversation + "-00000"},
+		struct{ name, path string }{"api-conversation-long", "/staff/api" + long},
+		struct{ name, path string }{"api-conversation-long-older", "/staff/api" + long + older})
 	for _, r := range reqs {
 		b.Run(r.name, func(b *testing.B) {
 			var firstByte time.Duration
-			var lines int
+			var lines, size int
 			for b.Loop() {
 				w := get(b, r.path)
 				firstByte += w.first
 				lines += bytes.Count(w.Body.Bytes(), []byte("\n"))
+				size = w.Body.Len()
+			}
+			if strings.Contains(r.path, "/conversations/") { // a page of turns, not the whole conversation
+				b.ReportMetric(float64(size)/1e3, "kB/op")
 			}
 			if strings.Contains(r.path, "/export.") { // a download: how soon it starts
 				b.ReportMetric(float64(firstByte.Microseconds())/1e3/float64(b.N), "ms-first-byte")
