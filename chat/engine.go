@@ -596,7 +596,7 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 					word, st = c, words.Stem(c)
 				}
 			}
-			if isStop(word) || ownStems[st] || context[st] > 0 {
+			if isStop(word) || ownStems[st] || context[st] > 0 || !e.standsForKnown(word, st) {
 				continue
 			}
 			context[st] = weight * share(st)
@@ -663,3 +663,23 @@ func (e *Engine) followUp(history []Turn, question string) *query {
 
 // citedSentence matches a sentence of an answer and its citation number.
 var citedSentence = regexp.MustCompile(`(?s)\s*(.+?) \[(\d+)\]`)
+
+// standsForKnown says whether a word names something the sources hold:
+// it is theirs, or it stands for one of theirs (a related word of the
+// rules, a lay-term synonym, a WordNet synonym). A word of the last
+// question that is neither ("seperate") found nothing then and would only
+// weigh a follow-up down.
+func (e *Engine) standsForKnown(word, st string) bool {
+	if e.stats.known(st) || len(e.rules.related[st]) > 0 {
+		return true
+	}
+	if syn, _ := e.synonyms(word); len(syn[st]) > 0 {
+		return true
+	}
+	for _, w := range words.Synonyms(word) {
+		if e.stats.known(words.Stem(w)) {
+			return true
+		}
+	}
+	return false
+}

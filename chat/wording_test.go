@@ -254,3 +254,25 @@ func TestSceneWordsAddNoSentence(t *testing.T) {
 		t.Errorf("the answer holds a sentence on the scene: %q", r.Text)
 	}
 }
+
+// A follow-up carries the last question's words that name something the
+// sources hold, itself or through a word standing for it ("nerve" for
+// "neurologic"), not a word that found nothing ("seperate"), which would
+// only weigh the follow-up's coverage down.
+func TestFollowUpCarriesOnlyWordsThatFindSomething(t *testing.T) {
+	e := realEngine(t, Config{})
+	first := "is nerve toxicity after car t just another name for crs or a seperate thing?"
+	r, err := e.Answer(context.Background(), nil, first, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := e.followUp([]Turn{{Question: first, Reply: r}}, "and which of the two is it that causes fever?")
+	if _, ok := q.base[words.Stem("seperate")]; ok {
+		t.Errorf("the follow-up carries %q, a word that found nothing", "seperate")
+	}
+	for _, w := range []string{"nerve", "crs"} {
+		if q.base[words.Stem(w)] == 0 {
+			t.Errorf("the follow-up lost %q of the last question", w)
+		}
+	}
+}
