@@ -229,7 +229,7 @@ func (e *Engine) contextStems(m message) map[string]bool {
 // definitionQuestion matches the ways a patient asks what something is:
 // "What is X?", "What does X mean/stand for?", "X meaning", "meaning of X",
 // "define X", "X is short for what?". The term is the one group matched.
-var definitionQuestion = regexp.MustCompile(`(?i)^(?:(?:and |so )?what (?:exactly |actually )?does (?:an? |the )?(.+?) (?:mean|stand for)\b.*|(?:and |so )?what(?: is)? (?:mean|means|meaning)(?: of)? (?:an? |the )?(.+?)|(?:and |so )?(?:what|who)(?: exactly| actually| really)?(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?|(?:the )?(?:meaning|definition) of (?:an? |the )?(.+?)|define (?:an?|the )?(.+?)|(?:and |so )?what (?:kind|type|sort)s? of (?:[\pL-]+ )?(?:is|are) (?:an? |the )?(.+?)|(.+?) (?:meaning|definition|means what|is short for what|stands for what|short for what))[?.! ]*$`)
+var definitionQuestion = regexp.MustCompile(`(?i)^(?:(?:and |so )?what (?:exactly |actually )?does (?:an? |the )?(.+?) (?:mean|stand for)\b.*|(?:and |so )?what(?: is)? (?:mean|means|meaning)(?: of)? (?:an? |the )?(.+?)|(?:and |so )?(?:what|who)(?: exactly| actually| really)?(?: is| are|['’]s| does)(?: an?| the)? (.+?)(?: mean| stand for)?|(?:the )?(?:meaning|definition) of (?:an? |the )?(.+?)|define (?:an?|the )?(.+?)|(?:and |so )?does (?:the word |the term )?['‘"“]?([\pL][\pL-]*)['’"”]? (?:mean|stand for) .+|(?:and |so )?what (?:kind|type|sort)s? of (?:[\pL-]+ )?(?:is|are) (?:an? |the )?(.+?)|(.+?) (?:meaning|definition|means what|is short for what|stands for what|short for what))[?.! ]*$`)
 
 // wordMeaningQuestion matches a definition question that asks what a word
 // means rather than what a thing is.

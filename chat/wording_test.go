@@ -179,6 +179,8 @@ func TestDefinitionAskedAnyWay(t *testing.T) {
 		// The passage that defines the term is found when the search
 		// ranks others first: "hematopoietic" is in every HCT passage.
 		"what does hematopoietic mean?": "Hematopoietic (blood forming) stem cells",
+		// A guess at the meaning is answered with the meaning.
+		"Does autologous mean it's done by a machine?": "Autologous cell therapy means",
 	} {
 		r, err := e.Answer(context.Background(), nil, q, nil)
 		if err != nil {
