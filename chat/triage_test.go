@@ -173,6 +173,8 @@ func TestTriageKinds(t *testing.T) {
 		{"Is CAR-T right for me?", KindReferral, "referral.decision"},
 		{"Am I a good candidate for a stem cell transplant?", KindReferral, ""},
 		{"Which treatment is best for my husband?", KindReferral, ""},
+		{"Is it worth my dad getting CAR-T at his age?", KindReferral, ""},
+		{"Is it worth me having a second transplant at 70?", KindReferral, ""},
 		{"Will I survive my transplant?", KindReferral, ""},
 		// negative controls for referral
 		{"What should I know before CAR-T?", "", ""},
