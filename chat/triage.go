@@ -78,6 +78,10 @@ type rules struct {
 	decision       map[string]bool     // words of a decision, left out of a referral's background
 	aspectWeight   float64
 	messages       map[string]string
+	// alarm is the words the symptom and state-verb lexicons are written
+	// with: a misspelling of one ("siezure", "collasped", "haveing") is
+	// read as that word before the rules are tried.
+	alarm []string
 }
 
 // loadRules reads the rule file at path, or the built-in rules when path is "".
@@ -131,7 +135,8 @@ func parseRules(data []byte) (*rules, error) {
 		return out, nil
 	}
 
-	r := &rules{messages: f.Messages, related: map[string][]string{}, relatedWords: map[string][]string{}}
+	r := &rules{messages: f.Messages, related: map[string][]string{}, relatedWords: map[string][]string{},
+		alarm: alarmWords(f.Lexicons["symptom"], f.Lexicons["symptom_event"], f.Lexicons["state_verb"])}
 	if len(f.Contractions) > 0 {
 		var alts []string
 		r.contractions = map[string]string{}
@@ -255,9 +260,68 @@ type verdict struct {
 	injection bool  // the question tries to change the bot's instructions
 }
 
+// minAlarmWord is the shortest symptom word a misspelling is read as:
+// shorter words are one letter away from too many others ("fits", "fist").
+const minAlarmWord = 5
+
+// alarmWords returns the words, of at least minAlarmWord letters, that
+// the symptom patterns are written with, and each without a plural "s".
+func alarmWords(lexicons ...[]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, lex := range lexicons {
+		for _, p := range lex {
+			// \b, \w and \S are regexp syntax, not words.
+			for _, w := range regexpWord.FindAllString(regexpEscape.ReplaceAllString(p, " "), -1) {
+				for _, v := range []string{w, strings.TrimSuffix(w, "s")} {
+					if len(v) >= minAlarmWord && !seen[v] {
+						seen[v] = true
+						out = append(out, v)
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+var (
+	regexpEscape = regexp.MustCompile(`\\[a-zA-Z]`)
+	regexpWord   = regexp.MustCompile(`[a-z]+`)
+)
+
+// spellAlarm reads a word that is no English word but within one edit of
+// exactly one symptom word (two for long words) as that word: "my son is
+// having a siezure" is an emergency however it is typed.
+func (r *rules) spellAlarm(text string) string {
+	return regexpWord.ReplaceAllStringFunc(text, func(w string) string {
+		if len(w) < minAlarmWord || words.IsEnglish(w) || slices.Contains(r.alarm, w) {
+			return w
+		}
+		limit := 1
+		if len(w) >= 8 {
+			limit = 2
+		}
+		best, bestD, ties := "", limit+1, 0
+		for _, a := range r.alarm {
+			switch d := words.EditDistance(w, a, limit); {
+			case d < bestD:
+				best, bestD, ties = a, d, 1
+			case d == bestD:
+				ties++
+			}
+		}
+		if best == "" || ties > 1 {
+			return w
+		}
+		return best
+	})
+}
+
 // triage applies the rules to a question.
 func (r *rules) triage(question string) verdict {
-	text := r.prepare(question)
+	text := r.spellAlarm(r.prepare(question))
 	sentences := clauses(text)
 	var v verdict
 	for _, re := range r.injection {
