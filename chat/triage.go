@@ -295,28 +295,46 @@ var (
 // exactly one symptom word (two for long words) as that word: "my son is
 // having a siezure" is an emergency however it is typed.
 func (r *rules) spellAlarm(text string) string {
-	return regexpWord.ReplaceAllStringFunc(text, func(w string) string {
-		if len(w) < minAlarmWord || words.IsEnglish(w) || slices.Contains(r.alarm, w) {
-			return w
+	var b strings.Builder
+	last := 0
+	for _, loc := range regexpWord.FindAllStringIndex(text, -1) {
+		w := text[loc[0]:loc[1]]
+		if len(w) < minAlarmWord || slices.Contains(r.alarm, w) || words.IsEnglish(w) {
+			continue
 		}
-		limit := 1
-		if len(w) >= 8 {
-			limit = 2
+		if a := r.nearestAlarm(w); a != "" {
+			b.WriteString(text[last:loc[0]])
+			b.WriteString(a)
+			last = loc[1]
 		}
-		best, bestD, ties := "", limit+1, 0
-		for _, a := range r.alarm {
-			switch d := words.EditDistance(w, a, limit); {
-			case d < bestD:
-				best, bestD, ties = a, d, 1
-			case d == bestD:
-				ties++
-			}
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// nearestAlarm is the one symptom word within one edit of w (two for
+// long words), or "" when there is none or more than one.
+func (r *rules) nearestAlarm(w string) string {
+	limit := 1
+	if len(w) >= 8 {
+		limit = 2
+	}
+	best, bestD, ties := "", limit+1, 0
+	for _, a := range r.alarm {
+		switch d := words.EditDistance(w, a, limit); {
+		case d < bestD:
+			best, bestD, ties = a, d, 1
+		case d == bestD:
+			ties++
 		}
-		if best == "" || ties > 1 {
-			return w
-		}
-		return best
-	})
+	}
+	if ties > 1 {
+		return ""
+	}
+	return best
 }
 
 // triage applies the rules to a question.
