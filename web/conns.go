@@ -82,8 +82,10 @@ func (l *capListener) Accept() (net.Conn, error) {
 		l.mu.Lock()
 		if l.open[ip] >= l.max {
 			l.mu.Unlock()
-			c.Close()
+			// Counted before the close: whoever sees the close can
+			// already read it in the metrics.
 			l.s.metrics.refused.WithLabelValues("conn_cap").Inc()
+			c.Close()
 			continue
 		}
 		l.open[ip]++
