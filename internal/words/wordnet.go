@@ -1,10 +1,11 @@
 package words
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	_ "embed"
+	"io"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -17,10 +18,13 @@ import (
 //go:embed wordnet.txt.gz
 var wordnetGz []byte
 
-var wordnetClasses struct {
-	once     sync.Once
-	classes  map[string]string
-	synonyms map[string][]string
+// wordnet is the decompressed file, kept as one string with the offset of
+// each word's line: a map of the 67,000 words and their synonym lists
+// would hold some 30 MB in the server for a few lookups a question.
+var wordnet struct {
+	once  sync.Once
+	text  string
+	lines []int32 // offsets of the entry lines, in the file's (sorted) order
 }
 
 // NamesAction reports whether a word (lower case) usually says what is
@@ -33,8 +37,7 @@ var wordnetClasses struct {
 // that uses such a word is seldom about it: when the sources never use it,
 // that says little about whether they answer the question.
 func NamesAction(word string) bool {
-	wordnetClasses.once.Do(loadWordnet)
-	c := wordnetClasses.classes[word]
+	c, _ := wordnetEntry(word)
 	return len(c) == 2 && c[1] == 'W' && c[0] != 'a'
 }
 
@@ -43,30 +46,65 @@ func NamesAction(word string) bool {
 // that uses one of them may say what a question asks in other words. Its
 // rarer senses are left out, as they bring in other topics.
 func Synonyms(word string) []string {
-	wordnetClasses.once.Do(loadWordnet)
-	return wordnetClasses.synonyms[word]
+	_, syn := wordnetEntry(word)
+	if syn == "" {
+		return nil
+	}
+	return strings.Fields(syn)
+}
+
+// wordnetEntry returns a word's class (part of speech and T or W) and its
+// synonyms as written, space-separated; "" when WordNet does not know it.
+func wordnetEntry(word string) (class, synonyms string) {
+	wordnet.once.Do(loadWordnet)
+	lines := wordnet.lines
+	i := sort.Search(len(lines), func(i int) bool { return wordnetWord(lines[i]) >= word })
+	if i == len(lines) || wordnetWord(lines[i]) != word {
+		return "", ""
+	}
+	line := wordnetLine(lines[i])
+	_, rest, _ := strings.Cut(line, " ")
+	class, synonyms, _ = strings.Cut(rest, " ")
+	return class, synonyms
+}
+
+func wordnetLine(off int32) string {
+	line := wordnet.text[off:]
+	if j := strings.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	return line
+}
+
+func wordnetWord(off int32) string {
+	w, _, _ := strings.Cut(wordnetLine(off), " ")
+	return w
 }
 
 func loadWordnet() {
-	wordnetClasses.classes = map[string]string{}
-	wordnetClasses.synonyms = map[string][]string{}
 	zr, err := gzip.NewReader(bytes.NewReader(wordnetGz))
 	if err != nil {
 		panic("words: wordnet.txt.gz: " + err.Error())
 	}
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
-		wordnetClasses.classes[f[0]] = f[1]
-		if len(f) > 2 {
-			wordnetClasses.synonyms[f[0]] = f[2:]
-		}
-	}
-	if err := sc.Err(); err != nil {
+	data, err := io.ReadAll(zr)
+	if err != nil {
 		panic("words: wordnet.txt.gz: " + err.Error())
+	}
+	wordnet.text = string(data)
+	for off := 0; off < len(wordnet.text); {
+		end := strings.IndexByte(wordnet.text[off:], '\n')
+		if end < 0 {
+			end = len(wordnet.text) - off
+		}
+		if line := wordnet.text[off : off+end]; line != "" && !strings.HasPrefix(line, "#") {
+			wordnet.lines = append(wordnet.lines, int32(off))
+		}
+		off += end + 1
+	}
+	if !sort.SliceIsSorted(wordnet.lines, func(i, j int) bool {
+		return wordnetWord(wordnet.lines[i]) < wordnetWord(wordnet.lines[j])
+	}) {
+		panic("words: wordnet.txt.gz: not sorted by word")
 	}
 }
 
@@ -74,5 +112,5 @@ func loadWordnet() {
 // the first question answered does not wait for them.
 func Preload() {
 	englishWords.once.Do(loadEnglish)
-	wordnetClasses.once.Do(loadWordnet)
+	wordnet.once.Do(loadWordnet)
 }

@@ -26,11 +26,13 @@ func TestNamesAction(t *testing.T) {
 }
 
 func TestWordnetFileParses(t *testing.T) {
-	wordnetClasses.once.Do(loadWordnet)
-	if n := len(wordnetClasses.classes); n < 50_000 {
+	wordnet.once.Do(loadWordnet)
+	if n := len(wordnet.lines); n < 50_000 {
 		t.Fatalf("wordnet.txt.gz holds %d words, want the tens of thousands WordNet knows", n)
 	}
-	for w, c := range wordnetClasses.classes {
+	for _, off := range wordnet.lines {
+		w := wordnetWord(off)
+		c, _ := wordnetEntry(w)
 		if len(c) != 2 || !strings.ContainsRune("nvar", rune(c[0])) || !strings.ContainsRune("TW", rune(c[1])) {
 			t.Fatalf("%q has class %q, want a part of speech (n v a r) and T or W", w, c)
 		}
