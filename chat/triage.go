@@ -32,6 +32,10 @@ type rulesFile struct {
 	DecisionWords  []string            `yaml:"decision_words"`
 	AspectWeight   float64             `yaml:"aspect_weight"`
 	Messages       map[string]string   `yaml:"messages"`
+	// AlarmWords are words whose misspellings triage reads as them, beside
+	// those the symptom and state-verb lexicons are written with: the
+	// words of the self-harm rules ("suicide", "kill", "life").
+	AlarmWords []string `yaml:"alarm_words"`
 }
 
 type ruleSpec struct {
@@ -136,7 +140,7 @@ func parseRules(data []byte) (*rules, error) {
 	}
 
 	r := &rules{messages: f.Messages, related: map[string][]string{}, relatedWords: map[string][]string{},
-		alarm: alarmWords(f.Lexicons["symptom"], f.Lexicons["symptom_event"], f.Lexicons["state_verb"])}
+		alarm: alarmWords(f.AlarmWords, f.Lexicons["symptom"], f.Lexicons["symptom_event"], f.Lexicons["state_verb"])}
 	if len(f.Contractions) > 0 {
 		var alts []string
 		r.contractions = map[string]string{}
@@ -260,15 +264,27 @@ type verdict struct {
 	injection bool  // the question tries to change the bot's instructions
 }
 
-// minAlarmWord is the shortest symptom word a misspelling is read as:
-// shorter words are one letter away from too many others ("fits", "fist").
+// minAlarmWord is the shortest word of the symptom lexicons a misspelling
+// is read as: shorter ones are one letter away from too many others
+// ("fits", "fist"). Words listed under alarm_words are taken at any length.
 const minAlarmWord = 5
 
-// alarmWords returns the words, of at least minAlarmWord letters, that
-// the symptom patterns are written with, and each without a plural "s".
-func alarmWords(lexicons ...[]string) []string {
+// minMisspelt is the shortest word read as a misspelling ("kil", "lfe"):
+// of fewer letters, nearly every string is one edit from some word.
+const minMisspelt = 3
+
+// alarmWords returns the listed words, then those of at least
+// minAlarmWord letters that the symptom patterns are written with, each
+// also without a plural "s".
+func alarmWords(listed []string, lexicons ...[]string) []string {
 	seen := map[string]bool{}
 	var out []string
+	for _, w := range listed {
+		if w = strings.ToLower(strings.TrimSpace(w)); w != "" && !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
 	for _, lex := range lexicons {
 		for _, p := range lex {
 			// \b, \w and \S are regexp syntax, not words.
@@ -299,7 +315,7 @@ func (r *rules) spellAlarm(text string) string {
 	last := 0
 	for _, loc := range regexpWord.FindAllStringIndex(text, -1) {
 		w := text[loc[0]:loc[1]]
-		if len(w) < minAlarmWord || slices.Contains(r.alarm, w) || words.IsEnglish(w) {
+		if len(w) < minMisspelt || slices.Contains(r.alarm, w) || words.IsEnglish(w) {
 			continue
 		}
 		if a := r.nearestAlarm(w); a != "" {
