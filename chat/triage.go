@@ -273,9 +273,9 @@ const minAlarmWord = 5
 // of fewer letters, nearly every string is one edit from some word.
 const minMisspelt = 3
 
-// alarmWords returns the listed words, then those of at least
-// minAlarmWord letters that the symptom patterns are written with, each
-// also without a plural "s".
+// alarmWords returns, sorted (spellAlarm searches them), the listed words
+// and those of at least minAlarmWord letters that the symptom patterns are
+// written with, each also without a plural "s".
 func alarmWords(listed []string, lexicons ...[]string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -308,27 +308,18 @@ var (
 )
 
 // spellAlarm reads a word that is no English word but within one edit of
-// exactly one symptom word (two for long words) as that word: "my son is
+// exactly one alarm word (two for long words) as that word: "my son is
 // having a siezure" is an emergency however it is typed.
 func (r *rules) spellAlarm(text string) string {
-	var b strings.Builder
-	last := 0
-	for _, loc := range regexpWord.FindAllStringIndex(text, -1) {
-		w := text[loc[0]:loc[1]]
-		if len(w) < minMisspelt || slices.Contains(r.alarm, w) || words.IsEnglish(w) {
-			continue
+	return regexpWord.ReplaceAllStringFunc(text, func(w string) string {
+		if _, known := slices.BinarySearch(r.alarm, w); known || len(w) < minMisspelt || words.IsEnglish(w) {
+			return w
 		}
 		if a := r.nearestAlarm(w); a != "" {
-			b.WriteString(text[last:loc[0]])
-			b.WriteString(a)
-			last = loc[1]
+			return a
 		}
-	}
-	if last == 0 {
-		return text
-	}
-	b.WriteString(text[last:])
-	return b.String()
+		return w
+	})
 }
 
 // nearestAlarm is the one symptom word within one edit of w (two for
